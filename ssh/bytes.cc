@@ -1,0 +1,15 @@
+#include "ssh/bytes.h"
+
+#include <openssl/crypto.h>
+
+namespace skagent {
+
+void secure_wipe(void* p, size_t n) {
+  if (p != nullptr && n != 0) OPENSSL_cleanse(p, n);
+}
+
+bool equal_ct(ByteView a, ByteView b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace skagent

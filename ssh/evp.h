@@ -1,0 +1,55 @@
+// Thin RAII and conversion helpers over OpenSSL 3's EVP API, private to ssh/.
+#pragma once
+
+#include <openssl/bn.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+
+#include <functional>
+#include <memory>
+
+#include "ssh/bytes.h"
+#include "ssh/error.h"
+#include "ssh/key.h"
+
+namespace skagent::evp {
+
+struct Free {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
+  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
+  void operator()(BIGNUM* p) const { BN_clear_free(p); }
+  void operator()(BN_CTX* p) const { BN_CTX_free(p); }
+  void operator()(OSSL_PARAM_BLD* p) const { OSSL_PARAM_BLD_free(p); }
+  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
+};
+using Pkey = std::unique_ptr<EVP_PKEY, Free>;
+using Bignum = std::unique_ptr<BIGNUM, Free>;
+
+Error crypto_error(const char* what);
+
+Bignum bn(ByteView magnitude);
+Bytes bn_bytes(const BIGNUM* b, size_t pad_to = 0);
+
+// Builds a key from parameters; `selection` is EVP_PKEY_PUBLIC_KEY or
+// EVP_PKEY_KEYPAIR. `fill` pushes parameters onto the builder.
+Result<Pkey> from_params(const char* keytype, int selection,
+                         const std::function<bool(OSSL_PARAM_BLD*)>& fill);
+
+// Public EVP key for a plain PublicKey (any type; sk types as their curve key).
+Result<Pkey> public_pkey(const PublicKey& key);
+
+const char* ec_group_name(KeyType t);  // "P-256", ...
+const EVP_MD* ec_digest(KeyType t);    // SHA-256/384/512 by curve
+size_t ec_point_size(KeyType t);       // uncompressed point length
+
+Result<Bytes> sign(EVP_PKEY* key, const EVP_MD* md, ByteView data);
+bool verify(EVP_PKEY* key, const EVP_MD* md, ByteView sig, ByteView data);
+
+// ECDSA/DSA signatures: DER <-> the two integers r and s.
+Result<Bytes> der_from_rs(ByteView r, ByteView s);
+Result<std::pair<Bytes, Bytes>> rs_from_der(ByteView der);
+
+Bytes sha256(ByteView data);
+
+}  // namespace skagent::evp

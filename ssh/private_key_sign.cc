@@ -1,0 +1,182 @@
+// Software signing, validation and generation for PrivateKey, on OpenSSL 3.
+#include <openssl/core_names.h>
+#include <openssl/rand.h>
+
+#include "ssh/private_key_secret.h"
+
+namespace skagent {
+
+namespace {
+
+bool push_bn(OSSL_PARAM_BLD* b, const char* name, const BIGNUM* v) {
+  return v != nullptr && OSSL_PARAM_BLD_push_BN(b, name, v) == 1;
+}
+
+// RSA CRT exponents d mod (p-1) and d mod (q-1), which OpenSSH does not store.
+Result<std::pair<evp::Bignum, evp::Bignum>> rsa_crt_exponents(const BIGNUM* d, const BIGNUM* p,
+                                                              const BIGNUM* q) {
+  std::unique_ptr<BN_CTX, evp::Free> ctx(BN_CTX_new());
+  evp::Bignum p1(BN_dup(p)), q1(BN_dup(q)), dmp1(BN_new()), dmq1(BN_new());
+  if (!ctx || !p1 || !q1 || !dmp1 || !dmq1 || !BN_sub_word(p1.get(), 1) ||
+      !BN_sub_word(q1.get(), 1) || !BN_mod(dmp1.get(), d, p1.get(), ctx.get()) ||
+      !BN_mod(dmq1.get(), d, q1.get(), ctx.get())) {
+    return evp::crypto_error("computing RSA CRT parameters");
+  }
+  return std::make_pair(std::move(dmp1), std::move(dmq1));
+}
+
+Result<evp::Pkey> rsa_private(const PublicKey& k, const PrivateKey::Secret& s) {
+  evp::Bignum n = evp::bn(k.rsa_n), e = evp::bn(k.rsa_e), d = evp::bn(s.x);
+  evp::Bignum p = evp::bn(s.rsa_p), q = evp::bn(s.rsa_q), iqmp = evp::bn(s.rsa_iqmp);
+  if (!n || !e || !d || !p || !q || !iqmp) return evp::crypto_error("RSA parameters");
+  BN_set_flags(d.get(), BN_FLG_CONSTTIME);
+  auto crt = rsa_crt_exponents(d.get(), p.get(), q.get());
+  if (!crt) return crt.error();
+  return evp::from_params("RSA", EVP_PKEY_KEYPAIR, [&](OSSL_PARAM_BLD* b) {
+    return push_bn(b, OSSL_PKEY_PARAM_RSA_N, n.get()) &&
+           push_bn(b, OSSL_PKEY_PARAM_RSA_E, e.get()) &&
+           push_bn(b, OSSL_PKEY_PARAM_RSA_D, d.get()) &&
+           push_bn(b, OSSL_PKEY_PARAM_RSA_FACTOR1, p.get()) &&
+           push_bn(b, OSSL_PKEY_PARAM_RSA_FACTOR2, q.get()) &&
+           push_bn(b, OSSL_PKEY_PARAM_RSA_EXPONENT1, crt->first.get()) &&
+           push_bn(b, OSSL_PKEY_PARAM_RSA_EXPONENT2, crt->second.get()) &&
+           push_bn(b, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, iqmp.get());
+  });
+}
+
+Result<evp::Pkey> ec_private(const PublicKey& k, const PrivateKey::Secret& s) {
+  evp::Bignum d = evp::bn(s.x);
+  return evp::from_params("EC", EVP_PKEY_KEYPAIR, [&](OSSL_PARAM_BLD* b) {
+    return OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME,
+                                           evp::ec_group_name(k.type), 0) == 1 &&
+           OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, k.point.data(),
+                                            k.point.size()) == 1 &&
+           push_bn(b, OSSL_PKEY_PARAM_PRIV_KEY, d.get());
+  });
+}
+
+Result<evp::Pkey> dsa_private(const PublicKey& k, const PrivateKey::Secret& s) {
+  evp::Bignum p = evp::bn(k.dsa_p), q = evp::bn(k.dsa_q), g = evp::bn(k.dsa_g);
+  evp::Bignum y = evp::bn(k.dsa_y), x = evp::bn(s.x);
+  return evp::from_params("DSA", EVP_PKEY_KEYPAIR, [&](OSSL_PARAM_BLD* b) {
+    return push_bn(b, OSSL_PKEY_PARAM_FFC_P, p.get()) &&
+           push_bn(b, OSSL_PKEY_PARAM_FFC_Q, q.get()) &&
+           push_bn(b, OSSL_PKEY_PARAM_FFC_G, g.get()) &&
+           push_bn(b, OSSL_PKEY_PARAM_PUB_KEY, y.get()) &&
+           push_bn(b, OSSL_PKEY_PARAM_PRIV_KEY, x.get());
+  });
+}
+
+Result<evp::Pkey> private_pkey(const PublicKey& k, const PrivateKey::Secret& s) {
+  switch (k.type) {
+    case KeyType::ed25519: {
+      if (s.x.size() != 64) return make_error(Errc::malformed, "bad Ed25519 secret");
+      EVP_PKEY* p = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, s.x.data(), 32);
+      if (p == nullptr) return evp::crypto_error("Ed25519 key");
+      return evp::Pkey(p);
+    }
+    case KeyType::rsa: return rsa_private(k, s);
+    case KeyType::dsa: return dsa_private(k, s);
+    case KeyType::ecdsa_p256:
+    case KeyType::ecdsa_p384:
+    case KeyType::ecdsa_p521: return ec_private(k, s);
+    default: return make_error(Errc::unsupported, "security keys sign through their provider");
+  }
+}
+
+const char* rsa_alg(RsaHash h) {
+  switch (h) {
+    case RsaHash::sha1: return "ssh-rsa";
+    case RsaHash::sha256: return "rsa-sha2-256";
+    default: return "rsa-sha2-512";
+  }
+}
+
+const EVP_MD* rsa_md(RsaHash h) {
+  switch (h) {
+    case RsaHash::sha1: return EVP_sha1();
+    case RsaHash::sha256: return EVP_sha256();
+    default: return EVP_sha512();
+  }
+}
+
+Bytes rs_blob(const std::pair<Bytes, Bytes>& rs) {
+  Writer w;
+  w.mpint(rs.first), w.mpint(rs.second);
+  return w.take();
+}
+
+// DSA signatures are r || s, each exactly 20 bytes.
+Bytes dsa_blob(const std::pair<Bytes, Bytes>& rs) {
+  Bytes out(40, 0);
+  std::copy(rs.first.begin(), rs.first.end(), out.begin() + 20 - rs.first.size());
+  std::copy(rs.second.begin(), rs.second.end(), out.begin() + 40 - rs.second.size());
+  return out;
+}
+
+Result<Bytes> encode_signature(KeyType type, std::string_view alg, ByteView raw) {
+  Bytes inner;
+  if (type == KeyType::ed25519 || type == KeyType::rsa) {
+    inner = to_bytes(raw);
+  } else {
+    auto rs = evp::rs_from_der(raw);
+    if (!rs) return rs.error();
+    if (type == KeyType::dsa && (rs->first.size() > 20 || rs->second.size() > 20)) {
+      return make_error(Errc::crypto, "DSA signature integer too large");
+    }
+    inner = type == KeyType::dsa ? dsa_blob(*rs) : rs_blob(*rs);
+  }
+  Writer w;
+  w.string(alg);
+  w.string(inner);
+  return w.take();
+}
+
+}  // namespace
+
+Result<Bytes> PrivateKey::sign(ByteView data, RsaHash hash) const {
+  auto pk = private_pkey(pub_, *secret_);
+  if (!pk) return pk.error();
+  KeyType t = pub_.type;
+  const EVP_MD* md = nullptr;
+  std::string_view alg = key_type_info(t).name;
+  if (t == KeyType::rsa) {
+    md = rsa_md(hash);
+    alg = rsa_alg(hash);
+  } else if (t == KeyType::dsa) {
+    md = EVP_sha1();
+  } else if (is_ecdsa(t)) {
+    md = evp::ec_digest(t);
+  }
+  auto raw = evp::sign(pk->get(), md, data);
+  if (!raw) return raw.error();
+  return encode_signature(t, alg, *raw);
+}
+
+Status PrivateKey::validate() const {
+  if (skagent::is_security_key(pub_.type)) {
+    if (pub_.application.empty()) {
+      return make_error(Errc::malformed, "security key without application");
+    }
+    return {};
+  }
+  if (pub_.type == KeyType::ed25519 &&
+      !equal(ByteView(secret_->x).subspan(32), pub_.point)) {
+    return make_error(Errc::malformed, "Ed25519 secret does not match public key");
+  }
+  auto pk = private_pkey(pub_, *secret_);
+  if (!pk) return pk.error();
+  std::unique_ptr<EVP_PKEY_CTX, evp::Free> ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pk->get(), nullptr));
+  bool ok = ctx && EVP_PKEY_public_check(ctx.get()) == 1;
+  if (ok && pub_.type != KeyType::ed25519) ok = EVP_PKEY_pairwise_check(ctx.get()) == 1;
+  if (ok && pub_.type == KeyType::ed25519) {
+    Bytes derived(32);
+    size_t len = 32;
+    ok = EVP_PKEY_get_raw_public_key(pk->get(), derived.data(), &len) == 1 &&
+         equal(derived, pub_.point);
+  }
+  if (!ok) return evp::crypto_error("private key does not match its public key");
+  return {};
+}
+
+}  // namespace skagent
