@@ -1,0 +1,78 @@
+// Request dispatch: the lock gate, message routing, key expiry.
+#include <thread>
+
+#include "agent/agent.h"
+#include "agent/messages.h"
+#include "ssh/fingerprint.h"
+
+namespace skagent {
+
+Agent::Agent(const AgentOptions& options, const Logger& log, EventLoop& loop,
+             std::string sk_helper_path)
+    : options_(options),
+      log_(log),
+      loop_(loop),
+      workers_(std::max(2u, std::thread::hardware_concurrency())),
+      prompter_(loop, log),
+      sk_helpers_(loop, log, std::move(sk_helper_path)) {}
+
+void Agent::dispatch(Request req) {
+  if (next_expiry_ && *next_expiry_ <= std::chrono::steady_clock::now()) schedule_expiry();
+  // While locked, only UNLOCK works and the key list is empty (as OpenSSH).
+  if (lock_.locked() && req.type != msg::kUnlock) {
+    if (req.type == msg::kRequestIdentities) return req.reply(Bytes{msg::kIdentitiesAnswer, 0, 0, 0, 0});
+    log_.debug("agent locked: refusing request " + std::to_string(req.type));
+    return req.reply(msg::status(false));
+  }
+  switch (req.type) {
+    case msg::kRequestIdentities: return list_identities(req);
+    case msg::kSignRequest: return sign(req);
+    case msg::kAddIdentity:
+    case msg::kAddIdConstrained: return add_identity(req);
+    case msg::kRemoveIdentity: return remove_identity(req);
+    case msg::kRemoveAllIdentities:
+    case msg::kRemoveAllV1:
+      remove_all_identities();
+      return req.reply(msg::status(true));
+    case msg::kAddSmartcardKey:
+    case msg::kAddSmartcardKeyConstrained:
+    case msg::kRemoveSmartcardKey: return smartcard(req);
+    case msg::kLock: return lock(req);
+    case msg::kUnlock: return unlock(req);
+    case msg::kExtension: return extension(req);
+    default:
+      log_.debug("unknown message type " + std::to_string(req.type));
+      return req.reply(msg::status(false));
+  }
+}
+
+void Agent::remove_all_identities() {
+  log_.info("removing all " + std::to_string(ids_.size()) + " identities");
+  ids_.clear();
+  schedule_expiry();
+}
+
+void Agent::schedule_expiry() {
+  next_expiry_ = ids_.expire(std::chrono::steady_clock::now());
+  if (expiry_timer_ != 0) loop_.cancel_timer(expiry_timer_);
+  expiry_timer_ = 0;
+  if (!next_expiry_) return;
+  auto delay = std::chrono::ceil<std::chrono::milliseconds>(*next_expiry_ -
+                                                            std::chrono::steady_clock::now());
+  expiry_timer_ = loop_.after(std::max(delay, std::chrono::milliseconds(0)), [this] {
+    expiry_timer_ = 0;
+    schedule_expiry();
+  });
+}
+
+std::string Agent::describe(const Identity& id) const {
+  return std::string(id.key.type_name()) + " " +
+         fingerprint(id.key, options_.fingerprint_hash) + " (" + id.comment + ")";
+}
+
+void Agent::smartcard(Request& req) {
+  log_.error("PKCS#11 tokens are not supported yet: refusing smartcard request");
+  req.reply(msg::status(false));
+}
+
+}  // namespace skagent

@@ -1,0 +1,41 @@
+// EXTENSION: query and session-bind@openssh.com.
+#include "agent/agent.h"
+#include "agent/messages.h"
+
+namespace skagent {
+
+namespace {
+
+constexpr const char* kSupported[] = {"query", "session-bind@openssh.com"};
+
+Bytes query_reply() {
+  Writer w;
+  w.u8(msg::kExtensionResponse);
+  w.string("query");
+  for (const char* name : kSupported) w.string(name);
+  return w.take();
+}
+
+}  // namespace
+
+void Agent::extension(Request& req) {
+  Reader r(req.body);
+  std::string name;
+  if (!r.cstring(name)) {
+    log_.error("extension: malformed request");
+    return req.reply(msg::status(false));
+  }
+  if (name == "query") {
+    if (!r.empty()) return req.reply(msg::status(false));
+    return req.reply(query_reply());
+  }
+  if (name == "session-bind@openssh.com") {
+    auto s = apply_session_bind(r.rest(), req.conn->bindings);
+    if (!s) log_.error("session-bind: " + s.error().message);
+    return req.reply(msg::status(s.ok()));
+  }
+  log_.debug("unsupported extension \"" + name + "\"");
+  req.reply(msg::status(false));
+}
+
+}  // namespace skagent

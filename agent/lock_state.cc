@@ -1,0 +1,54 @@
+#include "agent/lock_state.h"
+
+#include <openssl/rand.h>
+
+#include "ssh/bcrypt_pbkdf.h"
+
+namespace skagent {
+
+namespace {
+
+constexpr size_t kSaltSize = 16, kHashSize = 32;
+constexpr uint32_t kRounds = 1;
+
+Result<Bytes> hash_password(ByteView password, ByteView salt) {
+  Bytes out(kHashSize);
+  if (auto s = bcrypt_pbkdf(password, salt, out, kRounds); !s) return s.error();
+  return out;
+}
+
+}  // namespace
+
+Status LockState::lock(ByteView password) {
+  if (locked_) return make_error(Errc::denied, "agent already locked");
+  if (password.empty()) return make_error(Errc::denied, "empty password not supported");
+  salt_.resize(kSaltSize);
+  if (RAND_bytes(salt_.data(), int(salt_.size())) != 1) {
+    return make_error(Errc::crypto, "no randomness for the lock salt");
+  }
+  auto h = hash_password(password, salt_);
+  if (!h) return h.error();
+  hash_ = std::move(*h);
+  locked_ = true;
+  return {};
+}
+
+Status LockState::unlock(ByteView password) {
+  if (!locked_) return make_error(Errc::denied, "agent is not locked");
+  auto h = hash_password(password, salt_);
+  if (!h) return h.error();
+  if (!equal_ct(*h, hash_)) {
+    if (failures_ < 100) failures_++;
+    next_attempt_ = Clock::now() + std::chrono::milliseconds(100 * failures_);
+    return make_error(Errc::denied, "unlock failed, delaying " +
+                                        std::to_string(failures_ / 10) + "." +
+                                        std::to_string(failures_ % 10) + " seconds");
+  }
+  locked_ = false;
+  failures_ = 0;
+  hash_.clear();
+  salt_.clear();
+  return {};
+}
+
+}  // namespace skagent

@@ -1,0 +1,140 @@
+#include "agent/sk_helper_client.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "platform/process.h"
+#include "ssh/wire.h"
+
+namespace skagent {
+
+namespace {
+// Long enough for a person to touch a token; a hung library is killed after.
+constexpr auto kRequestTimeout = std::chrono::seconds(120);
+}  // namespace
+
+SkHelper::SkHelper(EventLoop& loop, const Logger& log, std::string helper_path,
+                   std::string provider)
+    : loop_(loop), log_(log), helper_path_(std::move(helper_path)), provider_(std::move(provider)) {}
+
+SkHelper::~SkHelper() {
+  *alive_ = false;
+  stop("agent shutting down");
+}
+
+Status SkHelper::start() {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    return make_error(Errc::io, std::string("socketpair: ") + strerror(errno));
+  }
+  SpawnOptions so;
+  so.argv = {helper_path_, provider_};
+  so.fds = {{3, sv[1]}};
+  auto pid = spawn_process(so);
+  close(sv[1]);
+  if (!pid) {
+    close(sv[0]);
+    return pid.error();
+  }
+  pid_ = *pid;
+  fd_ = sv[0];
+  fcntl(fd_, F_SETFL, O_NONBLOCK);
+  loop_.watch(fd_, EventLoop::kRead, [this, alive = alive_](uint32_t ev) {
+    if (*alive) on_event(ev);
+  });
+  loop_.on_child_exit(pid_, [](int) {});  // reap; EOF on fd_ drives the logic
+  log_.debug("started sk helper for " + provider_);
+  return {};
+}
+
+void SkHelper::stop(const std::string& why) {
+  if (fd_ >= 0) {
+    loop_.unwatch(fd_);
+    close(fd_);
+    fd_ = -1;
+  }
+  if (pid_ > 0) kill(pid_, SIGKILL);
+  pid_ = -1;
+  if (timer_ != 0) loop_.cancel_timer(timer_);
+  timer_ = 0;
+  in_.clear();
+  out_.clear();
+  auto pending = std::move(pending_);
+  pending_.clear();
+  if (!pending.empty()) log_.error("sk helper for " + provider_ + ": " + why);
+  for (auto& done : pending) done(make_error(Errc::internal, "sk helper failed: " + why));
+}
+
+void SkHelper::sign(const SkSignRequest& req, Done done) {
+  if (fd_ < 0) {
+    if (auto s = start(); !s) return done(s.error());
+  }
+  Bytes f = frame(encode_sign_request(req));
+  out_.insert(out_.end(), f.begin(), f.end());
+  pending_.push_back(std::move(done));
+  if (pending_.size() == 1) arm_timeout();
+  flush();
+}
+
+void SkHelper::arm_timeout() {
+  if (timer_ != 0) loop_.cancel_timer(timer_);
+  timer_ = loop_.after(std::chrono::duration_cast<std::chrono::milliseconds>(kRequestTimeout),
+                       [this, alive = alive_] {
+                         if (!*alive) return;
+                         timer_ = 0;
+                         stop("no answer in time; helper killed");
+                       });
+}
+
+void SkHelper::flush() {
+  while (!out_.empty()) {
+    ssize_t n = write(fd_, out_.data(), out_.size());
+    if (n < 0 && errno == EAGAIN) break;
+    if (n <= 0) return stop("write failed");
+    out_.erase(out_.begin(), out_.begin() + n);
+  }
+  loop_.set_interest(fd_, EventLoop::kRead | (out_.empty() ? 0 : EventLoop::kWrite));
+}
+
+void SkHelper::on_event(uint32_t events) {
+  if (events & EventLoop::kWrite) flush();
+  if (fd_ < 0 || !(events & EventLoop::kRead)) return;
+  uint8_t buf[16384];
+  ssize_t n;
+  while ((n = read(fd_, buf, sizeof(buf))) > 0) in_.insert(in_.end(), buf, buf + n);
+  if (n == 0 || (n < 0 && errno != EAGAIN)) return stop("helper exited");
+  for (;;) {
+    Reader r(in_);
+    uint32_t len = 0;
+    ByteView body;
+    if (!r.u32(len)) break;
+    if (len > kMaxHelperFrame || pending_.empty()) return stop("protocol violation");
+    Reader fr(in_);
+    if (!fr.string(body)) break;
+    auto reply = decode_sign_reply(body);
+    in_.erase(in_.begin(), in_.begin() + long(4 + len));
+    auto done = std::move(pending_.front());
+    pending_.pop_front();
+    if (pending_.empty() && timer_ != 0) {
+      loop_.cancel_timer(timer_);
+      timer_ = 0;
+    } else if (!pending_.empty()) {
+      arm_timeout();
+    }
+    done(std::move(reply));
+    if (fd_ < 0) return;
+  }
+}
+
+SkHelper& SkHelpers::for_provider(const std::string& provider) {
+  auto& h = helpers_[provider];
+  if (!h) h = std::make_unique<SkHelper>(loop_, log_, helper_path_, provider);
+  return *h;
+}
+
+}  // namespace skagent

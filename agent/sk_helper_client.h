@@ -1,0 +1,61 @@
+// The agent's side of skagent-sk-helper: one persistent helper process per
+// provider, started on first use and restarted after it dies. Requests are
+// pipelined; replies come back in order. A helper that does not answer in time
+// is killed, failing only the requests it held.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "agent/log.h"
+#include "fido/sk_helper_protocol.h"
+#include "platform/event_loop.h"
+
+namespace skagent {
+
+class SkHelper {
+ public:
+  using Done = std::function<void(Result<SkSignResult>)>;
+  SkHelper(EventLoop& loop, const Logger& log, std::string helper_path, std::string provider);
+  ~SkHelper();
+
+  void sign(const SkSignRequest& req, Done done);
+
+ private:
+  Status start();
+  void stop(const std::string& why);
+  void on_event(uint32_t events);
+  void flush();
+  void arm_timeout();
+
+  EventLoop& loop_;
+  const Logger& log_;
+  std::string helper_path_, provider_;
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  Bytes in_, out_;
+  std::deque<Done> pending_;
+  uint64_t timer_ = 0;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+class SkHelpers {
+ public:
+  SkHelpers(EventLoop& loop, const Logger& log, std::string helper_path)
+      : loop_(loop), log_(log), helper_path_(std::move(helper_path)) {}
+  SkHelper& for_provider(const std::string& provider);
+
+ private:
+  EventLoop& loop_;
+  const Logger& log_;
+  std::string helper_path_;
+  std::map<std::string, std::unique_ptr<SkHelper>> helpers_;
+};
+
+}  // namespace skagent

@@ -1,0 +1,90 @@
+#include "fido/sk_helper_protocol.h"
+
+#include "ssh/wire.h"
+
+namespace skagent {
+
+namespace {
+
+constexpr uint8_t kSign = 1;
+constexpr uint8_t kOk = 0, kFailed = 1;
+
+Error bad(const char* what) {
+  return make_error(Errc::malformed, std::string("sk-helper protocol: ") + what);
+}
+
+}  // namespace
+
+Bytes frame(ByteView body) {
+  Writer w;
+  w.string(body);
+  return w.take();
+}
+
+Bytes encode_sign_request(const SkSignRequest& req) {
+  Writer w;
+  w.u8(kSign);
+  w.u32(req.alg);
+  w.string(req.data);
+  w.string(req.application);
+  w.string(req.key_handle);
+  w.u8(req.flags);
+  w.string(req.pin);
+  return w.take();
+}
+
+Result<SkSignRequest> decode_sign_request(ByteView body) {
+  Reader r(body);
+  SkSignRequest req;
+  uint8_t type = 0;
+  ByteView data, kh;
+  if (!r.u8(type) || type != kSign) return bad("unknown request");
+  if (!r.u32(req.alg) || !r.string(data) || !r.cstring(req.application) || !r.string(kh) ||
+      !r.u8(req.flags) || !r.cstring(req.pin) || !r.empty()) {
+    return bad("malformed sign request");
+  }
+  req.data = to_bytes(data);
+  req.key_handle = to_bytes(kh);
+  return req;
+}
+
+Bytes encode_sign_reply(const Result<SkSignResult>& reply) {
+  Writer w;
+  if (!reply) {
+    w.u8(kFailed);
+    w.u32(uint32_t(reply.error().code));
+    w.string(reply.error().message);
+    return w.take();
+  }
+  w.u8(kOk);
+  w.string(reply->sig_r);
+  w.string(reply->sig_s);
+  w.u8(reply->flags);
+  w.u32(reply->counter);
+  return w.take();
+}
+
+Result<SkSignResult> decode_sign_reply(ByteView body) {
+  Reader r(body);
+  uint8_t status = 0;
+  if (!r.u8(status)) return bad("empty reply");
+  if (status == kFailed) {
+    uint32_t code = 0;
+    std::string msg;
+    if (!r.u32(code) || !r.cstring(msg) || !r.empty() || code > uint32_t(Errc::internal)) {
+      return bad("malformed error reply");
+    }
+    return make_error(Errc(code), msg);
+  }
+  SkSignResult res;
+  ByteView sr, ss;
+  if (status != kOk || !r.string(sr) || !r.string(ss) || !r.u8(res.flags) || !r.u32(res.counter) ||
+      !r.empty()) {
+    return bad("malformed sign reply");
+  }
+  res.sig_r = to_bytes(sr);
+  res.sig_s = to_bytes(ss);
+  return res;
+}
+
+}  // namespace skagent

@@ -1,0 +1,39 @@
+// The agent <-> skagent-sk-helper protocol: frames of uint32 length + body
+// over a socketpair, parsed with the same bounds-checked reader as the agent
+// protocol. One request per frame; replies come back in request order.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "ssh/bytes.h"
+#include "ssh/error.h"
+
+namespace skagent {
+
+inline constexpr size_t kMaxHelperFrame = 2 * 1024 * 1024;
+
+struct SkSignRequest {
+  uint32_t alg = 0;  // 0 ECDSA-P256, 1 Ed25519 (sk-api)
+  Bytes data;        // the raw message; the provider hashes it
+  std::string application;
+  Bytes key_handle;
+  uint8_t flags = 0;
+  std::string pin;   // empty: none
+};
+
+struct SkSignResult {
+  Bytes sig_r, sig_s;  // Ed25519: 64 bytes in sig_r
+  uint8_t flags = 0;
+  uint32_t counter = 0;
+};
+
+Bytes encode_sign_request(const SkSignRequest& req);
+Result<SkSignRequest> decode_sign_request(ByteView body);
+Bytes encode_sign_reply(const Result<SkSignResult>& reply);
+Result<SkSignResult> decode_sign_reply(ByteView body);
+
+// Prefixes a body with its uint32 length.
+Bytes frame(ByteView body);
+
+}  // namespace skagent

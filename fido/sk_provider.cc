@@ -1,0 +1,80 @@
+#include "fido/sk_provider.h"
+
+#include <dlfcn.h>
+
+#include <cstdlib>
+
+namespace skagent {
+
+namespace {
+
+constexpr uint32_t kApiMajor = 0x000a0000;
+
+// Layouts from OpenSSH's sk-api.h (stable for API major 0x000a).
+struct sk_sign_response {
+  uint8_t flags;
+  uint32_t counter;
+  uint8_t* sig_r;
+  size_t sig_r_len;
+  uint8_t* sig_s;
+  size_t sig_s_len;
+};
+
+Error provider_error(int rc) {
+  switch (rc) {
+    case -2: return make_error(Errc::unsupported, "provider: unsupported option or algorithm");
+    case -3: return make_error(Errc::pin_required, "provider: PIN required");
+    case -4: return make_error(Errc::not_found, "provider: security key not found");
+    case -5: return make_error(Errc::exists, "provider: credential exists");
+    default: return make_error(Errc::internal, "provider: signature failed (" + std::to_string(rc) + ")");
+  }
+}
+
+void free_response(sk_sign_response* r) {
+  if (r == nullptr) return;
+  free(r->sig_r);
+  free(r->sig_s);
+  free(r);
+}
+
+}  // namespace
+
+Result<SkProvider> SkProvider::load(const std::string& path) {
+  void* dl = dlopen(path.c_str(), RTLD_NOW);
+  if (dl == nullptr) return make_error(Errc::not_found, std::string("provider dlopen: ") + dlerror());
+  auto version = reinterpret_cast<uint32_t (*)()>(dlsym(dl, "sk_api_version"));
+  auto sign = reinterpret_cast<SignFn>(dlsym(dl, "sk_sign"));
+  if (version == nullptr || sign == nullptr) {
+    dlclose(dl);
+    return make_error(Errc::unsupported, "provider " + path + " lacks sk_api_version/sk_sign");
+  }
+  if ((version() & 0xffff0000) != kApiMajor) {
+    dlclose(dl);
+    return make_error(Errc::unsupported, "provider " + path + " has an incompatible sk-api version");
+  }
+  SkProvider p;
+  p.sign_ = sign;
+  return p;
+}
+
+Result<SkSignResult> SkProvider::sign(const SkSignRequest& req) const {
+  void* no_options[1] = {nullptr};
+  sk_sign_response* resp = nullptr;
+  int rc = sign_(req.alg, req.data.data(), req.data.size(), req.application.c_str(),
+                 req.key_handle.data(), req.key_handle.size(), req.flags,
+                 req.pin.empty() ? nullptr : req.pin.c_str(), no_options,
+                 reinterpret_cast<void**>(&resp));
+  if (rc != 0 || resp == nullptr) {
+    free_response(resp);
+    return provider_error(rc);
+  }
+  SkSignResult out;
+  out.flags = resp->flags;
+  out.counter = resp->counter;
+  if (resp->sig_r != nullptr) out.sig_r.assign(resp->sig_r, resp->sig_r + resp->sig_r_len);
+  if (resp->sig_s != nullptr) out.sig_s.assign(resp->sig_s, resp->sig_s + resp->sig_s_len);
+  free_response(resp);
+  return out;
+}
+
+}  // namespace skagent

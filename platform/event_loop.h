@@ -1,0 +1,66 @@
+// A single-threaded event loop: file descriptors, timers, signals and child
+// exits dispatch callbacks on the loop thread; post() is the only call that
+// other threads may make.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+namespace skagent {
+
+class EventLoop {
+ public:
+  using Clock = std::chrono::steady_clock;
+  using FdCallback = std::function<void(uint32_t events)>;
+  static constexpr uint32_t kRead = 1, kWrite = 2, kError = 4;
+
+  EventLoop();
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  void watch(int fd, uint32_t interest, FdCallback cb);
+  void set_interest(int fd, uint32_t interest);
+  void unwatch(int fd);
+
+  uint64_t after(std::chrono::milliseconds delay, std::function<void()> fn);
+  void cancel_timer(uint64_t id);
+
+  // Calls fn with the exit status when the child ends (pidfd based).
+  void on_child_exit(pid_t pid, std::function<void(int status)> fn);
+  // Calls fn on the loop thread for each delivery of one of these signals.
+  void on_signals(const std::vector<int>& signals, std::function<void(int signo)> fn);
+
+  void post(std::function<void()> fn);  // thread-safe
+  void run();
+  void stop() { running_ = false; }
+
+ private:
+  void run_timers();
+  void run_posted();
+  int next_timeout_ms() const;
+
+  int epfd_ = -1;
+  int wakefd_ = -1;
+  bool running_ = false;
+  struct Watch {
+    uint32_t interest;
+    std::shared_ptr<FdCallback> cb;
+  };
+  std::unordered_map<int, Watch> watches_;
+  std::multimap<Clock::time_point, uint64_t> timer_order_;
+  std::unordered_map<uint64_t, std::pair<Clock::time_point, std::function<void()>>> timers_;
+  uint64_t next_timer_ = 1;
+  std::mutex posted_mu_;
+  std::vector<std::function<void()>> posted_;
+};
+
+}  // namespace skagent

@@ -1,0 +1,179 @@
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <stdexcept>
+
+#include "platform/event_loop.h"
+
+namespace skagent {
+
+namespace {
+
+uint32_t to_epoll(uint32_t interest) {
+  uint32_t ev = 0;
+  if (interest & EventLoop::kRead) ev |= EPOLLIN | EPOLLRDHUP;
+  if (interest & EventLoop::kWrite) ev |= EPOLLOUT;
+  return ev;
+}
+
+uint32_t from_epoll(uint32_t ev) {
+  uint32_t out = 0;
+  if (ev & (EPOLLIN | EPOLLRDHUP)) out |= EventLoop::kRead;
+  if (ev & EPOLLOUT) out |= EventLoop::kWrite;
+  if (ev & (EPOLLERR | EPOLLHUP)) out |= EventLoop::kError | EventLoop::kRead;
+  return out;
+}
+
+}  // namespace
+
+EventLoop::EventLoop() {
+  epfd_ = epoll_create1(EPOLL_CLOEXEC);
+  wakefd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (epfd_ < 0 || wakefd_ < 0) throw std::runtime_error("event loop set-up failed");
+  watch(wakefd_, kRead, [this](uint32_t) {
+    uint64_t n;
+    while (read(wakefd_, &n, sizeof(n)) > 0) {
+    }
+    run_posted();
+  });
+}
+
+EventLoop::~EventLoop() {
+  close(wakefd_);
+  close(epfd_);
+}
+
+void EventLoop::watch(int fd, uint32_t interest, FdCallback cb) {
+  struct epoll_event ev {};
+  ev.events = to_epoll(interest);
+  ev.data.fd = fd;
+  bool known = watches_.count(fd) != 0;
+  watches_[fd] = Watch{interest, std::make_shared<FdCallback>(std::move(cb))};
+  epoll_ctl(epfd_, known ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev);
+}
+
+void EventLoop::set_interest(int fd, uint32_t interest) {
+  auto it = watches_.find(fd);
+  if (it == watches_.end() || it->second.interest == interest) return;
+  it->second.interest = interest;
+  struct epoll_event ev {};
+  ev.events = to_epoll(interest);
+  ev.data.fd = fd;
+  epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev);
+}
+
+void EventLoop::unwatch(int fd) {
+  if (watches_.erase(fd) != 0) epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
+}
+
+uint64_t EventLoop::after(std::chrono::milliseconds delay, std::function<void()> fn) {
+  uint64_t id = next_timer_++;
+  auto when = Clock::now() + delay;
+  timers_[id] = {when, std::move(fn)};
+  timer_order_.emplace(when, id);
+  return id;
+}
+
+void EventLoop::cancel_timer(uint64_t id) {
+  auto it = timers_.find(id);
+  if (it == timers_.end()) return;
+  auto range = timer_order_.equal_range(it->second.first);
+  for (auto o = range.first; o != range.second; ++o) {
+    if (o->second == id) {
+      timer_order_.erase(o);
+      break;
+    }
+  }
+  timers_.erase(it);
+}
+
+void EventLoop::on_child_exit(pid_t pid, std::function<void(int)> fn) {
+  int pidfd = int(syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) {  // already reaped or no pidfd support: report at once
+    int status = 0;
+    waitpid(pid, &status, WNOHANG);
+    post([fn = std::move(fn), status] { fn(status); });
+    return;
+  }
+  watch(pidfd, kRead, [this, pid, pidfd, fn = std::move(fn)](uint32_t) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == 0) return;
+    unwatch(pidfd);
+    close(pidfd);
+    fn(status);
+  });
+}
+
+void EventLoop::on_signals(const std::vector<int>& signals, std::function<void(int)> fn) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : signals) sigaddset(&set, s);
+  sigprocmask(SIG_BLOCK, &set, nullptr);
+  int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0) throw std::runtime_error("signalfd failed");
+  watch(sfd, kRead, [sfd, fn = std::move(fn)](uint32_t) {
+    struct signalfd_siginfo si;
+    while (read(sfd, &si, sizeof(si)) == ssize_t(sizeof(si))) fn(int(si.ssi_signo));
+  });
+}
+
+void EventLoop::post(std::function<void()> fn) {
+  {
+    std::lock_guard<std::mutex> lock(posted_mu_);
+    posted_.push_back(std::move(fn));
+  }
+  uint64_t one = 1;
+  ssize_t ignored = write(wakefd_, &one, sizeof(one));
+  (void)ignored;
+}
+
+void EventLoop::run_posted() {
+  std::vector<std::function<void()>> batch;
+  {
+    std::lock_guard<std::mutex> lock(posted_mu_);
+    batch.swap(posted_);
+  }
+  for (auto& fn : batch) fn();
+}
+
+int EventLoop::next_timeout_ms() const {
+  if (timer_order_.empty()) return -1;
+  auto d = timer_order_.begin()->first - Clock::now();
+  auto ms = std::chrono::ceil<std::chrono::milliseconds>(d).count();
+  return ms < 0 ? 0 : int(std::min<long long>(ms, 60000));
+}
+
+void EventLoop::run_timers() {
+  auto now = Clock::now();
+  while (!timer_order_.empty() && timer_order_.begin()->first <= now) {
+    uint64_t id = timer_order_.begin()->second;
+    timer_order_.erase(timer_order_.begin());
+    auto it = timers_.find(id);
+    if (it == timers_.end()) continue;
+    auto fn = std::move(it->second.second);
+    timers_.erase(it);
+    fn();
+  }
+}
+
+void EventLoop::run() {
+  running_ = true;
+  struct epoll_event events[64];
+  while (running_) {
+    int n = epoll_wait(epfd_, events, 64, next_timeout_ms());
+    for (int i = 0; i < n && running_; i++) {
+      auto it = watches_.find(events[i].data.fd);
+      if (it == watches_.end()) continue;
+      auto cb = it->second.cb;  // keeps the callback alive if it unwatches itself
+      (*cb)(from_epoll(events[i].events));
+    }
+    run_timers();
+  }
+}
+
+}  // namespace skagent

@@ -1,0 +1,11 @@
+// Process hardening applied at start-up, before any key arrives.
+#pragma once
+
+#include "ssh/error.h"
+
+namespace skagent {
+
+// No core dumps, not ptrace-attachable by the same uid (PR_SET_DUMPABLE 0).
+Status harden_process();
+
+}  // namespace skagent

@@ -1,0 +1,31 @@
+// Memory for secrets: locked in RAM, excluded from core dumps, wiped on free.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace skagent {
+
+class LockedBuffer {
+ public:
+  explicit LockedBuffer(size_t size);
+  ~LockedBuffer();
+  LockedBuffer(const LockedBuffer&) = delete;
+  LockedBuffer& operator=(const LockedBuffer&) = delete;
+
+  uint8_t* data() { return data_; }
+  const uint8_t* data() const { return data_; }
+  size_t size() const { return size_; }
+  std::span<const uint8_t> view() const { return {data_, size_}; }
+  // Whether mlock succeeded (it may not under a tight RLIMIT_MEMLOCK).
+  bool locked() const { return locked_; }
+
+ private:
+  uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+  size_t mapped_ = 0;
+  bool locked_ = false;
+};
+
+}  // namespace skagent
