@@ -31,7 +31,7 @@ Bytes sign_response(ByteView signature) {
 // may only sign SSH user-auth requests and SSHSIG blobs, so a web origin's
 // key cannot be made to sign a WebAuthn challenge.
 bool websafe_permits(const PublicKey& key, ByteView data) {
-  return parse_userauth_request(data, key.plain()).ok() || parse_sshsig_request(data).ok();
+  return parse_userauth_request(data, key).ok() || parse_sshsig_request(data).ok();
 }
 
 Bytes encode_sk_signature(const PublicKey& key, const SkSignResult& res) {
