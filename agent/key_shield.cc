@@ -17,24 +17,27 @@ struct CipherCtx {
   ~CipherCtx() { EVP_CIPHER_CTX_free(ctx); }
 };
 
-// Derived material: bytes 0..31 are the AES key, 32..43 the GCM IV.
+// The derived AES-256 key, wiped when it goes out of scope.
 struct Derived {
-  uint8_t bytes[64];
+  uint8_t bytes[32];
   ~Derived() { secure_wipe(bytes, sizeof(bytes)); }
 };
 
 }  // namespace
 
-KeyShield::KeyShield() : prekey_(kPrekeySize) {
+KeyShield::KeyShield() : prekey_(kPrekeySize), sha256_(EVP_MD_fetch(nullptr, "SHA256", nullptr)) {
+  if (sha256_ == nullptr) throw std::runtime_error("SHA-256 unavailable");
   if (RAND_bytes(prekey_.data(), int(prekey_.size())) != 1) {
     throw std::runtime_error("no randomness for the key-shield pre-key");
   }
 }
 
-void KeyShield::derive(ByteView nonce, uint8_t out[64]) const {
+KeyShield::~KeyShield() { EVP_MD_free(sha256_); }
+
+void KeyShield::derive(ByteView nonce, uint8_t out[32]) const {
   EVP_MD_CTX* md = EVP_MD_CTX_new();
   unsigned int len = 0;
-  EVP_DigestInit_ex(md, EVP_sha512(), nullptr);
+  EVP_DigestInit_ex(md, sha256_, nullptr);
   EVP_DigestUpdate(md, nonce.data(), nonce.size());
   EVP_DigestUpdate(md, prekey_.data(), prekey_.size());
   EVP_DigestFinal_ex(md, out, &len);
@@ -43,7 +46,7 @@ void KeyShield::derive(ByteView nonce, uint8_t out[64]) const {
 
 Result<ShieldedSecret> KeyShield::shield(ByteView secret) const {
   ShieldedSecret s;
-  s.nonce.resize(16);
+  s.nonce.resize(12);
   if (RAND_bytes(s.nonce.data(), int(s.nonce.size())) != 1) {
     return make_error(Errc::crypto, "no randomness for key shielding");
   }
@@ -52,7 +55,7 @@ Result<ShieldedSecret> KeyShield::shield(ByteView secret) const {
   CipherCtx c;
   s.ciphertext.resize(secret.size() + kTag);
   int len = 0, fin = 0;
-  bool ok = c.ctx && EVP_EncryptInit_ex(c.ctx, EVP_aes_256_gcm(), nullptr, d.bytes, d.bytes + 32) &&
+  bool ok = c.ctx && EVP_EncryptInit_ex(c.ctx, EVP_aes_256_gcm(), nullptr, d.bytes, s.nonce.data()) &&
             EVP_EncryptUpdate(c.ctx, s.ciphertext.data(), &len, secret.data(), int(secret.size())) &&
             EVP_EncryptFinal_ex(c.ctx, s.ciphertext.data() + len, &fin) &&
             EVP_CIPHER_CTX_ctrl(c.ctx, EVP_CTRL_GCM_GET_TAG, kTag, s.ciphertext.data() + secret.size());
@@ -61,7 +64,7 @@ Result<ShieldedSecret> KeyShield::shield(ByteView secret) const {
 }
 
 Result<Bytes> KeyShield::unshield(const ShieldedSecret& s) const {
-  if (s.ciphertext.size() < kTag) return make_error(Errc::internal, "bad shielded key");
+  if (s.ciphertext.size() < kTag || s.nonce.size() != 12) return make_error(Errc::internal, "bad shielded key");
   size_t n = s.ciphertext.size() - kTag;
   Derived d;
   derive(s.nonce, d.bytes);
@@ -69,7 +72,7 @@ Result<Bytes> KeyShield::unshield(const ShieldedSecret& s) const {
   Bytes out(n);
   int len = 0, fin = 0;
   Bytes tag(s.ciphertext.begin() + long(n), s.ciphertext.end());
-  bool ok = c.ctx && EVP_DecryptInit_ex(c.ctx, EVP_aes_256_gcm(), nullptr, d.bytes, d.bytes + 32) &&
+  bool ok = c.ctx && EVP_DecryptInit_ex(c.ctx, EVP_aes_256_gcm(), nullptr, d.bytes, s.nonce.data()) &&
             EVP_DecryptUpdate(c.ctx, out.data(), &len, s.ciphertext.data(), int(n)) &&
             EVP_CIPHER_CTX_ctrl(c.ctx, EVP_CTRL_GCM_SET_TAG, kTag, tag.data()) &&
             EVP_DecryptFinal_ex(c.ctx, out.data() + len, &fin);
