@@ -1,0 +1,51 @@
+#include "ssh/fingerprint.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "ssh/base64.h"
+
+namespace skagent {
+
+namespace {
+
+Bytes digest(const EVP_MD* md, ByteView data) {
+  Bytes out(EVP_MAX_MD_SIZE);
+  unsigned len = 0;
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1) len = 0;
+  out.resize(len);
+  return out;
+}
+
+std::string colon_hex(ByteView b) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < b.size(); i++) {
+    if (i != 0) out.push_back(':');
+    out.push_back(kHex[b[i] >> 4]);
+    out.push_back(kHex[b[i] & 0x0f]);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string fingerprint(const PublicKey& key, FingerprintHash hash) {
+  // OpenSSH hashes the plain key blob, so a certificate and its key match.
+  Bytes blob = key.plain().blob();
+  if (hash == FingerprintHash::md5) return "MD5:" + colon_hex(digest(EVP_md5(), blob));
+  return "SHA256:" + base64_encode(digest(EVP_sha256(), blob), false);
+}
+
+Result<FingerprintHash> fingerprint_hash_by_name(std::string_view name) {
+  std::string lower(name);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return char(std::tolower(c)); });
+  if (lower == "sha256") return FingerprintHash::sha256;
+  if (lower == "md5") return FingerprintHash::md5;
+  return make_error(Errc::unsupported, "unknown fingerprint hash \"" + std::string(name) + "\"");
+}
+
+}  // namespace skagent
