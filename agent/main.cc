@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -149,6 +150,12 @@ int main(int argc, char** argv) {
   Listener listener;
   bool activated = socket_activated();
   if (activated) {
+    int listening = 0;
+    socklen_t len = sizeof(listening);
+    if (getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) {
+      fprintf(stderr, "LISTEN_FDS given, but fd 3 is not a listening socket\n");
+      return 1;
+    }
     listener.fd = 3;
     fcntl(3, F_SETFD, FD_CLOEXEC);
     fcntl(3, F_SETFL, fcntl(3, F_GETFL) | O_NONBLOCK);
