@@ -35,7 +35,8 @@ std::optional<uint32_t> parse_duration(const std::string& s) {
       default: return std::nullopt;
     }
     if (!digits) return std::nullopt;
-    total += cur * mult;
+    total += cur * mult;  // one term is < 2^52, so checking each sum stops any wrap
+    if (total > INT_MAX) return std::nullopt;
     cur = 0;
     digits = false;
   }
@@ -94,7 +95,7 @@ static Status apply_flag(AgentOptions& o, int c, const char* arg) {
 
 Result<AgentOptions> parse_agent_options(int argc, char** argv) {
   AgentOptions o;
-  optind = 1;
+  optind = 0;  // 0, not 1: glibc then also resets its position inside a -xyz cluster
   opterr = 1;
   int c;
   // '+' stops at the first non-option, so "skagent cmd -x" passes -x to cmd.

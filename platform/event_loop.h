@@ -3,6 +3,7 @@
 // other threads may make.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -45,10 +46,13 @@ class EventLoop {
 
  private:
   void run_timers();
+  void release_fd(int fd);
   void run_posted();
   int next_timeout_ms() const;
 
   int epfd_ = -1;
+  std::vector<int> owned_fds_;  // signalfds and live pidfds, closed with the loop
+  sigset_t blocked_{};          // signals blocked for signalfd, unblocked with the loop
   int wakefd_ = -1;
   bool running_ = false;
   struct Watch {

@@ -32,6 +32,7 @@ uint32_t from_epoll(uint32_t ev) {
 }  // namespace
 
 EventLoop::EventLoop() {
+  sigemptyset(&blocked_);
   epfd_ = epoll_create1(EPOLL_CLOEXEC);
   wakefd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (epfd_ < 0 || wakefd_ < 0) throw std::runtime_error("event loop set-up failed");
@@ -44,6 +45,8 @@ EventLoop::EventLoop() {
 }
 
 EventLoop::~EventLoop() {
+  for (int fd : owned_fds_) close(fd);
+  sigprocmask(SIG_UNBLOCK, &blocked_, nullptr);
   close(wakefd_);
   close(epfd_);
 }
@@ -100,11 +103,11 @@ void EventLoop::on_child_exit(pid_t pid, std::function<void(int)> fn) {
     post([fn = std::move(fn), status] { fn(status); });
     return;
   }
+  owned_fds_.push_back(pidfd);
   watch(pidfd, kRead, [this, pid, pidfd, fn = std::move(fn)](uint32_t) {
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) == 0) return;
-    unwatch(pidfd);
-    close(pidfd);
+    release_fd(pidfd);
     fn(status);
   });
 }
@@ -114,12 +117,20 @@ void EventLoop::on_signals(const std::vector<int>& signals, std::function<void(i
   sigemptyset(&set);
   for (int s : signals) sigaddset(&set, s);
   sigprocmask(SIG_BLOCK, &set, nullptr);
+  for (int s : signals) sigaddset(&blocked_, s);
   int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) throw std::runtime_error("signalfd failed");
+  owned_fds_.push_back(sfd);
   watch(sfd, kRead, [sfd, fn = std::move(fn)](uint32_t) {
     struct signalfd_siginfo si;
     while (read(sfd, &si, sizeof(si)) == ssize_t(sizeof(si))) fn(int(si.ssi_signo));
   });
+}
+
+void EventLoop::release_fd(int fd) {
+  unwatch(fd);
+  close(fd);
+  std::erase(owned_fds_, fd);
 }
 
 void EventLoop::post(std::function<void()> fn) {

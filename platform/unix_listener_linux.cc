@@ -50,22 +50,27 @@ Result<Listener> listen_unix(const std::string& path, int parent_pid) {
   }
   struct sockaddr_un sun {};
   sun.sun_family = AF_UNIX;
+  // Whatever fails from here on must not leave our directory behind.
+  auto fail = [&l](Error e) {
+    if (l.fd >= 0) close(l.fd);
+    if (!l.own_dir.empty()) rmdir(l.own_dir.c_str());
+    return e;
+  };
   if (l.path.size() >= sizeof(sun.sun_path)) {
-    return make_error(Errc::limit, "socket path too long: " + l.path);
+    return fail(make_error(Errc::limit, "socket path too long: " + l.path));
   }
   memcpy(sun.sun_path, l.path.c_str(), l.path.size() + 1);
   l.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (l.fd < 0) return sys_error("socket");
+  if (l.fd < 0) return fail(sys_error("socket"));
   mode_t old = umask(0177);
   int rc = bind(l.fd, reinterpret_cast<struct sockaddr*>(&sun), sizeof(sun));
-  int bind_errno = errno;
+  Error bind_error = rc != 0 ? sys_error("bind " + l.path) : Error{};
   umask(old);
-  if (rc != 0 || listen(l.fd, SOMAXCONN) != 0) {
-    errno = bind_errno;
-    Error e = sys_error("bind " + l.path);
-    close(l.fd);
-    if (!l.own_dir.empty()) rmdir(l.own_dir.c_str());
-    return e;
+  if (rc != 0) return fail(bind_error);
+  if (listen(l.fd, SOMAXCONN) != 0) {
+    Error e = sys_error("listen " + l.path);
+    unlink(l.path.c_str());
+    return fail(e);
   }
   return l;
 }

@@ -1,0 +1,125 @@
+#include "agent/key_shield.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace skagent {
+namespace {
+
+Bytes pattern(size_t n) {
+  Bytes b(n);
+  for (size_t i = 0; i < n; i++) b[i] = uint8_t(i * 7 + 3);
+  return b;
+}
+
+constexpr size_t kTag = 16;
+
+class KeyShieldTest : public ::testing::Test {
+ protected:
+  ShieldedSecret shield(ByteView secret) {
+    auto s = ks_.shield(secret);
+    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
+    return s.ok() ? std::move(*s) : ShieldedSecret{};
+  }
+  KeyShield ks_;
+};
+
+TEST_F(KeyShieldTest, RoundTripOfVariousSizes) {
+  for (size_t n : {size_t(0), size_t(1), size_t(15), size_t(16), size_t(17), size_t(64), size_t(4096)}) {
+    Bytes secret = pattern(n);
+    ShieldedSecret s = shield(secret);
+    EXPECT_FALSE(s.nonce.empty()) << n;
+    EXPECT_EQ(s.ciphertext.size(), n + kTag) << n;
+    auto back = ks_.unshield(s);
+    ASSERT_TRUE(back.ok()) << n << ": " << back.error().message;
+    EXPECT_TRUE(equal(*back, secret)) << n;
+  }
+}
+
+TEST_F(KeyShieldTest, CiphertextDiffersFromPlaintext) {
+  Bytes secret = pattern(64);
+  ShieldedSecret s = shield(secret);
+  ASSERT_EQ(s.ciphertext.size(), 64 + kTag);
+  ByteView body(s.ciphertext.data(), 64);
+  EXPECT_FALSE(equal(body, secret));
+  // Not merely different somewhere: most bytes must change.
+  size_t same = 0;
+  for (size_t i = 0; i < 64; i++) same += body[i] == secret[i];
+  EXPECT_LT(same, 8u);
+}
+
+TEST_F(KeyShieldTest, FreshNoncePerShield) {
+  Bytes secret = pattern(64);
+  ShieldedSecret a = shield(secret), b = shield(secret);
+  EXPECT_FALSE(equal(a.nonce, b.nonce));
+  EXPECT_FALSE(equal(a.ciphertext, b.ciphertext));
+  auto ra = ks_.unshield(a), rb = ks_.unshield(b);
+  ASSERT_TRUE(ra.ok() && rb.ok());
+  EXPECT_TRUE(equal(*ra, *rb));
+}
+
+TEST_F(KeyShieldTest, FlippedCiphertextOrTagBitFails) {
+  ShieldedSecret s = shield(pattern(64));
+  for (size_t i = 0; i < s.ciphertext.size(); i++) {
+    for (uint8_t bit : {uint8_t(0x01), uint8_t(0x80)}) {
+      ShieldedSecret t = s;
+      t.ciphertext[i] ^= bit;
+      EXPECT_FALSE(ks_.unshield(t).ok()) << "byte " << i << (i >= 64 ? " (tag)" : "");
+    }
+  }
+}
+
+TEST_F(KeyShieldTest, FlippedNonceBitFails) {
+  ShieldedSecret s = shield(pattern(64));
+  for (size_t i = 0; i < s.nonce.size(); i++) {
+    ShieldedSecret t = s;
+    t.nonce[i] ^= 0x10;
+    EXPECT_FALSE(ks_.unshield(t).ok()) << "nonce byte " << i;
+  }
+}
+
+TEST_F(KeyShieldTest, EmptySecretIsStillAuthenticated) {
+  ShieldedSecret s = shield({});
+  ASSERT_EQ(s.ciphertext.size(), kTag);
+  s.ciphertext[0] ^= 1;
+  EXPECT_FALSE(ks_.unshield(s).ok());
+}
+
+TEST_F(KeyShieldTest, MalformedShieldedSecretFails) {
+  ShieldedSecret s = shield(pattern(64));
+  ShieldedSecret short_ct = s;
+  short_ct.ciphertext.resize(kTag - 1);
+  EXPECT_FALSE(ks_.unshield(short_ct).ok());
+  ShieldedSecret no_ct = s;
+  no_ct.ciphertext.clear();
+  EXPECT_FALSE(ks_.unshield(no_ct).ok());
+  ShieldedSecret cut = s;
+  cut.ciphertext.pop_back();
+  EXPECT_FALSE(ks_.unshield(cut).ok());
+  ShieldedSecret longer = s;
+  longer.ciphertext.push_back(0);
+  EXPECT_FALSE(ks_.unshield(longer).ok());
+  ShieldedSecret short_nonce = s;
+  short_nonce.nonce.pop_back();
+  EXPECT_FALSE(ks_.unshield(short_nonce).ok());
+  ShieldedSecret long_nonce = s;
+  long_nonce.nonce.push_back(0);
+  EXPECT_FALSE(ks_.unshield(long_nonce).ok());
+  ShieldedSecret no_nonce = s;
+  no_nonce.nonce.clear();
+  EXPECT_FALSE(ks_.unshield(no_nonce).ok());
+}
+
+TEST_F(KeyShieldTest, OtherInstanceCannotUnshield) {
+  Bytes secret = pattern(64);
+  ShieldedSecret s = shield(secret);
+  KeyShield other;
+  EXPECT_FALSE(other.unshield(s).ok());
+  auto mine = ks_.unshield(s);
+  ASSERT_TRUE(mine.ok());
+  EXPECT_TRUE(equal(*mine, secret));
+}
+
+}  // namespace
+}  // namespace skagent

@@ -1,0 +1,327 @@
+#include "platform/event_loop.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <thread>
+#include <vector>
+
+#include "platform/process.h"
+
+namespace skagent {
+namespace {
+
+using std::chrono::milliseconds;
+
+// Runs the loop with a watchdog so a broken loop fails instead of hanging.
+bool run_with_watchdog(EventLoop& loop, milliseconds limit = milliseconds(5000)) {
+  bool fired = false;
+  uint64_t id = loop.after(limit, [&] {
+    fired = true;
+    loop.stop();
+  });
+  loop.run();
+  loop.cancel_timer(id);
+  return !fired;
+}
+
+int open_fd_count() {
+  int n = 0;
+  DIR* d = opendir("/proc/self/fd");
+  if (d == nullptr) return -1;
+  while (readdir(d) != nullptr) n++;
+  closedir(d);
+  return n;
+}
+
+TEST(EventLoop, TimersFireInDeadlineOrder) {
+  EventLoop loop;
+  std::vector<int> order;
+  loop.after(milliseconds(30), [&] { order.push_back(3); });
+  loop.after(milliseconds(10), [&] { order.push_back(1); });
+  loop.after(milliseconds(0), [&] { order.push_back(0); });
+  loop.after(milliseconds(20), [&] { order.push_back(2); });
+  loop.after(milliseconds(40), [&] { loop.stop(); });
+  ASSERT_TRUE(run_with_watchdog(loop));
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3}));
+}
+
+TEST(EventLoop, TimerDoesNotFireEarly) {
+  EventLoop loop;
+  auto start = EventLoop::Clock::now();
+  EventLoop::Clock::time_point fired;
+  loop.after(milliseconds(50), [&] {
+    fired = EventLoop::Clock::now();
+    loop.stop();
+  });
+  ASSERT_TRUE(run_with_watchdog(loop));
+  EXPECT_GE(fired - start, milliseconds(50));
+}
+
+TEST(EventLoop, TimerIdsAreDistinct) {
+  EventLoop loop;
+  uint64_t a = loop.after(milliseconds(10), [] {});
+  uint64_t b = loop.after(milliseconds(10), [] {});
+  EXPECT_NE(a, b);
+}
+
+TEST(EventLoop, CancelTimer) {
+  EventLoop loop;
+  std::vector<int> order;
+  loop.after(milliseconds(10), [&] { order.push_back(1); });
+  uint64_t doomed = loop.after(milliseconds(20), [&] { order.push_back(2); });
+  loop.after(milliseconds(30), [&] { order.push_back(3); });
+  loop.after(milliseconds(40), [&] { loop.stop(); });
+  loop.cancel_timer(doomed);
+  loop.cancel_timer(doomed);      // twice is harmless
+  loop.cancel_timer(123456789);   // unknown id is harmless
+  ASSERT_TRUE(run_with_watchdog(loop));
+  EXPECT_EQ(order, (std::vector<int>{1, 3}));
+}
+
+TEST(EventLoop, CancelFromInsideAnotherTimer) {
+  EventLoop loop;
+  bool second_ran = false;
+  uint64_t second = 0;
+  loop.after(milliseconds(10), [&] { loop.cancel_timer(second); });
+  second = loop.after(milliseconds(11), [&] { second_ran = true; });
+  loop.after(milliseconds(30), [&] { loop.stop(); });
+  ASSERT_TRUE(run_with_watchdog(loop));
+  EXPECT_FALSE(second_ran);
+}
+
+TEST(EventLoop, CancelOneOfTwoTimersWithSameDeadline) {
+  EventLoop loop;
+  // Schedule in a tight loop; some pairs share a deadline in the multimap.
+  std::vector<uint64_t> ids;
+  std::vector<int> ran(50, 0);
+  for (int i = 0; i < 50; i++) ids.push_back(loop.after(milliseconds(5), [&ran, i] { ran[i]++; }));
+  for (int i = 0; i < 50; i += 2) loop.cancel_timer(ids[i]);
+  loop.after(milliseconds(30), [&] { loop.stop(); });
+  ASSERT_TRUE(run_with_watchdog(loop));
+  for (int i = 0; i < 50; i++) EXPECT_EQ(ran[i], i % 2) << i;
+}
+
+TEST(EventLoop, PostFromAnotherThreadRunsOnLoopThread) {
+  EventLoop loop;
+  std::thread::id ran_on;
+  std::atomic<int> runs{0};
+  std::thread t([&] {
+    loop.post([&] {
+      ran_on = std::this_thread::get_id();
+      runs++;
+      loop.stop();
+    });
+  });
+  ASSERT_TRUE(run_with_watchdog(loop));
+  t.join();
+  EXPECT_EQ(runs.load(), 1);
+  EXPECT_EQ(ran_on, std::this_thread::get_id());
+}
+
+TEST(EventLoop, ManyPostsFromSeveralThreadsAllRun) {
+  EventLoop loop;
+  int count = 0;  // touched only on the loop thread
+  constexpr int kThreads = 4, kEach = 500;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; i++) {
+    threads.emplace_back([&] {
+      for (int j = 0; j < kEach; j++) {
+        loop.post([&] {
+          if (++count == kThreads * kEach) loop.stop();
+        });
+      }
+    });
+  }
+  bool ok = run_with_watchdog(loop);
+  for (auto& t : threads) t.join();
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(count, kThreads * kEach);
+}
+
+TEST(EventLoop, PostBeforeRunIsDelivered) {
+  EventLoop loop;
+  bool ran = false;
+  loop.post([&] {
+    ran = true;
+    loop.stop();
+  });
+  ASSERT_TRUE(run_with_watchdog(loop));
+  EXPECT_TRUE(ran);
+}
+
+class PipeTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_EQ(pipe2(fds_, O_NONBLOCK | O_CLOEXEC), 0); }
+  void TearDown() override {
+    for (int fd : fds_) {
+      if (fd >= 0) close(fd);
+    }
+  }
+  int fds_[2] = {-1, -1};
+};
+
+TEST_F(PipeTest, WatchReadableEnd) {
+  EventLoop loop;
+  std::vector<uint32_t> events;
+  char got = 0;
+  loop.watch(fds_[0], EventLoop::kRead, [&](uint32_t ev) {
+    events.push_back(ev);
+    ASSERT_EQ(read(fds_[0], &got, 1), 1);
+    loop.unwatch(fds_[0]);
+    loop.stop();
+  });
+  loop.after(milliseconds(10), [&] { ASSERT_EQ(write(fds_[1], "z", 1), 1); });
+  ASSERT_TRUE(run_with_watchdog(loop));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_TRUE(events[0] & EventLoop::kRead);
+  EXPECT_FALSE(events[0] & EventLoop::kError);
+  EXPECT_EQ(got, 'z');
+}
+
+TEST_F(PipeTest, UnwatchedFdIsNotReported) {
+  EventLoop loop;
+  int calls = 0;
+  loop.watch(fds_[0], EventLoop::kRead, [&](uint32_t) { calls++; });
+  loop.unwatch(fds_[0]);
+  loop.unwatch(fds_[0]);  // twice is harmless
+  ASSERT_EQ(write(fds_[1], "z", 1), 1);
+  loop.after(milliseconds(50), [&] { loop.stop(); });
+  ASSERT_TRUE(run_with_watchdog(loop));
+  EXPECT_EQ(calls, 0);
+}
+
+TEST_F(PipeTest, ClosedWriterReportsReadable) {
+  EventLoop loop;
+  uint32_t seen = 0;
+  loop.watch(fds_[0], EventLoop::kRead, [&](uint32_t ev) {
+    seen = ev;
+    loop.unwatch(fds_[0]);
+    loop.stop();
+  });
+  close(fds_[1]);
+  fds_[1] = -1;
+  ASSERT_TRUE(run_with_watchdog(loop));
+  EXPECT_TRUE(seen & EventLoop::kRead);
+}
+
+TEST_F(PipeTest, WriteInterestAndSetInterest) {
+  EventLoop loop;
+  int writable = 0;
+  loop.watch(fds_[1], EventLoop::kWrite, [&](uint32_t ev) {
+    EXPECT_TRUE(ev & EventLoop::kWrite);
+    writable++;
+    loop.set_interest(fds_[1], 0);  // stop asking: no more callbacks
+  });
+  loop.after(milliseconds(50), [&] { loop.stop(); });
+  ASSERT_TRUE(run_with_watchdog(loop));
+  EXPECT_EQ(writable, 1);
+  loop.unwatch(fds_[1]);
+}
+
+TEST_F(PipeTest, RewatchReplacesCallback) {
+  EventLoop loop;
+  int first = 0, second = 0;
+  loop.watch(fds_[0], EventLoop::kRead, [&](uint32_t) { first++; });
+  loop.watch(fds_[0], EventLoop::kRead, [&](uint32_t) {
+    second++;
+    char c;
+    ASSERT_EQ(read(fds_[0], &c, 1), 1);
+    loop.stop();
+  });
+  ASSERT_EQ(write(fds_[1], "z", 1), 1);
+  ASSERT_TRUE(run_with_watchdog(loop));
+  loop.unwatch(fds_[0]);
+  EXPECT_EQ(first, 0);
+  EXPECT_EQ(second, 1);
+}
+
+TEST(EventLoop, ChildExitStatus) {
+  EventLoop loop;
+  SpawnOptions opts;
+  opts.argv = {"sh", "-c", "exit 3"};
+  auto pid = spawn_process(opts);
+  ASSERT_TRUE(pid.ok()) << pid.error().message;
+  int status = -1, calls = 0;
+  loop.on_child_exit(*pid, [&](int st) {
+    status = st;
+    calls++;
+    loop.stop();
+  });
+  ASSERT_TRUE(run_with_watchdog(loop));
+  EXPECT_EQ(calls, 1);
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 3);
+  EXPECT_EQ(waitpid(*pid, nullptr, WNOHANG), -1);  // already reaped
+}
+
+TEST(EventLoop, ChildKilledBySignal) {
+  EventLoop loop;
+  SpawnOptions opts;
+  opts.argv = {"sh", "-c", "kill -TERM $$"};
+  auto pid = spawn_process(opts);
+  ASSERT_TRUE(pid.ok()) << pid.error().message;
+  int status = -1;
+  loop.on_child_exit(*pid, [&](int st) {
+    status = st;
+    loop.stop();
+  });
+  ASSERT_TRUE(run_with_watchdog(loop));
+  ASSERT_TRUE(WIFSIGNALED(status)) << status;
+  EXPECT_EQ(WTERMSIG(status), SIGTERM);
+}
+
+TEST(EventLoop, SignalRaisedIsDelivered) {
+  EventLoop loop;
+  std::vector<int> got;
+  loop.on_signals({SIGUSR2}, [&](int sig) {
+    got.push_back(sig);
+    loop.stop();
+  });
+  ASSERT_EQ(raise(SIGUSR2), 0);
+  ASSERT_TRUE(run_with_watchdog(loop));
+  EXPECT_EQ(got, (std::vector<int>{SIGUSR2}));
+}
+
+TEST(EventLoop, SignalFromKillIsDelivered) {
+  EventLoop loop;
+  std::vector<int> got;
+  // The second signal is sent only once the first has arrived, so the order
+  // does not depend on how fast the loop runs.
+  loop.on_signals({SIGUSR2, SIGWINCH}, [&](int sig) {
+    got.push_back(sig);
+    if (sig == SIGWINCH) {
+      ASSERT_EQ(kill(getpid(), SIGUSR2), 0);
+    }
+    if (got.size() == 2) loop.stop();
+  });
+  loop.after(milliseconds(10), [] { ASSERT_EQ(kill(getpid(), SIGWINCH), 0); });
+  ASSERT_TRUE(run_with_watchdog(loop));
+  EXPECT_EQ(got, (std::vector<int>{SIGWINCH, SIGUSR2}));
+}
+
+// The loop owns the signalfd it creates; destroying the loop must close it.
+TEST(EventLoop, DestructorReleasesSignalFd) {
+  int before = open_fd_count();
+  ASSERT_GT(before, 0);
+  {
+    EventLoop loop;
+    loop.on_signals({SIGUSR2}, [](int) {});
+  }
+  EXPECT_EQ(open_fd_count(), before);
+}
+
+TEST(EventLoop, DestructorReleasesItsOwnFds) {
+  int before = open_fd_count();
+  ASSERT_GT(before, 0);
+  { EventLoop loop; }
+  EXPECT_EQ(open_fd_count(), before);
+}
+
+}  // namespace
+}  // namespace skagent
