@@ -67,6 +67,7 @@ void Server::on_event(const std::shared_ptr<Connection>& c, uint32_t events) {
     ssize_t n = read(c->fd, buf, want);
     if (n > 0) {
       c->in.insert(c->in.end(), buf, buf + n);
+      if (size_t(n) < want) break;  // drained: skip the read that would say EAGAIN
       continue;
     }
     if (n < 0 && errno == EAGAIN) break;

@@ -37,9 +37,9 @@ EventLoop::EventLoop() {
   wakefd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (epfd_ < 0 || wakefd_ < 0) throw std::runtime_error("event loop set-up failed");
   watch(wakefd_, kRead, [this](uint32_t) {
-    uint64_t n;
-    while (read(wakefd_, &n, sizeof(n)) > 0) {
-    }
+    uint64_t n;  // one read resets an eventfd's counter
+    ssize_t ignored = read(wakefd_, &n, sizeof(n));
+    (void)ignored;
     run_posted();
   });
 }
