@@ -1,6 +1,7 @@
 // skagent: a drop-in ssh-agent. Start-up mirrors ssh-agent: parse flags,
 // harden, bind the socket, print the eval lines, fork (or not), then serve.
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -100,11 +101,19 @@ void detach() {
 }
 
 int serve(const AgentOptions& opts, const Listener& listener, pid_t parent_pid, Logger& log) {
+  // Block before any thread exists: threads inherit the mask, and a signal
+  // delivered to a worker would take its default action (exit, socket left).
+  const std::vector<int> handled = {SIGTERM, SIGINT, SIGHUP, SIGUSR1};
+  sigset_t blocked;
+  sigemptyset(&blocked);
+  for (int sig : handled) sigaddset(&blocked, sig);
+  pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
   EventLoop loop;
   Agent agent(opts, log, loop, sk_helper_path());
   Server server(loop, agent, listener.fd);
+  log.debug("listening on " + (listener.path.empty() ? std::string("fd 3") : listener.path));
   int exit_code = 0;
-  loop.on_signals({SIGTERM, SIGINT, SIGHUP, SIGUSR1}, [&](int sig) {
+  loop.on_signals(handled, [&](int sig) {
     if (sig == SIGUSR1) return agent.remove_all_identities();
     log.info("exiting on signal " + std::to_string(sig));
     exit_code = 2;

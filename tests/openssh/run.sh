@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# OpenSSH's own regress tests for ssh-agent, run against $SKAGENT.
+#
+#   SKAGENT=/usr/bin/ssh-agent tests/openssh/run.sh            # all of them
+#   tests/openssh/run.sh agent sshsig                            # some of them
+#
+# Environment: SKAGENT (agent under test, default $BUILD/bin/skagent), REGRESS_DIR (default
+# /usr/lib/openssh/regress, from Debian's openssh-tests), REGRESS_TIMEOUT (seconds per test,
+# default 300), REGRESS_JOBS (tests run at once, default 4), KEEP=1 keeps the scratch directories.
+# Prints one "PASS name" / "FAIL name" per test and a last line "N passed, N failed".
+set -u
+. "$(dirname "$0")/../common.sh"
+
+REGRESS_DIR=${REGRESS_DIR:-/usr/lib/openssh/regress}
+REGRESS_TIMEOUT=${REGRESS_TIMEOUT:-300}
+REGRESS_JOBS=${REGRESS_JOBS:-4}
+if [ $# -gt 0 ]; then
+    TESTS=("$@")
+else
+    TESTS=(agent agent-timeout agent-subprocess agent-restrict cert-file sshsig agent-getpeereid agent-ptrace)
+fi
+
+passed=0
+failed=0
+result() { # result PASS|FAIL name [why]
+    if [ "$1" = PASS ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    echo "$1 openssh/$2${3:+ ($3)}"
+}
+
+if [ ! -f "$REGRESS_DIR/test-exec.sh" ]; then
+    echo "openssh: $REGRESS_DIR/test-exec.sh missing (install openssh-tests)" >&2
+    for t in "${TESTS[@]}"; do result FAIL "$t" "no regress suite"; done
+    echo "$passed passed, $failed failed"
+    exit 1
+fi
+if [ ! -x "$SKAGENT" ]; then
+    echo "openssh: agent under test $SKAGENT is not executable" >&2
+    for t in "${TESTS[@]}"; do result FAIL "$t" "no agent"; done
+    echo "$passed passed, $failed failed"
+    exit 1
+fi
+SKAGENT=$(readlink -f "$SKAGENT")
+
+# As root, the tests run as an unprivileged user with password-less sudo; otherwise as the
+# current user, with SUDO=sudo only if sudo works without a password.
+if [ "$(id -u)" = 0 ]; then
+    ensure_test_user || { echo "openssh: cannot create test user $SKAGENT_TEST_USER" >&2; exit 1; }
+    RUN_USER=$SKAGENT_TEST_USER
+else
+    RUN_USER=$(id -un)
+fi
+RUN_HOME=$(getent passwd "$RUN_USER" | cut -d: -f6)
+SUDO_CMD=
+can_sudo && SUDO_CMD=sudo
+ensure_sshd_dirs || echo "openssh: warning: /run/sshd missing and cannot be created" >&2
+
+WORK=$(mktemp -d /tmp/skagent-regress.XXXXXX)
+chmod 0755 "$WORK"
+[ "$(id -u)" = 0 ] && chown "$RUN_USER:" "$WORK"
+TAG="regress-$$-$RANDOM"
+touch "$WORK/.start"
+cleanup() {
+    local t
+    for t in "${TESTS[@]}"; do reap_tagged "$TAG-$t" ""; done
+    reap_tagged "$TAG" "$WORK"
+    clean_stale_ssh_dirs "$RUN_USER" "$WORK/.start"
+    if [ -n "${KEEP:-}" ]; then echo "openssh: kept $WORK" >&2; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The agent binaries as the test user can reach them. agent-ptrace chowns and chmods the
+# binary it tests, so it always gets a private copy (with any skagent-* helpers beside it).
+copy_agent() { # copy_agent dest-dir
+    mkdir -p "$1"
+    cp "$SKAGENT" "$1/"
+    local h
+    for h in "$(dirname "$SKAGENT")"/skagent-*; do
+        [ -f "$h" ] && [ -x "$h" ] && cp "$h" "$1/"
+    done
+    chmod -R a+rX "$1"
+    echo "$1/$(basename "$SKAGENT")"
+}
+
+run_as() { # run_as dir cmd... : run as RUN_USER with a clean environment, cwd dir
+    local dir=$1; shift
+    local envs=(HOME="$RUN_HOME" USER="$RUN_USER" LOGNAME="$RUN_USER" SHELL=/bin/sh LANG=C.UTF-8
+                SKAGENT_TEST_TAG="${TAGT:-$TAG}")
+    if [ "$(id -u)" = 0 ]; then
+        (cd "$dir" && exec sudo -n -u "$RUN_USER" -H -- env -i "${envs[@]}" "$@")
+    else
+        (cd "$dir" && exec env -i "${envs[@]}" "$@")
+    fi
+}
+
+AGENT=$SKAGENT
+if ! run_as "$WORK" test -x "$SKAGENT" 2>/dev/null; then
+    AGENT=$(copy_agent "$WORK/bin")
+fi
+
+# agent-subprocess.sh passes even when the agent never runs the command (no pid file, nothing
+# to wait for), so it only counts when the agent runs a command with SSH_AGENT_PID set and a
+# socket that answers (ssh-add -l exits 1 for an empty agent).
+SUBPROCESS_OK=0
+run_as "$WORK" timeout -k 5 30 "$AGENT" /bin/sh -c \
+    '/usr/bin/ssh-add -l >/dev/null 2>&1; echo "pid=$SSH_AGENT_PID rc=$?" >subprocess.check' \
+    </dev/null >/dev/null 2>&1
+if grep -Eqx 'pid=[0-9]+ rc=1' "$WORK/subprocess.check" 2>/dev/null; then
+    SUBPROCESS_OK=1
+fi
+
+run_one() { # run_one test : runs one regress test, leaves $WORK/$t.res (status line) and .out (details)
+    local t=$1 script=$REGRESS_DIR/$1.sh OBJ=$WORK/$1 agent port start rc secs why log f
+    local res=$WORK/$t.res out=$WORK/$t.out
+    : >"$out"
+    if [ ! -f "$script" ]; then echo "FAIL|no $script" >"$res"; return; fi
+    mkdir -p "$OBJ"
+    # test-exec.sh and the tests use these helpers from $OBJ.
+    for f in netcat mkdtemp modpipe setuid-allowed check-perm; do
+        [ -x "$REGRESS_DIR/$f" ] && cp "$REGRESS_DIR/$f" "$OBJ/"
+    done
+    agent=$AGENT
+    [ "$t" = agent-ptrace ] && agent=$(copy_agent "$OBJ/bin")
+    [ "$(id -u)" = 0 ] && chown -R "$RUN_USER:" "$OBJ"
+    port=$(free_port)
+    start=$(date +%s)
+    run_as "$OBJ" timeout -s INT -k 20 "$REGRESS_TIMEOUT" \
+        env PATH="$REGRESS_DIR:/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin" \
+        OBJ="$OBJ" BUILDDIR="$REGRESS_DIR" TEST_SHELL=/bin/sh TEST_SSH_UNSAFE_PERMISSIONS=1 \
+        TEST_SSH_PORT="$port" SUDO="$SUDO_CMD" \
+        TEST_SSH_SSHAGENT="$agent" \
+        TEST_SSH_SSH=/usr/bin/ssh TEST_SSH_SSHD=/usr/sbin/sshd TEST_SSH_SSHADD=/usr/bin/ssh-add \
+        TEST_SSH_SSHKEYGEN=/usr/bin/ssh-keygen TEST_SSH_SSHKEYSCAN=/usr/bin/ssh-keyscan \
+        TEST_SSH_SFTP=/usr/bin/sftp TEST_SSH_SCP=/usr/bin/scp \
+        TEST_SSH_SFTPSERVER=/usr/lib/openssh/sftp-server \
+        sh "$REGRESS_DIR/test-exec.sh" "$OBJ" "$script" >"$OBJ/output.txt" 2>&1 </dev/null
+    rc=$?
+    secs=$(( $(date +%s) - start ))
+    reap_tagged "$TAG-$t" "$OBJ"
+    # test-exec.sh exits 0 for a test that only printed "skipped": that proves nothing.
+    why=
+    if [ $rc -ne 0 ]; then
+        why="exit $rc"
+        if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then why="timeout after ${REGRESS_TIMEOUT}s"; fi
+    elif grep -qi 'skipped' "$OBJ/output.txt"; then
+        why="skipped: $(grep -i -m1 skipped "$OBJ/output.txt")"
+    elif ! grep -q '^ok ' "$OBJ/output.txt"; then
+        why="no ok line"
+    elif [ "$t" = agent-subprocess ] && [ "$SUBPROCESS_OK" != 1 ]; then
+        why="agent did not run a command with SSH_AGENT_PID and a working socket"
+    fi
+    if [ -z "$why" ]; then
+        echo "PASS|${secs}s" >"$res"
+        return
+    fi
+    echo "FAIL|$why, ${secs}s" >"$res"
+    {
+        echo "---- output of $t:"
+        tail -n 30 "$OBJ/output.txt" | sed 's/^/    /'
+        for log in failed-regress.log regress.log; do
+            if [ -s "$OBJ/$log" ]; then
+                echo "---- tail of $t/$log:"
+                tail -n 40 "$OBJ/$log" | sed 's/^/    /'
+                break
+            fi
+        done
+        echo "----"
+    } >"$out"
+}
+
+# The tests are independent (own directory, own port), so a few run at once.
+running=0
+for t in "${TESTS[@]}"; do
+    TAGT="$TAG-$t" run_one "$t" &
+    running=$((running + 1))
+    if [ "$running" -ge "$REGRESS_JOBS" ]; then wait -n; running=$((running - 1)); fi
+done
+wait
+
+for t in "${TESTS[@]}"; do
+    if [ -f "$WORK/$t.res" ]; then
+        IFS='|' read -r st detail <"$WORK/$t.res"
+    else
+        st=FAIL detail="runner crashed"
+    fi
+    result "$st" "$t" "$detail"
+    [ -s "$WORK/$t.out" ] && cat "$WORK/$t.out"
+done
+
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ] && [ $passed -gt 0 ]
