@@ -1,0 +1,19 @@
+#include "tests/bench/commands.h"
+#include "tests/bench/metrics.h"
+#include "tests/bench/report.h"
+
+namespace skagent::bench {
+
+int cmd_report(const Args& args) {
+  auto ref = read_metrics(args.text("ref"));
+  auto neu = read_metrics(args.text("new"));
+  if (!ref) return fail("report", ref.error());
+  if (!neu) return fail("report", neu.error());
+  ReportLabels labels;
+  labels.ref = args.text("ref-label", labels.ref);
+  labels.neu = args.text("new-label", labels.neu);
+  print_report(std::cout, *ref, *neu, labels);
+  return 0;
+}
+
+}  // namespace skagent::bench

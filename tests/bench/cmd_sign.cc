@@ -1,0 +1,51 @@
+#include <cstdlib>
+#include <sstream>
+#include <vector>
+
+#include "tests/bench/commands.h"
+#include "tests/bench/identity_lookup.h"
+#include "tests/bench/metrics.h"
+#include "tests/bench/sign_load.h"
+
+namespace skagent::bench {
+namespace {
+
+Result<std::vector<unsigned>> client_counts(const std::string& list) {
+  std::vector<unsigned> counts;
+  std::istringstream in(list);
+  for (std::string item; std::getline(in, item, ',');) {
+    unsigned n = unsigned(std::strtoul(item.c_str(), nullptr, 10));
+    if (n == 0 || n > 256) return make_error(Errc::malformed, "bad client count " + item);
+    counts.push_back(n);
+  }
+  return counts;
+}
+
+}  // namespace
+
+int cmd_sign(const Args& args) {
+  auto socket = args.socket();
+  auto seconds = args.number("seconds", 3);
+  auto flags = args.number("flags", 0);
+  auto counts = client_counts(args.text("clients", "1,8"));
+  if (!socket) return fail("sign", socket.error());
+  if (!seconds) return fail("sign", seconds.error());
+  if (!flags) return fail("sign", flags.error());
+  if (!counts) return fail("sign", counts.error());
+  auto key = find_key_by_comment(*socket, args.text("comment"));
+  if (!key) return fail("sign", key.error());
+
+  std::string name = "sign." + args.text("name", args.text("comment"));
+  for (unsigned clients : *counts) {
+    SignLoad load{*socket, *key, uint32_t(*flags), clients, *seconds};
+    auto r = run_sign_load(load);
+    if (!r) return fail("sign", r.error());
+    std::string prefix = name + ".c" + std::to_string(clients);
+    print_metric(std::cout, prefix + ".ops_per_s", r->ops_per_s());
+    print_metric(std::cout, prefix + ".p50_us", r->latency.p50_us);
+    print_metric(std::cout, prefix + ".p99_us", r->latency.p99_us);
+  }
+  return 0;
+}
+
+}  // namespace skagent::bench

@@ -1,0 +1,29 @@
+// The subcommands of skagent-bench. Measurement commands print metrics
+// (see metrics.h) on stdout and problems on stderr; each returns an exit code.
+#pragma once
+
+#include <iostream>
+#include <string_view>
+
+#include "ssh/error.h"
+#include "tests/bench/args.h"
+
+namespace skagent::bench {
+
+// sign --comment C --name N [--flags F] [--clients 1,8] [--seconds 3]
+int cmd_sign(const Args& args);
+// list [--calls 500] [--seconds 5]
+int cmd_list(const Args& args);
+// confirm --confirm-comment C --fast-comment C --marker PATH [--samples 300]
+int cmd_confirm(const Args& args);
+// rss --pid P --name N
+int cmd_rss(const Args& args);
+// report --ref FILE --new FILE: the comparison table with the targets.
+int cmd_report(const Args& args);
+
+inline int fail(std::string_view command, const Error& e) {
+  std::cerr << "skagent-bench " << command << ": " << e.message << '\n';
+  return 1;
+}
+
+}  // namespace skagent::bench

@@ -1,0 +1,20 @@
+#include "tests/bench/identity_lookup.h"
+
+#include "tests/bench/agent_client.h"
+#include "tests/bench/agent_messages.h"
+
+namespace skagent::bench {
+
+Result<Bytes> find_key_by_comment(const std::string& socket, std::string_view comment) {
+  auto client = AgentClient::connect(socket);
+  if (!client) return client.error();
+  auto reply = client->call(encode_request_identities());
+  if (!reply) return reply.error();
+  auto ids = decode_identities(*reply);
+  if (!ids) return ids.error();
+  for (auto& id : *ids)
+    if (id.comment == comment) return std::move(id.blob);
+  return make_error(Errc::not_found, "no key with comment " + std::string(comment));
+}
+
+}  // namespace skagent::bench

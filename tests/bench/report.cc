@@ -1,0 +1,53 @@
+#include "tests/bench/report.h"
+
+#include <cstdio>
+
+#include "tests/bench/report_rows.h"
+#include "tests/bench/targets.h"
+
+namespace skagent::bench {
+namespace {
+
+std::string row4(const std::string& a, const std::string& b, const std::string& c,
+                 const std::string& d) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%-48s %14s %14s %9s\n", a.c_str(), b.c_str(), c.c_str(), d.c_str());
+  return buf;
+}
+
+std::string ratio_cell(std::optional<double> r) { return r ? format_ratio(*r) : ""; }
+
+void print_metrics(std::ostream& out, const Metrics& ref, const Metrics& neu,
+                   const ReportLabels& labels) {
+  out << "ratio = " << labels.neu << " vs " << labels.ref
+      << ", oriented so that > 1 means " << labels.neu << " is better\n"
+      << "(throughput: new/ref; latency and RSS: ref/new)\n\n";
+  out << row4("metric", labels.ref, labels.neu, "ratio");
+  for (const Row& row : report_rows()) {
+    auto a = lookup(ref, row.key), b = lookup(neu, row.key);
+    out << row4(row.label, format_value(row.unit, a), format_value(row.unit, b),
+                ratio_cell(oriented_ratio(row.better, a, b)));
+  }
+}
+
+int print_targets(std::ostream& out, const Metrics& ref, const Metrics& neu) {
+  out << "\n" << row4("target (for skagent)", "", "measured", "verdict");
+  int missed = 0;
+  for (const Target& t : targets()) {
+    Verdict v = judge(t, ref, neu);
+    missed += v.pass ? 0 : 1;
+    out << row4(t.label, "", v.measured, v.pass ? "PASS" : "MISS");
+  }
+  out << "\ntargets: " << targets().size() - size_t(missed) << " PASS, " << missed << " MISS\n";
+  return missed;
+}
+
+}  // namespace
+
+int print_report(std::ostream& out, const Metrics& ref, const Metrics& neu,
+                 const ReportLabels& labels) {
+  print_metrics(out, ref, neu, labels);
+  return print_targets(out, ref, neu);
+}
+
+}  // namespace skagent::bench
