@@ -28,13 +28,6 @@ Error malformed(std::string_view what) {
   return make_error(Errc::malformed, "malformed key: " + std::string(what));
 }
 
-bool read_mpint(Reader& r, Bytes& out) {
-  ByteView v;
-  if (!r.mpint(v)) return false;
-  out = to_bytes(v);
-  return true;
-}
-
 Result<void> read_ec_point(KeyType type, Reader& r, PublicKey& k) {
   std::string curve;
   ByteView q;
@@ -55,14 +48,14 @@ Result<void> read_ed25519_point(Reader& r, PublicKey& k) {
 Result<void> read_fields(KeyType type, Reader& r, PublicKey& k) {
   switch (type) {
     case KeyType::dsa:
-      if (!read_mpint(r, k.dsa_p) || !read_mpint(r, k.dsa_q) || !read_mpint(r, k.dsa_g) ||
-          !read_mpint(r, k.dsa_y)) {
+      if (!r.mpint(k.dsa_p) || !r.mpint(k.dsa_q) || !r.mpint(k.dsa_g) ||
+          !r.mpint(k.dsa_y)) {
         return malformed("truncated DSA key");
       }
       if (k.dsa_q.size() != 20 || k.dsa_p.size() > 1024 / 8) return malformed("bad DSA sizes");
       return {};
     case KeyType::rsa:
-      if (!read_mpint(r, k.rsa_e) || !read_mpint(r, k.rsa_n)) return malformed("truncated RSA key");
+      if (!r.mpint(k.rsa_e) || !r.mpint(k.rsa_n)) return malformed("truncated RSA key");
       if (k.rsa_n.size() * 8 < 1024 || k.rsa_n.size() * 8 > 16384) {
         return make_error(Errc::unsupported, "RSA modulus size out of range (1024..16384 bits)");
       }

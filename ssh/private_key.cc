@@ -12,13 +12,6 @@ Error malformed(std::string_view what) {
   return make_error(Errc::malformed, "malformed private key: " + std::string(what));
 }
 
-bool read_mpint(Reader& r, Bytes& out) {
-  ByteView v;
-  if (!r.mpint(v)) return false;
-  out = to_bytes(v);
-  return true;
-}
-
 }  // namespace
 
 PrivateKey::PrivateKey() : secret_(std::make_unique<Secret>()) {}
@@ -32,7 +25,7 @@ static Result<PublicKey> read_private_public_part(KeyType type, Reader& r) {
   if (type != KeyType::rsa) return read_plain_public_fields(type, r);
   PublicKey k;
   k.type = type;
-  if (!read_mpint(r, k.rsa_n) || !read_mpint(r, k.rsa_e)) return malformed("truncated RSA key");
+  if (!r.mpint(k.rsa_n) || !r.mpint(k.rsa_e)) return malformed("truncated RSA key");
   if (k.rsa_n.size() * 8 < 1024 || k.rsa_n.size() * 8 > 16384) {
     return make_error(Errc::unsupported, "RSA modulus size out of range (1024..16384 bits)");
   }
@@ -63,11 +56,11 @@ Result<PrivateKey> PrivateKey::read(Reader& r) {
   bool ok = true;
   switch (t) {
     case KeyType::dsa:
-      ok = read_mpint(r, s.x);
+      ok = r.mpint(s.x);
       break;
     case KeyType::rsa:
-      ok = read_mpint(r, s.x) && read_mpint(r, s.rsa_iqmp) && read_mpint(r, s.rsa_p) &&
-           read_mpint(r, s.rsa_q);
+      ok = r.mpint(s.x) && r.mpint(s.rsa_iqmp) && r.mpint(s.rsa_p) &&
+           r.mpint(s.rsa_q);
       break;
     case KeyType::ed25519: {
       ByteView pk, sk;
@@ -88,7 +81,7 @@ Result<PrivateKey> PrivateKey::read(Reader& r) {
       break;
     }
     default:  // ECDSA
-      ok = read_mpint(r, s.x);
+      ok = r.mpint(s.x);
   }
   if (!ok) return malformed("truncated or inconsistent secret");
   return k;

@@ -81,6 +81,13 @@ bool Reader::mpint(ByteView& out) {
   return true;
 }
 
+bool Reader::mpint(Bytes& out) {
+  ByteView v;
+  if (!mpint(v)) return false;
+  out = to_bytes(v);
+  return true;
+}
+
 void Writer::u32(uint32_t v) {
   uint8_t b[4] = {uint8_t(v >> 24), uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)};
   raw(b);

@@ -27,6 +27,8 @@ class Reader {
   // mpint as a non-negative magnitude without leading zeros; negative or
   // non-minimal encodings are refused, as OpenSSH's sshbuf_get_bignum2 does.
   [[nodiscard]] bool mpint(ByteView& out);
+  // The same, copied out (key components that outlive the input).
+  [[nodiscard]] bool mpint(Bytes& out);
 
   ByteView rest() const { return data_.subspan(pos_); }
   size_t remaining() const { return data_.size() - pos_; }
