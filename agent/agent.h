@@ -9,17 +9,24 @@
 #include "agent/confirm_prompt.h"
 #include "agent/connection.h"
 #include "agent/identity_store.h"
+#include "agent/known_hosts.h"
 #include "agent/key_shield.h"
 #include "agent/lock_state.h"
 #include "agent/log.h"
 #include "agent/options.h"
+#include "agent/pin_cache.h"
+#include "agent/pkcs11_helper_client.h"
+#include "agent/policy.h"
+#include "agent/request_context.h"
 #include "agent/sk_helper_client.h"
+#include "agent/touch_notice.h"
 #include "agent/worker_pool.h"
 #include "platform/event_loop.h"
 
 namespace skagent {
 
 struct Constraints;
+struct SkAttempt;
 
 using ReplyFn = std::function<void(Bytes message)>;
 
@@ -33,10 +40,14 @@ struct Request {
 class Agent {
  public:
   Agent(const AgentOptions& options, const Logger& log, EventLoop& loop,
-        std::string sk_helper_path);
+        std::string sk_helper_path, std::string pkcs11_helper_path = {},
+        std::shared_ptr<PolicyStore> policy = nullptr);
 
   void dispatch(Request req);
   void remove_all_identities();  // SIGUSR1 and REMOVE_ALL
+  // SIGHUP: re-reads the policy file and returns true when one is in use;
+  // false (nothing done) otherwise, and the caller exits as ssh-agent does.
+  bool reload_policy();
 
   const AgentOptions& options() const { return options_; }
   const Logger& log() const { return log_; }
@@ -52,9 +63,35 @@ class Agent {
   void extension(Request& req);
 
   // Sign helpers (agent/sign_request.cc).
-  void sign_permitted(std::shared_ptr<const Identity> id, Bytes data, uint32_t flags, ReplyFn reply);
+  void sign_permitted(std::shared_ptr<SignContext> ctx, std::shared_ptr<const Identity> id,
+                      Bytes data, uint32_t flags, ReplyFn reply);
   void sign_software(std::shared_ptr<const Identity> id, Bytes data, uint32_t flags, ReplyFn reply);
-  void sign_security_key(std::shared_ptr<const Identity> id, Bytes data, ReplyFn reply);
+  void sign_security_key(std::shared_ptr<SignContext> ctx, std::shared_ptr<const Identity> id,
+                         Bytes data, ReplyFn reply);
+
+  // Context, policy, prompts and audit (agent/sign_guard.cc); PIN and touch
+  // notice for security keys (agent/sk_sign_flow.cc).
+  std::shared_ptr<SignContext> sign_context(const std::shared_ptr<Connection>& conn,
+                                            const Identity& id, ByteView data);
+  ReplyFn audited(std::shared_ptr<SignContext> ctx, ReplyFn reply);
+  void write_audit(const SignContext& ctx);
+  void refuse_sign(SignContext& ctx, const std::string& why, const ReplyFn& reply);
+  void sign_guarded(std::shared_ptr<SignContext> ctx, std::shared_ptr<const Identity> id,
+                    Bytes data, uint32_t flags, ReplyFn reply);
+  KeyPolicy key_policy(const SignContext& ctx) const;
+  void sk_sign(std::shared_ptr<SignContext> ctx, std::shared_ptr<const Identity> id,
+               SkSignRequest req, SkHelper::Done done);
+  void sk_attempt(std::shared_ptr<SkAttempt> s);
+  void sk_send(std::shared_ptr<SkAttempt> s, std::unique_ptr<Secret> pin);
+  void wipe_secrets(const std::string& why);  // cached PINs and approvals
+
+  // PKCS#11 tokens (agent/smartcard_requests.cc, agent/pkcs11_sign.cc).
+  void add_smartcard(Request& req);
+  void remove_smartcard(Request& req);
+  void sign_pkcs11(std::shared_ptr<const Identity> id, Bytes data, uint32_t flags, ReplyFn reply);
+  size_t remove_provider_identities(const std::string& provider);
+  void drop_provider(const std::string& provider, uint64_t generation, const std::string& why);
+  void stop_pkcs11_helpers();
 
   Status apply_constraints(Identity& id, const Constraints& c, bool remote) const;
   Status resolve_provider(const std::string& requested, bool remote, std::string& out) const;
@@ -69,7 +106,15 @@ class Agent {
   KeyShield shield_;
   WorkerPool workers_;
   Prompter prompter_;
+  std::shared_ptr<PolicyStore> policy_;
+  KnownHostsFiles known_hosts_;
+  PinCache pins_;
+  ApprovalCache approvals_;
+  TouchNotifier notifier_;
   SkHelpers sk_helpers_;
+  std::string pkcs11_helper_path_;
+  Pkcs11Providers pkcs11_;
+  uint64_t pkcs11_generation_ = 0;
   uint64_t expiry_timer_ = 0;
   std::optional<std::chrono::steady_clock::time_point> next_expiry_;
 };

@@ -11,6 +11,8 @@
 
 namespace skagent {
 
+struct CallerInfo;  // agent/request_context.h
+
 struct Connection {
   int fd = -1;
   uint64_t id = 0;
@@ -21,6 +23,8 @@ struct Connection {
   // Whatever an in-flight request waits on (a prompt, ...). Dropping it when
   // the client goes away cancels the wait.
   std::shared_ptr<void> pending;
+  // The local process that connected (/proc), read at its first sign request.
+  std::shared_ptr<const CallerInfo> caller;
 
   // A connection bound by ssh is one that reaches us from another host.
   bool remote() const { return !bindings.empty(); }

@@ -8,13 +8,24 @@
 namespace skagent {
 
 Agent::Agent(const AgentOptions& options, const Logger& log, EventLoop& loop,
-             std::string sk_helper_path)
+             std::string sk_helper_path, std::string pkcs11_helper_path,
+             std::shared_ptr<PolicyStore> policy)
     : options_(options),
       log_(log),
       loop_(loop),
       workers_(std::max(2u, std::thread::hardware_concurrency())),
       prompter_(loop, log),
-      sk_helpers_(loop, log, std::move(sk_helper_path)) {}
+      policy_(std::move(policy)),
+      pins_(loop),
+      notifier_(loop, log),
+      sk_helpers_(loop, log, std::move(sk_helper_path)),
+      pkcs11_helper_path_(std::move(pkcs11_helper_path)) {
+  if (!policy_) {  // embedded agents (tests): the policy the options name, else the defaults
+    auto opened = PolicyStore::open(options_);
+    if (!opened) log_.error("policy: " + opened.error().message + "; using the defaults");
+    policy_ = opened ? *opened : PolicyStore::defaults();
+  }
+}
 
 void Agent::dispatch(Request req) {
   if (next_expiry_ && *next_expiry_ <= std::chrono::steady_clock::now()) schedule_expiry();
@@ -49,6 +60,8 @@ void Agent::dispatch(Request req) {
 void Agent::remove_all_identities() {
   log_.info("removing all " + std::to_string(ids_.size()) + " identities");
   ids_.clear();
+  wipe_secrets("all identities removed");
+  stop_pkcs11_helpers();  // no token key is left to sign with
   schedule_expiry();
 }
 
@@ -68,11 +81,6 @@ void Agent::schedule_expiry() {
 std::string Agent::describe(const Identity& id) const {
   return std::string(id.key.type_name()) + " " +
          fingerprint(id.key, options_.fingerprint_hash) + " (" + id.comment + ")";
-}
-
-void Agent::smartcard(Request& req) {
-  log_.error("PKCS#11 tokens are not supported yet: refusing smartcard request");
-  req.reply(msg::status(false));
 }
 
 }  // namespace skagent

@@ -18,6 +18,7 @@ struct Identity {
   std::string comment;
   ShieldedSecret secret;          // the private-key serialization, shielded
   std::string sk_provider;        // security keys: "internal" or a library path
+  std::string pkcs11_provider;    // PKCS#11 token keys: the module's canonical path (no secret)
   std::optional<std::chrono::steady_clock::time_point> expires;
   bool confirm = false;
   std::vector<DestinationConstraint> destinations;

@@ -19,6 +19,7 @@ void Agent::lock(Request& req) {
   auto s = lock_.lock(password);
   if (!s) log_.error("lock: " + s.error().message);
   else log_.info("agent locked");
+  if (s) wipe_secrets("agent locked");
   req.reply(msg::status(s.ok()));
 }
 

@@ -20,6 +20,9 @@
 #include "agent/server.h"
 #include "agent/shell_output.h"
 #include "platform/hardening.h"
+#include "platform/process.h"
+#include "platform/process_info.h"
+#include "platform/sandbox.h"
 #include "platform/unix_listener.h"
 
 using namespace skagent;
@@ -89,6 +92,18 @@ std::string sk_helper_path() {
   return dir + "/../libexec/skagent/skagent-sk-helper";
 }
 
+// skagent-pkcs11-helper: $SKAGENT_PKCS11_HELPER, beside us, or ../libexec/skagent/.
+std::string pkcs11_helper_path() {
+  if (const char* env = getenv("SKAGENT_PKCS11_HELPER")) return env;
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  std::string dir = n > 0 ? std::string(buf, size_t(n)) : std::string("/usr/bin/skagent");
+  dir = dir.substr(0, dir.rfind('/'));
+  std::string beside = dir + "/skagent-pkcs11-helper";
+  if (access(beside.c_str(), X_OK) == 0) return beside;
+  return dir + "/../libexec/skagent/skagent-pkcs11-helper";
+}
+
 void detach() {
   setsid();
   if (chdir("/") != 0) {
@@ -100,7 +115,24 @@ void detach() {
   }
 }
 
-int serve(const AgentOptions& opts, const Listener& listener, pid_t parent_pid, Logger& log) {
+int serve(const AgentOptions& opts, const Listener& listener, pid_t parent_pid, Logger& log,
+          std::shared_ptr<PolicyStore> policy) {
+  // The sandbox (platform/sandbox.h): children are started by a spawner forked now, before any
+  // key; Landlock goes on before the worker threads start (it is per thread); seccomp once
+  // everything is set up, just before serving.
+  std::string sk_helper = sk_helper_path(), pkcs11_helper = pkcs11_helper_path();
+  const char* askpass = getenv("SSH_ASKPASS");
+  if (auto s = start_spawner({askpass != nullptr && *askpass != 0 ? askpass : "/usr/bin/ssh-askpass",
+                              sk_helper, pkcs11_helper, TouchNotifier::kGdbus});
+      !s) {
+    log.error(s.error().message);
+    return 1;
+  }
+  // Landlock hides /proc/PID/exe of unsandboxed callers: a helper forked now reads it.
+  if (auto s = start_process_info_service(); !s) log.error(s.error().message);
+  if (auto s = apply_agent_landlock({listener.path, listener.own_dir}); !s) {
+    log.error("sandbox: " + s.error().message + "; going on without Landlock");
+  }
   // Block before any thread exists: threads inherit the mask, and a signal
   // delivered to a worker would take its default action (exit, socket left).
   const std::vector<int> handled = {SIGTERM, SIGINT, SIGHUP, SIGUSR1};
@@ -109,12 +141,14 @@ int serve(const AgentOptions& opts, const Listener& listener, pid_t parent_pid, 
   for (int sig : handled) sigaddset(&blocked, sig);
   pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
   EventLoop loop;
-  Agent agent(opts, log, loop, sk_helper_path());
+  Agent agent(opts, log, loop, sk_helper, pkcs11_helper, std::move(policy));
   Server server(loop, agent, listener.fd);
   log.debug("listening on " + (listener.path.empty() ? std::string("fd 3") : listener.path));
   int exit_code = 0;
   loop.on_signals(handled, [&](int sig) {
     if (sig == SIGUSR1) return agent.remove_all_identities();
+    // With a policy file SIGHUP re-reads it; without one it ends us, as ssh-agent.
+    if (sig == SIGHUP && agent.reload_policy()) return;
     log.info("exiting on signal " + std::to_string(sig));
     exit_code = 2;
     loop.stop();
@@ -130,6 +164,9 @@ int serve(const AgentOptions& opts, const Listener& listener, pid_t parent_pid, 
       loop.after(std::chrono::seconds(10), check);
     };
     check();
+  }
+  if (auto s = apply_agent_seccomp(); !s) {
+    log.error("sandbox: " + s.error().message + "; going on without a system-call filter");
   }
   loop.run();
   remove_listener_files(listener);
@@ -150,6 +187,13 @@ int main(int argc, char** argv) {
   if (opts.version) return puts(kVersion) < 0;
   bool csh = use_csh(opts);
   if (opts.kill) return kill_agent(csh);
+  // The policy (skagent.conf(5)), read before we fork so that a bad file is
+  // reported here; its audit file is opened now, before any sandbox.
+  auto policy = PolicyStore::open(opts);
+  if (!policy) {
+    fprintf(stderr, "%s\n", policy.error().message.c_str());
+    return 1;
+  }
   if (auto h = harden_process(); !h) fprintf(stderr, "warning: %s\n", h.error().message.c_str());
   raise_fd_limit();
   signal(SIGPIPE, SIG_IGN);
@@ -184,7 +228,7 @@ int main(int argc, char** argv) {
              long(parent_pid));
       fflush(stdout);
     }
-    return serve(opts, listener, parent_pid, log);
+    return serve(opts, listener, parent_pid, log, *policy);
   }
 
   fflush(stdout);
@@ -212,5 +256,5 @@ int main(int argc, char** argv) {
   }
   detach();
   log.configure(Logger::Sink::syslog_sink, Logger::Level::info);
-  return serve(opts, listener, parent_pid, log);
+  return serve(opts, listener, parent_pid, log, *policy);
 }

@@ -8,9 +8,9 @@ namespace skagent {
 
 const char* const kAgentUsage =
     "usage: skagent [-c | -s] [-Dd] [-a bind_address] [-E fingerprint_hash]\n"
-    "               [-O option] [-P allowed_providers] [-t life]\n"
-    "       skagent [-a bind_address] [-E fingerprint_hash] [-O option]\n"
-    "               [-P allowed_providers] [-t life] command [arg ...]\n"
+    "               [-f config] [-O option] [-o policy] [-P allowed_providers] [-t life]\n"
+    "       skagent [-a bind_address] [-E fingerprint_hash] [-f config] [-O option]\n"
+    "               [-o policy] [-P allowed_providers] [-t life] command [arg ...]\n"
     "       skagent [-c | -s] -k\n"
     "       skagent -V\n";
 
@@ -75,6 +75,8 @@ static Status apply_flag(AgentOptions& o, int c, const char* arg) {
     case 'V': o.version = true; break;
     case 'a': o.socket_path = arg; break;
     case 'P': o.allowed_providers = arg; break;
+    case 'f': o.policy_file = arg; break;
+    case 'o': o.policy_overrides.emplace_back(arg); break;
     case 'O': return apply_o_option(o, arg);
     case 'E': {
       auto h = fingerprint_hash_by_name(arg);
@@ -99,7 +101,7 @@ Result<AgentOptions> parse_agent_options(int argc, char** argv) {
   opterr = 1;
   int c;
   // '+' stops at the first non-option, so "skagent cmd -x" passes -x to cmd.
-  while ((c = getopt(argc, argv, "+cDdksE:a:O:P:t:V")) != -1) {
+  while ((c = getopt(argc, argv, "+cDdksE:a:f:O:o:P:t:V")) != -1) {
     if (c == '?') return make_error(Errc::malformed, "");
     if (auto s = apply_flag(o, c, optarg); !s) return s.error();
   }

@@ -24,6 +24,8 @@ struct AgentOptions {
   bool allow_remote_providers = false;  // -O allow-remote-pkcs11
   bool restrict_websafe = true;         // -O no-restrict-websafe clears
   std::string websafe_allowlist = "ssh:*";  // -O websafe-allow=
+  std::string policy_file;              // -f: the policy file (skagent.conf(5))
+  std::vector<std::string> policy_overrides;  // -o "Keyword value": policy lines that win
   std::vector<std::string> command;     // command mode
 };
 

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "agent/messages.h"
@@ -59,13 +60,21 @@ void Server::accept_clients() {
 void Server::on_event(const std::shared_ptr<Connection>& c, uint32_t events) {
   if ((events & EventLoop::kWrite) && !flush(c)) return close_connection(c);
   if (!(events & EventLoop::kRead)) return update_interest(*c);
+  // Frames carry private keys (ADD_IDENTITY): wipe what this stack buffer held on every way
+  // out, or the tail of a large key would stay on the loop thread's stack.
   uint8_t buf[16384];
+  struct Wipe {
+    uint8_t* p;
+    size_t n = 0;
+    ~Wipe() { secure_wipe(p, n); }
+  } used{buf};
   for (;;) {
     // Read at most one frame ahead; the rest waits in the kernel buffer.
     if (c->in.size() >= msg::kMaxFrame + 4) break;
     size_t want = std::min(sizeof(buf), msg::kMaxFrame + 4 - c->in.size());
     ssize_t n = read(c->fd, buf, want);
     if (n > 0) {
+      used.n = std::max(used.n, size_t(n));
       c->in.insert(c->in.end(), buf, buf + n);
       if (size_t(n) < want) break;  // drained: skip the read that would say EAGAIN
       continue;
@@ -88,7 +97,12 @@ void Server::process(const std::shared_ptr<Connection>& c) {
     if (r.remaining() < len) break;
     c->busy = true;
     Bytes frame_bytes(c->in.begin() + 4, c->in.begin() + 4 + len);
+    // erase() moves what follows forward and leaves the old bytes beyond the new end, in the
+    // vector's capacity, until it is freed: wipe them now (the frame may hold a private key).
+    uint8_t* base = c->in.data();
+    size_t old_size = c->in.size();
     c->in.erase(c->in.begin(), c->in.begin() + 4 + len);
+    secure_wipe(base + c->in.size(), old_size - c->in.size());
     std::weak_ptr<Connection> weak = c;
     Request req;
     req.conn = c;

@@ -69,43 +69,30 @@ void Agent::sign(Request& req) {
     log_.debug("sign: key not found");
     return req.reply(msg::status(false));
   }
+  // Who asks, through which hosts, to sign what: for the policy, the prompts
+  // and the audit line written when the reply goes (agent/sign_guard.cc).
+  auto ctx = sign_context(req.conn, *id, data);
+  ReplyFn reply = audited(ctx, std::move(req.reply));
   auto permitted = check_constrained_sign(id->key, id->destinations, req.conn->bindings, data);
-  if (!permitted) {
-    log_.error("sign: " + permitted.error().message);
-    return req.reply(msg::status(false));
-  }
+  if (!permitted) return refuse_sign(*ctx, permitted.error().message, reply);
   if (is_security_key(id->key.type) && options_.restrict_websafe &&
       match_pattern_list(id->key.application, options_.websafe_allowlist) != 1 &&
       !websafe_permits(id->key, data)) {
-    log_.error("sign: refusing non-SSH signature with web key " + describe(*id));
-    return req.reply(msg::status(false));
+    return refuse_sign(*ctx, "non-SSH signature asked of web key " + describe(*id), reply);
   }
-  Bytes copy = to_bytes(data);
-  if (!id->confirm) return sign_permitted(std::move(id), std::move(copy), flags, std::move(req.reply));
-
-  std::string text = "Allow use of key " + id->comment + "?\nKey fingerprint " +
-                     fingerprint(id->key, options_.fingerprint_hash) + ".";
-  if (!permitted->last_hostname.empty()) text += "\nDestination: " + permitted->last_hostname;
-  std::weak_ptr<Connection> weak = req.conn;
-  req.conn->pending = prompter_.confirm(
-      text, [this, weak, id, copy = std::move(copy), flags, reply = std::move(req.reply)](bool yes) mutable {
-        if (auto c = weak.lock()) c->pending.reset();
-        if (!yes) {
-          log_.info("sign: confirmation refused for " + describe(*id));
-          return reply(msg::status(false));
-        }
-        sign_permitted(std::move(id), std::move(copy), flags, std::move(reply));
-      });
+  sign_guarded(std::move(ctx), std::move(id), to_bytes(data), flags, std::move(reply));
 }
 
-void Agent::sign_permitted(std::shared_ptr<const Identity> id, Bytes data, uint32_t flags,
-                           ReplyFn reply) {
+void Agent::sign_permitted(std::shared_ptr<SignContext> ctx, std::shared_ptr<const Identity> id,
+                           Bytes data, uint32_t flags, ReplyFn reply) {
   // The key may have gone (removed, expired, locked) while a person decided.
   if (lock_.locked() || ids_.find(id->blob) != id) {
-    log_.error("sign: key was removed or the agent locked while waiting");
-    return reply(msg::status(false));
+    return refuse_sign(*ctx, "the key was removed or the agent locked while waiting", reply);
   }
-  if (is_security_key(id->key.type)) return sign_security_key(std::move(id), std::move(data), std::move(reply));
+  if (!id->pkcs11_provider.empty()) return sign_pkcs11(std::move(id), std::move(data), flags, std::move(reply));
+  if (is_security_key(id->key.type)) {
+    return sign_security_key(std::move(ctx), std::move(id), std::move(data), std::move(reply));
+  }
   sign_software(std::move(id), std::move(data), flags, std::move(reply));
 }
 
@@ -126,12 +113,8 @@ void Agent::sign_software(std::shared_ptr<const Identity> id, Bytes data, uint32
   });
 }
 
-void Agent::sign_security_key(std::shared_ptr<const Identity> id, Bytes data, ReplyFn reply) {
-  if (id->sk_provider == "internal") {
-    log_.error("sign: the built-in FIDO2 middleware (provider \"internal\") is not available yet; "
-               "add the key with ssh-add -S <provider library>");
-    return reply(msg::status(false));
-  }
+void Agent::sign_security_key(std::shared_ptr<SignContext> ctx, std::shared_ptr<const Identity> id,
+                              Bytes data, ReplyFn reply) {
   auto plain = shield_.unshield(id->secret);
   Reader r(plain ? ByteView(*plain) : ByteView());
   auto key = PrivateKey::read(r);
@@ -145,8 +128,10 @@ void Agent::sign_security_key(std::shared_ptr<const Identity> id, Bytes data, Re
   sr.application = id->key.application;
   sr.key_handle = key->sk_key_handle();
   sr.flags = key->sk_flags();
-  sk_helpers_.for_provider(id->sk_provider).sign(sr, [this, id, reply = std::move(reply),
-                                                      flags = sr.flags](Result<SkSignResult> res) {
+  const uint8_t flags = sr.flags;
+  // PIN (verify-required keys) and the touch notice: agent/sk_sign_flow.cc.
+  sk_sign(std::move(ctx), id, std::move(sr), [this, id, reply = std::move(reply),
+                                              flags](Result<SkSignResult> res) {
     if (!res) {
       log_.error("sign: " + res.error().message);
       return reply(msg::status(false));

@@ -1,14 +1,22 @@
 // skagent-sk-helper PROVIDER: loads one SecurityKeyProvider library and signs
 // for the agent over fd 3, one frame at a time. Token libraries run here so a
-// crash or hang costs this process, never the agent.
+// crash or hang costs this process, never the agent. PROVIDER "internal" is
+// the built-in middleware (fido/), called directly: no library is loaded; a
+// touch it waits for is cancelled when the agent goes away (fd 3 hangs up).
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <memory>
+#include <string_view>
 
+#include "fido/options.h"
+#include "fido/sign.h"
 #include "fido/sk_helper_protocol.h"
 #include "fido/sk_provider.h"
 #include "platform/hardening.h"
+#include "platform/sandbox.h"
 #include "ssh/wire.h"
 
 namespace {
@@ -35,13 +43,46 @@ bool write_all(int fd, const uint8_t* p, size_t n) {
   return true;
 }
 
-skagent::Bytes handle(const skagent::Result<skagent::SkProvider>& provider,
-                      skagent::ByteView body) {
+using Signer = std::function<skagent::Result<skagent::SkSignResult>(const skagent::SkSignRequest&)>;
+
+skagent::Result<skagent::SkSignResult> sign_internal(const skagent::SkSignRequest& req) {
+  using namespace skagent;
+  fido::Options o;
+  o.sources = fido::sources_from_environment();
+  o.requester_fd = kChannelFd;
+  fido::SignRequest r;
+  r.alg = req.alg;
+  r.data = req.data;
+  r.application = req.application;
+  r.key_handle = req.key_handle;
+  r.flags = req.flags;
+  r.pin = req.pin.empty() ? nullptr : req.pin.c_str();
+  auto s = fido::sign(o, r);
+  if (!s) return s.error();
+  SkSignResult out;
+  out.sig_r = std::move(s->sig_r);
+  out.sig_s = std::move(s->sig_s);
+  out.flags = s->flags;
+  out.counter = s->counter;
+  return out;
+}
+
+// A load failure is reported per request, so the agent can log the reason.
+Signer signer_for(const char* provider) {
+  using namespace skagent;
+  if (std::string_view(provider) == "internal") return sign_internal;
+  auto loaded = std::make_shared<Result<SkProvider>>(SkProvider::load(provider));
+  return [loaded](const SkSignRequest& req) -> Result<SkSignResult> {
+    if (!*loaded) return loaded->error();
+    return (*loaded)->sign(req);
+  };
+}
+
+skagent::Bytes handle(const Signer& signer, skagent::ByteView body) {
   using namespace skagent;
   auto req = decode_sign_request(body);
   if (!req) return encode_sign_reply(req.error());
-  if (!provider) return encode_sign_reply(provider.error());
-  return encode_sign_reply(provider->sign(*req));
+  return encode_sign_reply(signer(*req));
 }
 
 }  // namespace
@@ -49,12 +90,15 @@ skagent::Bytes handle(const skagent::Result<skagent::SkProvider>& provider,
 int main(int argc, char** argv) {
   using namespace skagent;
   if (argc != 2) {
-    fprintf(stderr, "usage: skagent-sk-helper provider-path (started by skagent)\n");
+    fprintf(stderr, "usage: skagent-sk-helper provider-path|internal (started by skagent)\n");
     return 2;
   }
   (void)harden_process();
-  // A load failure is reported per request, so the agent can log the reason.
-  auto provider = SkProvider::load(argv[1]);
+  Signer signer = signer_for(argv[1]);
+  // From here on the provider runs sandboxed: a forbidden system call ends this helper only.
+  if (auto s = apply_helper_sandbox(); !s) {
+    fprintf(stderr, "skagent-sk-helper: sandbox: %s\n", s.error().message.c_str());
+  }
   for (;;) {
     uint8_t len_bytes[4];
     if (!read_exact(kChannelFd, len_bytes, 4)) return 0;
@@ -63,7 +107,7 @@ int main(int argc, char** argv) {
     if (!lr.u32(len) || len > kMaxHelperFrame) return 1;
     Bytes body(len);
     if (!read_exact(kChannelFd, body.data(), len)) return 1;
-    Bytes reply = frame(handle(provider, body));
+    Bytes reply = frame(handle(signer, body));
     if (!write_all(kChannelFd, reply.data(), reply.size())) return 1;
   }
 }

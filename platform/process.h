@@ -21,4 +21,12 @@ struct SpawnOptions {
 // Spawns without a shell; stdin is /dev/null unless mapped; stderr is shared.
 Result<pid_t> spawn_process(const SpawnOptions& opts);
 
+// Forks the spawner (platform/spawner_linux.cc): a small process, made before any secret
+// arrives and before the sandbox is installed, that from then on starts every child for
+// spawn_process, so the caller itself never forks or executes (its seccomp filter forbids
+// both). Children are re-parented to the caller (a child subreaper), which waits for them and
+// signals them as before. Only programs named in `allowed` (argv[0] as given) may be started;
+// they get the environment of the moment the spawner was made plus SpawnOptions::extra_env.
+Status start_spawner(std::vector<std::string> allowed);
+
 }  // namespace skagent

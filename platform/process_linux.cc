@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 
 #include "platform/process.h"
 
@@ -11,8 +12,12 @@ extern char** environ;
 
 namespace skagent {
 
+// platform/spawner_linux.cc: nullopt when no spawner runs.
+std::optional<Result<pid_t>> spawn_through_spawner(const SpawnOptions& opts);
+
 Result<pid_t> spawn_process(const SpawnOptions& opts) {
   if (opts.argv.empty()) return make_error(Errc::internal, "spawn: empty argv");
+  if (auto r = spawn_through_spawner(opts)) return std::move(*r);
   std::vector<std::string> env_store;
   for (char** e = environ; *e != nullptr; e++) env_store.emplace_back(*e);
   env_store.insert(env_store.end(), opts.extra_env.begin(), opts.extra_env.end());

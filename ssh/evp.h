@@ -3,7 +3,9 @@
 
 #include <openssl/bn.h>
 #include <openssl/evp.h>
+#include <openssl/crypto.h>
 #include <openssl/param_build.h>
+#include <openssl/params.h>
 
 #include <functional>
 #include <memory>
@@ -21,7 +23,14 @@ struct Free {
   void operator()(BIGNUM* p) const { BN_clear_free(p); }
   void operator()(BN_CTX* p) const { BN_CTX_free(p); }
   void operator()(OSSL_PARAM_BLD* p) const { OSSL_PARAM_BLD_free(p); }
-  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
+  // Key parameters hold private numbers (native-endian copies of the BIGNUMs): wipe them
+  // before freeing (OSSL_PARAM_clear_free only exists from OpenSSL 3.2 on).
+  void operator()(OSSL_PARAM* p) const {
+    for (OSSL_PARAM* q = p; q != nullptr && q->key != nullptr; q++) {
+      if (q->data != nullptr) OPENSSL_cleanse(q->data, q->data_size);
+    }
+    OSSL_PARAM_free(p);
+  }
 };
 using Pkey = std::unique_ptr<EVP_PKEY, Free>;
 using Bignum = std::unique_ptr<BIGNUM, Free>;

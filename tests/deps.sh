@@ -11,10 +11,19 @@ BUILD_DEPS=(g++ make pkg-config libssl-dev libgtest-dev libfido2-dev libcbor-dev
 # regress suite (openssh-tests), sudo (the regress tests switch users), procps, gdb
 # (regress test agent-ptrace attaches with it), passwd (useradd for the test user), SoftHSM2
 # tokens for the PKCS#11 tests (softhsm2: softhsm2-util and the module; opensc: pkcs11-tool;
-# openssl and perl: OpenSSH's agent-pkcs11 regress test).
+# openssl and perl: OpenSSH's agent-pkcs11 regress test), and for the virtual FIDO2 token over
+# PC/SC: pcscd, vsmartcard-vpcd (the vpcd reader driver), systemd (systemd-socket-activate gives
+# a test's pcscd a private socket).
 TEST_DEPS=(openssh-client openssh-server openssh-sftp-server openssh-tests sudo procps gdb passwd
-           softhsm2 opensc openssl perl
-           clang libclang-rt-14-dev)   # make fuzz: libFuzzer harnesses built with clang
+           softhsm2 opensc openssl perl pcscd vsmartcard-vpcd systemd
+           clang libclang-rt-14-dev    # make fuzz: libFuzzer harnesses built with clang
+           # install/unit/rules/man/Windows tests: udevadm (udev), mandoc -Tlint, man (man-db),
+           # unshare (util-linux); the Windows transport: mingw-w64 cross compiler, Wine
+           udev mandoc man-db util-linux g++-mingw-w64-x86-64-posix wine wine64
+           # prompts.sh: a private D-Bus session bus (dbus-daemon), gdbus (libglib2.0-bin; the
+           # agent also uses it at run time for touch notifications) and the recording
+           # notification service (python3-dbus, python3-gi)
+           dbus-daemon libglib2.0-bin python3-dbus python3-gi)
 
 # deps_for KIND...: the package list for build and/or test.
 deps_for() {

@@ -112,7 +112,8 @@ class AgentHarness {
     listener_ = *l;
     log_.configure(Logger::Sink::stderr_sink,
                    getenv("SKAGENT_TEST_LOG") ? Logger::Level::debug : Logger::Level::error);
-    agent_ = std::make_unique<Agent>(opts_, log_, loop_, build_dir() + "/bin/skagent-sk-helper");
+    agent_ = std::make_unique<Agent>(opts_, log_, loop_, build_dir() + "/bin/skagent-sk-helper",
+                                     build_dir() + "/bin/skagent-pkcs11-helper");
     server_ = std::make_unique<Server>(loop_, *agent_, listener_.fd);
     thread_ = std::thread([this] { loop_.run(); });
   }

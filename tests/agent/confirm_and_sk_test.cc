@@ -159,7 +159,8 @@ TEST(SecurityKey, ProvidersOutsideTheAllowlistAndInternalAreRefused) {
   ASSERT_TRUE(key);
   EXPECT_TRUE(c.call_failed(msg::kAddIdConstrained, add_body(*key, "sk", provider_constraint("/tmp/evil.so"))));
   EXPECT_TRUE(c.call_failed(msg::kAddIdConstrained, add_body(*key, "sk", provider_constraint("/nonexistent/x.so"))));
-  // "internal" is accepted but signing fails clearly until fido/ lands.
+  // "internal" (the built-in middleware) is accepted; with no token that holds this dummy key
+  // (none is named in $SKAGENT_VTOKEN here), signing fails.
   ASSERT_TRUE(c.call_ok(msg::kAddIdentity, add_body(*key, "sk")));
   EXPECT_TRUE(c.call_failed(msg::kSignRequest, sign_body(key->public_key().blob(), view("d"))));
 }

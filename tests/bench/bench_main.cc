@@ -15,6 +15,7 @@ int usage() {
                "  confirm --confirm-comment C --fast-comment C --marker PATH [--samples 300]\n"
                "  rss     --pid P --name N\n"
                "  report  --ref FILE --new FILE [--ref-label L] [--new-label L]\n"
+               "  fido    --vtoken SOCKET [--pin PIN] [--rounds 200]  (fido/ against bare libfido2)\n"
                "The socket defaults to SSH_AUTH_SOCK. Metrics go to stdout as 'name value'.\n";
   return 2;
 }
@@ -32,5 +33,6 @@ int main(int argc, char** argv) {
   if (command == "confirm") return cmd_confirm(*args);
   if (command == "rss") return cmd_rss(*args);
   if (command == "report") return cmd_report(*args);
+  if (command == "fido") return cmd_fido(*args);
   return usage();
 }

@@ -20,6 +20,8 @@ int cmd_confirm(const Args& args);
 int cmd_rss(const Args& args);
 // report --ref FILE --new FILE: the comparison table with the targets.
 int cmd_report(const Args& args);
+// fido --vtoken SOCKET [--pin PIN] [--rounds 200]: fido/ against bare libfido2.
+int cmd_fido(const Args& args);
 
 inline int fail(std::string_view command, const Error& e) {
   std::cerr << "skagent-bench " << command << ": " << e.message << '\n';

@@ -29,6 +29,8 @@ std::vector<Row> report_rows() {
   add_sign_rows(rows, "ecdsa-p256", "ecdsa-p256");
   add_sign_rows(rows, "rsa-3072", "rsa-3072/sha2-512");
   add_sign_rows(rows, "sk-ed25519", "sk-ed25519/sk-dummy");
+  // OpenSSH's agent through libskagent-sk.so (-S), skagent through "internal".
+  add_sign_rows(rows, "sk-vtoken", "sk-ed25519/vtoken");
   rows.push_back({"bulk_add.ms", "ssh-add of 1,000 keys: wall time", Unit::millis, Better::lower});
   rows.push_back({"list.keys", "list: keys in answer", Unit::count, Better::neither});
   rows.push_back({"list.mean_us", "list 1,000 keys: mean latency", Unit::micros, Better::lower});

@@ -16,9 +16,14 @@ new_agent=${SKAGENT:-$BUILD/bin/skagent}
 seconds=${BENCH_SECONDS:-3}
 bulk=${BENCH_BULK_KEYS:-1000}
 sk_provider=/usr/lib/openssh/regress/misc/sk-dummy/sk-dummy.so
+# A virtual FIDO2 token (immediate touch) for the fido/ figures and the sk-vtoken sign rows:
+# OpenSSH's agent signs through libskagent-sk.so (-S), skagent through "internal".
+sk_lib=$BUILD/lib/libskagent-sk.so
+vtoken=$BUILD/bin/skagent-vtoken
+vtoken_pin=135790
 
 [ -r "$sk_provider" ] || { echo "run.sh: missing $sk_provider (Debian package openssh-tests)" >&2; exit 1; }
-for f in "$bench" "$ref_agent" "$new_agent"; do
+for f in "$bench" "$ref_agent" "$new_agent" "$vtoken"; do
   [ -x "$f" ] || { echo "run.sh: missing $f (SKAGENT=/usr/bin/ssh-agent validates without skagent)" >&2; exit 1; }
 done
 
@@ -30,6 +35,16 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+[ -r "$sk_lib" ] || { echo "run.sh: missing $sk_lib (make $sk_lib)" >&2; exit 1; }
+
+# The token runs for the whole benchmark; both agents (and their helpers) find it through
+# $SKAGENT_VTOKEN.
+mkdir -m 700 "$work/vtoken"
+"$vtoken" --state "$work/vtoken/state" --hid-socket "$work/vtoken/hid.sock" \
+  --control "$work/vtoken/ctl.sock" --pin "$vtoken_pin" > "$work/vtoken/log" 2>&1 &
+agent_pids+=($!)
+for _ in $(seq 100); do "$vtoken" ctl "$work/vtoken/ctl.sock" touches > /dev/null 2>&1 && break; sleep 0.05; done
+export SKAGENT_VTOKEN=$work/vtoken/hid.sock
 trap 'exit 130' INT TERM
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
@@ -43,6 +58,7 @@ make_keys() {
   ssh-keygen -q -t rsa -b 3072 -N '' -C bench-rsa-3072 -f "$k/rsa-3072"
   ssh-keygen -q -t ed25519 -N '' -C bench-confirm -f "$k/confirm"
   SSH_SK_PROVIDER=$sk_provider ssh-keygen -q -t ed25519-sk -N '' -C bench-sk-ed25519 -f "$k/sk-ed25519"
+  ssh-keygen -q -t ed25519-sk -w "$sk_lib" -N '' -C bench-sk-vtoken -f "$k/sk-vtoken" < /dev/null
   local t0; t0=$(now_ms)
   for i in $(seq -w 1 "$bulk"); do
     ssh-keygen -q -t ed25519 -N '' -C "bench-bulk-$i" -f "$work/bulk/k$i"
@@ -67,7 +83,8 @@ exit 0
 ASKPASS
   chmod 700 "$dir/askpass"
   DISPLAY=:0 SSH_ASKPASS=$dir/askpass SSH_ASKPASS_REQUIRE=force \
-    "$2" -D -a "$dir/sock" -P "$(dirname "$sk_provider")/*" > "$dir/agent.log" 2>&1 &
+    "$2" -D -a "$dir/sock" -P "$(dirname "$sk_provider")/*,$(dirname "$(readlink -f "$sk_lib")")/*" \
+    > "$dir/agent.log" 2>&1 &
   agent_pids+=($!)
   echo $! > "$dir/pid"
   for _ in $(seq 100); do [ -S "$dir/sock" ] && return 0; sleep 0.05; done
@@ -78,6 +95,12 @@ load_keys() {
   local sock=$work/$1/sock k=$work/keys
   SSH_AUTH_SOCK=$sock ssh-add -q "$k/ed25519" "$k/ecdsa-p256" "$k/rsa-3072"
   SSH_AUTH_SOCK=$sock ssh-add -q -S "$sk_provider" "$k/sk-ed25519"
+  # OpenSSH's agent has no built-in way to the virtual token: it gets the library.
+  if [ "$1" = ref ] || [ "$(basename "$new_agent")" = ssh-agent ]; then
+    SSH_AUTH_SOCK=$sock ssh-add -q -S "$sk_lib" "$k/sk-vtoken"
+  else
+    SSH_AUTH_SOCK=$sock ssh-add -q "$k/sk-vtoken"
+  fi
   SSH_AUTH_SOCK=$sock ssh-add -q -c "$k/confirm"
 }
 
@@ -95,6 +118,7 @@ measure() {
   step "$out" sign --socket "$sock" --comment bench-ecdsa-p256 --name ecdsa-p256 --seconds "$seconds"
   step "$out" sign --socket "$sock" --comment bench-rsa-3072 --name rsa-3072 --flags 4 --seconds "$seconds"
   step "$out" sign --socket "$sock" --comment bench-sk-ed25519 --name sk-ed25519 --seconds "$seconds"
+  step "$out" sign --socket "$sock" --comment bench-sk-vtoken --name sk-vtoken --seconds "$seconds"
   step "$out" confirm --socket "$sock" --confirm-comment bench-confirm --fast-comment bench-ed25519 \
     --marker "$dir/prompt-open"
   step "$out" rss --pid "$pid" --name rss_base
@@ -128,3 +152,9 @@ echo "measuring skagent..."
 measure new
 echo
 "$bench" report --ref "$work/ref.metrics" --new "$work/new.metrics"
+echo
+echo "sk-ed25519/vtoken rows: OpenSSH's ssh-agent with -S libskagent-sk.so, skagent with provider \"internal\"."
+echo
+"$bench" fido --vtoken "$work/vtoken/hid.sock" --pin "$vtoken_pin" --rounds "${BENCH_FIDO_ROUNDS:-200}" \
+  > "$work/fido.metrics" 2>&1 || { echo "run.sh: fido measurement failed:" >&2; cat "$work/fido.metrics" >&2; }
+grep -v '^fido\.' "$work/fido.metrics" || true

@@ -36,6 +36,10 @@ if [ "$(id -u)" = 0 ] && [ -z "${SKAGENT_TEST_AS_ROOT:-}" ]; then
         _stage=$(mktemp -d /tmp/skagent-stage.XXXXXX)
         chmod 0755 "$_stage"
         cp -r "$SKAGENT_ROOT/tests" "$_stage/tests"
+        # (and what the unit, rules and man page tests read: systemd/, udev/, man/, agent/)
+        for _d in systemd udev man agent; do
+            [ -d "$SKAGENT_ROOT/$_d" ] && cp -r "$SKAGENT_ROOT/$_d" "$_stage/$_d"
+        done
         mkdir -p "$_stage/bin"
         if [ -e "$SKAGENT" ]; then
             cp "$SKAGENT" "$_stage/bin/"

@@ -17,7 +17,7 @@ REGRESS_JOBS=${REGRESS_JOBS:-4}
 if [ $# -gt 0 ]; then
     TESTS=("$@")
 else
-    TESTS=(agent agent-timeout agent-subprocess agent-restrict cert-file sshsig agent-getpeereid agent-ptrace)
+    TESTS=(agent agent-timeout agent-subprocess agent-restrict agent-pkcs11 cert-file sshsig agent-getpeereid agent-ptrace)
 fi
 
 passed=0

@@ -1,0 +1,70 @@
+// PINs of verify-required security keys, kept only when the policy says so
+// (PinCache): one per key, in locked non-dumpable memory (Secret), wiped when
+// it expires, on lock, on remove-all / SIGUSR1 and when the token goes away.
+// Also the note to show in the next PIN prompt after a wrong PIN.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "agent/confirm_prompt.h"
+#include "platform/event_loop.h"
+#include "ssh/bytes.h"
+
+namespace skagent {
+
+// The tries left that a token's "wrong PIN" message mentions ("PIN invalid,
+// 2 retries left"), or -1.
+int pin_retries_in(const std::string& message);
+
+class PinCache {
+ public:
+  explicit PinCache(EventLoop& loop) : loop_(loop) {}
+  ~PinCache();
+  PinCache(const PinCache&) = delete;
+  PinCache& operator=(const PinCache&) = delete;
+
+  // Keeps a copy of `pin` for `key_blob` (of a key using `provider`) for `ttl`.
+  void put(const Bytes& key_blob, const std::string& provider, const Secret& pin,
+           std::chrono::seconds ttl);
+  // The cached PIN, or nullptr.
+  const Secret* get(const Bytes& key_blob) const;
+  void forget(const Bytes& key_blob);
+  void forget_provider(const std::string& provider);  // the token was removed
+  void clear();                                        // lock, remove-all, SIGUSR1
+  size_t size() const { return pins_.size(); }
+
+  // What the next PIN prompt for the key should say first ("Wrong PIN ...").
+  void set_note(const Bytes& key_blob, std::string note);
+  std::string note(const Bytes& key_blob) const;
+
+ private:
+  struct Entry {
+    std::unique_ptr<Secret> pin;
+    std::string provider;
+    uint64_t timer = 0;
+  };
+  void erase(std::map<Bytes, Entry>::iterator it);
+
+  EventLoop& loop_;
+  std::map<Bytes, Entry> pins_;
+  std::map<Bytes, std::string> notes_;
+};
+
+// "Approve this process and host for N minutes" (ApproveFor): what a person
+// said yes to, remembered until it expires or the agent is locked or emptied.
+class ApprovalCache {
+ public:
+  using Clock = std::chrono::steady_clock;
+  void remember(const std::string& what, std::chrono::seconds ttl);
+  bool approved(const std::string& what);
+  void clear() { until_.clear(); }
+  size_t size() const { return until_.size(); }
+
+ private:
+  std::map<std::string, Clock::time_point> until_;
+};
+
+}  // namespace skagent

@@ -1,0 +1,413 @@
+#include "agent/request_context.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "agent/connection.h"
+#include "agent/identity.h"
+#include "agent/sshsig_request.h"
+#include "agent/userauth_request.h"
+#include "ssh/fingerprint.h"
+
+namespace skagent {
+
+namespace {
+
+constexpr size_t kMaxCandidates = 48;
+
+bool host_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '-' || c == '_';
+}
+
+bool plausible_host(std::string_view h) {
+  if (h.empty() || h.size() > 253 || h.front() == '-' || h.front() == '.') return false;
+  return std::all_of(h.begin(), h.end(), host_char);
+}
+
+bool parse_port(std::string_view s, uint16_t& port) {
+  if (s.empty() || s.size() > 5) return false;
+  unsigned v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + unsigned(c - '0');
+  }
+  if (v == 0 || v > 65535) return false;
+  port = uint16_t(v);
+  return true;
+}
+
+// "user@host:port", "[host]:port", "ssh://user@host:port" → host (and port).
+void add_destination_word(std::string_view w, std::vector<std::string>& hosts,
+                          std::vector<uint16_t>& ports) {
+  if (w.substr(0, 6) == "ssh://") w.remove_prefix(6);
+  if (auto slash = w.find('/'); slash != std::string_view::npos) w = w.substr(0, slash);
+  if (auto at = w.rfind('@'); at != std::string_view::npos) w.remove_prefix(at + 1);
+  uint16_t port = 0;
+  if (!w.empty() && w.front() == '[') {
+    auto close = w.find(']');
+    if (close == std::string_view::npos) return;
+    std::string_view rest = w.substr(close + 1);
+    if (rest.size() > 1 && rest.front() == ':' && parse_port(rest.substr(1), port)) ports.push_back(port);
+    w = w.substr(1, close - 1);
+  } else if (auto colon = w.find(':'); colon != std::string_view::npos &&
+                                       w.find(':', colon + 1) == std::string_view::npos) {
+    if (parse_port(w.substr(colon + 1), port)) ports.push_back(port);
+    w = w.substr(0, colon);
+  }
+  if (plausible_host(w)) hosts.emplace_back(w);
+}
+
+std::string short_type(const PublicKey& k) { return std::string(key_type_info(k.type).short_name); }
+
+HopInfo make_hop(const PublicKey& key, bool forwarding, const KnownHosts& kh,
+                 const std::vector<std::string>& candidates) {
+  HopInfo h;
+  h.key = key;
+  h.fingerprint = fingerprint(key, FingerprintHash::sha256);
+  h.key_type = short_type(key);
+  h.names = kh.names_for(key, candidates);
+  h.forwarding = forwarding;
+  return h;
+}
+
+void json_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  std::string clean = printable(s, 1024);
+  for (char c : clean) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      default: out.push_back(c);
+    }
+  }
+  out.push_back('"');
+}
+
+std::string join_argv(const std::vector<std::string>& argv, bool truncated, size_t max) {
+  std::string s;
+  for (const auto& a : argv) {
+    if (!s.empty()) s.push_back(' ');
+    s += a;
+    if (s.size() > max) break;
+  }
+  if (truncated) s += " ...";
+  return s;
+}
+
+std::string process_name(const ProcessInfo& p) {
+  if (!p.exe.empty()) return p.exe;
+  if (!p.argv.empty() && !p.argv[0].empty()) return p.argv[0] + " (as it names itself)";
+  return "[" + p.name + "]";
+}
+
+}  // namespace
+
+std::string printable(std::string_view s, size_t max) {
+  std::string out;
+  size_t i = 0;
+  while (i < s.size() && out.size() < max) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out.push_back(char(c));
+      i++;
+      continue;
+    }
+    if (c < 0x80) {  // control characters
+      out.push_back('?');
+      i++;
+      continue;
+    }
+    size_t len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+    if (c >= 0xf5) len = 0;
+    bool ok = len > 0 && i + len <= s.size();
+    uint32_t cp = ok ? (len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07) : 0;
+    for (size_t k = 1; ok && k < len; k++) {
+      auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) ok = false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    if (ok) {
+      // Overlong forms, surrogates, C1 controls and bidirectional controls.
+      if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+          (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0) ||
+          (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e ||
+          cp == 0x200f || cp == 0x061c) {
+        ok = false;
+      }
+    }
+    if (!ok) {
+      out.push_back('?');
+      i++;
+      continue;
+    }
+    out.append(s.substr(i, len));
+    i += len;
+  }
+  if (i < s.size()) out += "...";
+  return out;
+}
+
+std::shared_ptr<const CallerInfo> caller_of(Connection& conn) {
+  if (conn.caller) return conn.caller;
+  auto c = std::make_shared<CallerInfo>();
+  c->pid = conn.peer.pid;
+  c->uid = conn.peer.uid;
+  if (conn.peer.pid > 0) c->chain = read_process_chain(conn.peer.pid, 4);
+  conn.caller = c;
+  return c;
+}
+
+std::vector<std::string> host_candidates(const std::vector<std::string>& argv) {
+  std::vector<std::string> hosts;
+  std::vector<uint16_t> ports;
+  for (size_t i = 1; i < argv.size() && i < kMaxCmdlineArgs; i++) {
+    std::string_view a = argv[i];
+    if (a == "-p" && i + 1 < argv.size()) {
+      uint16_t p = 0;
+      if (parse_port(argv[i + 1], p)) ports.push_back(p);
+      i++;
+      continue;
+    }
+    if (a.substr(0, 2) == "-p") {
+      uint16_t p = 0;
+      if (parse_port(a.substr(2), p)) ports.push_back(p);
+      continue;
+    }
+    if (a == "-J" && i + 1 < argv.size()) a = argv[++i];
+    else if (a.substr(0, 2) == "-J") a.remove_prefix(2);
+    else if (!a.empty() && a.front() == '-') continue;
+    size_t pos = 0;
+    while (pos <= a.size()) {
+      size_t end = a.find(',', pos);
+      if (end == std::string_view::npos) end = a.size();
+      add_destination_word(a.substr(pos, end - pos), hosts, ports);
+      pos = end + 1;
+    }
+  }
+  std::vector<std::string> out;
+  auto add = [&](std::string s) {
+    if (out.size() < kMaxCandidates && std::find(out.begin(), out.end(), s) == out.end()) {
+      out.push_back(std::move(s));
+    }
+  };
+  for (const auto& h : hosts) add(known_hosts_name(h));
+  for (const auto& h : hosts) {
+    for (uint16_t p : ports) add(known_hosts_name(h, p));
+  }
+  return out;
+}
+
+std::shared_ptr<SignContext> build_sign_context(Connection& conn, const Identity& id, ByteView data,
+                                                const KnownHosts& known_hosts,
+                                                const std::vector<std::string>& extra_candidates) {
+  auto ctx = std::make_shared<SignContext>();
+  ctx->caller = caller_of(conn);
+  ctx->data_len = data.size();
+  ctx->key_fp = fingerprint(id.key, FingerprintHash::sha256);
+  ctx->key_fp_md5 = fingerprint(id.key, FingerprintHash::md5);
+  ctx->key_type = short_type(id.key);
+  ctx->key_comment = id.comment;
+  ctx->key_is_sk = is_security_key(id.key.type);
+
+  std::vector<std::string> candidates;
+  for (size_t i = 0; i < ctx->caller->chain.size() && i < 2; i++) {
+    for (auto& c : host_candidates(ctx->caller->chain[i].argv)) candidates.push_back(std::move(c));
+  }
+  for (const auto& d : id.destinations) {
+    for (const auto* h : {&d.from.hostname, &d.to.hostname}) {
+      if (!h->empty()) candidates.push_back(known_hosts_name(*h));
+    }
+  }
+  for (const auto& c : extra_candidates) candidates.push_back(c);
+
+  for (const auto& b : conn.bindings) {
+    ctx->hops.push_back(make_hop(b.host_key, b.forwarding, known_hosts, candidates));
+    if (b.forwarding) ctx->forwarded = true;
+  }
+  if (auto ua = parse_userauth_request(data, id.key)) {
+    ctx->kind = SignKind::userauth;
+    ctx->user = ua->user;
+    if (!conn.bindings.empty() && !conn.bindings.back().forwarding &&
+        equal(conn.bindings.back().session_id, ua->session_id)) {
+      ctx->destination = ctx->hops.back();
+      ctx->destination_verified = true;
+    } else if (ua->host_key) {
+      ctx->destination = make_hop(*ua->host_key, false, known_hosts, candidates);
+    }
+  } else if (auto sig = parse_sshsig_request(data)) {
+    ctx->kind = SignKind::sshsig;
+    ctx->sig_namespace = sig->sig_namespace;
+  }
+  return ctx;
+}
+
+std::string describe_caller(const CallerInfo& c) {
+  if (c.chain.empty()) {
+    return c.pid > 0 ? "process " + std::to_string(c.pid) + " (gone, or not visible)" : "an unknown process";
+  }
+  return printable(process_name(c.chain[0]), 160) + " (pid " + std::to_string(c.pid) + ")";
+}
+
+std::string describe_hop(const HopInfo& h) {
+  std::string s;
+  if (!h.names.names.empty()) {
+    s = printable(h.names.names[0], 100);
+    if (h.names.names.size() > 1) s += " (also " + printable(h.names.names[1], 60) + (h.names.names.size() > 2 ? ", ..." : "") + ")";
+  } else if (h.names.known) {
+    s = "a host known by a hashed or wildcard known_hosts entry (" + h.key_type + " " + h.fingerprint + ")";
+  } else {
+    s = "a host not in known_hosts (" + h.key_type + " " + h.fingerprint + ")";
+  }
+  if (h.names.revoked) s += " [REVOKED host key]";
+  return s;
+}
+
+std::string describe_destination(const SignContext& c) {
+  if (c.kind != SignKind::userauth) return {};
+  std::string host = c.destination ? describe_hop(*c.destination) : "an unidentified host";
+  return printable(c.user, 64) + "@" + host;
+}
+
+std::string describe_path(const SignContext& c) {
+  std::string s = "this machine";
+  for (size_t i = 0; i < c.hops.size(); i++) {
+    const bool is_destination = c.destination_verified && i + 1 == c.hops.size();
+    if (is_destination) break;
+    s += " > " + describe_hop(c.hops[i]) + (c.hops[i].forwarding ? " (agent forwarded)" : "");
+  }
+  return s;
+}
+
+std::string describe_purpose(const SignContext& c) {
+  switch (c.kind) {
+    case SignKind::userauth: return "sign in to " + describe_destination(c);
+    case SignKind::sshsig:
+      return "make an SSHSIG signature (ssh-keygen -Y sign) for namespace \"" +
+             printable(c.sig_namespace, 64) + "\"";
+    case SignKind::other: break;
+  }
+  return "sign " + std::to_string(c.data_len) + " bytes that are neither an SSH login nor an SSHSIG signature";
+}
+
+std::string confirm_prompt_text(const SignContext& c, uint32_t approve_for_seconds) {
+  // The first two lines are OpenSSH's, so existing habits and scripts still apply.
+  std::string t = "Allow use of key " + printable(c.key_comment, 100) + "?\n";
+  t += "Key fingerprint " + (c.show_md5 ? c.key_fp_md5 : c.key_fp) + " (" + c.key_type + ").\n";
+  t += "Requested by " + (c.caller ? describe_caller(*c.caller) : std::string("an unknown process"));
+  if (c.caller && c.caller->chain.size() > 1) t += ", started from " + printable(process_name(c.caller->chain[1]), 100);
+  t += "\n";
+  if (c.caller && !c.caller->chain.empty() && !c.caller->chain[0].argv.empty()) {
+    t += "Command line: " + printable(join_argv(c.caller->chain[0].argv, c.caller->chain[0].argv_truncated, 160), 160) + "\n";
+  }
+  t += "To " + describe_purpose(c) + "\n";
+  if (!c.hops.empty() || c.forwarded) t += "Path: " + describe_path(c) + (c.destination_verified ? " > " + describe_hop(*c.destination) : std::string()) + "\n";
+  if (c.kind == SignKind::userauth && c.destination && !c.destination_verified) {
+    t += "(The host is named by the request only; no session binding proves it.)\n";
+  }
+  if (approve_for_seconds > 0) {
+    uint32_t m = (approve_for_seconds + 59) / 60;
+    t += "A yes also lets this process do the same for " + std::to_string(m) + " minute" + (m == 1 ? "" : "s") + " without asking.\n";
+  }
+  if (!t.empty() && t.back() == '\n') t.pop_back();
+  return t;
+}
+
+std::string pin_prompt_text(const SignContext& c, const std::string& note) {
+  std::string t;
+  if (!note.empty()) t += note + "\n";
+  t += "Enter the PIN of your security key to " + describe_purpose(c) + "\n";
+  t += "Key " + c.key_type + " " + (c.show_md5 ? c.key_fp_md5 : c.key_fp) + " (" + printable(c.key_comment, 100) + ")\n";
+  t += "Requested by " + (c.caller ? describe_caller(*c.caller) : std::string("an unknown process"));
+  if (c.forwarded) t += " through " + describe_path(c);
+  t += "\nPIN:";
+  return t;
+}
+
+std::string touch_notice_summary() { return "Touch your security key"; }
+
+std::string touch_notice_body(const SignContext& c) {
+  std::string t = "Touch your security key to " + describe_purpose(c);
+  if (c.forwarded) t += " (through " + describe_path(c) + ")";
+  t += ". Key " + printable(c.key_comment, 60) + ", asked by " +
+       (c.caller ? describe_caller(*c.caller) : std::string("an unknown process")) + ".";
+  return t;
+}
+
+std::string audit_json(const SignContext& c, std::time_t now) {
+  char when[32];
+  struct tm tm {};
+  gmtime_r(&now, &tm);
+  strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  std::string j = "{\"time\":\"";
+  j += when;
+  j += "\",\"event\":\"sign\",\"decision\":";
+  json_string(j, c.decision);
+  j += ",\"reason\":";
+  json_string(j, c.reason);
+  j += ",\"approval\":";
+  json_string(j, c.approval.empty() ? "none" : c.approval);
+  j += ",\"key\":";
+  json_string(j, c.key_fp);
+  j += ",\"key_type\":";
+  json_string(j, c.key_type);
+  j += ",\"comment\":";
+  json_string(j, c.key_comment);
+  j += ",\"caller\":{";
+  if (c.caller) {
+    j += "\"pid\":" + std::to_string(c.caller->pid) + ",\"uid\":" +
+         (c.caller->uid == uid_t(-1) ? std::string("-1") : std::to_string(c.caller->uid));
+    if (!c.caller->chain.empty()) {
+      const auto& p = c.caller->chain[0];
+      j += ",\"exe\":";
+      json_string(j, p.exe);
+      j += ",\"cmdline\":";
+      json_string(j, join_argv(p.argv, p.argv_truncated, 512));
+      j += ",\"parents\":[";
+      for (size_t i = 1; i < c.caller->chain.size(); i++) {
+        if (i > 1) j += ",";
+        j += "{\"pid\":" + std::to_string(c.caller->chain[i].pid) + ",\"exe\":";
+        json_string(j, process_name(c.caller->chain[i]));
+        j += "}";
+      }
+      j += "]";
+    }
+  }
+  j += "},\"forwarded\":";
+  j += c.forwarded ? "true" : "false";
+  j += ",\"chain\":[";
+  for (size_t i = 0; i < c.hops.size(); i++) {
+    const auto& h = c.hops[i];
+    if (i > 0) j += ",";
+    j += "{\"host\":";
+    json_string(j, h.names.names.empty() ? "" : h.names.names[0]);
+    j += ",\"host_key\":";
+    json_string(j, h.key_type + " " + h.fingerprint);
+    j += ",\"forwarding\":";
+    j += h.forwarding ? "true" : "false";
+    if (h.names.revoked) j += ",\"revoked\":true";
+    j += "}";
+  }
+  j += "],\"kind\":";
+  json_string(j, c.kind == SignKind::userauth ? "userauth" : c.kind == SignKind::sshsig ? "sshsig" : "other");
+  if (c.kind == SignKind::userauth) {
+    j += ",\"user\":";
+    json_string(j, c.user);
+    j += ",\"destination\":";
+    json_string(j, c.destination && !c.destination->names.names.empty() ? c.destination->names.names[0] : "");
+    if (c.destination) {
+      j += ",\"destination_key\":";
+      json_string(j, c.destination->key_type + " " + c.destination->fingerprint);
+      j += ",\"destination_verified\":";
+      j += c.destination_verified ? "true" : "false";
+    }
+  }
+  if (c.kind == SignKind::sshsig) {
+    j += ",\"namespace\":";
+    json_string(j, c.sig_namespace);
+  }
+  j += "}";
+  return j;
+}
+
+}  // namespace skagent

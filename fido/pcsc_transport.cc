@@ -1,0 +1,209 @@
+#include "fido/pcsc_transport.h"
+
+#include <winscard.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+
+#include "fido/apdu.h"
+
+namespace skagent::fido {
+
+namespace {
+
+// What libfido2 is given to open: not "pcsc:", which a libfido2 built with
+// PC/SC would take for one of its own paths.
+constexpr std::string_view kOpenPrefix = "skagent-pcsc:";
+// A card that keeps answering "still working" is given up on after this.
+constexpr auto kMaxCardTime = std::chrono::seconds(120);
+constexpr size_t kMaxRapdu = 65536 + 2;
+
+struct Card {
+  SCARDCONTEXT ctx = 0;
+  SCARDHANDLE card = 0;
+  DWORD proto = 0;
+  uint8_t nonce[8] = {};
+  Bytes version;  // the applet's answer to SELECT
+  Bytes reply;    // the answer to the last request, for rx
+  bool reply_ready = false;
+  std::atomic<bool> cancel{false};
+};
+
+Result<Bytes> transmit(Card& c, ByteView capdu) {
+  Bytes out(kMaxRapdu);
+  DWORD len = DWORD(out.size());
+  const SCARD_IO_REQUEST* pci = c.proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
+  LONG rc = SCardTransmit(c.card, pci, capdu.data(), DWORD(capdu.size()), nullptr, out.data(), &len);
+  if (rc != SCARD_S_SUCCESS) {
+    return make_error(Errc::io, std::string("PC/SC transmit: ") + pcsc_stringify_error(rc));
+  }
+  if (len > out.size()) return make_error(Errc::malformed, "PC/SC answer longer than its buffer");
+  out.resize(len);
+  return out;
+}
+
+apdu::Transmit transmit_fn(Card& c) {
+  return [&c](ByteView capdu) { return transmit(c, capdu); };
+}
+
+apdu::Limits limits_for(Card& c) {
+  apdu::Limits l;
+  l.deadline = std::chrono::steady_clock::now() + kMaxCardTime;
+  l.cancelled = [&c] { return c.cancel.load(); };
+  return l;
+}
+
+Card* card_of(fido_dev_t* d) { return static_cast<Card*>(fido_dev_io_handle(d)); }
+
+void* io_open(const char* path) {
+  std::string_view p = path != nullptr ? path : "";
+  if (p.substr(0, kOpenPrefix.size()) == kOpenPrefix) p.remove_prefix(kOpenPrefix.size());
+  if (p.empty()) return nullptr;
+  std::string reader(p);
+  auto* c = new Card;
+  if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &c->ctx) != SCARD_S_SUCCESS) {
+    delete c;
+    return nullptr;
+  }
+  if (SCardConnect(c->ctx, reader.c_str(), SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
+                   &c->card, &c->proto) != SCARD_S_SUCCESS) {
+    SCardReleaseContext(c->ctx);
+    delete c;
+    return nullptr;
+  }
+  return c;
+}
+
+void io_close(void* handle) {
+  auto* c = static_cast<Card*>(handle);
+  if (c == nullptr) return;
+  SCardDisconnect(c->card, SCARD_LEAVE_CARD);
+  SCardReleaseContext(c->ctx);
+  delete c;
+}
+
+// libfido2 wants all four io functions; with a transport set it uses only
+// open and close.
+int io_read(void*, unsigned char*, size_t, int) { return -1; }
+int io_write(void*, const unsigned char*, size_t) { return -1; }
+
+int store(Card& c, Result<Bytes> r) {
+  if (!r) {
+    if (!c.cancel.load()) return -1;
+    r = Bytes{FIDO_ERR_KEEPALIVE_CANCEL};  // as a HID token answers a cancelled request
+  }
+  c.reply = std::move(*r);
+  c.reply_ready = true;
+  return 0;
+}
+
+int tx(fido_dev_t* d, uint8_t cmd, const unsigned char* buf, size_t n) {
+  Card* c = card_of(d);
+  if (c == nullptr) return -1;
+  ByteView in(buf, buf == nullptr ? 0 : n);
+  switch (cmd) {
+    case CTAP_CMD_INIT: {
+      if (in.size() != sizeof(c->nonce)) return -1;
+      memcpy(c->nonce, in.data(), sizeof(c->nonce));
+      auto v = apdu::select(transmit_fn(*c));
+      if (!v) return -1;
+      c->version = std::move(*v);
+      return 0;
+    }
+    case CTAP_CMD_CBOR:
+      c->cancel = false;
+      c->reply_ready = false;
+      return store(*c, apdu::ctap(transmit_fn(*c), in, limits_for(*c)));
+    case CTAP_CMD_MSG:
+      c->cancel = false;
+      c->reply_ready = false;
+      return store(*c, apdu::raw(transmit_fn(*c), in, limits_for(*c)));
+    case CTAP_CMD_CANCEL:
+      c->cancel = true;
+      return 0;
+    default:
+      return -1;
+  }
+}
+
+// The 17-byte CTAPHID INIT answer libfido2 expects: nonce, channel, protocol,
+// version, capabilities.
+int rx_init(Card& c, unsigned char* buf, size_t count) {
+  constexpr size_t kInitLen = 17;
+  if (count != kInitLen) return -1;
+  std::string_view v = as_string(c.version);
+  uint8_t caps = 0;
+  if (v.substr(0, 6) == "FIDO_2") {
+    caps = FIDO_CAP_CBOR | FIDO_CAP_NMSG;
+  } else if (v == "U2F_V2") {
+    caps = FIDO_CAP_CBOR;  // as libfido2's NFC transport: tries CTAP2, falls back to U2F
+  } else {
+    return -1;
+  }
+  memset(buf, 0, kInitLen);
+  memcpy(buf, c.nonce, sizeof(c.nonce));
+  buf[8] = 0x01;  // a channel id; only HID framing uses it
+  buf[12] = 2;    // CTAPHID protocol version
+  buf[16] = caps;
+  return int(kInitLen);
+}
+
+int rx(fido_dev_t* d, uint8_t cmd, unsigned char* buf, size_t count, int /*ms*/) {
+  Card* c = card_of(d);
+  if (c == nullptr || buf == nullptr) return -1;
+  if (cmd == CTAP_CMD_INIT) return rx_init(*c, buf, count);
+  if (cmd != CTAP_CMD_CBOR && cmd != CTAP_CMD_MSG) return -1;
+  if (!c->reply_ready || c->reply.size() > count || c->reply.size() > size_t(INT32_MAX)) return -1;
+  memcpy(buf, c->reply.data(), c->reply.size());
+  c->reply_ready = false;
+  return int(c->reply.size());
+}
+
+const fido_dev_io_t kIo = {io_open, io_close, io_read, io_write};
+const fido_dev_transport_t kTransport = {rx, tx};
+
+}  // namespace
+
+bool is_pcsc_path(std::string_view path) { return path.substr(0, kPcscPathPrefix.size()) == kPcscPathPrefix; }
+
+int pcsc_open(fido_dev_t* dev, const std::string& reader) {
+  int r = fido_dev_set_io_functions(dev, &kIo);
+  if (r != FIDO_OK) return r;
+  r = fido_dev_set_transport_functions(dev, &kTransport);
+  if (r != FIDO_OK) return r;
+  return fido_dev_open(dev, (std::string(kOpenPrefix) + reader).c_str());
+}
+
+Result<std::vector<std::string>> pcsc_readers() {
+  std::vector<std::string> out;
+  SCARDCONTEXT ctx = 0;
+  if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx) != SCARD_S_SUCCESS) return out;
+  DWORD len = 0;
+  LONG rc = SCardListReaders(ctx, nullptr, nullptr, &len);
+  std::string names(len, '\0');
+  if (rc == SCARD_S_SUCCESS && len > 0) rc = SCardListReaders(ctx, nullptr, names.data(), &len);
+  if (rc == SCARD_S_SUCCESS) {
+    names.resize(std::min<size_t>(len, names.size()));
+    for (size_t pos = 0; pos < names.size();) {
+      size_t end = names.find('\0', pos);
+      if (end == std::string::npos) end = names.size();
+      if (end > pos) {
+        std::string reader = names.substr(pos, end - pos);
+        SCARD_READERSTATE st{};
+        st.szReader = reader.c_str();
+        st.dwCurrentState = SCARD_STATE_UNAWARE;
+        if (SCardGetStatusChange(ctx, 0, &st, 1) == SCARD_S_SUCCESS &&
+            (st.dwEventState & SCARD_STATE_PRESENT) && !(st.dwEventState & SCARD_STATE_MUTE)) {
+          out.push_back(reader);
+        }
+      }
+      pos = end + 1;
+    }
+  }
+  SCardReleaseContext(ctx);
+  return out;
+}
+
+}  // namespace skagent::fido

@@ -1,0 +1,14 @@
+// Software key pairs (-t ed25519 | ecdsa | rsa).
+#pragma once
+
+#include "keygen/command_line.h"
+#include "ssh/error.h"
+#include "ssh/private_key.h"
+
+namespace skagent::keygen {
+
+// Generates the key `spec` describes (its size already checked by
+// parse_key_spec). Security key types are refused here.
+Result<PrivateKey> generate_software_key(const KeySpec& spec);
+
+}  // namespace skagent::keygen

@@ -1,0 +1,40 @@
+// A PIN or passphrase: kept in locked memory that is excluded from core dumps
+// and wiped when the object goes away.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string_view>
+
+#include "platform/secure_memory.h"
+
+namespace skagent::keygen {
+
+class SecretText {
+ public:
+  static constexpr size_t kMaxSize = 1023;  // as OpenSSH's read_passphrase
+
+  SecretText() = default;
+  // Copies `text`, truncated to kMaxSize bytes.
+  explicit SecretText(std::string_view text) { assign(text); }
+  SecretText(SecretText&&) noexcept = default;
+  SecretText& operator=(SecretText&&) noexcept = default;
+
+  void assign(std::string_view text) {
+    if (!buf_) buf_ = std::make_unique<LockedBuffer>(kMaxSize + 1);
+    size_ = text.size() < kMaxSize ? text.size() : kMaxSize;
+    for (size_t i = 0; i < size_; i++) buf_->data()[i] = uint8_t(text[i]);
+    buf_->data()[size_] = 0;
+  }
+  // NUL-terminated, for C interfaces.
+  const char* c_str() const { return buf_ ? reinterpret_cast<const char*>(buf_->data()) : ""; }
+  std::string_view view() const { return {c_str(), size_}; }
+  bool empty() const { return size_ == 0; }
+  size_t size() const { return size_; }
+
+ private:
+  std::unique_ptr<LockedBuffer> buf_;
+  size_t size_ = 0;
+};
+
+}  // namespace skagent::keygen

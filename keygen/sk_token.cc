@@ -1,0 +1,10 @@
+#include "keygen/sk_token.h"
+
+namespace skagent::keygen {
+
+Result<std::unique_ptr<SkToken>> open_sk_token(const std::string& provider) {
+  if (provider.empty() || provider == "internal") return open_fido_token();
+  return open_provider_token(provider);
+}
+
+}  // namespace skagent::keygen

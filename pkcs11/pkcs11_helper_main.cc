@@ -1,0 +1,123 @@
+// skagent-pkcs11-helper MODULE: loads one PKCS#11 module for the agent and
+// serves it over fd 3, one frame at a time (pkcs11/pkcs11_helper_protocol.h).
+// Token libraries run here so a crash or hang costs this process, never the
+// agent: the agent kills a helper that does not answer in time.
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <thread>
+
+#include "pkcs11/module.h"
+#include "pkcs11/pkcs11_helper_protocol.h"
+#include "platform/hardening.h"
+#include "ssh/wire.h"
+
+namespace {
+
+using namespace skagent;
+using namespace skagent::pkcs11;
+
+constexpr int kChannelFd = 3;
+// After the agent closes the channel (ssh-add -e, or the agent is gone), this long to log out
+// and finalize the module before the watchdog ends the process.
+constexpr auto kFinalizeGrace = std::chrono::milliseconds(1500);
+
+// The main thread may be stuck in a module call for good, where it would never read the
+// end of the channel: a watchdog thread sees the agent hang up (or die) and ends the process.
+// (Not PR_SET_PDEATHSIG: the helper's parent may be a short-lived spawner process.)
+void start_watchdog() {
+  std::thread([] {
+    struct pollfd p = {kChannelFd, POLLRDHUP, 0};
+    while (poll(&p, 1, -1) < 0 || !(p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL))) {
+    }
+    std::this_thread::sleep_for(kFinalizeGrace);
+    _exit(1);
+  }).detach();
+}
+
+bool read_exact(int fd, uint8_t* p, size_t n) {
+  while (n > 0) {
+    ssize_t r = read(fd, p, n);
+    if (r <= 0) return false;
+    p += r;
+    n -= size_t(r);
+  }
+  return true;
+}
+
+bool write_all(int fd, const uint8_t* p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w <= 0) return false;
+    p += w;
+    n -= size_t(w);
+  }
+  return true;
+}
+
+struct State {
+  std::string path;
+  std::unique_ptr<Module> module;
+  bool exit_after_reply = false;
+};
+
+Bytes handle(State& st, ByteView body) {
+  auto req = decode_request(body);
+  if (!req) return encode_error_reply(req.error());
+  switch (req->type) {
+    case RequestType::load: {
+      if (st.module) return encode_error_reply(make_error(Errc::exists, "module already loaded"));
+      auto m = Module::open(st.path);
+      if (!m) {
+        // Whatever the library did while it was being looked at stays in this
+        // process: it ends after the reply.
+        st.exit_after_reply = true;
+        return encode_error_reply(m.error());
+      }
+      st.module = std::move(*m);
+      auto keys = st.module->login_and_list(req->pin);
+      if (!keys) return encode_error_reply(keys.error());
+      return encode_load_reply(*keys);
+    }
+    case RequestType::sign: {
+      if (!st.module) return encode_error_reply(make_error(Errc::internal, "module not loaded"));
+      auto sig = st.module->sign(req->key_blob, req->data, req->flags);
+      return sig ? encode_sign_reply(*sig) : encode_error_reply(sig.error());
+    }
+    case RequestType::check:
+      return encode_check_reply(st.module != nullptr && st.module->present());
+  }
+  return encode_error_reply(make_error(Errc::internal, "unreachable"));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: skagent-pkcs11-helper module-path (started by skagent)\n");
+    return 2;
+  }
+  (void)harden_process();
+  start_watchdog();
+  signal(SIGPIPE, SIG_IGN);
+  State st;
+  st.path = argv[1];
+  for (;;) {
+    uint8_t len_bytes[4];
+    if (!read_exact(kChannelFd, len_bytes, 4)) break;
+    uint32_t len = 0;
+    Reader lr(len_bytes);
+    if (!lr.u32(len) || len > kMaxFrame) return 1;
+    Bytes body(len);
+    if (!read_exact(kChannelFd, body.data(), len)) return 1;
+    Bytes reply = frame_message(handle(st, body));
+    if (!write_all(kChannelFd, reply.data(), reply.size())) return 1;
+    if (st.exit_after_reply) return 1;
+  }
+  st.module.reset();  // C_Finalize: logs out and closes the sessions
+  return 0;
+}

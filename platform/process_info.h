@@ -1,0 +1,60 @@
+// Who a local process is, as the kernel reports it (/proc on Linux): the
+// executable, the command line, the parent. Used to show a person which
+// program asks the agent for a signature, and which programs started it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ssh/error.h"
+
+namespace skagent {
+
+struct ProcessInfo {
+  pid_t pid = -1;
+  pid_t ppid = -1;
+  uid_t uid = uid_t(-1);
+  uint64_t start_time = 0;        // clock ticks after boot: (pid, start_time) names one process
+  std::string name;               // the kernel's short name (comm, at most 15 bytes)
+  std::string exe;                // the executable's path; empty when the kernel refuses it
+  std::vector<std::string> argv;  // the command line as the process reports it (it can lie)
+  bool argv_truncated = false;
+};
+
+inline constexpr size_t kMaxCmdlineBytes = 4096;
+inline constexpr size_t kMaxCmdlineArgs = 64;
+
+// Reads /proc/PID: stat (name, ppid, start time), status (real uid), exe, cmdline.
+// Fails only when the process is gone (or /proc/PID/stat cannot be read); the
+// executable is left empty when the kernel does not let us see it.
+Result<ProcessInfo> read_process_info(pid_t pid);
+
+// The process and its ancestors, nearest first, at most `max_depth` entries;
+// stops at pid 1, at a process we cannot read, or at a loop.
+std::vector<ProcessInfo> read_process_chain(pid_t pid, size_t max_depth = 6);
+
+// Under Landlock the agent may not read /proc/PID/exe of a process outside its
+// sandbox (Landlock counts it as ptrace access; the command line and stat stay
+// readable). This forks, before any sandbox and any secret, a small process
+// that only answers "which executable does PID run?"; read_process_info asks it
+// when reading the link itself is refused. It ends with its parent.
+Status start_process_info_service();
+
+// Parsers, exposed for tests. /proc/PID/stat: "pid (comm) state ppid ..."; the
+// comm may hold spaces and parentheses, so it ends at the last ')'.
+struct ProcStat {
+  std::string name;
+  pid_t ppid = -1;
+  uint64_t start_time = 0;
+};
+Result<ProcStat> parse_proc_stat(std::string_view text);
+// /proc/PID/status: the real uid from the "Uid:" line.
+Result<uid_t> parse_proc_status_uid(std::string_view text);
+// /proc/PID/cmdline: NUL-separated arguments, at most kMaxCmdlineArgs.
+std::vector<std::string> parse_cmdline(std::string_view raw, bool* truncated = nullptr);
+
+}  // namespace skagent

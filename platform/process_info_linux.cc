@@ -1,0 +1,243 @@
+// /proc readers for platform/process_info.h.
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <mutex>
+#include <set>
+
+#include "platform/process_info.h"
+
+namespace skagent {
+
+namespace {
+
+// Reads at most `limit` bytes of a /proc file; nullopt-like failure as an error.
+Result<std::string> read_small(const std::string& path, size_t limit, bool* truncated = nullptr) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return make_error(Errc::io, path + ": " + strerror(errno));
+  std::string out;
+  char buf[1024];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int e = errno;
+      close(fd);
+      return make_error(Errc::io, path + ": " + strerror(e));
+    }
+    if (n == 0) break;
+    size_t room = limit - out.size();
+    out.append(buf, std::min(size_t(n), room));
+    if (out.size() >= limit) {
+      if (truncated != nullptr) *truncated = true;
+      break;
+    }
+  }
+  close(fd);
+  return out;
+}
+
+template <class T>
+bool parse_number(std::string_view s, T& out) {
+  if (s.empty()) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+// The process-info service (see start_process_info_service): our end of its
+// socket, -1 when none runs.
+std::mutex g_service_mu;
+int g_service = -1;
+
+std::string exe_link(pid_t pid, int* err = nullptr) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/exe";
+  char buf[PATH_MAX];
+  ssize_t n = readlink(path.c_str(), buf, sizeof(buf) - 1);
+  if (err != nullptr) *err = n > 0 ? 0 : errno;
+  return n > 0 ? std::string(buf, size_t(n)) : std::string();
+}
+
+[[noreturn]] void service_main(int sock) {
+  for (;;) {
+    int32_t pid = 0;
+    ssize_t n = recv(sock, &pid, sizeof(pid), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n != ssize_t(sizeof(pid))) _exit(0);  // the agent is gone (or speaks nonsense)
+    std::string exe = pid > 0 ? exe_link(pid_t(pid)) : std::string();
+    if (send(sock, exe.data(), exe.size(), MSG_NOSIGNAL) < 0 && errno != EINTR) _exit(0);
+  }
+}
+
+std::string exe_from_service(pid_t pid) {
+  std::lock_guard<std::mutex> lock(g_service_mu);
+  if (g_service < 0) return {};
+  int32_t p = pid;
+  if (send(g_service, &p, sizeof(p), MSG_NOSIGNAL) != ssize_t(sizeof(p))) return {};
+  char buf[PATH_MAX];
+  ssize_t n;
+  do n = recv(g_service, buf, sizeof(buf), 0);
+  while (n < 0 && errno == EINTR);
+  return n > 0 ? std::string(buf, size_t(n)) : std::string();
+}
+
+}  // namespace
+
+Status start_process_info_service() {
+  std::lock_guard<std::mutex> lock(g_service_mu);
+  if (g_service >= 0) return {};
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+    return make_error(Errc::io, std::string("process-info socketpair: ") + strerror(errno));
+  }
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    int e = errno;
+    close(sv[0]), close(sv[1]);
+    return make_error(Errc::io, std::string("process-info fork: ") + strerror(e));
+  }
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(0);
+    prctl(PR_SET_NAME, "skagent-procinfo");
+    int keep = sv[1];
+    if (keep != 3 && dup2(keep, 3) < 0) _exit(1);
+    close_range(4, ~0U, 0);
+    service_main(3);
+  }
+  close(sv[1]);
+  // A service that stops answering must not stall the agent.
+  struct timeval tv = {1, 0};
+  setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  g_service = sv[0];
+  return {};
+}
+
+Result<ProcStat> parse_proc_stat(std::string_view text) {
+  auto open = text.find('(');
+  auto close = text.rfind(')');
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open) {
+    return make_error(Errc::malformed, "stat: no command name");
+  }
+  ProcStat st;
+  st.name = std::string(text.substr(open + 1, close - open - 1));
+  // After ") ": field 3 (state) is index 0; ppid is field 4, starttime field 22.
+  std::vector<std::string_view> fields;
+  size_t i = close + 1;
+  while (i < text.size() && fields.size() < 20) {
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\n')) i++;
+    size_t j = i;
+    while (j < text.size() && text[j] != ' ' && text[j] != '\n') j++;
+    if (j > i) fields.push_back(text.substr(i, j - i));
+    i = j;
+  }
+  if (fields.size() < 20) return make_error(Errc::malformed, "stat: too few fields");
+  int ppid = -1;
+  if (!parse_number(fields[1], ppid) || ppid < 0) return make_error(Errc::malformed, "stat: bad ppid");
+  if (!parse_number(fields[19], st.start_time)) return make_error(Errc::malformed, "stat: bad start time");
+  st.ppid = pid_t(ppid);
+  return st;
+}
+
+Result<uid_t> parse_proc_status_uid(std::string_view text) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    if (line.substr(0, 4) == "Uid:") {
+      size_t i = 4;
+      while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) i++;
+      size_t j = i;
+      while (j < line.size() && line[j] >= '0' && line[j] <= '9') j++;
+      unsigned long uid = 0;
+      if (!parse_number(line.substr(i, j - i), uid) || uid > UINT32_MAX) break;
+      return uid_t(uid);
+    }
+    pos = end + 1;
+  }
+  return make_error(Errc::malformed, "status: no Uid line");
+}
+
+std::vector<std::string> parse_cmdline(std::string_view raw, bool* truncated) {
+  std::vector<std::string> out;
+  if (!raw.empty() && raw.back() == '\0') raw.remove_suffix(1);
+  if (raw.empty()) return out;
+  size_t pos = 0;
+  for (;;) {
+    if (out.size() == kMaxCmdlineArgs) {
+      if (truncated != nullptr) *truncated = true;
+      break;
+    }
+    size_t end = raw.find('\0', pos);
+    if (end == std::string_view::npos) {
+      out.emplace_back(raw.substr(pos));
+      break;
+    }
+    out.emplace_back(raw.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
+Result<ProcessInfo> read_process_info(pid_t pid) {
+  if (pid <= 0) return make_error(Errc::not_found, "no such process");
+  const std::string dir = "/proc/" + std::to_string(pid);
+  auto stat = read_small(dir + "/stat", 4096);
+  if (!stat) return stat.error();
+  auto st = parse_proc_stat(*stat);
+  if (!st) return st.error();
+  ProcessInfo p;
+  p.pid = pid;
+  p.ppid = st->ppid;
+  p.start_time = st->start_time;
+  p.name = std::move(st->name);
+  if (auto status = read_small(dir + "/status", 16384)) {
+    if (auto uid = parse_proc_status_uid(*status)) p.uid = *uid;
+  }
+  // The executable link needs ptrace-read access: a sandboxed agent (Landlock) or
+  // another user's process may be refused; then the service started before the
+  // sandbox reads it. The command line is always readable.
+  int err = 0;
+  p.exe = exe_link(pid, &err);
+  if (p.exe.empty() && (err == EACCES || err == EPERM)) p.exe = exe_from_service(pid);
+  bool truncated = false;
+  if (auto cmd = read_small(dir + "/cmdline", kMaxCmdlineBytes, &truncated)) {
+    p.argv = parse_cmdline(*cmd, &p.argv_truncated);
+    p.argv_truncated = p.argv_truncated || truncated;
+  }
+  // The stat we parsed may belong to a process that exited and whose pid was
+  // reused while we read: check that it is still the same one.
+  if (auto again = read_small(dir + "/stat", 4096)) {
+    auto st2 = parse_proc_stat(*again);
+    if (!st2 || st2->start_time != p.start_time) return make_error(Errc::not_found, "process changed while read");
+  } else {
+    return again.error();
+  }
+  return p;
+}
+
+std::vector<ProcessInfo> read_process_chain(pid_t pid, size_t max_depth) {
+  std::vector<ProcessInfo> out;
+  std::set<pid_t> seen;
+  while (pid > 0 && out.size() < max_depth && seen.insert(pid).second) {
+    auto p = read_process_info(pid);
+    if (!p) break;
+    pid_t parent = p->ppid;
+    out.push_back(std::move(*p));
+    if (pid == 1) break;
+    pid = parent;
+  }
+  return out;
+}
+
+}  // namespace skagent

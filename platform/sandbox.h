@@ -1,0 +1,40 @@
+// System-call and file-system sandboxes, installed once start-up is over.
+//
+// The agent: a seccomp filter (libseccomp) whose default is to fail an unlisted system call
+// with EPERM, and which ends the process at once on the calls an attacker who took over the
+// agent would need to get out: execve/execveat, ptrace, process_vm_readv/writev, fork-like
+// clone, sockets other than AF_UNIX, mount, bpf, kexec, module loading... The agent never
+// executes programs itself: prompts and helpers are started by a small spawner process forked
+// before any key arrives (platform/process.h), so the filter need not allow exec. Where the
+// kernel has Landlock, the agent may also only read files and remove its own socket (no
+// writing, creating, executing; no TCP at all).
+//
+// The helpers (skagent-sk-helper): a filter whose default action kills the helper, allowing
+// what a token library needs (files, ioctl on devices, AF_UNIX and netlink sockets, threads),
+// and Landlock: read everything, read/write/ioctl under /dev only, no exec, no TCP.
+#pragma once
+
+#include <string>
+
+#include "ssh/error.h"
+
+namespace skagent {
+
+struct AgentSandboxPaths {
+  std::string socket_path;  // the listening socket (removed at exit); may be empty
+  std::string own_dir;      // the directory we made for it (removed at exit); may be empty
+};
+
+// Landlock for the agent. Per thread: call before any other thread starts (threads started
+// afterwards inherit it). ok() when applied or when the kernel has no Landlock.
+Status apply_agent_landlock(const AgentSandboxPaths& paths);
+// The agent's seccomp filter, for every thread of the process.
+Status apply_agent_seccomp();
+
+// Landlock and seccomp for a helper process (single-threaded when called).
+Status apply_helper_sandbox();
+
+// The Landlock ABI the kernel offers (0: none), and whether seccomp filters are available.
+int landlock_abi();
+
+}  // namespace skagent

@@ -1,0 +1,860 @@
+// skagent-adversary: hostile and busy clients for tests/integration/adversarial.sh and
+// tests/soak/run.sh. Every command talks to a real agent over its socket and prints what it
+// measured; it exits 1 when what it saw is wrong.
+//
+//   record LISTEN AGENT OUTDIR      proxy LISTEN -> AGENT, saving each connection's client
+//                                   bytes as OUTDIR/NNN.bin (fuzz seeds); runs until killed
+//   hold AGENT N                    open N idle connections, print "held N", wait for stdin EOF
+//   drip AGENT N                    N clients writing a request one byte per 100 ms, forever
+//   latency AGENT COUNT MAX_MS      COUNT list+sign rounds on one connection (needs a key):
+//                                   prints max/median; fails if any reply is wrong or > MAX_MS
+//   malformed AGENT COUNT KEYS      COUNT malformed messages; each must get FAILURE or a
+//                                   closed connection; then KEYS keys must still be listed
+//                                   and sign
+//   half-frame AGENT                write half a frame, then vanish
+//   sign-and-vanish AGENT           ask the first listed key to sign, then vanish at once
+//   unlock-guesses AGENT N          lock, then N wrong unlocks in a row; prints the seconds
+//                                   they took; unlocks with the right password at the end
+//   memscan PID KEYFILE...          read every readable mapping of PID through /proc/PID/mem
+//                                   and count the private-key secrets of each key file found
+//   soak AGENT PID SECONDS KEYDIR   mixed clients; see tests/soak/run.sh
+//   ptrace PID                      attach to a child of our own (must work), then to PID
+//                                   (must fail)
+//   landlock-abi                    print the kernel's Landlock ABI (0: none)
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <shared_mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "agent/messages.h"
+#include "platform/sandbox.h"
+#include "ssh/key_file.h"
+#include "ssh/private_key.h"
+#include "ssh/wire.h"
+
+using namespace skagent;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double ms_since(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+int connect_to(const std::string& path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  struct sockaddr_un sun {};
+  sun.sun_family = AF_UNIX;
+  snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path.c_str());
+  if (connect(fd, reinterpret_cast<sockaddr*>(&sun), sizeof(sun)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool write_all(int fd, ByteView b) {
+  size_t off = 0;
+  while (off < b.size()) {
+    ssize_t n = send(fd, b.data() + off, b.size() - off, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    off += size_t(n);
+  }
+  return true;
+}
+
+// 1: got n bytes; 0: EOF/reset; -1: timeout.
+int read_exact(int fd, uint8_t* p, size_t n, int timeout_ms) {
+  while (n > 0) {
+    struct pollfd pfd = {fd, POLLIN, 0};
+    int pr = poll(&pfd, 1, timeout_ms);
+    if (pr == 0) return -1;
+    if (pr < 0) return 0;
+    ssize_t r = read(fd, p, n);
+    if (r <= 0) return 0;
+    p += r;
+    n -= size_t(r);
+  }
+  return 1;
+}
+
+Bytes frame(uint8_t type, ByteView body) {
+  Writer w;
+  w.u32(uint32_t(body.size() + 1));
+  w.u8(type);
+  w.raw(body);
+  return w.take();
+}
+
+struct Client {
+  int fd = -1;
+  explicit Client(const std::string& path) : fd(connect_to(path)) {}
+  ~Client() {
+    if (fd >= 0) close(fd);
+  }
+  Client(const Client&) = delete;
+  bool ok() const { return fd >= 0; }
+  // nullopt: connection closed or timed out (closed() tells which).
+  std::optional<Bytes> call(uint8_t type, ByteView body, int timeout_ms = 10000) {
+    if (!write_all(fd, frame(type, body))) {
+      closed_ = true;
+      return std::nullopt;
+    }
+    return receive(timeout_ms);
+  }
+  std::optional<Bytes> receive(int timeout_ms) {
+    uint8_t lb[4];
+    int rc = read_exact(fd, lb, 4, timeout_ms);
+    if (rc != 1) {
+      closed_ = rc == 0;
+      return std::nullopt;
+    }
+    uint32_t len = (uint32_t(lb[0]) << 24) | (uint32_t(lb[1]) << 16) | (uint32_t(lb[2]) << 8) | lb[3];
+    if (len == 0 || len > 4 * 1024 * 1024) return std::nullopt;
+    Bytes body(len);
+    rc = read_exact(fd, body.data(), len, timeout_ms);
+    if (rc != 1) {
+      closed_ = rc == 0;
+      return std::nullopt;
+    }
+    return body;
+  }
+  bool closed() const { return closed_; }
+  bool closed_ = false;
+};
+
+bool is_status(const std::optional<Bytes>& r, uint8_t code) {
+  return r && r->size() == 1 && (*r)[0] == code;
+}
+
+std::vector<Bytes> list_keys(Client& c) {
+  std::vector<Bytes> out;
+  auto r = c.call(msg::kRequestIdentities, {});
+  if (!r || r->empty() || (*r)[0] != msg::kIdentitiesAnswer) return out;
+  Reader rd(ByteView(*r).subspan(1));
+  uint32_t n = 0;
+  if (!rd.u32(n)) return out;
+  for (uint32_t i = 0; i < n; i++) {
+    ByteView blob, comment;
+    if (!rd.string(blob) || !rd.string(comment)) return {};
+    out.push_back(to_bytes(blob));
+  }
+  return out;
+}
+
+Bytes sign_body(ByteView blob, ByteView data, uint32_t flags = 0) {
+  Writer w;
+  w.string(blob);
+  w.string(data);
+  w.u32(flags);
+  return w.take();
+}
+
+uint32_t default_flags(ByteView blob) {
+  auto k = parse_public_key(blob);
+  return k && k->type == KeyType::rsa ? msg::kSignRsaSha256 : 0;
+}
+
+// A signature that verifies against the key, or an error.
+bool sign_and_verify(Client& c, ByteView blob, ByteView data, std::string* why = nullptr) {
+  auto r = c.call(msg::kSignRequest, sign_body(blob, data, default_flags(blob)));
+  if (!r || r->empty() || (*r)[0] != msg::kSignResponse) {
+    if (why) *why = r ? "reply type " + std::to_string(r->empty() ? -1 : (*r)[0]) : "no reply";
+    return false;
+  }
+  Reader rd(ByteView(*r).subspan(1));
+  ByteView sig;
+  auto key = parse_public_key(blob);
+  if (!rd.string(sig) || !key) {
+    if (why) *why = "bad sign response";
+    return false;
+  }
+  auto v = verify_signature(*key, sig, data);
+  if (!v && why) *why = "signature does not verify: " + v.error().message;
+  return v.ok();
+}
+
+// ------------------------------------------------------------------ record
+
+volatile sig_atomic_t g_stop = 0;
+
+int cmd_record(const std::string& listen_path, const std::string& agent, const std::string& outdir) {
+  signal(SIGTERM, [](int) { g_stop = 1; });
+  signal(SIGINT, [](int) { g_stop = 1; });
+  std::filesystem::create_directories(outdir);
+  int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un sun {};
+  sun.sun_family = AF_UNIX;
+  snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", listen_path.c_str());
+  unlink(listen_path.c_str());
+  if (bind(lfd, reinterpret_cast<sockaddr*>(&sun), sizeof(sun)) != 0 || listen(lfd, 64) != 0) {
+    perror("record: bind");
+    return 1;
+  }
+  struct Pair {
+    int client, agent;
+    Bytes seen;
+  };
+  std::vector<Pair> pairs;
+  int saved = 0;
+  auto save = [&](Pair& p) {
+    if (!p.seen.empty()) {
+      char name[32];
+      snprintf(name, sizeof(name), "%03d.bin", saved++);
+      std::ofstream(outdir + "/" + name, std::ios::binary)
+          .write(reinterpret_cast<const char*>(p.seen.data()), std::streamsize(p.seen.size()));
+    }
+    close(p.client);
+    close(p.agent);
+  };
+  while (!g_stop) {
+    std::vector<struct pollfd> pfds{{lfd, POLLIN, 0}};
+    for (auto& p : pairs) {
+      pfds.push_back({p.client, POLLIN, 0});
+      pfds.push_back({p.agent, POLLIN, 0});
+    }
+    if (poll(pfds.data(), pfds.size(), 200) <= 0) continue;
+    if (pfds[0].revents & POLLIN) {
+      int c = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
+      int a = c >= 0 ? connect_to(agent) : -1;
+      if (c >= 0 && a >= 0) pairs.push_back({c, a, {}});
+      else if (c >= 0) close(c);
+    }
+    for (size_t i = 0; i < pairs.size(); i++) {
+      auto& p = pairs[i];
+      bool dead = false;
+      uint8_t buf[65536];
+      if (pfds[1 + 2 * i].revents & (POLLIN | POLLHUP | POLLERR)) {
+        ssize_t n = read(p.client, buf, sizeof(buf));
+        if (n <= 0) dead = true;
+        else {
+          p.seen.insert(p.seen.end(), buf, buf + n);
+          dead = !write_all(p.agent, ByteView(buf, size_t(n)));
+        }
+      }
+      if (!dead && (pfds[2 + 2 * i].revents & (POLLIN | POLLHUP | POLLERR))) {
+        ssize_t n = read(p.agent, buf, sizeof(buf));
+        dead = n <= 0 || !write_all(p.client, ByteView(buf, size_t(n)));
+      }
+      if (dead) p.client = -p.client - 2;  // mark
+    }
+    for (size_t i = pairs.size(); i-- > 0;) {
+      if (pairs[i].client < -1) {
+        pairs[i].client = -pairs[i].client - 2;
+        save(pairs[i]);
+        pairs.erase(pairs.begin() + long(i));
+      }
+    }
+  }
+  for (auto& p : pairs) save(p);
+  unlink(listen_path.c_str());
+  printf("recorded %d sessions\n", saved);
+  return 0;
+}
+
+// ------------------------------------------------------------------ hold, drip
+
+int cmd_hold(const std::string& agent, int n) {
+  std::vector<int> fds;
+  for (int i = 0; i < n; i++) {
+    int fd = connect_to(agent);
+    if (fd < 0) {
+      fprintf(stderr, "hold: connection %d failed: %s\n", i, strerror(errno));
+      break;
+    }
+    fds.push_back(fd);
+  }
+  // A connection the agent refused or closed reads EOF at once.
+  usleep(300 * 1000);
+  int alive = 0;
+  for (int fd : fds) {
+    struct pollfd p = {fd, POLLIN, 0};
+    if (poll(&p, 1, 0) == 0) alive++;
+  }
+  printf("held %d\n", alive);
+  fflush(stdout);
+  char c;
+  while (read(0, &c, 1) > 0) {
+  }
+  return alive == n ? 0 : 1;
+}
+
+int cmd_drip(const std::string& agent, int n) {
+  std::vector<int> fds(size_t(n), -1);
+  std::vector<size_t> pos(size_t(n), 0);
+  Bytes req = frame(msg::kRequestIdentities, {});
+  uint64_t bytes = 0, replies = 0;
+  auto last_report = Clock::now();
+  for (;;) {
+    for (int i = 0; i < n; i++) {
+      if (fds[size_t(i)] < 0) fds[size_t(i)] = connect_to(agent), pos[size_t(i)] = 0;
+      int fd = fds[size_t(i)];
+      if (fd < 0) continue;
+      if (send(fd, &req[pos[size_t(i)]], 1, MSG_NOSIGNAL) != 1) {
+        close(fd), fds[size_t(i)] = -1;
+        continue;
+      }
+      bytes++;
+      if (++pos[size_t(i)] == req.size()) {  // a whole request: read its reply, start again
+        uint8_t buf[4096];
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, 5000) == 1 && read(fd, buf, sizeof(buf)) > 0) replies++;
+        pos[size_t(i)] = 0;
+      }
+    }
+    if (ms_since(last_report) > 1000) {
+      fprintf(stderr, "drip: %llu bytes, %llu replies\n", (unsigned long long)bytes, (unsigned long long)replies);
+      last_report = Clock::now();
+    }
+    usleep(100 * 1000);
+  }
+}
+
+// ------------------------------------------------------------------ latency
+
+int cmd_latency(const std::string& agent, int count, double max_ms) {
+  Client c(agent);
+  if (!c.ok()) return fprintf(stderr, "latency: cannot connect\n"), 1;
+  auto t0 = Clock::now();
+  auto keys = list_keys(c);
+  if (keys.empty()) return fprintf(stderr, "latency: no keys listed\n"), 1;
+  std::vector<double> lat;
+  lat.push_back(ms_since(t0));
+  int bad = 0;
+  for (int i = 0; i < count; i++) {
+    auto t = Clock::now();
+    auto k = list_keys(c);
+    lat.push_back(ms_since(t));
+    if (k.size() != keys.size()) bad++;
+    t = Clock::now();
+    std::string why;
+    if (!sign_and_verify(c, keys[0], view("latency probe " + std::to_string(i)), &why)) {
+      bad++;
+      fprintf(stderr, "latency: sign: %s\n", why.c_str());
+    }
+    lat.push_back(ms_since(t));
+  }
+  std::sort(lat.begin(), lat.end());
+  double med = lat[lat.size() / 2], p99 = lat[std::min(lat.size() - 1, lat.size() * 99 / 100)];
+  double mx = lat.back();
+  printf("requests %zu, median %.2f ms, p99 %.2f ms, max %.2f ms, failed %d\n", lat.size(), med, p99, mx, bad);
+  return bad == 0 && mx <= max_ms ? 0 : 1;
+}
+
+// ------------------------------------------------------------------ malformed
+
+// The i-th malformed message (type byte first): for each request type, bodies that cannot
+// parse (truncated, lengths past the end, trailing bytes, wrong key types), and unknown types.
+Bytes malformed(std::mt19937& rng, int i, ByteView blob) {
+  auto rnd = [&](size_t n) {
+    Bytes b(n);
+    for (auto& x : b) x = uint8_t(rng());
+    return b;
+  };
+  Writer w;
+  switch (i % 12) {
+    case 0: {  // sign: the blob's string length runs past the end
+      w.u8(msg::kSignRequest);
+      w.u32(0x7fffffff);
+      w.raw(rnd(rng() % 64));
+      break;
+    }
+    case 1: {  // sign: good blob and data, but flags cut short or followed by garbage
+      w.u8(msg::kSignRequest);
+      w.string(blob);
+      w.string(view("data"));
+      if (i % 2) {
+        w.u32(0);
+        w.raw(rnd(1 + rng() % 8));
+      } else {
+        w.raw(rnd(1 + rng() % 3));
+      }
+      break;
+    }
+    case 2: {  // add: random bytes as a key
+      w.u8(msg::kAddIdentity);
+      w.raw(rnd(rng() % 300));
+      break;
+    }
+    case 3: {  // add: a known type name with truncated fields
+      w.u8(msg::kAddIdentity);
+      const char* names[] = {"ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ssh-dss",
+                             "sk-ssh-ed25519@openssh.com", "ssh-ed25519-cert-v01@openssh.com"};
+      w.string(names[rng() % 6]);
+      w.string(rnd(rng() % 40));
+      break;
+    }
+    case 4: {  // add constrained: a good-looking key with an unknown constraint
+      w.u8(msg::kAddIdConstrained);
+      w.string("ssh-ed25519");
+      w.string(rnd(32));
+      w.string(rnd(64));
+      w.string("comment");
+      w.u8(uint8_t(100 + rng() % 100));
+      break;
+    }
+    case 5: {  // remove: not a key blob
+      w.u8(msg::kRemoveIdentity);
+      w.string(rnd(rng() % 100));
+      break;
+    }
+    case 6: {  // extension: session-bind with garbage
+      w.u8(msg::kExtension);
+      w.string("session-bind@openssh.com");
+      w.raw(rnd(rng() % 200));
+      break;
+    }
+    case 7: {  // extension: an unknown one, or a NUL in the name
+      w.u8(msg::kExtension);
+      w.string(i % 2 ? std::string("no-such-extension@example.com") : std::string("query\0x", 7));
+      break;
+    }
+    case 8: {  // unknown message types
+      static const uint8_t unknown[] = {0, 1, 2, 3, 4, 7, 8, 10, 15, 16, 24, 30, 99, 200, 255};
+      w.u8(unknown[rng() % sizeof(unknown)]);
+      w.raw(rnd(rng() % 50));
+      break;
+    }
+    case 9: {  // lock/unlock with a bad body (a wrong unlock of an unlocked agent fails too)
+      w.u8(i % 2 ? msg::kLock : msg::kUnlock);
+      w.u32(uint32_t(1000 + rng() % 1000));
+      break;
+    }
+    case 10: {  // smartcard add: a provider that is not allowed
+      w.u8(msg::kAddSmartcardKey);
+      w.string("/tmp/evil-" + std::to_string(rng()) + ".so");
+      w.string("");
+      break;
+    }
+    default: {  // sign with a key the agent does not hold
+      w.u8(msg::kSignRequest);
+      Bytes b = to_bytes(blob);
+      if (!b.empty()) b.back() ^= 0x5a;
+      w.string(b);
+      w.string(view("data"));
+      w.u32(0);
+      break;
+    }
+  }
+  return w.take();
+}
+
+int cmd_malformed(const std::string& agent, int count, size_t want_keys) {
+  std::mt19937 rng(12345);
+  auto c = std::make_unique<Client>(agent);
+  auto keys = list_keys(*c);
+  if (keys.size() != want_keys) return fprintf(stderr, "malformed: %zu keys before, want %zu\n", keys.size(), want_keys), 1;
+  int failures = 0, closes = 0, wrong = 0;
+  auto t0 = Clock::now();
+  for (int i = 0; i < count; i++) {
+    Bytes m = malformed(rng, i, keys[0]);
+    Writer f;
+    f.string(m);
+    if (!write_all(c->fd, f.bytes())) {
+      closes++;
+      c = std::make_unique<Client>(agent);
+      continue;
+    }
+    auto r = c->receive(10000);
+    if (is_status(r, msg::kFailure) || (r && !r->empty() && (*r)[0] == msg::kExtensionFailure)) {
+      failures++;
+    } else if (!r && c->closed()) {
+      closes++;
+      c = std::make_unique<Client>(agent);
+    } else {
+      wrong++;
+      fprintf(stderr, "malformed #%d (type %d): %s\n", i, m.empty() ? -1 : m[0],
+              r ? ("reply type " + std::to_string((*r)[0])).c_str() : "no reply in 10 s");
+      if (!r) c = std::make_unique<Client>(agent);
+    }
+  }
+  // Frame-level garbage on fresh connections: zero and oversized lengths must close.
+  for (uint32_t len : {0u, uint32_t(msg::kMaxFrame + 1), 0xffffffffu}) {
+    Client g(agent);
+    Writer w;
+    w.u32(len);
+    write_all(g.fd, w.bytes());
+    auto r = g.receive(5000);
+    if (!r && g.closed()) closes++;
+    else wrong++, fprintf(stderr, "malformed: frame length %u not closed\n", len);
+  }
+  double secs = ms_since(t0) / 1000;
+  Client after(agent);
+  auto keys_after = list_keys(after);
+  bool intact = keys_after.size() == want_keys;
+  for (const auto& k : keys_after) {
+    std::string why;
+    if (!sign_and_verify(after, k, view("after the storm"), &why)) {
+      intact = false;
+      fprintf(stderr, "malformed: key no longer signs: %s\n", why.c_str());
+    }
+  }
+  printf("messages %d in %.1f s: FAILURE %d, closed %d, wrong %d; keys after %zu/%zu, %s\n", count + 3, secs,
+         failures, closes, wrong, keys_after.size(), want_keys, intact ? "all sign" : "NOT intact");
+  return wrong == 0 && intact ? 0 : 1;
+}
+
+// ------------------------------------------------------------------ vanishing clients
+
+int cmd_half_frame(const std::string& agent) {
+  int fd = connect_to(agent);
+  if (fd < 0) return 1;
+  Bytes f = frame(msg::kRequestIdentities, {});
+  Writer w;
+  w.u32(100);  // promises 100 bytes
+  w.u8(msg::kSignRequest);
+  w.u32(50);
+  write_all(fd, w.bytes());
+  close(fd);
+  return 0;
+}
+
+int cmd_sign_and_vanish(const std::string& agent) {
+  Client c(agent);
+  auto keys = list_keys(c);
+  if (keys.empty()) return fprintf(stderr, "sign-and-vanish: no keys\n"), 1;
+  write_all(c.fd, frame(msg::kSignRequest, sign_body(keys[0], view("vanish"), default_flags(keys[0]))));
+  usleep(300 * 1000);  // long enough for the agent to start the prompt
+  return 0;            // closes
+}
+
+// ------------------------------------------------------------------ lock guesses
+
+int cmd_unlock_guesses(const std::string& agent, int n) {
+  Client c(agent);
+  Writer pw;
+  pw.string(view("the right password"));
+  if (!is_status(c.call(msg::kLock, pw.bytes()), msg::kSuccess)) return fprintf(stderr, "lock failed\n"), 1;
+  auto t0 = Clock::now();
+  for (int i = 0; i < n; i++) {
+    Writer g;
+    g.string(view("wrong guess " + std::to_string(i)));
+    if (!is_status(c.call(msg::kUnlock, g.bytes(), 60000), msg::kFailure)) {
+      return fprintf(stderr, "wrong unlock %d was not refused\n", i), 1;
+    }
+  }
+  double secs = ms_since(t0) / 1000;
+  auto t1 = Clock::now();
+  bool ok = is_status(c.call(msg::kUnlock, pw.bytes(), 60000), msg::kSuccess);
+  printf("%d wrong unlocks took %.2f s; the right one then took %.2f s and %s\n", n, secs,
+         ms_since(t1) / 1000, ok ? "unlocked" : "FAILED");
+  return ok ? 0 : 1;
+}
+
+// ------------------------------------------------------------------ memory scan
+
+// The secret parts of a private key, as big-endian magnitudes / raw bytes.
+std::vector<std::pair<std::string, Bytes>> secrets_of(const PrivateKey& key) {
+  Writer w;
+  key.write(w);
+  Reader r(w.bytes());
+  std::string type;
+  std::vector<std::pair<std::string, Bytes>> out;
+  if (!r.cstring(type)) return out;
+  auto mp = [&](ByteView& v) { return r.mpint(v); };
+  ByteView a, b, c, d, e, f;
+  const PublicKey& pub = key.public_key();
+  if (pub.type == KeyType::ed25519) {
+    if (r.string(a) && r.string(b) && b.size() == 64) out.push_back({"ed25519 seed", to_bytes(b.first(32))});
+  } else if (is_ecdsa(pub.type) && !is_security_key(pub.type)) {
+    if (r.string(a) && r.string(b) && mp(c)) out.push_back({"ecdsa d", to_bytes(c)});
+  } else if (pub.type == KeyType::rsa) {
+    if (mp(a) && mp(b) && mp(c) && mp(d) && mp(e) && mp(f)) {
+      out.push_back({"rsa d", to_bytes(c)});
+      out.push_back({"rsa p", to_bytes(e)});
+      out.push_back({"rsa q", to_bytes(f)});
+    }
+  } else if (pub.type == KeyType::dsa) {
+    if (mp(a) && mp(b) && mp(c) && mp(d) && mp(e)) out.push_back({"dsa x", to_bytes(e)});
+  }
+  // Little-endian copies too: OpenSSL keeps BIGNUM words little-endian in memory.
+  size_t n = out.size();
+  for (size_t i = 0; i < n; i++) {
+    if (out[i].first == "ed25519 seed") continue;
+    Bytes rev(out[i].second.rbegin(), out[i].second.rend());
+    out.push_back({out[i].first + " (little-endian)", rev});
+  }
+  return out;
+}
+
+int cmd_memscan(int pid, const std::vector<std::string>& keyfiles) {
+  struct Needle {
+    std::string what;
+    Bytes bytes;
+    int hits = 0;
+  };
+  std::vector<Needle> needles;
+  for (const auto& kf : keyfiles) {
+    std::ifstream in(kf, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    auto k = read_private_key_file(view(text), "");
+    if (!k) return fprintf(stderr, "memscan: %s: %s\n", kf.c_str(), k.error().message.c_str()), 1;
+    for (auto& [what, b] : secrets_of(k->key)) needles.push_back({kf + ": " + what, std::move(b), 0});
+  }
+  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+  int mem = open(("/proc/" + std::to_string(pid) + "/mem").c_str(), O_RDONLY | O_CLOEXEC);
+  if (!maps || mem < 0) return fprintf(stderr, "memscan: cannot open /proc/%d/mem: %s\n", pid, strerror(errno)), 1;
+  std::string line;
+  size_t regions = 0, bytes = 0;
+  while (std::getline(maps, line)) {
+    unsigned long lo = 0, hi = 0;
+    char perms[8] = {};
+    if (sscanf(line.c_str(), "%lx-%lx %7s", &lo, &hi, perms) != 3 || perms[0] != 'r') continue;
+    if (line.find("[vvar]") != std::string::npos || line.find("[vsyscall]") != std::string::npos) continue;
+    std::vector<uint8_t> buf(hi - lo);
+    ssize_t n = pread(mem, buf.data(), buf.size(), off_t(lo));
+    if (n <= 0) continue;
+    regions++;
+    bytes += size_t(n);
+    for (auto& nd : needles) {
+      auto it = buf.begin(), end = buf.begin() + n;
+      while ((it = std::search(it, end, nd.bytes.begin(), nd.bytes.end())) != end) {
+        nd.hits++;
+        fprintf(stderr, "memscan: %s found at 0x%lx in %s\n", nd.what.c_str(), lo + size_t(it - buf.begin()),
+                line.c_str());
+        ++it;
+      }
+    }
+  }
+  close(mem);
+  int found = 0;
+  for (const auto& nd : needles) found += nd.hits > 0;
+  printf("scanned %zu regions, %zu MiB; %zu secrets looked for, %d found\n", regions, bytes >> 20,
+         needles.size(), found);
+  return found == 0 && regions > 0 ? 0 : 1;
+}
+
+// ------------------------------------------------------------------ soak
+
+long vm_rss_kb(int pid) {
+  std::ifstream st("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(st, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return atol(line.c_str() + 6);
+  }
+  return -1;
+}
+
+struct KeyPair {
+  PrivateKey key;
+  Bytes blob;
+  std::string sk_provider;  // security keys: the provider library
+};
+
+int cmd_soak(const std::string& agent, int pid, int seconds, const std::string& keydir) {
+  std::vector<KeyPair> pool;
+  for (const auto& e : std::filesystem::directory_iterator(keydir)) {
+    if (e.path().extension() != "" || e.path().filename().string().find('.') != std::string::npos) continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    auto k = read_private_key_file(view(text), "");
+    if (!k) continue;
+    KeyPair kp{std::move(k->key), {}, {}};
+    kp.blob = kp.key.public_key().blob();
+    if (kp.key.is_security_key()) {
+      const char* p = getenv("SOAK_SK_PROVIDER");
+      if (p == nullptr) continue;
+      kp.sk_provider = p;
+    }
+    pool.push_back(std::move(kp));
+  }
+  if (pool.size() < 2) return fprintf(stderr, "soak: need keys in %s\n", keydir.c_str()), 1;
+  std::sort(pool.begin(), pool.end(), [](const KeyPair& a, const KeyPair& b) { return a.blob < b.blob; });
+
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> ok{0}, failed{0};
+  std::map<std::string, std::atomic<uint64_t>> by_op;
+  for (const char* op : {"add", "remove", "sign", "sk-sign", "list", "lock", "unlock"}) by_op[op] = 0;
+  std::shared_mutex lock_gate;  // lock/unlock exclusive, everything else shared
+  std::mutex err_mu;
+  auto report = [&](const std::string& op, bool good, const std::string& why) {
+    if (good) {
+      ok++;
+      by_op[op]++;
+    } else {
+      failed++;
+      std::lock_guard<std::mutex> l(err_mu);
+      fprintf(stderr, "soak: %s failed: %s\n", op.c_str(), why.c_str());
+    }
+  };
+  auto add = [&](Client& c, const KeyPair& kp) {
+    Writer w;
+    kp.key.write(w);
+    w.string("soak");
+    if (!kp.sk_provider.empty()) {
+      w.u8(255);  // SSH_AGENT_CONSTRAIN_EXTENSION
+      w.string("sk-provider@openssh.com");
+      w.string(kp.sk_provider);
+    }
+    return c.call(kp.sk_provider.empty() ? msg::kAddIdentity : msg::kAddIdConstrained, w.bytes());
+  };
+  // Security keys are shared (added once, signed by everyone); each worker owns one software
+  // key it adds, signs with and removes, so no worker's request can fail by another's doing.
+  std::vector<const KeyPair*> sk, sw;
+  for (const auto& kp : pool) (kp.sk_provider.empty() ? sw : sk).push_back(&kp);
+  {
+    Client c(agent);
+    for (auto* kp : sk) {
+      if (!is_status(add(c, *kp), msg::kSuccess)) return fprintf(stderr, "soak: cannot add sk key\n"), 1;
+    }
+  }
+  size_t workers = std::min<size_t>(sw.size(), 6);
+  std::vector<std::thread> threads;
+  for (size_t w = 0; w < workers; w++) {
+    threads.emplace_back([&, w] {
+      std::mt19937 rng(unsigned(w + 1));
+      auto c = std::make_unique<Client>(agent);
+      const KeyPair& mine = *sw[w];
+      bool present = false;
+      uint64_t n = 0;
+      while (!stop) {
+        int op = int(rng() % 100);
+        std::shared_lock<std::shared_mutex> gate(lock_gate);
+        std::string why;
+        if (!present || op < 5) {
+          if (present && op < 5) {
+            bool good = is_status(c->call(msg::kRemoveIdentity, [&] { Writer x; x.string(mine.blob); return x.take(); }()), msg::kSuccess);
+            report("remove", good, "remove of an own key refused");
+            present = !good;
+          } else {
+            bool good = is_status(add(*c, mine), msg::kSuccess);
+            report("add", good, "add refused");
+            present = good;
+          }
+        } else if (op < 55) {
+          bool good = sign_and_verify(*c, mine.blob, view("soak " + std::to_string(w) + " " + std::to_string(n)), &why);
+          report("sign", good, why);
+        } else if (op < 65 && !sk.empty()) {
+          const KeyPair& k = *sk[rng() % sk.size()];
+          bool good = sign_and_verify(*c, k.blob, view("soak sk " + std::to_string(n)), &why);
+          report("sk-sign", good, why);
+        } else if (op < 97) {
+          auto keys = list_keys(*c);
+          bool good = std::find(keys.begin(), keys.end(), mine.blob) != keys.end();
+          report("list", good, "own key missing from the list (" + std::to_string(keys.size()) + " listed)");
+        } else {
+          gate.unlock();
+          std::unique_lock<std::shared_mutex> excl(lock_gate);
+          Writer pw;
+          pw.string(view("soak password"));
+          bool l = is_status(c->call(msg::kLock, pw.bytes()), msg::kSuccess);
+          report("lock", l, "lock refused");
+          auto listed = list_keys(*c);
+          report("list", listed.empty(), "a locked agent listed keys");
+          bool u = is_status(c->call(msg::kUnlock, pw.bytes()), msg::kSuccess);
+          report("unlock", u, "unlock refused");
+        }
+        if (++n % 200 == 0) c = std::make_unique<Client>(agent);  // new connections too
+      }
+    });
+  }
+  // RSS: a sample every 10 s once a warm-up (a fifth of the run, at least 10 s) is over.
+  std::vector<long> rss;
+  auto start = Clock::now();
+  int warmup = std::max(10, seconds / 5);
+  while (ms_since(start) < seconds * 1000.0) {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    int t = int(ms_since(start) / 1000);
+    if (t >= warmup && (t - warmup) % 10 == 0 && (rss.empty() || int(rss.size()) <= (t - warmup) / 10)) {
+      rss.push_back(vm_rss_kb(pid));
+      fprintf(stderr, "soak: t=%ds VmRSS %ld kB, %llu requests ok, %llu failed\n", t, rss.back(),
+              (unsigned long long)ok.load(), (unsigned long long)failed.load());
+    }
+  }
+  stop = true;
+  for (auto& t : threads) t.join();
+  long lo = rss.empty() ? 0 : *std::min_element(rss.begin(), rss.end());
+  long hi = rss.empty() ? 0 : *std::max_element(rss.begin(), rss.end());
+  double growth = lo > 0 ? 100.0 * double(hi - lo) / double(lo) : 0;
+  std::ostringstream ops;
+  for (auto& [op, n] : by_op) ops << " " << op << "=" << n.load();
+  printf("soak %d s, %zu workers: %llu requests ok, %llu failed (%s )\n", seconds, workers,
+         (unsigned long long)ok.load(), (unsigned long long)failed.load(), ops.str().c_str());
+  printf("VmRSS %zu samples after %d s warm-up: first %ld kB, last %ld kB, min %ld kB, max %ld kB, "
+         "spread %.1f %%\n",
+         rss.size(), warmup, rss.empty() ? 0 : rss.front(), rss.empty() ? 0 : rss.back(), lo, hi, growth);
+  bool alive = kill(pid, 0) == 0;
+  if (!alive) printf("the agent is gone\n");
+  return failed == 0 && growth <= 10.0 && alive && !rss.empty() ? 0 : 1;
+}
+
+// ------------------------------------------------------------------ ptrace
+
+int cmd_ptrace(int pid) {
+  pid_t child = fork();
+  if (child == 0) {
+    pause();
+    _exit(0);
+  }
+  usleep(100 * 1000);
+  bool control = ptrace(PTRACE_ATTACH, child, nullptr, nullptr) == 0;
+  int control_errno = errno;
+  if (control) {
+    waitpid(child, nullptr, __WALL);
+    ptrace(PTRACE_DETACH, child, nullptr, nullptr);
+  }
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  if (!control) {
+    printf("control attach to our own child failed (%s): ptrace is not usable here\n", strerror(control_errno));
+    return 1;
+  }
+  if (ptrace(PTRACE_ATTACH, pid, nullptr, nullptr) == 0) {
+    waitpid(pid, nullptr, __WALL);
+    ptrace(PTRACE_DETACH, pid, nullptr, nullptr);
+    printf("attached to %d: NOT protected\n", pid);
+    return 1;
+  }
+  printf("control attach ok; attach to %d refused: %s\n", pid, strerror(errno));
+  return errno == EPERM ? 0 : 1;
+}
+
+int usage() {
+  fprintf(stderr, "usage: skagent-adversary COMMAND ... (see tests/adversary/adversary.cc)\n");
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  signal(SIGPIPE, SIG_IGN);
+  if (argc < 2) return usage();
+  std::string cmd = argv[1];
+  auto arg = [&](int i) { return i < argc ? std::string(argv[i]) : std::string(); };
+  if (cmd == "record" && argc == 5) return cmd_record(arg(2), arg(3), arg(4));
+  if (cmd == "hold" && argc == 4) return cmd_hold(arg(2), atoi(argv[3]));
+  if (cmd == "drip" && argc == 4) return cmd_drip(arg(2), atoi(argv[3]));
+  if (cmd == "latency" && argc == 5) return cmd_latency(arg(2), atoi(argv[3]), atof(argv[4]));
+  if (cmd == "malformed" && argc == 5) return cmd_malformed(arg(2), atoi(argv[3]), size_t(atoi(argv[4])));
+  if (cmd == "half-frame" && argc == 3) return cmd_half_frame(arg(2));
+  if (cmd == "sign-and-vanish" && argc == 3) return cmd_sign_and_vanish(arg(2));
+  if (cmd == "unlock-guesses" && argc == 4) return cmd_unlock_guesses(arg(2), atoi(argv[3]));
+  if (cmd == "memscan" && argc >= 4) return cmd_memscan(atoi(argv[2]), std::vector<std::string>(argv + 3, argv + argc));
+  if (cmd == "ptrace" && argc == 3) return cmd_ptrace(atoi(argv[2]));
+  if (cmd == "landlock-abi" && argc == 2) return printf("%d\n", landlock_abi()) < 0;
+  if (cmd == "soak" && argc == 6) return cmd_soak(arg(2), atoi(argv[3]), atoi(argv[4]), arg(5));
+  return usage();
+}

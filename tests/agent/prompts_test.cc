@@ -1,0 +1,401 @@
+// The policy, prompts, PINs and audit through a real agent: what the askpass is
+// shown, what the policy refuses without asking, remembered approvals, prompt
+// timeouts, and the PIN of a verify-required security key (asked, cached,
+// expired, wiped, wrong) with a test provider that wants one.
+#include <gtest/gtest.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <fstream>
+
+#include "ssh/key_file.h"
+#include "tests/agent/agent_harness.h"
+#include "tests/agent/agent_test_util.h"
+
+namespace skagent::testing {
+namespace {
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+int count_of(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (size_t pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) n++;
+  return n;
+}
+
+std::string self_exe() {
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  return n > 0 ? std::string(buf, size_t(n)) : "";
+}
+
+// A private directory for what the askpass records, and the askpass itself:
+// every call appends "<SSH_ASKPASS_PROMPT>|<prompt>" and a "---" line to
+// `log`, then answers with the first line of `queue` (removing it), or with
+// `fallback` when the queue is empty ("!cancel" exits 1, "!sleep" sleeps).
+class Scene {
+ public:
+  explicit Scene(const std::string& fallback = "yes") {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("skagent-prompts-" + std::to_string(getpid()) + "-" + std::to_string(counter()++));
+    std::filesystem::create_directories(dir_);
+    std::string script = (dir_ / "askpass.sh").string();
+    std::ofstream(script) << "#!/bin/sh\n"
+                          << "d='" << dir_.string() << "'\n"
+                          << "printf '%s|%s\\n---\\n' \"${SSH_ASKPASS_PROMPT:--}\" \"$1\" >>\"$d/log\"\n"
+                          << "a=$(head -n 1 \"$d/queue\" 2>/dev/null)\n"
+                          << "if [ -n \"$a\" ]; then sed -i 1d \"$d/queue\"; else a='" << fallback << "'; fi\n"
+                          << "case $a in '!cancel') exit 1;; '!sleep') sleep 10; exit 0;; esac\n"
+                          << "echo \"$a\"\n";
+    chmod(script.c_str(), 0700);
+    setenv("SSH_ASKPASS", script.c_str(), 1);
+    setenv("SSH_ASKPASS_REQUIRE", "force", 1);
+  }
+  ~Scene() {
+    unsetenv("SSH_ASKPASS");
+    unsetenv("SSH_ASKPASS_REQUIRE");
+    std::filesystem::remove_all(dir_);
+  }
+  std::string log() const { return slurp(dir_ / "log"); }
+  // Each prompt's "<SSH_ASKPASS_PROMPT>|<text>", in order.
+  std::vector<std::string> entries() const {
+    std::vector<std::string> out;
+    std::string l = log();
+    for (size_t pos = 0, end; (end = l.find("\n---\n", pos)) != std::string::npos; pos = end + 5) {
+      out.push_back(l.substr(pos, end - pos));
+    }
+    return out;
+  }
+  int prompts() const { return count_of(log(), "\n---\n"); }
+  void queue(const std::vector<std::string>& answers) const {
+    std::ofstream q(dir_ / "queue");
+    for (const auto& a : answers) q << a << "\n";
+  }
+  std::filesystem::path path(const std::string& name) const { return dir_ / name; }
+
+ private:
+  static int& counter() {
+    static int n = 0;
+    return n;
+  }
+  std::filesystem::path dir_;
+};
+
+PrivateKey make() {
+  auto k = PrivateKey::generate(KeyType::ed25519);
+  if (!k) abort();
+  return std::move(*k);
+}
+
+Bytes sshsig(const std::string& ns) {
+  Writer w;
+  w.raw(view("SSHSIG"));
+  w.string(ns);
+  w.string("");
+  w.string("sha512");
+  w.string(Bytes(64, 7));
+  return w.take();
+}
+
+Bytes session_bind(const PrivateKey& host, std::string_view sid, bool forwarding) {
+  Writer w;
+  w.string("session-bind@openssh.com");
+  w.raw(test::bind_body(host, test::bytes_of(sid), forwarding));
+  return w.take();
+}
+
+AgentOptions with(std::vector<std::string> lines) {
+  AgentOptions o;
+  o.policy_overrides = std::move(lines);
+  return o;
+}
+
+TEST(Prompts, ShowTheCallerAndWhatIsSignedAndAreAudited) {
+  Scene scene;
+  auto audit = scene.path("audit.jsonl");
+  AgentHarness agent(with({"Confirm always", "Audit " + audit.string()}));
+  auto c = agent.client();
+  PrivateKey key = make();
+  ASSERT_TRUE(c.call_ok(msg::kAddIdentity, add_body(key, "work key")));
+  Bytes blob = key.public_key().blob();
+  ASSERT_TRUE(signature_of(c.call(msg::kSignRequest, sign_body(blob, sshsig("git")))));
+  std::string log = scene.log();
+  EXPECT_EQ(log.rfind("confirm|Allow use of key work key?\nKey fingerprint SHA256:", 0), 0u) << log;
+  EXPECT_NE(log.find("Requested by " + self_exe() + " (pid " + std::to_string(getpid()) + ")"),
+            std::string::npos) << log;
+  EXPECT_NE(log.find("namespace \"git\""), std::string::npos) << log;
+  scene.queue({"!cancel"});
+  EXPECT_TRUE(c.call_failed(msg::kSignRequest, sign_body(blob, sshsig("file"))));
+  std::string lines = slurp(audit);
+  ASSERT_EQ(count_of(lines, "\n"), 2) << lines;
+  EXPECT_NE(lines.find("\"decision\":\"allowed\",\"reason\":\"policy Confirm always\",\"approval\":\"confirmed by the person\""),
+            std::string::npos) << lines;
+  EXPECT_NE(lines.find("\"exe\":\"" + self_exe() + "\""), std::string::npos) << lines;
+  EXPECT_NE(lines.find("\"decision\":\"refused\",\"reason\":\"confirmation: the person said no\""),
+            std::string::npos) << lines;
+  EXPECT_NE(lines.find("\"namespace\":\"file\""), std::string::npos) << lines;
+}
+
+TEST(Prompts, ForwardedConnectionsSignOnlyLogins) {
+  Scene scene("!cancel");
+  AgentHarness agent;
+  auto c = agent.client();
+  PrivateKey key = make(), host = make();
+  ASSERT_TRUE(c.call_ok(msg::kAddIdentity, add_body(key, "k")));
+  ASSERT_TRUE(c.call_ok(msg::kExtension, session_bind(host, "sid-forwarded", true)));
+  Bytes blob = key.public_key().blob();
+  EXPECT_TRUE(c.call_failed(msg::kSignRequest, sign_body(blob, sshsig("git"))));
+  EXPECT_TRUE(c.call_failed(msg::kSignRequest, sign_body(blob, view("arbitrary data"))));
+  PublicKey pub = key.public_key();
+  test::Userauth ua;
+  ua.key = &pub;
+  EXPECT_TRUE(signature_of(c.call(msg::kSignRequest, sign_body(blob, ua.build()))));
+  EXPECT_EQ(scene.prompts(), 0);  // refused by the policy, nobody asked
+  // A local connection signs anything, as before.
+  auto local = agent.client();
+  EXPECT_TRUE(signature_of(local.call(msg::kSignRequest, sign_body(blob, sshsig("git")))));
+  // ForwardedSigning any lifts the rule.
+  AgentHarness open(with({"ForwardedSigning any"}));
+  auto o = open.client();
+  ASSERT_TRUE(o.call_ok(msg::kAddIdentity, add_body(key, "k")));
+  ASSERT_TRUE(o.call_ok(msg::kExtension, session_bind(host, "sid-forwarded", true)));
+  EXPECT_TRUE(signature_of(o.call(msg::kSignRequest, sign_body(blob, sshsig("git")))));
+}
+
+TEST(Prompts, ConfirmForwardedAsksOnlyThroughForwarding) {
+  Scene scene;
+  AgentHarness agent(with({"Confirm forwarded"}));
+  PrivateKey key = make(), host = make();
+  auto local = agent.client();
+  ASSERT_TRUE(local.call_ok(msg::kAddIdentity, add_body(key, "k")));
+  PublicKey pub = key.public_key();
+  test::Userauth ua;
+  ua.key = &pub;
+  Bytes blob = pub.blob();
+  EXPECT_TRUE(signature_of(local.call(msg::kSignRequest, sign_body(blob, ua.build()))));
+  EXPECT_EQ(scene.prompts(), 0);
+  auto fwd = agent.client();
+  ASSERT_TRUE(fwd.call_ok(msg::kExtension, session_bind(host, "sid-1", true)));
+  EXPECT_TRUE(signature_of(fwd.call(msg::kSignRequest, sign_body(blob, ua.build()))));
+  EXPECT_EQ(scene.prompts(), 1);
+  EXPECT_NE(scene.log().find("(agent forwarded)"), std::string::npos) << scene.log();
+}
+
+TEST(Prompts, NamespacesOutsideThePolicyAreRefused) {
+  Scene scene("!cancel");
+  AgentHarness agent(with({"SshsigNamespaces git"}));
+  auto c = agent.client();
+  PrivateKey key = make();
+  ASSERT_TRUE(c.call_ok(msg::kAddIdentity, add_body(key, "k")));
+  Bytes blob = key.public_key().blob();
+  EXPECT_TRUE(signature_of(c.call(msg::kSignRequest, sign_body(blob, sshsig("git")))));
+  EXPECT_TRUE(c.call_failed(msg::kSignRequest, sign_body(blob, sshsig("file"))));
+}
+
+TEST(Prompts, ApproveForAsksOncePerProcessAndPurpose) {
+  Scene scene;
+  AgentHarness agent(with({"Confirm always", "ApproveFor 1m"}));
+  auto c = agent.client();
+  PrivateKey key = make();
+  ASSERT_TRUE(c.call_ok(msg::kAddIdentity, add_body(key, "k")));
+  Bytes blob = key.public_key().blob();
+  for (int i = 0; i < 3; i++) ASSERT_TRUE(signature_of(c.call(msg::kSignRequest, sign_body(blob, sshsig("git")))));
+  EXPECT_EQ(scene.prompts(), 1);
+  EXPECT_NE(scene.log().find("for 1 minute without asking"), std::string::npos) << scene.log();
+  ASSERT_TRUE(signature_of(c.call(msg::kSignRequest, sign_body(blob, sshsig("file")))));
+  EXPECT_EQ(scene.prompts(), 2);
+  // Locking forgets approvals.
+  Writer pw;
+  pw.string("pw");
+  ASSERT_TRUE(c.call_ok(msg::kLock, pw.bytes()));
+  ASSERT_TRUE(c.call_ok(msg::kUnlock, pw.bytes()));
+  ASSERT_TRUE(signature_of(c.call(msg::kSignRequest, sign_body(blob, sshsig("git")))));
+  EXPECT_EQ(scene.prompts(), 3);
+}
+
+TEST(Prompts, APromptThatTimesOutRefuses) {
+  Scene scene("!sleep");
+  AgentHarness agent(with({"Confirm always", "PromptTimeout 1"}));
+  auto c = agent.client();
+  PrivateKey key = make();
+  ASSERT_TRUE(c.call_ok(msg::kAddIdentity, add_body(key, "k")));
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(c.call_failed(msg::kSignRequest, sign_body(key.public_key().blob(), sshsig("git"))));
+  auto s = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_GE(s, 900);
+  EXPECT_LT(s, 4000);
+}
+
+// ---------------------------------------------------------------- PINs
+
+class Pins : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    provider_ = build_dir() + "/bin/skagent-test-sk-pin.so";
+    char real[PATH_MAX];
+    ASSERT_NE(realpath(provider_.c_str(), real), nullptr) << provider_ << " (make " << provider_ << ")";
+    provider_ = real;
+    unplugged_ = std::filesystem::temp_directory_path() / ("skagent-unplugged-" + std::to_string(getpid()));
+    std::filesystem::remove(unplugged_);
+    setenv("SK_PIN_TEST_UNPLUGGED", unplugged_.c_str(), 1);
+    unsetenv("SK_PIN_TEST_PIN");  // "1234"
+  }
+  void TearDown() override {
+    unsetenv("SK_PIN_TEST_UNPLUGGED");
+    std::filesystem::remove(unplugged_);
+  }
+  AgentOptions options(std::vector<std::string> lines) {
+    lines.push_back("Notify no");  // no desktop notifications from unit tests
+    AgentOptions o = with(std::move(lines));
+    o.allowed_providers = provider_;
+    return o;
+  }
+  // A verify-required key made by ssh-keygen through the provider.
+  std::optional<PrivateKey> key(const std::filesystem::path& dir) {
+    auto file = dir / "sk_uv";
+    std::string cmd = "SSH_SK_PROVIDER=" + provider_ + " ssh-keygen -q -N '' -t ed25519-sk -O verify-required -f " +
+                      file.string() + " </dev/null >/dev/null 2>&1";
+    if (system(cmd.c_str()) != 0) return std::nullopt;
+    auto k = read_private_key_file(view(slurp(file)), "");
+    if (!k) return std::nullopt;
+    return std::move(k->key);
+  }
+  Bytes provider_constraint() const {
+    Writer w;
+    w.u8(255);
+    w.string("sk-provider@openssh.com");
+    w.string(provider_);
+    return w.take();
+  }
+  bool sign(AgentClient& c, const PrivateKey& k) {
+    Bytes data = sshsig("git");
+    auto sig = signature_of(c.call(msg::kSignRequest, sign_body(k.public_key().blob(), data)));
+    return sig && verify_signature(k.public_key(), *sig, data).ok();
+  }
+  std::string provider_;
+  std::filesystem::path unplugged_;
+};
+
+TEST_F(Pins, AskedCachedForTheTimeGivenThenAskedAgain) {
+  Scene scene("1234");
+  AgentHarness agent(options({"PinCache 2"}));
+  auto c = agent.client();
+  auto k = key(agent.dir());
+  ASSERT_TRUE(k);
+  ASSERT_EQ(k->sk_flags() & 0x04, 0x04);
+  ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(*k, "uv key", provider_constraint())));
+  ASSERT_TRUE(sign(c, *k));
+  EXPECT_EQ(scene.prompts(), 1);
+  EXPECT_EQ(scene.log().rfind("-|Enter the PIN of your security key to make an SSHSIG signature", 0), 0u) << scene.log();
+  ASSERT_TRUE(sign(c, *k));
+  EXPECT_EQ(scene.prompts(), 1) << "the cached PIN was not used";
+  std::this_thread::sleep_for(std::chrono::milliseconds(2300));
+  ASSERT_TRUE(sign(c, *k));
+  EXPECT_EQ(scene.prompts(), 2) << "the PIN outlived PinCache";
+}
+
+TEST_F(Pins, NotCachedByDefaultAndWipedOnLockRemoveAllAndUnplug) {
+  Scene scene("1234");
+  AgentHarness plain(options({}));  // no PinCache: asked every time
+  auto p = plain.client();
+  auto k = key(plain.dir());
+  ASSERT_TRUE(k);
+  ASSERT_TRUE(p.call_ok(msg::kAddIdConstrained, add_body(*k, "uv key", provider_constraint())));
+  ASSERT_TRUE(sign(p, *k));
+  ASSERT_TRUE(sign(p, *k));
+  EXPECT_EQ(scene.prompts(), 2);
+
+  AgentHarness agent(options({"PinCache 1h"}));
+  auto c = agent.client();
+  ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(*k, "uv key", provider_constraint())));
+  ASSERT_TRUE(sign(c, *k));
+  ASSERT_TRUE(sign(c, *k));
+  EXPECT_EQ(scene.prompts(), 3);
+  Writer pw;
+  pw.string("pw");
+  ASSERT_TRUE(c.call_ok(msg::kLock, pw.bytes()));
+  ASSERT_TRUE(c.call_ok(msg::kUnlock, pw.bytes()));
+  ASSERT_TRUE(sign(c, *k));
+  EXPECT_EQ(scene.prompts(), 4) << "lock did not wipe the PIN";
+  ASSERT_TRUE(c.call_ok(msg::kRemoveAllIdentities));
+  ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(*k, "uv key", provider_constraint())));
+  ASSERT_TRUE(sign(c, *k));
+  EXPECT_EQ(scene.prompts(), 5) << "remove-all did not wipe the PIN";
+  std::ofstream(unplugged_) << "";
+  EXPECT_FALSE(sign(c, *k));  // device not found
+  std::filesystem::remove(unplugged_);
+  ASSERT_TRUE(sign(c, *k));
+  EXPECT_EQ(scene.prompts(), 6) << "a removed token's PIN was kept";
+}
+
+TEST_F(Pins, AWrongPinIsNeverRetriedSilently) {
+  Scene scene("!cancel");
+  AgentHarness agent(options({"PinCache 1h"}));
+  auto c = agent.client();
+  auto k = key(agent.dir());
+  ASSERT_TRUE(k);
+  ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(*k, "uv key", provider_constraint())));
+  scene.queue({"0000", "1234"});
+  ASSERT_TRUE(sign(c, *k));
+  auto e = scene.entries();
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0].rfind("-|Enter the PIN", 0), 0u) << e[0];
+  EXPECT_EQ(e[1].rfind("-|Wrong PIN.\nEnter the PIN", 0), 0u) << e[1];
+  // Three wrong PINs: refused, and the provider saw each once (no silent retries).
+  AgentHarness again(options({}));
+  auto d = again.client();
+  ASSERT_TRUE(d.call_ok(msg::kAddIdConstrained, add_body(*k, "uv key", provider_constraint())));
+  scene.queue({"1", "2", "3", "1234"});
+  EXPECT_FALSE(sign(d, *k));
+  EXPECT_EQ(scene.prompts(), 5);
+  // The next request's prompt still says what happened.
+  scene.queue({"1234"});
+  ASSERT_TRUE(sign(d, *k));
+  e = scene.entries();
+  ASSERT_EQ(e.size(), 6u);
+  EXPECT_EQ(e[5].rfind("-|Wrong PIN.", 0), 0u) << e[5];
+}
+
+// Notify askpass: while the token waits for its touch an askpass notice
+// (SSH_ASKPASS_PROMPT=none) is up; it is killed when the signature comes.
+TEST_F(Pins, AnAskpassNoticeIsShownWhileTheTouchIsAwaited) {
+  Scene scene("!cancel");
+  setenv("SK_PIN_TEST_DELAY_MS", "1500", 1);
+  AgentOptions o = options({});
+  o.policy_overrides = {"Notify askpass"};  // instead of options()' "Notify no"
+  AgentHarness agent(o);
+  auto c = agent.client();
+  auto file = agent.dir() / "sk_touch";
+  std::string cmd = "SSH_SK_PROVIDER=" + provider_ + " ssh-keygen -q -N '' -t ed25519-sk -f " + file.string() +
+                    " </dev/null >/dev/null 2>&1";
+  ASSERT_EQ(system(cmd.c_str()), 0);
+  auto k = read_private_key_file(view(slurp(file)), "");
+  ASSERT_TRUE(k);
+  ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(k->key, "touch key", provider_constraint())));
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(sign(c, k->key));
+  unsetenv("SK_PIN_TEST_DELAY_MS");
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1400));
+  auto e = scene.entries();
+  ASSERT_EQ(e.size(), 1u) << scene.log();
+  EXPECT_EQ(e[0].rfind("none|Touch your security key to make an SSHSIG signature", 0), 0u) << e[0];
+}
+
+TEST_F(Pins, ACancelledPinPromptRefuses) {
+  Scene scene("!cancel");
+  AgentHarness agent(options({}));
+  auto c = agent.client();
+  auto k = key(agent.dir());
+  ASSERT_TRUE(k);
+  ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(*k, "uv key", provider_constraint())));
+  EXPECT_FALSE(sign(c, *k));
+  EXPECT_EQ(scene.prompts(), 1);
+}
+
+}  // namespace
+}  // namespace skagent::testing

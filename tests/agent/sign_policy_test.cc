@@ -1,0 +1,274 @@
+// The policy's decision on a request, the texts built from a request's
+// context, host-name candidates, the PIN cache and remembered approvals.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "agent/pin_cache.h"
+#include "agent/touch_notice.h"
+#include "agent/policy.h"
+#include "agent/request_context.h"
+#include "ssh/fingerprint.h"
+#include "tests/agent/agent_test_util.h"
+
+namespace skagent {
+namespace {
+
+HopInfo hop(const std::string& name, bool forwarding) {
+  HopInfo h;
+  h.key = test::generate().public_key();
+  h.fingerprint = fingerprint(h.key, FingerprintHash::sha256);
+  h.key_type = "ED25519";
+  if (!name.empty()) h.names.names = {name};
+  h.names.known = !name.empty();
+  h.forwarding = forwarding;
+  return h;
+}
+
+SignContext ctx_for(SignKind kind, std::vector<HopInfo> hops) {
+  SignContext c;
+  c.kind = kind;
+  c.key_fp = "SHA256:key";
+  c.key_type = "ED25519";
+  c.key_comment = "alice@laptop";
+  auto caller = std::make_shared<CallerInfo>();
+  caller->pid = 4242;
+  ProcessInfo p;
+  p.pid = 4242;
+  p.exe = "/usr/bin/ssh";
+  p.argv = {"ssh", "-A", "jump", "ssh", "build"};
+  ProcessInfo parent;
+  parent.pid = 4000;
+  parent.exe = "/usr/bin/bash";
+  caller->chain = {p, parent};
+  c.caller = caller;
+  for (const auto& h : hops) c.forwarded = c.forwarded || h.forwarding;
+  c.hops = std::move(hops);
+  if (kind == SignKind::userauth) {
+    c.user = "alice";
+    if (!c.hops.empty() && !c.hops.back().forwarding) {
+      c.destination = c.hops.back();
+      c.destination_verified = true;
+    }
+  }
+  if (kind == SignKind::sshsig) c.sig_namespace = "git";
+  return c;
+}
+
+TEST(SignPolicy, DefaultsSignLocallyAndRefuseForwardedNonLogins) {
+  KeyPolicy p;
+  auto local = ctx_for(SignKind::sshsig, {});
+  EXPECT_FALSE(decide(p, local, false).refuse);
+  EXPECT_FALSE(decide(p, local, false).confirm);
+  auto login = ctx_for(SignKind::userauth, {hop("jump", true), hop("build", false)});
+  EXPECT_FALSE(decide(p, login, false).refuse);
+  auto fwd_sig = ctx_for(SignKind::sshsig, {hop("jump", true)});
+  auto d = decide(p, fwd_sig, false);
+  EXPECT_TRUE(d.refuse);
+  EXPECT_NE(d.reason.find("forwarded"), std::string::npos);
+  EXPECT_TRUE(decide(p, ctx_for(SignKind::other, {hop("jump", true)}), false).refuse);
+  p.forwarded_signing = ForwardedSigning::any;
+  EXPECT_FALSE(decide(p, fwd_sig, false).refuse);
+}
+
+TEST(SignPolicy, ConfirmModes) {
+  KeyPolicy p;
+  auto local = ctx_for(SignKind::userauth, {hop("build", false)});
+  auto forwarded = ctx_for(SignKind::userauth, {hop("jump", true), hop("build", false)});
+  EXPECT_TRUE(decide(p, local, true).confirm);  // ssh-add -c: always, whatever the policy
+  p.confirm = ConfirmMode::forwarded;
+  EXPECT_FALSE(decide(p, local, false).confirm);
+  EXPECT_TRUE(decide(p, forwarded, false).confirm);
+  p.confirm = ConfirmMode::always;
+  EXPECT_TRUE(decide(p, local, false).confirm);
+  p.confirm = ConfirmMode::never;
+  EXPECT_TRUE(decide(p, forwarded, true).confirm);
+}
+
+TEST(SignPolicy, NamespacesAndRevokedHosts) {
+  KeyPolicy p;
+  p.sshsig_namespaces = "git,file*";
+  auto c = ctx_for(SignKind::sshsig, {});
+  EXPECT_FALSE(decide(p, c, false).refuse);
+  c.sig_namespace = "filesystem";
+  EXPECT_FALSE(decide(p, c, false).refuse);
+  c.sig_namespace = "email";
+  EXPECT_TRUE(decide(p, c, false).refuse);
+  p.sshsig_namespaces = "*,!email";
+  EXPECT_TRUE(decide(p, c, false).refuse);
+  auto login = ctx_for(SignKind::userauth, {hop("build", false)});
+  login.hops[0].names.revoked = true;
+  auto d = decide(KeyPolicy{}, login, false);
+  EXPECT_TRUE(d.refuse);
+  EXPECT_NE(d.reason.find("@revoked"), std::string::npos);
+}
+
+TEST(SignPolicy, DestinationsCheckEveryHop) {
+  std::vector<DestinationSpec> specs = {{"", "", "jump"}, {"jump", "alice", "*.corp"}, {"", "", "git.example.com"}};
+  std::string why;
+  EXPECT_TRUE(destinations_allow(specs, ctx_for(SignKind::userauth, {hop("git.example.com", false)}), &why));
+  EXPECT_TRUE(destinations_allow(specs, ctx_for(SignKind::userauth, {hop("jump", true), hop("b.corp", false)}), &why));
+  // Wrong user at the last hop; a hop that needs another origin; an unnamed host.
+  auto bob = ctx_for(SignKind::userauth, {hop("jump", true), hop("b.corp", false)});
+  bob.user = "bob";
+  EXPECT_FALSE(destinations_allow(specs, bob, &why));
+  EXPECT_NE(why.find("hop 2"), std::string::npos) << why;
+  EXPECT_FALSE(destinations_allow(specs, ctx_for(SignKind::userauth, {hop("b.corp", false)}), &why));
+  EXPECT_FALSE(destinations_allow(specs, ctx_for(SignKind::userauth, {hop("", false)}), &why));
+  EXPECT_FALSE(destinations_allow(specs, ctx_for(SignKind::userauth, {hop("other", true), hop("b.corp", false)}), &why));
+  // No session binding: a login cannot be checked; an SSHSIG signature is local use.
+  EXPECT_FALSE(destinations_allow(specs, ctx_for(SignKind::userauth, {}), &why));
+  EXPECT_TRUE(destinations_allow(specs, ctx_for(SignKind::sshsig, {}), &why));
+  KeyPolicy p;
+  p.destinations = specs;
+  EXPECT_TRUE(decide(p, ctx_for(SignKind::userauth, {hop("evil", false)}), false).refuse);
+}
+
+TEST(SignContextText, PromptsSayWhoWhereAndWhat) {
+  auto login = ctx_for(SignKind::userauth, {hop("jump", true), hop("build", false)});
+  std::string t = confirm_prompt_text(login, 300);
+  EXPECT_EQ(t.rfind("Allow use of key alice@laptop?\nKey fingerprint SHA256:key (ED25519).\n", 0), 0u) << t;
+  EXPECT_NE(t.find("Requested by /usr/bin/ssh (pid 4242), started from /usr/bin/bash"), std::string::npos) << t;
+  EXPECT_NE(t.find("Command line: ssh -A jump ssh build"), std::string::npos) << t;
+  EXPECT_NE(t.find("To sign in to alice@build"), std::string::npos) << t;
+  EXPECT_NE(t.find("Path: this machine > jump (agent forwarded) > build"), std::string::npos) << t;
+  EXPECT_NE(t.find("for 5 minutes"), std::string::npos) << t;
+  auto sig = ctx_for(SignKind::sshsig, {});
+  t = confirm_prompt_text(sig, 0);
+  EXPECT_NE(t.find("namespace \"git\""), std::string::npos) << t;
+  EXPECT_EQ(t.find("Path:"), std::string::npos) << t;
+  EXPECT_NE(touch_notice_body(login).find("Touch your security key to sign in to alice@build"), std::string::npos);
+  std::string pin = pin_prompt_text(login, "Wrong PIN. 2 tries left before the key locks.");
+  EXPECT_EQ(pin.rfind("Wrong PIN. 2 tries left", 0), 0u) << pin;
+  EXPECT_NE(pin.find("sign in to alice@build"), std::string::npos) << pin;
+}
+
+TEST(SignContextText, UnknownAndUnverifiedHosts) {
+  auto login = ctx_for(SignKind::userauth, {hop("", false)});
+  std::string t = confirm_prompt_text(login, 0);
+  EXPECT_NE(t.find("a host not in known_hosts (ED25519 SHA256:"), std::string::npos) << t;
+  auto claimed = ctx_for(SignKind::userauth, {});
+  claimed.destination = hop("build", false);
+  t = confirm_prompt_text(claimed, 0);
+  EXPECT_NE(t.find("no session binding proves it"), std::string::npos) << t;
+  auto none = ctx_for(SignKind::userauth, {});
+  EXPECT_NE(confirm_prompt_text(none, 0).find("alice@an unidentified host"), std::string::npos);
+}
+
+TEST(SignContextText, CallerControlledTextCannotForgeLines) {
+  auto c = ctx_for(SignKind::userauth, {hop("build", false)});
+  auto caller = std::make_shared<CallerInfo>(*c.caller);
+  caller->chain[0].argv = {"ssh", "x\nTo sign in to root@bank\n", "\xe2\x80\xae" "evil"};
+  c.caller = caller;
+  c.user = "bob\r\nPath: this machine";
+  std::string t = confirm_prompt_text(c, 0);
+  EXPECT_EQ(t.find("\nTo sign in to root@bank"), std::string::npos) << t;
+  EXPECT_EQ(t.find("\nPath: this machine\n"), std::string::npos) << t;
+  EXPECT_EQ(t.find("\xe2\x80\xae"), std::string::npos);
+  EXPECT_EQ(printable("ok\x01\x7f\xff\xc3\xa9", 100), "ok???\xc3\xa9");
+  EXPECT_EQ(printable(std::string(300, 'a'), 10), "aaaaaaaaaa...");
+}
+
+TEST(SignContextText, AuditLineIsOneJsonObject) {
+  auto c = ctx_for(SignKind::userauth, {hop("jump", true), hop("build", false)});
+  c.decision = "refused";
+  c.reason = "said \"no\"\n";
+  std::string j = audit_json(c, 0);
+  EXPECT_EQ(j.rfind("{\"time\":\"1970-01-01T00:00:00Z\",\"event\":\"sign\",\"decision\":\"refused\"", 0), 0u) << j;
+  EXPECT_NE(j.find("\"reason\":\"said \\\"no\\\"?\""), std::string::npos) << j;
+  EXPECT_NE(j.find("\"exe\":\"/usr/bin/ssh\""), std::string::npos) << j;
+  EXPECT_NE(j.find("\"chain\":[{\"host\":\"jump\""), std::string::npos) << j;
+  EXPECT_NE(j.find("\"forwarding\":true"), std::string::npos) << j;
+  EXPECT_NE(j.find("\"user\":\"alice\",\"destination\":\"build\""), std::string::npos) << j;
+  EXPECT_EQ(j.find('\n'), std::string::npos);
+  EXPECT_EQ(j.back(), '}');
+  auto s = ctx_for(SignKind::sshsig, {});
+  EXPECT_NE(audit_json(s, 0).find("\"kind\":\"sshsig\",\"namespace\":\"git\"}"), std::string::npos);
+}
+
+TEST(SignContext, HostCandidatesFromACommandLine) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(host_candidates({"ssh", "-A", "-p", "2222", "alice@Build.Example.COM", "uptime"}),
+            (V{"build.example.com", "uptime", "[build.example.com]:2222", "[uptime]:2222"}));
+  EXPECT_EQ(host_candidates({"ssh", "-J", "u@jump1:2200,jump2", "ssh://bob@target:22/path"}),
+            (V{"jump1", "jump2", "target", "[jump1]:2200", "[jump2]:2200", "[target]:2200"}));
+  EXPECT_EQ(host_candidates({"git", "[10.0.0.1]:2022", "-oX=y", "bad host!", "-x"}),
+            (V{"10.0.0.1", "[10.0.0.1]:2022"}));
+  EXPECT_TRUE(host_candidates({}).empty());
+}
+
+TEST(PinCacheTest, KeepsLocksAndWipes) {
+  EventLoop loop;
+  PinCache cache(loop);
+  Secret pin;
+  ASSERT_TRUE(pin.append("1234", 4));
+  Bytes a{1}, b{2};
+  cache.put(a, "/p1", pin, std::chrono::seconds(60));
+  cache.put(b, "/p2", pin, std::chrono::seconds(60));
+  ASSERT_NE(cache.get(a), nullptr);
+  EXPECT_EQ(cache.get(a)->view(), "1234");
+  cache.forget_provider("/p1");
+  EXPECT_EQ(cache.get(a), nullptr);
+  EXPECT_NE(cache.get(b), nullptr);
+  cache.set_note(b, "Wrong PIN.");
+  EXPECT_EQ(cache.note(b), "Wrong PIN.");
+  cache.clear();
+  EXPECT_EQ(cache.get(b), nullptr);
+  EXPECT_EQ(cache.note(b), "");
+  cache.put(a, "/p1", pin, std::chrono::seconds(0));  // PinCache 0: nothing kept
+  EXPECT_EQ(cache.get(a), nullptr);
+  cache.put(a, "/p1", pin, std::chrono::seconds(1));  // expiry runs on the loop
+  loop.after(std::chrono::milliseconds(1300), [&] { loop.stop(); });
+  loop.run();
+  EXPECT_EQ(cache.get(a), nullptr);
+}
+
+TEST(PinCacheTest, SecretsAreBoundedAndCutAtTheNewline) {
+  Secret s;
+  EXPECT_TRUE(s.append("12", 2));
+  EXPECT_TRUE(s.append("34\nrest", 7));
+  s.cut_at_newline();
+  EXPECT_EQ(s.view(), "1234");
+  Secret big;
+  std::string huge(Secret::kCapacity + 1, 'x');
+  EXPECT_FALSE(big.append(huge.data(), huge.size()));
+  EXPECT_TRUE(big.empty());
+  EXPECT_FALSE(big.append("1", 1));  // once over, stays refused
+}
+
+TEST(PinCacheTest, RetriesInTokenMessages) {
+  EXPECT_EQ(pin_retries_in("PIN invalid (2 retries left)"), 2);
+  EXPECT_EQ(pin_retries_in("fido: wrong PIN, retries: 7"), 7);
+  EXPECT_EQ(pin_retries_in("3 attempts remaining"), 3);
+  EXPECT_EQ(pin_retries_in("provider: PIN required"), -1);
+  EXPECT_EQ(pin_retries_in(""), -1);
+}
+
+TEST(TouchNotice, GdbusArgumentsAndAnswers) {
+  EXPECT_EQ(TouchNotifier::gvariant_string("plain"), "\"plain\"");
+  EXPECT_EQ(TouchNotifier::gvariant_string("a \"q\" \\ b\n"), "\"a \\\"q\\\" \\\\ b\\u000a\"");
+  uint32_t id = 0;
+  EXPECT_TRUE(TouchNotifier::parse_notify_reply("(uint32 42,)\n", id));
+  EXPECT_EQ(id, 42u);
+  EXPECT_FALSE(TouchNotifier::parse_notify_reply("()", id));
+  EXPECT_FALSE(TouchNotifier::parse_notify_reply("(uint32 0,)", id));
+  EXPECT_FALSE(TouchNotifier::parse_notify_reply("(uint32 99999999999,)", id));
+  EXPECT_FALSE(TouchNotifier::parse_notify_reply("Error: GDBus.Error:...", id));
+}
+
+TEST(ApprovalCacheTest, RemembersUntilExpiry) {
+  ApprovalCache a;
+  a.remember("x", std::chrono::seconds(1));
+  a.remember("y", std::chrono::seconds(0));
+  EXPECT_TRUE(a.approved("x"));
+  EXPECT_FALSE(a.approved("y"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  EXPECT_FALSE(a.approved("x"));
+  a.remember("z", std::chrono::seconds(60));
+  a.clear();
+  EXPECT_FALSE(a.approved("z"));
+}
+
+}  // namespace
+}  // namespace skagent

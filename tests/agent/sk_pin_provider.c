@@ -1,0 +1,99 @@
+/* A SecurityKeyProvider (sk-api 0x000a0000) for the PIN tests: OpenSSH's sk-dummy (whose
+ * keys and signatures are real, but which ignores PINs) behind a PIN check, like a token
+ * with a PIN set.
+ *
+ *   - sk_sign with the user-verification flag (0x04) needs the PIN $SK_PIN_TEST_PIN (default
+ *     "1234"): none gives -3 (PIN required), a wrong one -3 too (as OpenSSH's sk-usbhid maps
+ *     FIDO_ERR_PIN_INVALID) and costs one of 8 tries; with no tries left every call fails.
+ *   - While the file named by $SK_PIN_TEST_UNPLUGGED exists, every call answers -4 (device
+ *     not found), as when the token was pulled out.
+ *   - $SK_PIN_TEST_DELAY_MS makes every sk_sign wait that long first, as a token waits for
+ *     its touch.
+ *   - sk_enroll passes through, so ssh-keygen -O verify-required makes keys with it.
+ * Every sk_sign writes one line to stderr (the agent's, through skagent-sk-helper):
+ *   "sk-pin-test: sign pin=none|right|wrong result=N"
+ * so a test can count how often a PIN reached the token. */
+#include <dlfcn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SK_DUMMY_PATH
+#define SK_DUMMY_PATH "/usr/lib/openssh/regress/misc/sk-dummy/sk-dummy.so"
+#endif
+
+typedef int (*sign_fn)(uint32_t, const uint8_t*, size_t, const char*, const uint8_t*, size_t,
+                       uint8_t, const char*, void*, void**);
+typedef int (*enroll_fn)(uint32_t, const uint8_t*, size_t, const char*, uint8_t, const char*,
+                         void*, void**);
+
+static sign_fn dummy_sign;
+static enroll_fn dummy_enroll;
+static int tries_left = 8;
+
+/* Loaded with the provider, before skagent-sk-helper installs its sandbox. */
+__attribute__((constructor)) static void load_dummy(void) {
+  const char* path = getenv("SK_PIN_TEST_DUMMY");
+  void* dl = dlopen(path != NULL && *path != 0 ? path : SK_DUMMY_PATH, RTLD_NOW | RTLD_LOCAL);
+  if (dl == NULL) return;
+  dummy_sign = (sign_fn)dlsym(dl, "sk_sign");
+  dummy_enroll = (enroll_fn)dlsym(dl, "sk_enroll");
+}
+
+static void say(const char* what, int rc) {
+  char line[128];
+  int n = snprintf(line, sizeof(line), "sk-pin-test: sign pin=%s result=%d\n", what, rc);
+  if (n > 0 && write(2, line, (size_t)n) < 0) {
+  }
+}
+
+static int unplugged(void) {
+  const char* f = getenv("SK_PIN_TEST_UNPLUGGED");
+  return f != NULL && *f != 0 && access(f, F_OK) == 0;
+}
+
+uint32_t sk_api_version(void) { return 0x000a0000; }
+
+int sk_enroll(uint32_t alg, const uint8_t* challenge, size_t challenge_len, const char* application,
+              uint8_t flags, const char* pin, void* options, void** enroll_response) {
+  if (dummy_enroll == NULL || unplugged()) return -4;
+  return dummy_enroll(alg, challenge, challenge_len, application, flags, pin, options,
+                      enroll_response);
+}
+
+int sk_sign(uint32_t alg, const uint8_t* data, size_t data_len, const char* application,
+            const uint8_t* key_handle, size_t key_handle_len, uint8_t flags, const char* pin,
+            void* options, void** sign_response) {
+  const char* want = getenv("SK_PIN_TEST_PIN");
+  const char* what = pin == NULL ? "none" : "right";
+  int rc;
+  const char* delay = getenv("SK_PIN_TEST_DELAY_MS");
+  if (want == NULL || *want == 0) want = "1234";
+  if (delay != NULL && atoi(delay) > 0) {
+    struct timespec ts = {atoi(delay) / 1000, (long)(atoi(delay) % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+  }
+  if (dummy_sign == NULL || unplugged()) {
+    rc = -4;
+  } else if ((flags & 0x04) != 0 && pin == NULL) {
+    rc = -3;
+  } else if ((flags & 0x04) != 0 && (tries_left <= 0 || strcmp(pin, want) != 0)) {
+    what = tries_left <= 0 ? "blocked" : "wrong";
+    if (tries_left > 0) tries_left--;
+    rc = -3;
+  } else {
+    if ((flags & 0x04) != 0) tries_left = 8;
+    rc = dummy_sign(alg, data, data_len, application, key_handle, key_handle_len, flags, pin,
+                    options, sign_response);
+  }
+  say(what, rc);
+  return rc;
+}
+
+int sk_load_resident_keys(const char* pin, void* options, void*** rks, size_t* nrks) {
+  (void)pin, (void)options, (void)rks, (void)nrks;
+  return -2;
+}

@@ -1,0 +1,81 @@
+// Shared by the libFuzzer harnesses (tests/fuzz/*_fuzz.cc): a harness-side check that
+// crashes (so libFuzzer reports it) and a few fixed, deterministic keys.
+#pragma once
+
+#include <openssl/evp.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "ssh/private_key.h"
+#include "ssh/wire.h"
+
+namespace skagent::fuzz {
+
+// A property the code under test must keep; failing it is a finding, like a crash.
+#define FUZZ_CHECK(cond)                                                        \
+  do {                                                                          \
+    if (!(cond)) {                                                              \
+      fprintf(stderr, "FUZZ_CHECK failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
+      abort();                                                                  \
+    }                                                                           \
+  } while (0)
+
+// The private serialization of a fixed Ed25519 key (seed first, first + 1, ...), so inputs
+// that name it keep meaning the same key from run to run.
+inline Bytes fixed_ed25519_private(uint8_t first = 1) {
+  uint8_t seed[32];
+  for (int i = 0; i < 32; i++) seed[i] = uint8_t(first + i);
+  EVP_PKEY* pk = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed, sizeof(seed));
+  uint8_t pub[32];
+  size_t len = sizeof(pub);
+  EVP_PKEY_get_raw_public_key(pk, pub, &len);
+  EVP_PKEY_free(pk);
+  Writer w;
+  w.string("ssh-ed25519");
+  w.string(ByteView(pub, 32));
+  Bytes sk(seed, seed + 32);
+  sk.insert(sk.end(), pub, pub + 32);
+  w.string(sk);
+  return w.take();
+}
+
+inline PrivateKey read_key(ByteView serialized) {
+  Reader r(serialized);
+  auto k = PrivateKey::read(r);
+  if (!k) abort();
+  return std::move(*k);
+}
+
+// Security keys: the public point, application, flags, handle; no secret at all.
+inline Bytes fixed_sk_ed25519_private(ByteView point) {
+  Writer w;
+  w.string("sk-ssh-ed25519@openssh.com");
+  w.string(point);
+  w.string("ssh:");
+  w.u8(0x01);
+  w.string(view("key-handle-ed25519"));
+  w.string(Bytes{});
+  return w.take();
+}
+
+inline Bytes fixed_sk_ecdsa_private() {
+  // The P-256 base point: a valid public point that no one holds the key of.
+  static const uint8_t g[65] = {
+      0x04, 0x6b, 0x17, 0xd1, 0xf2, 0xe1, 0x2c, 0x42, 0x47, 0xf8, 0xbc, 0xe6, 0xe5, 0x63,
+      0xa4, 0x40, 0xf2, 0x77, 0x03, 0x7d, 0x81, 0x2d, 0xeb, 0x33, 0xa0, 0xf4, 0xa1, 0x39,
+      0x45, 0xd8, 0x98, 0xc2, 0x96, 0x4f, 0xe3, 0x42, 0xe2, 0xfe, 0x1a, 0x7f, 0x9b, 0x8e,
+      0xe7, 0xeb, 0x4a, 0x7c, 0x0f, 0x9e, 0x16, 0x2b, 0xce, 0x33, 0x57, 0x6b, 0x31, 0x5e,
+      0xce, 0xcb, 0xb6, 0x40, 0x68, 0x37, 0xbf, 0x51, 0xf5};
+  Writer w;
+  w.string("sk-ecdsa-sha2-nistp256@openssh.com");
+  w.string("nistp256");
+  w.string(ByteView(g, sizeof(g)));
+  w.string("ssh:");
+  w.u8(0x01);
+  w.string(view("key-handle-ecdsa"));
+  w.string(Bytes{});
+  return w.take();
+}
+
+}  // namespace skagent::fuzz

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs each libFuzzer harness for FUZZ_SECONDS (default 60) on its seed corpus
+# tests/fuzz/corpus/NAME/ (plus what earlier runs found, in $BUILD/fuzz/corpus/NAME/), and
+# prints per harness: executions, executions per second, corpus size, crashes. A crash, leak,
+# timeout or failed property leaves its input in $BUILD/fuzz/artifacts/ (turn it into a unit
+# test: see tests/fuzz/README.md) and makes the run exit 1.
+#
+#   tests/fuzz/run.sh [NAME...]       (make fuzz runs every harness)
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+BUILD=${BUILD:-$HERE/../../build}
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+out=$BUILD/fuzz
+mkdir -p "$out/artifacts" "$out/logs"
+if [ $# -eq 0 ]; then
+    set -- $(cd "$HERE" && ls *_fuzz.cc | sed 's/_fuzz\.cc$//')
+fi
+
+# Larger inputs where the format needs them (whole ssh-add sessions, RSA key files).
+max_len() {
+    case $1 in
+        agent_dispatch|private_key_file|private_key) echo 65536 ;;
+        *) echo 8192 ;;
+    esac
+}
+
+crashes_total=0
+rows=()
+for name in "$@"; do
+    bin=$out/$name
+    [ -x "$bin" ] || { echo "fuzz: $bin missing (make fuzz-build)" >&2; crashes_total=$((crashes_total + 1)); continue; }
+    work=$out/corpus/$name
+    seeds=$HERE/corpus/$name
+    mkdir -p "$work" "$seeds"
+    log=$out/logs/$name.log
+    before=$(ls "$out/artifacts" | grep -c "^$name-" || true)
+    echo "-- $name: ${FUZZ_SECONDS}s ($(ls "$seeds" | wc -l) seeds)"
+    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
+    UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+        "$bin" -max_total_time="$FUZZ_SECONDS" -timeout=20 -rss_limit_mb=2560 -max_len="$(max_len "$name")" \
+            -print_final_stats=1 -artifact_prefix="$out/artifacts/$name-" "$work" "$seeds" >"$log" 2>&1
+    rc=$?
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+    speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+    after=$(ls "$out/artifacts" | grep -c "^$name-" || true)
+    found=$((after - before))
+    if [ $rc -ne 0 ] && [ $found -eq 0 ]; then found=1; fi
+    crashes_total=$((crashes_total + found))
+    corpus=$(ls "$work" | wc -l)
+    row=$(printf '%-24s %12s execs %8s/s  corpus %5s  crashes %s' "$name" "${execs:-?}" "${speed:-?}" "$corpus" "$found")
+    rows+=("$row")
+    echo "   $row"
+    if [ $found -ne 0 ]; then
+        grep -E 'ERROR: |SUMMARY: |FUZZ_CHECK|runtime error|Test unit written' "$log" | head -n 8 | sed 's/^/   /'
+    fi
+done
+echo
+echo "Fuzzing summary (${FUZZ_SECONDS}s per harness; logs in $out/logs):"
+printf '  %s\n' "${rows[@]}"
+echo "crashes found: $crashes_total"
+[ "$crashes_total" -eq 0 ]

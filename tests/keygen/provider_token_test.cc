@@ -1,0 +1,46 @@
+// The SecurityKeyProvider backend against OpenSSH's test provider sk-dummy.so
+// (Debian's openssh-tests package), when it is installed.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "keygen/generate_sk.h"
+#include "keygen/sk_token.h"
+#include "tests/keygen/keygen_test_util.h"
+
+namespace skagent::keygen {
+namespace {
+
+constexpr const char* kSkDummy = "/usr/lib/openssh/regress/misc/sk-dummy/sk-dummy.so";
+
+TEST(KeygenProviderToken, RefusesWhatIsNotAProvider) {
+  auto t = open_provider_token("/nonexistent/provider.so");
+  ASSERT_FALSE(t);
+  EXPECT_EQ(t.error().code, Errc::not_found);
+  t = open_provider_token("libc.so.6");
+  ASSERT_FALSE(t);
+  EXPECT_EQ(t.error().code, Errc::unsupported);
+}
+
+TEST(KeygenProviderToken, EnrollsThroughSkDummy) {
+  if (access(kSkDummy, R_OK) != 0) GTEST_SKIP() << kSkDummy << " not installed";
+  auto t = open_sk_token(kSkDummy);
+  ASSERT_TRUE(t) << t.error().message;
+  testing::FakeConsole c;
+  for (KeyType type : {KeyType::sk_ed25519, KeyType::sk_ecdsa_p256}) {
+    auto opts = parse_sk_enroll_options({"application=ssh:dummy"});
+    auto made = enroll_sk_key(c, **t, type, *opts, true);
+    ASSERT_TRUE(made) << made.error().message;
+    EXPECT_EQ(made->key.public_key().type, type);
+    EXPECT_EQ(made->key.public_key().application, "ssh:dummy");
+    EXPECT_EQ(made->key.sk_flags(), kSkUserPresenceRequired);
+    EXPECT_FALSE(made->key.sk_key_handle().empty());
+  }
+  // sk-dummy keeps no resident keys.
+  auto rks = (*t)->load_resident("", "");
+  ASSERT_FALSE(rks);
+  EXPECT_EQ(rks.error().code, Errc::unsupported);
+  EXPECT_FALSE((*t)->list_devices());
+}
+
+}  // namespace
+}  // namespace skagent::keygen
