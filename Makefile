@@ -1,10 +1,18 @@
 # skagent — GNU make, C++20, out-of-tree build in $(BUILD).
-BUILD    ?= build
+# SANITIZE=1: ASan + UBSan, in build-asan/ unless BUILD says otherwise: `make check SANITIZE=1`.
+# make does not track flags, so a sanitizer build directory is marked ($(BUILD)/.sanitize) and
+# any later make there (the install test's `make install BUILD=...`) builds sanitized too.
+SANITIZE ?=
+ifeq ($(origin BUILD),undefined)
+BUILD    := $(if $(SANITIZE),build-asan,build)
+endif
+ifeq ($(SANITIZE),)
+SANITIZE := $(if $(wildcard $(BUILD)/.sanitize),1,)
+endif
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 CXX      ?= g++
 PKGS     := libcrypto libseccomp
-SANITIZE ?=
 
 CXXFLAGS ?= -O2 -g
 CXXFLAGS += -std=c++20 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers \
@@ -12,10 +20,19 @@ CXXFLAGS += -std=c++20 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initial
             $(shell pkg-config --cflags $(PKGS)) \
             $(shell pkg-config --cflags p11-kit-1 2>/dev/null || echo -I/usr/include/p11-kit-1)
 LDLIBS   += $(shell pkg-config --libs $(PKGS)) -ldl -lpthread
+# Full RELRO: symbols are bound at start-up, so the GOT is read-only and no lazy binding
+# spills registers (a PIN just handled, say) onto the stack later.
+LDFLAGS  += -Wl,-z,relro,-z,now
 ifneq ($(SANITIZE),)
+$(shell mkdir -p $(BUILD) && touch $(BUILD)/.sanitize)
 # Any undefined behaviour ends the program, so a test that hits it fails.
 CXXFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -O1
 LDFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=undefined
+# What the suites run with: the first report (memory error, leak at exit, undefined behaviour)
+# ends the program with a failing status and a stack. ASan's and UBSan's own defaults agree,
+# so the integration tests' test user, whose environment starts empty, gets the same.
+SANITIZER_ENV := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=0:exitcode=1 \
+                 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=1
 endif
 DEPFLAGS  = -MMD -MP
 
@@ -55,7 +72,8 @@ BINS := $(BUILD)/bin/skagent $(BUILD)/bin/skagent-sk-helper $(BUILD)/bin/skagent
 BINS += $(BUILD)/bin/skagent-vtoken $(BUILD)/bin/skagent-keygen
 # Deliberately broken PKCS#11 modules for the tests (tests/pkcs11/broken_module.cc). They sit
 # beside the agent so the test runners copy them along with it.
-PKCS11_TEST_MODULES := $(BUILD)/bin/skagent-test-pkcs11-crash.so $(BUILD)/bin/skagent-test-pkcs11-hang.so
+PKCS11_TEST_MODULES := $(BUILD)/bin/skagent-test-pkcs11-crash.so $(BUILD)/bin/skagent-test-pkcs11-hang.so \
+                       $(BUILD)/bin/skagent-test-pkcs11-ctor-marker.so
 # The hostile-client driver and an sk provider that makes a forbidden system call (adversarial.sh).
 ADVERSARY_BINS := $(BUILD)/bin/skagent-adversary $(BUILD)/bin/skagent-test-sk-forbidden.so
 # An sk provider that wants a PIN (OpenSSH's sk-dummy behind a PIN check): prompts.sh, unit tests.
@@ -104,6 +122,12 @@ $(BUILD)/bin/skagent-test-pkcs11-%.so: tests/pkcs11/broken_module.cc
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) -shared -DBROKEN_MODE=\"$*\" $(LDFLAGS) -o $@ $< -ldl
 
+# No C_GetFunctionList, and a constructor that leaves a marker: proves the export check runs
+# before dlopen. (An explicit rule: the pattern above would build broken_module.cc.)
+$(BUILD)/bin/skagent-test-pkcs11-ctor-marker.so: tests/pkcs11/constructor_marker_module.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -shared $(LDFLAGS) -o $@ $<
+
 $(BUILD)/bin/skagent-keygen: $(call obj,keygen/main.cc) $(LIB_KEYGEN) $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(FIDO_LIBS)
@@ -121,7 +145,7 @@ unit: $(BUILD)/bin/unit-tests $(BINS) $(PKCS11_TEST_MODULES) $(PROMPT_TEST_BINS)
 
 # Every suite: unit, integration with real OpenSSH, OpenSSH's regress tests.
 check: $(BINS) $(SK_LIB) $(BUILD)/bin/unit-tests $(PKCS11_TEST_MODULES) $(ADVERSARY_BINS) $(PROMPT_TEST_BINS)
-	BUILD=$(abspath $(BUILD)) tests/run_all.sh
+	$(SANITIZER_ENV) BUILD=$(abspath $(BUILD)) tests/run_all.sh
 
 bench: $(BINS) $(SK_LIB) $(BUILD)/bin/skagent-bench
 	BUILD=$(abspath $(BUILD)) tests/bench/run.sh
@@ -168,9 +192,11 @@ $(BUILD)/bin/skagent-adversary: $(call obj,$(wildcard tests/adversary/*.cc)) $(L
 	@mkdir -p $(dir $@)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# OpenSSH's ssh-keygen and ssh-sk-helper load this provider too, and a library built with ASan
+# cannot load into a program without the ASan runtime: it is never built with the sanitizers.
 $(BUILD)/bin/skagent-test-sk-pin.so: tests/agent/sk_pin_provider.c
 	@mkdir -p $(dir $@)
-	$(CC) -O2 -Wall -Wextra -Werror -fPIC -shared $(LDFLAGS) -o $@ $< -ldl
+	$(CC) -O2 -Wall -Wextra -Werror -fPIC -shared $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(LDFLAGS)) -o $@ $< -ldl
 
 $(BUILD)/bin/skagent-test-sk-forbidden.so: tests/adversary/sk_forbidden_provider.c
 	@mkdir -p $(dir $@)
@@ -190,7 +216,7 @@ FUZZ_CXXFLAGS := -O1 -g -std=c++20 -Wall -Wextra -Wno-missing-field-initializers
                  $(FUZZ_SAN) -fsanitize=fuzzer-no-link -DSKAGENT_FUZZING \
                  $(shell pkg-config --cflags $(PKGS)) \
                  $(shell pkg-config --cflags p11-kit-1 2>/dev/null || echo -I/usr/include/p11-kit-1)
-FUZZ_LIB_SRC := $(SSH_SRC) $(PLATFORM_SRC) $(AGENT_SRC) $(FIDO_SRC) $(PKCS11_SRC)
+FUZZ_LIB_SRC := $(SSH_SRC) $(PLATFORM_SRC) $(AGENT_SRC) $(FIDO_SRC) $(PKCS11_SRC) $(VTOKEN_SRC)
 FUZZ_NAMES   := $(patsubst tests/fuzz/%_fuzz.cc,%,$(wildcard tests/fuzz/*_fuzz.cc))
 FUZZ_BINS    := $(addprefix $(FUZZ_DIR)/,$(FUZZ_NAMES))
 FUZZ_LIB     := $(FUZZ_DIR)/libskfuzz.a
@@ -200,7 +226,7 @@ $(FUZZ_DIR)/obj/%.o: %.cc
 $(FUZZ_LIB): $(patsubst %.cc,$(FUZZ_DIR)/obj/%.o,$(FUZZ_LIB_SRC))
 	rm -f $@ && ar rcs $@ $^
 $(FUZZ_DIR)/%: $(FUZZ_DIR)/obj/tests/fuzz/%_fuzz.o $(FUZZ_LIB)
-	$(FUZZ_CXX) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) $(FIDO_LIBS)
+	$(FUZZ_CXX) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) $(FIDO_LIBS) $(VTOKEN_LIBS)
 .PRECIOUS: $(FUZZ_DIR)/obj/%.o
 fuzz-build: $(FUZZ_BINS)
 fuzz: $(FUZZ_BINS)

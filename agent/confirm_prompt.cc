@@ -45,36 +45,6 @@ const char* kind_name(Prompter::Kind k) {
 
 }  // namespace
 
-// ------------------------------------------------------------------ Secret
-
-bool Secret::append(const char* p, size_t n) {
-  if (overflow_ || n > kCapacity - len_) {
-    overflow_ = true;
-    secure_wipe(buf_.data(), kCapacity);
-    len_ = 0;
-    return false;
-  }
-  memcpy(buf_.data() + len_, p, n);
-  len_ += n;
-  return true;
-}
-
-void Secret::cut_at_newline() {
-  for (size_t i = 0; i < len_; i++) {
-    if (buf_.data()[i] == '\n' || buf_.data()[i] == '\r') {
-      secure_wipe(buf_.data() + i, len_ - i);
-      len_ = i;
-      return;
-    }
-  }
-}
-
-std::unique_ptr<Secret> Secret::copy() const {
-  auto s = std::make_unique<Secret>();
-  s->append(reinterpret_cast<const char*>(buf_.data()), len_);
-  return s;
-}
-
 // ------------------------------------------------------------------ Prompter
 
 bool Prompter::available() { return askpass_allowed(); }
@@ -178,6 +148,7 @@ void ConfirmPrompt::on_output() {
     }
   }
   secure_wipe(buf, sizeof(buf));
+  if (secret_) wipe_registers_and_stack();
   if (n == 0 || (n < 0 && errno != EAGAIN)) {
     loop_.unwatch(out_fd_);
     close(out_fd_);

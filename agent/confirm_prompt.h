@@ -20,31 +20,11 @@
 
 #include "agent/log.h"
 #include "platform/event_loop.h"
-#include "platform/secure_memory.h"
+#include "platform/secret.h"
 
 namespace skagent {
 
 class ConfirmPrompt;
-
-// A secret a person typed (a PIN): in locked, non-dumpable memory, wiped when freed.
-class Secret {
- public:
-  static constexpr size_t kCapacity = 256;
-  Secret() : buf_(kCapacity) {}
-  std::string_view view() const { return {reinterpret_cast<const char*>(buf_.data()), len_}; }
-  size_t size() const { return len_; }
-  bool empty() const { return len_ == 0; }
-  // Appends; false (and nothing kept) past kCapacity.
-  bool append(const char* p, size_t n);
-  // Keeps only the first line.
-  void cut_at_newline();
-  std::unique_ptr<Secret> copy() const;
-
- private:
-  LockedBuffer buf_;
-  size_t len_ = 0;
-  bool overflow_ = false;
-};
 
 // How a prompt ended.
 struct PromptOutcome {

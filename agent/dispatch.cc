@@ -1,4 +1,5 @@
 // Request dispatch: the lock gate, message routing, key expiry.
+#include <algorithm>
 #include <thread>
 
 #include "agent/agent.h"
@@ -67,6 +68,10 @@ void Agent::remove_all_identities() {
 
 void Agent::schedule_expiry() {
   next_expiry_ = ids_.expire(std::chrono::steady_clock::now());
+  // A PKCS#11 module whose keys are all gone (expired, removed) logs out of its tokens.
+  stop_idle_providers(pkcs11_, [this](const std::string& provider) {
+    return std::ranges::any_of(ids_.all(), [&](const auto& id) { return id->pkcs11_provider == provider; });
+  });
   if (expiry_timer_ != 0) loop_.cancel_timer(expiry_timer_);
   expiry_timer_ = 0;
   if (!next_expiry_) return;

@@ -35,6 +35,11 @@ int pin_retries_in(const std::string& message) {
 }
 
 
+PinCache::PinCache(EventLoop& loop, const std::string& device_dir)
+    : loop_(loop), unplugged_(loop, [this](const std::string&) {
+        while (!pins_.empty()) erase(pins_.begin());
+      }, device_dir) {}
+
 PinCache::~PinCache() { clear(); }
 
 void PinCache::erase(std::map<Bytes, Entry>::iterator it) {

@@ -1,6 +1,8 @@
 // PINs of verify-required security keys, kept only when the policy says so
 // (PinCache): one per key, in locked non-dumpable memory (Secret), wiped when
-// it expires, on lock, on remove-all / SIGUSR1 and when the token goes away.
+// it expires, on lock, on remove-all / SIGUSR1 and when the token goes away
+// (a failed signature says so, or a /dev/hidraw* node disappears: which token
+// a node was is not known, so every cached PIN goes).
 // Also the note to show in the next PIN prompt after a wrong PIN.
 #pragma once
 
@@ -10,6 +12,7 @@
 #include <string>
 
 #include "agent/confirm_prompt.h"
+#include "platform/device_watch.h"
 #include "platform/event_loop.h"
 #include "ssh/bytes.h"
 
@@ -21,7 +24,8 @@ int pin_retries_in(const std::string& message);
 
 class PinCache {
  public:
-  explicit PinCache(EventLoop& loop) : loop_(loop) {}
+  // `device_dir`: where security-key nodes (hidraw*) come and go.
+  explicit PinCache(EventLoop& loop, const std::string& device_dir = "/dev");
   ~PinCache();
   PinCache(const PinCache&) = delete;
   PinCache& operator=(const PinCache&) = delete;
@@ -51,6 +55,7 @@ class PinCache {
   EventLoop& loop_;
   std::map<Bytes, Entry> pins_;
   std::map<Bytes, std::string> notes_;
+  DeviceRemovalWatch unplugged_;  // last: destroyed first, its callback uses pins_
 };
 
 // "Approve this process and host for N minutes" (ApproveFor): what a person

@@ -1,26 +1,56 @@
 #include "agent/pkcs11_helper_client.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 
+#include "platform/helper_channel.h"
 #include "platform/process.h"
 #include "ssh/wire.h"
 
 namespace skagent {
 
 Pkcs11Helper::Pkcs11Helper(EventLoop& loop, const Logger& log, std::string helper_path,
-                           std::string provider, DeathFn on_death)
+                           std::string provider, Timeouts timeouts, DeathFn on_death)
     : loop_(loop),
       log_(log),
       helper_path_(std::move(helper_path)),
       provider_(std::move(provider)),
+      timeouts_(timeouts),
       on_death_(std::move(on_death)) {}
+
+namespace {
+
+std::chrono::milliseconds seconds_from_env(const char* name, std::chrono::milliseconds fallback) {
+  const char* v = getenv(name);
+  if (v == nullptr || *v == 0) return fallback;
+  char* end = nullptr;
+  long s = strtol(v, &end, 10);
+  if (*end != 0 || s < 1 || s > 600) return fallback;
+  return std::chrono::seconds(s);
+}
+
+}  // namespace
+
+Pkcs11Helper::Timeouts Pkcs11Helper::Timeouts::from_environment() {
+  Timeouts t;
+  t.load = seconds_from_env("SKAGENT_PKCS11_LOAD_TIMEOUT", t.load);
+  t.sign = seconds_from_env("SKAGENT_PKCS11_SIGN_TIMEOUT", t.sign);
+  return t;
+}
+
+void stop_idle_providers(Pkcs11Providers& providers, const std::function<bool(const std::string&)>& holds_keys) {
+  std::erase_if(providers, [&](auto& entry) {
+    auto& [path, p] = entry;
+    if (p.loading || holds_keys(path)) return false;
+    p.helper->stop("none of its keys is left");
+    return true;
+  });
+}
 
 Pkcs11Helper::~Pkcs11Helper() {
   *alive_ = false;
@@ -28,22 +58,10 @@ Pkcs11Helper::~Pkcs11Helper() {
 }
 
 Status Pkcs11Helper::start() {
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-    return make_error(Errc::io, std::string("socketpair: ") + strerror(errno));
-  }
-  SpawnOptions so;
-  so.argv = {helper_path_, provider_};
-  so.fds = {{3, sv[1]}};
-  auto pid = spawn_process(so);
-  close(sv[1]);
-  if (!pid) {
-    close(sv[0]);
-    return pid.error();
-  }
-  pid_ = *pid;
-  fd_ = sv[0];
-  fcntl(fd_, F_SETFL, O_NONBLOCK);
+  auto helper = spawn_helper(helper_path_, provider_);
+  if (!helper) return helper.error();
+  pid_ = helper->pid;
+  fd_ = helper->fd;
   loop_.watch(fd_, EventLoop::kRead, [this, alive = alive_](uint32_t ev) {
     if (*alive) on_event(ev);
   });
@@ -123,7 +141,7 @@ void Pkcs11Helper::call(Bytes request, std::chrono::milliseconds timeout, ReplyF
 }
 
 void Pkcs11Helper::load(ByteView pin, LoadDone done) {
-  call(pkcs11::encode_load_request(pin), kLoadTimeout,
+  call(pkcs11::encode_load_request(pin), timeouts_.load,
        [this, alive = alive_, done = std::move(done)](Result<Bytes> body) {
          if (!body) return done(body.error());
          auto reply = pkcs11::decode_load_reply(*body);
@@ -133,7 +151,7 @@ void Pkcs11Helper::load(ByteView pin, LoadDone done) {
 }
 
 void Pkcs11Helper::sign(ByteView key_blob, ByteView data, uint32_t flags, SignDone done) {
-  call(pkcs11::encode_sign_request(key_blob, data, flags), kSignTimeout,
+  call(pkcs11::encode_sign_request(key_blob, data, flags), timeouts_.sign,
        [done = std::move(done)](Result<Bytes> body) {
          if (!body) return done(body.error());
          done(pkcs11::decode_sign_reply(*body));

@@ -1,10 +1,12 @@
 // The agent's side of skagent-pkcs11-helper: one persistent helper process
 // per PKCS#11 module, started by ssh-add -s and stopped by ssh-add -e.
 // Requests are pipelined and answered in order; each has its own deadline
-// (log-in 30 s, signature 10 s). A helper that misses one, crashes or says
-// its token is gone is killed and reported through `on_death`, so the agent
-// can drop the module's keys; it is never restarted behind the user's back
-// (that would need the PIN again).
+// (log-in 30 s, signature 10 s; SKAGENT_PKCS11_LOAD_TIMEOUT and
+// SKAGENT_PKCS11_SIGN_TIMEOUT, in seconds, override them). A helper that
+// misses one, crashes or says its token is gone is killed and reported
+// through `on_death`, so the agent can drop the module's keys; it is never
+// restarted behind the user's back (that would need the PIN again). Once
+// none of a module's keys is left, its helper is stopped.
 #pragma once
 
 #include <sys/types.h>
@@ -34,8 +36,14 @@ class Pkcs11Helper {
   static constexpr auto kCheckInterval = std::chrono::seconds(5);
   static constexpr auto kStopGrace = std::chrono::milliseconds(2000);
 
+  struct Timeouts {
+    std::chrono::milliseconds load = kLoadTimeout, sign = kSignTimeout;
+    // The defaults, or whole seconds (1 to 600) from the environment.
+    static Timeouts from_environment();
+  };
+
   Pkcs11Helper(EventLoop& loop, const Logger& log, std::string helper_path, std::string provider,
-               DeathFn on_death);
+               Timeouts timeouts, DeathFn on_death);
   // Closes the helper's channel (it finalizes the module and exits). Requests
   // still waiting are dropped without a callback.
   ~Pkcs11Helper();
@@ -73,6 +81,7 @@ class Pkcs11Helper {
   EventLoop& loop_;
   const Logger& log_;
   std::string helper_path_, provider_;
+  Timeouts timeouts_;
   DeathFn on_death_;
   pid_t pid_ = -1;
   std::shared_ptr<bool> exited_ = std::make_shared<bool>(false);  // reaped: its pid may be reused
@@ -93,5 +102,10 @@ struct Pkcs11Provider {
   std::unique_ptr<Pkcs11Helper> helper;
 };
 using Pkcs11Providers = std::map<std::string, Pkcs11Provider>;
+
+// Stops and forgets the providers that hold no key any more (all expired or
+// removed), so no helper stays logged in to a token for nothing. Providers
+// still logging in are left alone.
+void stop_idle_providers(Pkcs11Providers& providers, const std::function<bool(const std::string&)>& holds_keys);
 
 }  // namespace skagent

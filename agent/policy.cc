@@ -260,7 +260,9 @@ Result<std::shared_ptr<PolicyStore>> PolicyStore::open(const AgentOptions& optio
       s->path_ = s->home_ + "/.config/skagent/config";
     }
   }
-  if (!required && (s->path_.empty() || access(s->path_.c_str(), F_OK) != 0)) s->path_.clear();
+  // The default file may be missing, now and at any SIGHUP: then it is an empty
+  // policy (a SIGHUP must not end an agent whose file was never written).
+  s->may_be_missing_ = !required;
   if (auto st = s->load_from_disk(); !st) return st.error();
   if (auto st = s->open_audit_file(s->policy_->audit()); !st) return st.error();
   return s;
@@ -272,7 +274,8 @@ Status PolicyStore::load_from_disk() {
   PolicyConfig file;
   if (!path_.empty()) {
     auto text = read_file(path_);
-    if (!text) return text.error();
+    if (!text && !(may_be_missing_ && text.error().code == Errc::not_found)) return text.error();
+    if (!text) text = std::string();
     auto parsed = parse_policy_config(*text, path_, home_);
     if (!parsed) return parsed.error();
     file = std::move(*parsed);

@@ -92,6 +92,7 @@ class PolicyStore {
   Status open_audit_file(const AuditTarget& t);
 
   std::string path_;
+  bool may_be_missing_ = false;  // the default path: missing means an empty file
   std::vector<std::string> overrides_;
   std::string home_;
   std::shared_ptr<const Policy> policy_ = std::make_shared<Policy>();

@@ -249,6 +249,17 @@ std::string describe_caller(const CallerInfo& c) {
   return printable(process_name(c.chain[0]), 160) + " (pid " + std::to_string(c.pid) + ")";
 }
 
+// ", started from /usr/bin/git <- /usr/bin/bash <- ...": the caller's parents,
+// nearest first, so a person sees which program (a build script, an editor)
+// is behind the ssh that asks. Empty when no parent is known.
+std::string describe_ancestry(const CallerInfo& c) {
+  std::string s;
+  for (size_t i = 1; i < c.chain.size(); i++) {
+    s += (i == 1 ? ", started from " : " <- ") + printable(process_name(c.chain[i]), 100);
+  }
+  return s;
+}
+
 std::string describe_hop(const HopInfo& h) {
   std::string s;
   if (!h.names.names.empty()) {
@@ -295,7 +306,7 @@ std::string confirm_prompt_text(const SignContext& c, uint32_t approve_for_secon
   std::string t = "Allow use of key " + printable(c.key_comment, 100) + "?\n";
   t += "Key fingerprint " + (c.show_md5 ? c.key_fp_md5 : c.key_fp) + " (" + c.key_type + ").\n";
   t += "Requested by " + (c.caller ? describe_caller(*c.caller) : std::string("an unknown process"));
-  if (c.caller && c.caller->chain.size() > 1) t += ", started from " + printable(process_name(c.caller->chain[1]), 100);
+  if (c.caller) t += describe_ancestry(*c.caller);
   t += "\n";
   if (c.caller && !c.caller->chain.empty() && !c.caller->chain[0].argv.empty()) {
     t += "Command line: " + printable(join_argv(c.caller->chain[0].argv, c.caller->chain[0].argv_truncated, 160), 160) + "\n";

@@ -86,6 +86,7 @@ std::string printable(std::string_view s, size_t max = 200);
 
 // Short descriptions.
 std::string describe_caller(const CallerInfo& c);      // "/usr/bin/ssh (pid 42)"
+std::string describe_ancestry(const CallerInfo& c);    // ", started from /usr/bin/git <- /usr/bin/bash"
 std::string describe_hop(const HopInfo& h);            // "build.example.com" or "an unknown host (ED25519 SHA256:..)"
 std::string describe_destination(const SignContext& c);  // "alice@host", "" when not a known login
 std::string describe_path(const SignContext& c);       // "this machine > hop1 (agent forwarded) > hop2"

@@ -132,6 +132,8 @@ bool Agent::reload_policy() {
   } else {
     log_.info("policy: reloaded " + policy_->path());
     if (!warning.empty()) log_.error("policy: " + warning);
+    // PINs and approvals were kept under the old policy (PinCache, ApproveFor).
+    wipe_secrets("policy reloaded");
   }
   return true;
 }

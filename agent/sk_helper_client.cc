@@ -1,13 +1,12 @@
 #include "agent/sk_helper_client.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "platform/helper_channel.h"
 #include "platform/process.h"
 #include "ssh/wire.h"
 
@@ -28,22 +27,10 @@ SkHelper::~SkHelper() {
 }
 
 Status SkHelper::start() {
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-    return make_error(Errc::io, std::string("socketpair: ") + strerror(errno));
-  }
-  SpawnOptions so;
-  so.argv = {helper_path_, provider_};
-  so.fds = {{3, sv[1]}};
-  auto pid = spawn_process(so);
-  close(sv[1]);
-  if (!pid) {
-    close(sv[0]);
-    return pid.error();
-  }
-  pid_ = *pid;
-  fd_ = sv[0];
-  fcntl(fd_, F_SETFL, O_NONBLOCK);
+  auto helper = spawn_helper(helper_path_, provider_);
+  if (!helper) return helper.error();
+  pid_ = helper->pid;
+  fd_ = helper->fd;
   loop_.watch(fd_, EventLoop::kRead, [this, alive = alive_](uint32_t ev) {
     if (*alive) on_event(ev);
   });
@@ -64,6 +51,8 @@ void SkHelper::stop(const std::string& why) {
   timer_ = 0;
   in_.clear();
   out_.clear();
+  wipe_spare(in_);
+  wipe_spare(out_);
   auto pending = std::move(pending_);
   pending_.clear();
   if (!pending.empty()) log_.error("sk helper for " + provider_ + ": " + why);
@@ -74,6 +63,8 @@ void SkHelper::sign(const SkSignRequest& req, Done done) {
   if (fd_ < 0) {
     if (auto s = start(); !s) return done(s.error());
   }
+  // The frame may hold a PIN: every buffer it passes through is wiped (Bytes
+  // on free, out_'s spare capacity after each write).
   Bytes f = frame(encode_sign_request(req));
   out_.insert(out_.end(), f.begin(), f.end());
   pending_.push_back(std::move(done));
@@ -97,6 +88,7 @@ void SkHelper::flush() {
     if (n < 0 && errno == EAGAIN) break;
     if (n <= 0) return stop("write failed");
     out_.erase(out_.begin(), out_.begin() + n);
+    wipe_spare(out_);
   }
   loop_.set_interest(fd_, EventLoop::kRead | (out_.empty() ? 0 : EventLoop::kWrite));
 }
@@ -118,6 +110,7 @@ void SkHelper::on_event(uint32_t events) {
     if (!fr.string(body)) break;
     auto reply = decode_sign_reply(body);
     in_.erase(in_.begin(), in_.begin() + long(4 + len));
+    wipe_spare(in_);
     auto done = std::move(pending_.front());
     pending_.pop_front();
     if (pending_.empty() && timer_ != 0) {

@@ -4,6 +4,9 @@
 // helper waits for the touch, and what a wrong PIN or a removed token means.
 // A wrong PIN is never sent again: the next attempt is a new prompt that says
 // what went wrong (and how many tries the token has left, when it tells).
+// The PIN stays a Secret (locked memory) all the way to the helper's frame.
+// Only a PIN that was typed is cached, so use never extends PinCache; a cached
+// PIN is used only while the policy still says PinCache.
 #include "agent/agent.h"
 
 namespace skagent {
@@ -24,6 +27,7 @@ struct SkAttempt {
   KeyPolicy policy;
   bool pin_needed = false;
   bool tried_cache = false;
+  bool pin_typed = false;  // the PIN being sent was typed now (not from the cache)
   int prompts = 0;
 };
 
@@ -44,8 +48,10 @@ void Agent::sk_attempt(std::shared_ptr<SkAttempt> s) {
   if (!s->pin_needed) return sk_send(std::move(s), nullptr);
   if (!s->tried_cache) {
     s->tried_cache = true;
-    if (const Secret* cached = pins_.get(s->id->blob)) {
+    const Secret* cached = s->policy.pin_cache > 0 ? pins_.get(s->id->blob) : nullptr;
+    if (cached != nullptr) {
       s->ctx->approval += s->ctx->approval.empty() ? "cached PIN" : ", cached PIN";
+      s->pin_typed = false;
       return sk_send(std::move(s), cached->copy());
     }
   }
@@ -69,6 +75,7 @@ void Agent::sk_attempt(std::shared_ptr<SkAttempt> s) {
           return s->done(make_error(Errc::denied, "PIN entry: " + why));
         }
         s->ctx->approval += s->ctx->approval.empty() ? "PIN entered" : ", PIN entered";
+        s->pin_typed = true;
         sk_send(s, std::move(o.secret));
       },
       std::chrono::seconds(s->policy.prompt_timeout));
@@ -77,7 +84,7 @@ void Agent::sk_attempt(std::shared_ptr<SkAttempt> s) {
 
 void Agent::sk_send(std::shared_ptr<SkAttempt> s, std::unique_ptr<Secret> pin) {
   SkSignRequest req = s->req;
-  if (pin) req.pin.assign(pin->view());
+  if (pin) req.pin = *pin;  // a locked copy
   // The notice: only while a touch is awaited.
   std::shared_ptr<void> notice;
   if ((req.flags & kUserPresence) != 0) {
@@ -94,15 +101,18 @@ void Agent::sk_send(std::shared_ptr<SkAttempt> s, std::unique_ptr<Secret> pin) {
     c->pending = std::move(notice);
   }
   std::shared_ptr<Secret> sent(pin.release());
+  const bool typed = s->pin_typed;
   sk_helpers_.for_provider(s->id->sk_provider).sign(
-      req, [this, s, sent, weak_conn, notice = std::move(notice)](Result<SkSignResult> res) mutable {
+      req, [this, s, sent, typed, weak_conn, notice = std::move(notice)](Result<SkSignResult> res) mutable {
         // The touch came, or the request is over: withdraw the notice.
         if (auto c = weak_conn.lock()) c->pending.reset();
         notice.reset();
         const Bytes& blob = s->id->blob;
         if (res) {
-          if (sent && s->policy.pin_cache > 0) {
+          // Re-putting a cached PIN would restart its timer: PinCache counts from the typing.
+          if (sent && typed && s->policy.pin_cache > 0) {
             pins_.put(blob, s->id->sk_provider, *sent, std::chrono::seconds(s->policy.pin_cache));
+            wipe_registers_and_stack();  // the copy went through memcpy
           }
           pins_.set_note(blob, "");
           return s->done(std::move(res));
@@ -136,7 +146,8 @@ void Agent::sk_send(std::shared_ptr<SkAttempt> s, std::unique_ptr<Secret> pin) {
         }
         s->done(std::move(res));
       });
-  secure_wipe(req.pin.data(), req.pin.size());
+  // The PIN went through copies, encoding and write(): leave none of it behind.
+  if (sent) wipe_registers_and_stack();
 }
 
 }  // namespace skagent

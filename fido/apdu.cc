@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <string>
+#include <thread>
 
 namespace skagent::fido::apdu {
 
@@ -14,6 +15,7 @@ constexpr uint8_t kInsNfcCtapMsg = 0x10;
 constexpr uint8_t kInsNfcCtapGetResponse = 0x11;
 constexpr uint8_t kInsGetResponse = 0xC0;
 constexpr uint8_t kInsSelect = 0xA4;
+constexpr uint8_t kP1GetResponseSupported = 0x80;
 
 std::string sw_text(uint16_t sw) {
   char buf[8];
@@ -39,8 +41,9 @@ class Sender {
  public:
   Sender(const Transmit& t, const Limits& l) : transmit_(t), limits_(l) {}
 
-  Result<Response> send(ByteView capdu) {
-    if (++sent_ > limits_.max_apdus) {
+  Result<Response> send(ByteView capdu, bool poll = false) {
+    bool counted = !poll || limits_.deadline == std::chrono::steady_clock::time_point::max();
+    if (counted && ++sent_ > limits_.max_apdus) {
       return make_error(Errc::limit, "the card kept asking for more APDUs: giving up");
     }
     if (limits_.cancelled && limits_.cancelled()) {
@@ -51,8 +54,13 @@ class Sender {
     }
     auto r = transmit_(capdu);
     if (!r) return r.error();
-    return parse_response(*r);
+    auto parsed = parse_response(*r);
+    if (parsed) working_ = parsed->sw == kSwStatusUpdate;
+    return parsed;
   }
+
+  // Whether the card's last answer was 9100: it still works on the request.
+  bool card_working() const { return working_; }
 
   // Follows 61xx (GET RESPONSE) and 9100 (status polling) to the final
   // answer; `out` gathers the data; the final SW is returned.
@@ -60,7 +68,8 @@ class Sender {
     Response r = std::move(first);
     for (;;) {
       if (r.sw == kSwStatusUpdate) {
-        auto next = send(nfcctap_getresponse());
+        std::this_thread::sleep_for(limits_.poll_interval);
+        auto next = send(nfcctap_getresponse(), true);
         if (!next) return next.error();
         r = std::move(*next);
         continue;
@@ -80,6 +89,7 @@ class Sender {
   const Transmit& transmit_;
   const Limits& limits_;
   int sent_ = 0;
+  bool working_ = false;
 };
 
 Bytes header(uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2) { return Bytes{cla, ins, p1, p2}; }
@@ -109,7 +119,7 @@ std::vector<Bytes> nfcctap_msg(ByteView request, size_t chunk) {
   do {
     size_t n = std::min(chunk, request.size() - off);
     bool last = off + n == request.size();
-    Bytes c = header(uint8_t(kClaCtap | (last ? 0 : kClaChain)), kInsNfcCtapMsg, 0x00, 0x00);
+    Bytes c = header(uint8_t(kClaCtap | (last ? 0 : kClaChain)), kInsNfcCtapMsg, kP1GetResponseSupported, 0x00);
     if (n > 0) {
       c.push_back(uint8_t(n));
       c.insert(c.end(), request.begin() + long(off), request.begin() + long(off + n));
@@ -137,6 +147,7 @@ Result<Bytes> select(const Transmit& transmit) {
   Limits limits;
   limits.max_response = 256;
   limits.max_apdus = 8;
+  limits.poll_interval = std::chrono::milliseconds(0);  // an applet answers SELECT at once
   Sender s(transmit, limits);
   auto first = s.send(select_fido());
   if (!first) return first.error();
@@ -161,7 +172,11 @@ Result<Bytes> ctap(const Transmit& transmit, ByteView request, const Limits& lim
   if (!last) return last.error();
   Bytes reply;
   auto sw = s.collect(std::move(*last), reply);
-  if (!sw) return sw.error();
+  if (!sw) {
+    // Given up while the card works: any command but a poll ends its request.
+    if (s.card_working()) (void)transmit(select_fido());
+    return sw.error();
+  }
   if (*sw != kSwOk) return card_refused(*sw);
   if (reply.empty()) return make_error(Errc::malformed, "the card's CTAP answer has no status byte");
   return reply;

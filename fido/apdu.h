@@ -35,7 +35,8 @@ Result<Response> parse_response(ByteView rapdu);
 // 00 A4 04 00 08 <AID> 00
 Bytes select_fido();
 // The C-APDUs carrying one CTAP request (command byte ‖ CBOR): CLA 0x90 for
-// every chunk but the last, which is CLA 0x80 with Le = 00 (256).
+// every chunk but the last, which is CLA 0x80 with Le = 00 (256). P1 = 0x80
+// tells the card the host polls: it may answer 9100 while it works.
 std::vector<Bytes> nfcctap_msg(ByteView request, size_t chunk = kChunk);
 // 00 C0 00 00 Le
 Bytes get_response(uint8_t le);
@@ -47,15 +48,21 @@ using Transmit = std::function<Result<Bytes>(ByteView capdu)>;
 
 struct Limits {
   size_t max_response = 4096;  // CTAP replies are at most a few kB
-  int max_apdus = 512;         // per request, GET RESPONSE and polling included
+  // Per request, GET RESPONSE included; polls after 9100 count only when
+  // there is no deadline (a touch may take as long as the deadline allows).
+  int max_apdus = 512;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   std::function<bool()> cancelled;  // polled between APDUs; may be empty
+  // Pause between NFCCTAP_GETRESPONSE polls.
+  std::chrono::milliseconds poll_interval{50};
 };
 
 // SELECT; the applet's version string ("FIDO_2_0", "U2F_V2").
 Result<Bytes> select(const Transmit& transmit);
 
-// One CTAP request; the CTAP reply (status byte ‖ CBOR).
+// One CTAP request; the CTAP reply (status byte ‖ CBOR). Cancelled or past
+// the deadline while the card works (9100), the card is told by a new
+// SELECT, which ends its request.
 Result<Bytes> ctap(const Transmit& transmit, ByteView request, const Limits& limits = {});
 
 // A complete C-APDU (U2F over ISO 7816) sent as is; the answer's data

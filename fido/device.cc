@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "fido/fido_error.h"
+#include "fido/fido_ptr.h"
 #include "fido/pcsc_transport.h"
 #include "fido/vtoken_io.h"
 
@@ -92,6 +93,20 @@ bool Device::has_pin() const { return fido_dev_has_pin(dev_); }
 bool Device::has_builtin_uv() const { return fido_dev_has_uv(dev_); }
 bool Device::supports_cred_prot() const { return fido_dev_supports_cred_prot(dev_); }
 bool Device::supports_credman() const { return fido_dev_supports_credman(dev_); }
+
+Result<bool> Device::supports_resident_keys() const {
+  CborInfoPtr info(fido_cbor_info_new());
+  if (!info) return make_error(Errc::internal, "fido_cbor_info_new failed");
+  if (int r = fido_dev_get_cbor_info(dev_, info.get()); r != FIDO_OK) {
+    return fido_error(r, "reading the security key's capabilities", dev_);
+  }
+  char** names = fido_cbor_info_options_name_ptr(info.get());
+  const bool* values = fido_cbor_info_options_value_ptr(info.get());
+  for (size_t i = 0; i < fido_cbor_info_options_len(info.get()); i++) {
+    if (std::string_view(names[i]) == "rk") return values[i];
+  }
+  return false;  // absent means unsupported (CTAP 2.1 §6.4)
+}
 
 void Device::cancel() const {
   if (dev_ != nullptr && fido_dev_is_fido2(dev_)) fido_dev_cancel(dev_);

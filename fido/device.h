@@ -44,6 +44,9 @@ class Device {
   bool has_builtin_uv() const;      // fingerprint or similar, enrolled
   bool supports_cred_prot() const;  // the credProtect extension
   bool supports_credman() const;    // credential management (resident keys)
+  // Discoverable credentials (getInfo option "rk"); asks the token, so it
+  // fails like any request when the token does not answer.
+  Result<bool> supports_resident_keys() const;
 
   // Ends the request in progress (CTAPHID CANCEL); callable from another thread.
   void cancel() const;

@@ -107,6 +107,14 @@ Result<EnrolledKey> enroll(const Options& o, const EnrollRequest& req) {
   Interrupts in(o);
   auto dev = choose_device(o, in, kWhat);
   if (!dev) return dev.error();
+  if (req.flags & kResidentKey) {
+    auto rk = dev->supports_resident_keys();
+    if (!rk) return rk.error();
+    if (!*rk) {
+      return make_error(Errc::unsupported, std::string(kWhat) + ": the security key " + dev->path() +
+                                               " cannot store resident keys (no \"rk\" option)");
+    }
+  }
   if ((req.flags & kResidentKey) && !(req.flags & kForceOperation)) {
     auto exists = resident_key_exists(*dev, req);
     if (!exists) return exists.error();

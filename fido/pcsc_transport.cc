@@ -5,7 +5,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
+#include <system_error>
+#include <thread>
 
 #include "fido/apdu.h"
 
@@ -26,9 +30,14 @@ struct Card {
   DWORD proto = 0;
   uint8_t nonce[8] = {};
   Bytes version;  // the applet's answer to SELECT
-  Bytes reply;    // the answer to the last request, for rx
-  bool reply_ready = false;
   std::atomic<bool> cancel{false};
+  // The CTAP exchange runs on `worker`; rx waits on `finished` for it.
+  std::thread worker;
+  std::mutex m;
+  std::condition_variable finished;
+  bool running = false;      // guarded by m
+  bool reply_ready = false;  // guarded by m
+  Bytes reply;               // guarded by m: the answer to the last request, for rx
 };
 
 Result<Bytes> transmit(Card& c, ByteView capdu) {
@@ -57,6 +66,14 @@ apdu::Limits limits_for(Card& c) {
 
 Card* card_of(fido_dev_t* d) { return static_cast<Card*>(fido_dev_io_handle(d)); }
 
+// Stops and joins the worker of the previous exchange, if any (one that
+// rx gave up waiting for is cancelled), so only one thread uses the card.
+void end_exchange(Card& c) {
+  if (!c.worker.joinable()) return;
+  c.cancel = true;
+  c.worker.join();
+}
+
 void* io_open(const char* path) {
   std::string_view p = path != nullptr ? path : "";
   if (p.substr(0, kOpenPrefix.size()) == kOpenPrefix) p.remove_prefix(kOpenPrefix.size());
@@ -79,6 +96,7 @@ void* io_open(const char* path) {
 void io_close(void* handle) {
   auto* c = static_cast<Card*>(handle);
   if (c == nullptr) return;
+  end_exchange(*c);  // a card still waiting for a touch is told to stop
   SCardDisconnect(c->card, SCARD_LEAVE_CARD);
   SCardReleaseContext(c->ctx);
   delete c;
@@ -89,13 +107,39 @@ void io_close(void* handle) {
 int io_read(void*, unsigned char*, size_t, int) { return -1; }
 int io_write(void*, const unsigned char*, size_t) { return -1; }
 
-int store(Card& c, Result<Bytes> r) {
-  if (!r) {
-    if (!c.cancel.load()) return -1;
-    r = Bytes{FIDO_ERR_KEEPALIVE_CANCEL};  // as a HID token answers a cancelled request
+void run_exchange(Card& c, uint8_t cmd, const Bytes& request) {
+  Result<Bytes> r = cmd == CTAP_CMD_CBOR ? apdu::ctap(transmit_fn(c), request, limits_for(c))
+                                         : apdu::raw(transmit_fn(c), request, limits_for(c));
+  std::lock_guard<std::mutex> lock(c.m);
+  if (r) {
+    c.reply = std::move(*r);
+    c.reply_ready = true;
+  } else if (c.cancel.load()) {
+    c.reply = Bytes{FIDO_ERR_KEEPALIVE_CANCEL};  // as a HID token answers a cancelled request
+    c.reply_ready = true;
   }
-  c.reply = std::move(*r);
-  c.reply_ready = true;
+  c.running = false;
+  c.finished.notify_all();
+}
+
+// Starts one request on a worker thread and returns at once: libfido2's
+// touch-to-select sends a request to every token, then polls each with a
+// short rx, so no card may hold the caller while it waits for its touch.
+int start_exchange(Card& c, uint8_t cmd, ByteView in) {
+  end_exchange(c);
+  c.cancel = false;
+  {
+    std::lock_guard<std::mutex> lock(c.m);
+    c.reply_ready = false;
+    c.running = true;
+  }
+  try {
+    c.worker = std::thread(run_exchange, std::ref(c), cmd, Bytes(in.begin(), in.end()));
+  } catch (const std::system_error&) {
+    std::lock_guard<std::mutex> lock(c.m);
+    c.running = false;
+    return -1;
+  }
   return 0;
 }
 
@@ -106,6 +150,7 @@ int tx(fido_dev_t* d, uint8_t cmd, const unsigned char* buf, size_t n) {
   switch (cmd) {
     case CTAP_CMD_INIT: {
       if (in.size() != sizeof(c->nonce)) return -1;
+      end_exchange(*c);
       memcpy(c->nonce, in.data(), sizeof(c->nonce));
       auto v = apdu::select(transmit_fn(*c));
       if (!v) return -1;
@@ -113,15 +158,10 @@ int tx(fido_dev_t* d, uint8_t cmd, const unsigned char* buf, size_t n) {
       return 0;
     }
     case CTAP_CMD_CBOR:
-      c->cancel = false;
-      c->reply_ready = false;
-      return store(*c, apdu::ctap(transmit_fn(*c), in, limits_for(*c)));
     case CTAP_CMD_MSG:
-      c->cancel = false;
-      c->reply_ready = false;
-      return store(*c, apdu::raw(transmit_fn(*c), in, limits_for(*c)));
+      return start_exchange(*c, cmd, in);
     case CTAP_CMD_CANCEL:
-      c->cancel = true;
+      c->cancel = true;  // the worker sees it before its next APDU
       return 0;
     default:
       return -1;
@@ -150,15 +190,28 @@ int rx_init(Card& c, unsigned char* buf, size_t count) {
   return int(kInitLen);
 }
 
-int rx(fido_dev_t* d, uint8_t cmd, unsigned char* buf, size_t count, int /*ms*/) {
+// Waits up to `ms` (no limit when negative) for the exchange. -1 while it
+// still runs: libfido2's touch-status poll takes that for "not yet".
+int rx_reply(Card& c, unsigned char* buf, size_t count, int ms) {
+  std::unique_lock<std::mutex> lock(c.m);
+  auto done = [&c] { return !c.running; };
+  if (ms < 0) {
+    c.finished.wait(lock, done);
+  } else if (!c.finished.wait_for(lock, std::chrono::milliseconds(ms), done)) {
+    return -1;
+  }
+  if (!c.reply_ready || c.reply.size() > count || c.reply.size() > size_t(INT32_MAX)) return -1;
+  memcpy(buf, c.reply.data(), c.reply.size());
+  c.reply_ready = false;
+  return int(c.reply.size());
+}
+
+int rx(fido_dev_t* d, uint8_t cmd, unsigned char* buf, size_t count, int ms) {
   Card* c = card_of(d);
   if (c == nullptr || buf == nullptr) return -1;
   if (cmd == CTAP_CMD_INIT) return rx_init(*c, buf, count);
   if (cmd != CTAP_CMD_CBOR && cmd != CTAP_CMD_MSG) return -1;
-  if (!c->reply_ready || c->reply.size() > count || c->reply.size() > size_t(INT32_MAX)) return -1;
-  memcpy(buf, c->reply.data(), c->reply.size());
-  c->reply_ready = false;
-  return int(c->reply.size());
+  return rx_reply(*c, buf, count, ms);
 }
 
 const fido_dev_io_t kIo = {io_open, io_close, io_read, io_write};

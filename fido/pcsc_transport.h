@@ -8,10 +8,15 @@
 //   CTAPHID INIT  -> SELECT of the FIDO applet; the answer is synthesised
 //   CTAPHID CBOR  -> NFCCTAP_MSG, chained, with GET RESPONSE
 //   CTAPHID MSG   -> the U2F APDU as is
-//   CTAPHID CANCEL-> stops polling a card that answered "still working" (9100)
+//   CTAPHID CANCEL-> stops polling a card that answered "still working" (9100,
+//                    polled every 50 ms until the deadline) and selects the
+//                    applet again, which ends the card's request
 //
-// A PC/SC exchange is synchronous: the request goes out and its answer comes
-// back in the transport's tx; rx hands the stored answer to libfido2.
+// tx starts a request's exchange on a worker thread of the card and returns
+// at once; rx waits for its answer up to rx's time limit and answers -1 while
+// the card still works (a touch-status poll of touch-to-select takes that for
+// "no touch yet"), so several cards can wait for a touch at the same time.
+// CANCEL, a new request, or closing the device stops the card's wait.
 #pragma once
 
 #include <fido.h>

@@ -3,6 +3,8 @@
 // crash or hang costs this process, never the agent. PROVIDER "internal" is
 // the built-in middleware (fido/), called directly: no library is loaded; a
 // touch it waits for is cancelled when the agent goes away (fd 3 hangs up).
+// A PIN is decoded from the (self-wiping) frame straight into a Secret in
+// locked memory and handed to the token library as its NUL-terminated c_str().
 #include <unistd.h>
 
 #include <cstdio>
@@ -16,32 +18,11 @@
 #include "fido/sk_helper_protocol.h"
 #include "fido/sk_provider.h"
 #include "platform/hardening.h"
+#include "platform/helper_channel.h"
 #include "platform/sandbox.h"
 #include "ssh/wire.h"
 
 namespace {
-
-constexpr int kChannelFd = 3;
-
-bool read_exact(int fd, uint8_t* p, size_t n) {
-  while (n > 0) {
-    ssize_t r = read(fd, p, n);
-    if (r <= 0) return false;
-    p += r;
-    n -= size_t(r);
-  }
-  return true;
-}
-
-bool write_all(int fd, const uint8_t* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w <= 0) return false;
-    p += w;
-    n -= size_t(w);
-  }
-  return true;
-}
 
 using Signer = std::function<skagent::Result<skagent::SkSignResult>(const skagent::SkSignRequest&)>;
 
@@ -49,7 +30,7 @@ skagent::Result<skagent::SkSignResult> sign_internal(const skagent::SkSignReques
   using namespace skagent;
   fido::Options o;
   o.sources = fido::sources_from_environment();
-  o.requester_fd = kChannelFd;
+  o.requester_fd = kHelperChannelFd;
   fido::SignRequest r;
   r.alg = req.alg;
   r.data = req.data;
@@ -99,15 +80,9 @@ int main(int argc, char** argv) {
   if (auto s = apply_helper_sandbox(); !s) {
     fprintf(stderr, "skagent-sk-helper: sandbox: %s\n", s.error().message.c_str());
   }
-  for (;;) {
-    uint8_t len_bytes[4];
-    if (!read_exact(kChannelFd, len_bytes, 4)) return 0;
-    uint32_t len = 0;
-    Reader lr(len_bytes);
-    if (!lr.u32(len) || len > kMaxHelperFrame) return 1;
-    Bytes body(len);
-    if (!read_exact(kChannelFd, body.data(), len)) return 1;
-    Bytes reply = frame(handle(signer, body));
-    if (!write_all(kChannelFd, reply.data(), reply.size())) return 1;
+  for (Bytes body;;) {
+    FrameRead got = read_frame(kHelperChannelFd, kMaxHelperFrame, body);
+    if (got != FrameRead::ok) return got == FrameRead::closed ? 0 : 1;
+    if (!write_all(kHelperChannelFd, frame(handle(signer, body)))) return 1;
   }
 }

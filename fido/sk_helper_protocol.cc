@@ -21,6 +21,10 @@ Bytes frame(ByteView body) {
   return w.take();
 }
 
+void wipe_spare(Bytes& b) {
+  if (b.capacity() > b.size()) secure_wipe(b.data() + b.size(), b.capacity() - b.size());
+}
+
 Bytes encode_sign_request(const SkSignRequest& req) {
   Writer w;
   w.u8(kSign);
@@ -29,7 +33,7 @@ Bytes encode_sign_request(const SkSignRequest& req) {
   w.string(req.application);
   w.string(req.key_handle);
   w.u8(req.flags);
-  w.string(req.pin);
+  w.string(view(req.pin.view()));
   return w.take();
 }
 
@@ -37,11 +41,16 @@ Result<SkSignRequest> decode_sign_request(ByteView body) {
   Reader r(body);
   SkSignRequest req;
   uint8_t type = 0;
-  ByteView data, kh;
+  ByteView data, kh, pin;
   if (!r.u8(type) || type != kSign) return bad("unknown request");
   if (!r.u32(req.alg) || !r.string(data) || !r.cstring(req.application) || !r.string(kh) ||
-      !r.u8(req.flags) || !r.cstring(req.pin) || !r.empty()) {
+      !r.u8(req.flags) || !r.string(pin) || !r.empty()) {
     return bad("malformed sign request");
+  }
+  // Straight from the (self-wiping) frame into locked memory; a PIN is text.
+  if (as_string(pin).find('\0') != std::string_view::npos) return bad("NUL in the PIN");
+  if (!req.pin.append(reinterpret_cast<const char*>(pin.data()), pin.size())) {
+    return bad("PIN too long");
   }
   req.data = to_bytes(data);
   req.key_handle = to_bytes(kh);

@@ -1,11 +1,15 @@
 // The agent <-> skagent-sk-helper protocol: frames of uint32 length + body
 // over a socketpair, parsed with the same bounds-checked reader as the agent
 // protocol. One request per frame; replies come back in request order.
+// The PIN is a Secret (locked memory) on both sides; the byte buffers that
+// carry it wipe themselves when freed (Bytes), and their owners wipe spare
+// capacity (wipe_spare) so no copy lingers in a reused buffer.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
+#include "platform/secret.h"
 #include "ssh/bytes.h"
 #include "ssh/error.h"
 
@@ -19,7 +23,7 @@ struct SkSignRequest {
   std::string application;
   Bytes key_handle;
   uint8_t flags = 0;
-  std::string pin;   // empty: none
+  Secret pin;        // empty: none
 };
 
 struct SkSignResult {
@@ -35,5 +39,9 @@ Result<SkSignResult> decode_sign_reply(ByteView body);
 
 // Prefixes a body with its uint32 length.
 Bytes frame(ByteView body);
+
+// Wipes the bytes between a buffer's size and its capacity: what erase() and
+// clear() leave behind of frames already sent or read.
+void wipe_spare(Bytes& b);
 
 }  // namespace skagent

@@ -51,6 +51,13 @@ void add_resident_info(const fido::Device& dev, SkDeviceInfo& info) {
   if (rk && remaining >= 0) info.resident_free = uint64_t(remaining);
 }
 
+// A token named with -O device= that cannot be opened is simply not there:
+// say that plainly rather than how libfido2 failed to open it.
+Error named_device_error(Error e, const std::string& device) {
+  if (device.empty() || e.code != Errc::not_found || !e.message.starts_with("opening the security key")) return e;
+  return make_error(Errc::not_found, "no security key found at " + device + " (" + e.message + ")");
+}
+
 class FidoToken : public SkToken {
  public:
   std::string name() const override { return "the built-in FIDO2 middleware"; }
@@ -72,7 +79,7 @@ class FidoToken : public SkToken {
     }
     er.pin = req.pin.empty() ? nullptr : req.pin.c_str();
     auto k = fido::enroll(o, er);
-    if (!k) return k.error();
+    if (!k) return named_device_error(k.error(), req.device);
     SkEnrollResult out;
     out.public_key = std::move(k->public_key);
     out.key_handle = std::move(k->key_handle);
@@ -86,7 +93,7 @@ class FidoToken : public SkToken {
   Result<std::vector<SkResidentCredential>> load_resident(const std::string& device,
                                                           const std::string& pin) override {
     auto keys = fido::load_resident_keys(options_for(device), pin.empty() ? nullptr : pin.c_str());
-    if (!keys) return keys.error();
+    if (!keys) return named_device_error(keys.error(), device);
     std::vector<SkResidentCredential> out;
     for (auto& k : *keys) {
       if (k.alg != fido::kAlgEcdsaP256 && k.alg != fido::kAlgEd25519) continue;

@@ -90,23 +90,23 @@ Result<bool> elf_exports_function(ByteView image, std::string_view symbol) {
   return false;
 }
 
-Result<bool> file_exports_function(const std::string& path, std::string_view symbol) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) return make_error(Errc::not_found, path + ": " + strerror(errno));
+Result<bool> fd_exports_function(int fd, std::string_view symbol) {
   struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    close(fd);
-    return make_error(Errc::denied, path + " is not a regular file");
-  }
-  if (st.st_size <= 0 || uint64_t(st.st_size) > kMaxImage) {
-    close(fd);
-    return bad(path + ": size out of range");
-  }
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return make_error(Errc::denied, "not a regular file");
+  if (st.st_size <= 0 || uint64_t(st.st_size) > kMaxImage) return bad("size out of range");
   void* map = mmap(nullptr, size_t(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
-  close(fd);
-  if (map == MAP_FAILED) return make_error(Errc::io, path + ": mmap: " + strerror(errno));
+  if (map == MAP_FAILED) return make_error(Errc::io, std::string("mmap: ") + strerror(errno));
   auto res = elf_exports_function(ByteView(static_cast<const uint8_t*>(map), size_t(st.st_size)), symbol);
   munmap(map, size_t(st.st_size));
+  return res;
+}
+
+Result<bool> file_exports_function(const std::string& path, std::string_view symbol) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);  // a FIFO must not block
+  if (fd < 0) return make_error(Errc::not_found, path + ": " + strerror(errno));
+  auto res = fd_exports_function(fd, symbol);
+  close(fd);
+  if (!res) return make_error(res.error().code, path + ": " + res.error().message);
   return res;
 }
 

@@ -16,7 +16,12 @@ namespace skagent::pkcs11 {
 // an ELF file, or is malformed, is an error.
 Result<bool> elf_exports_function(ByteView image, std::string_view symbol);
 
-// The same for a file: read-only mapping, regular files only.
+// The same for a file by name.
 Result<bool> file_exports_function(const std::string& path, std::string_view symbol);
+
+// The same for an open file (a regular file, mapped read-only). The caller
+// then loads that very file through /proc/self/fd, so it cannot be swapped
+// between this check and dlopen().
+Result<bool> fd_exports_function(int fd, std::string_view symbol);
 
 }  // namespace skagent::pkcs11

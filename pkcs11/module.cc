@@ -1,9 +1,13 @@
 #include "pkcs11/module.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <p11-kit/pkcs11.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <optional>
 
@@ -333,9 +337,35 @@ struct Module::Impl {
   }
 };
 
+namespace {
+
+// The module file, open for as long as it takes to check and load it.
+class ModuleFile {
+ public:
+  explicit ModuleFile(const std::string& path)
+      : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) {}
+  ~ModuleFile() {
+    if (fd_ >= 0) close(fd_);
+  }
+  ModuleFile(const ModuleFile&) = delete;
+  ModuleFile& operator=(const ModuleFile&) = delete;
+  int fd() const { return fd_; }
+  // The name under which dlopen() loads exactly this open file, whatever
+  // happens to the path meanwhile.
+  std::string proc_path() const { return "/proc/self/fd/" + std::to_string(fd_); }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
 Result<std::unique_ptr<Module>> Module::open(const std::string& path) {
-  // Before anything of the library runs: it must be a PKCS#11 module.
-  auto exported = file_exports_function(path, "C_GetFunctionList");
+  // Before anything of the library runs (constructors included), the file
+  // must be a PKCS#11 module; the file checked is the file loaded.
+  ModuleFile file(path);
+  if (file.fd() < 0) return make_error(Errc::not_found, path + ": " + strerror(errno));
+  auto exported = fd_exports_function(file.fd(), "C_GetFunctionList");
   if (!exported) return make_error(exported.error().code, path + ": " + exported.error().message);
   if (!*exported) {
     return make_error(Errc::denied, path + " does not export C_GetFunctionList: not a PKCS#11 module");
@@ -343,10 +373,10 @@ Result<std::unique_ptr<Module>> Module::open(const std::string& path) {
   std::unique_ptr<Module> m(new Module());
   m->impl_ = std::make_unique<Impl>();
   Impl& i = *m->impl_;
-  i.dl = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  i.dl = dlopen(file.proc_path().c_str(), RTLD_NOW | RTLD_LOCAL);
   if (i.dl == nullptr) {
     const char* e = dlerror();
-    return make_error(Errc::not_found, std::string("dlopen: ") + (e ? e : path));
+    return make_error(Errc::not_found, path + ": dlopen: " + (e ? e : "failed"));
   }
   auto get_list = reinterpret_cast<CK_C_GetFunctionList>(dlsym(i.dl, "C_GetFunctionList"));
   if (get_list == nullptr) {

@@ -1,7 +1,8 @@
 // One PKCS#11 module, loaded and used only inside skagent-pkcs11-helper: the
-// library is checked to export C_GetFunctionList before it is loaded, then
-// every token is logged in to with the PIN and its keys found (public-key
-// objects and X.509 certificates, each paired with a private key by CKA_ID).
+// library is checked to export C_GetFunctionList before it is loaded (the
+// file checked is the file loaded), then every token is logged in to with the
+// PIN and its keys found (public-key objects and X.509 certificates, each
+// paired with a private key by CKA_ID).
 #pragma once
 
 #include <memory>
@@ -17,7 +18,8 @@ namespace skagent::pkcs11 {
 
 class Module {
  public:
-  // Checks the file's exports, dlopen()s it and calls C_Initialize.
+  // Opens the file once, checks that it exports C_GetFunctionList, dlopen()s
+  // that same open file (through /proc/self/fd) and calls C_Initialize.
   static Result<std::unique_ptr<Module>> open(const std::string& path);
   ~Module();
   Module(const Module&) = delete;

@@ -14,6 +14,7 @@
 #include "pkcs11/module.h"
 #include "pkcs11/pkcs11_helper_protocol.h"
 #include "platform/hardening.h"
+#include "platform/helper_channel.h"
 #include "ssh/wire.h"
 
 namespace {
@@ -21,7 +22,6 @@ namespace {
 using namespace skagent;
 using namespace skagent::pkcs11;
 
-constexpr int kChannelFd = 3;
 // After the agent closes the channel (ssh-add -e, or the agent is gone), this long to log out
 // and finalize the module before the watchdog ends the process.
 constexpr auto kFinalizeGrace = std::chrono::milliseconds(1500);
@@ -31,32 +31,12 @@ constexpr auto kFinalizeGrace = std::chrono::milliseconds(1500);
 // (Not PR_SET_PDEATHSIG: the helper's parent may be a short-lived spawner process.)
 void start_watchdog() {
   std::thread([] {
-    struct pollfd p = {kChannelFd, POLLRDHUP, 0};
+    struct pollfd p = {kHelperChannelFd, POLLRDHUP, 0};
     while (poll(&p, 1, -1) < 0 || !(p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL))) {
     }
     std::this_thread::sleep_for(kFinalizeGrace);
     _exit(1);
   }).detach();
-}
-
-bool read_exact(int fd, uint8_t* p, size_t n) {
-  while (n > 0) {
-    ssize_t r = read(fd, p, n);
-    if (r <= 0) return false;
-    p += r;
-    n -= size_t(r);
-  }
-  return true;
-}
-
-bool write_all(int fd, const uint8_t* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w <= 0) return false;
-    p += w;
-    n -= size_t(w);
-  }
-  return true;
 }
 
 struct State {
@@ -106,16 +86,11 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   State st;
   st.path = argv[1];
-  for (;;) {
-    uint8_t len_bytes[4];
-    if (!read_exact(kChannelFd, len_bytes, 4)) break;
-    uint32_t len = 0;
-    Reader lr(len_bytes);
-    if (!lr.u32(len) || len > kMaxFrame) return 1;
-    Bytes body(len);
-    if (!read_exact(kChannelFd, body.data(), len)) return 1;
-    Bytes reply = frame_message(handle(st, body));
-    if (!write_all(kChannelFd, reply.data(), reply.size())) return 1;
+  for (Bytes body;;) {
+    FrameRead got = read_frame(kHelperChannelFd, kMaxFrame, body);
+    if (got == FrameRead::closed) break;
+    if (got == FrameRead::broken) return 1;
+    if (!write_all(kHelperChannelFd, frame_message(handle(st, body)))) return 1;
     if (st.exit_after_reply) return 1;
   }
   st.module.reset();  // C_Finalize: logs out and closes the sessions

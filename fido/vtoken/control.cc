@@ -11,6 +11,8 @@
 #include <cstring>
 #include <memory>
 
+#include "fido/vtoken/unix_listen.h"
+
 namespace skagent::vtoken {
 
 namespace {
@@ -108,21 +110,9 @@ std::string Controls::execute(std::string_view line) {
 }
 
 Result<std::unique_ptr<ControlServer>> ControlServer::listen(const std::string& path, Controls& controls) {
-  struct sockaddr_un sun;
-  if (!fill_address(path, sun)) return make_error(Errc::malformed, "control socket path empty or too long: " + path);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return make_error(Errc::io, std::string("socket: ") + strerror(errno));
-  struct stat st {};
-  if (lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) unlink(path.c_str());
-  mode_t old = umask(0177);
-  int rc = bind(fd, reinterpret_cast<sockaddr*>(&sun), sizeof(sun));
-  umask(old);
-  if (rc != 0 || ::listen(fd, 8) != 0) {
-    Error e = make_error(Errc::io, "cannot listen on " + path + ": " + strerror(errno));
-    close(fd);
-    return e;
-  }
-  return std::unique_ptr<ControlServer>(new ControlServer(fd, path, controls));
+  auto fd = listen_unix(path, "control socket", 8, false);
+  if (!fd) return fd.error();
+  return std::unique_ptr<ControlServer>(new ControlServer(*fd, path, controls));
 }
 
 ControlServer::~ControlServer() {

@@ -49,19 +49,6 @@ Result<Pkey> p256_from_params(int selection, ByteView priv, ByteView pub_point) 
 
 }  // namespace
 
-Error crypto_error(const char* what) {
-  unsigned long e = ERR_get_error();
-  ERR_clear_error();
-  std::string msg = what;
-  if (e != 0) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof(buf));
-    msg += ": ";
-    msg += buf;
-  }
-  return make_error(Errc::crypto, msg);
-}
-
 Bytes random_bytes(size_t n) {
   Bytes out(n);
   // Without randomness every secret would be predictable: stop rather than go on.

@@ -9,6 +9,7 @@
 
 #include "ssh/bytes.h"
 #include "ssh/error.h"
+#include "ssh/evp.h"
 
 namespace skagent::vtoken {
 
@@ -20,7 +21,8 @@ struct EvpFree {
 };
 using Pkey = std::unique_ptr<EVP_PKEY, EvpFree>;
 
-Error crypto_error(const char* what);
+// OpenSSL's last error, with `what` in front (shared with ssh/).
+using evp::crypto_error;
 
 Bytes random_bytes(size_t n);
 Bytes sha256(ByteView data);

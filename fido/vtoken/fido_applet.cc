@@ -9,13 +9,19 @@ namespace {
 constexpr uint8_t kInsSelect = 0xA4;
 constexpr uint8_t kInsGetResponse = 0xC0;
 constexpr uint8_t kInsNfcCtapMsg = 0x10;
+constexpr uint8_t kInsNfcCtapGetResponse = 0x11;
 constexpr uint8_t kClaChain = 0x10;
+constexpr uint8_t kP1GetResponseSupported = 0x80;
+constexpr uint16_t kSwStatusUpdate = 0x9100;
+// How long one APDU waits for a running request before answering 9100.
+constexpr auto kPollSlice = std::chrono::milliseconds(100);
 
 Bytes status_only(uint16_t s) { return response_apdu({}, s); }
 
 }  // namespace
 
 void FidoApplet::reset() {
+  running_.reset();
   selected_ = false;
   chain_.clear();
   pending_.clear();
@@ -33,8 +39,17 @@ Bytes FidoApplet::deliver(Bytes payload, uint32_t le) {
   return response_apdu(head, status);
 }
 
+Bytes FidoApplet::poll_running(uint32_t le) {
+  auto reply = running_->poll(kPollSlice);
+  if (!reply) return response_apdu(Bytes{running_->status()}, kSwStatusUpdate);
+  running_.reset();
+  return deliver(reply->wire(), le);
+}
+
 Bytes FidoApplet::process(ByteView capdu, PresenceWait& wait) {
   auto parsed = CommandApdu::parse(capdu);
+  bool polls = parsed && parsed->cla == 0x80 && parsed->ins == kInsNfcCtapGetResponse;
+  if (running_ && !polls) running_.reset();  // anything else cancels the request
   if (!parsed) {
     chain_.clear();
     return status_only(sw::kWrongLength);
@@ -82,10 +97,19 @@ Bytes FidoApplet::process(ByteView capdu, PresenceWait& wait) {
       if (c.cla != 0x80) return status_only(sw::kClaNotSupported);
       if (!selected_) return status_only(sw::kConditionsNotSatisfied);
       if (c.data.empty()) return status_only(sw::kWrongLength);
+      if (c.p1 & kP1GetResponseSupported) {
+        running_ = std::make_unique<BackgroundRequest>(auth_, std::move(c.data));
+        return poll_running(le);
+      }
       return deliver(auth_.handle(c.data, wait).wire(), le);
     }
+    case kInsNfcCtapGetResponse: {
+      if (c.cla != 0x80) return status_only(sw::kClaNotSupported);
+      if (!running_) return status_only(sw::kConditionsNotSatisfied);
+      return poll_running(le);
+    }
     default:
-      return status_only(sw::kInsNotSupported);  // no U2F, no NFCCTAP_GETRESPONSE
+      return status_only(sw::kInsNotSupported);  // no U2F
   }
 }
 

@@ -8,10 +8,10 @@ namespace skagent::vtoken {
 GetInfoResponse GetInfoResponse::describe(const TokenContext& ctx) {
   GetInfoResponse r;
   r.versions = {"FIDO_2_0", "FIDO_2_1"};
-  r.extensions = {"credProtect"};
+  if (ctx.config.cred_protect) r.extensions = {"credProtect"};
   r.aaguid = ctx.config.aaguid;
   r.options = {
-      {"rk", true},
+      {"rk", ctx.config.resident_keys},
       {"up", true},
       {"plat", false},
       {"clientPin", ctx.state.pin_set()},
@@ -47,7 +47,7 @@ Bytes GetInfoResponse::encode() const {
   }
   cbor::MapBuilder m;
   m.add(0x01, strings(versions));
-  m.add(0x02, strings(extensions));
+  if (!extensions.empty()) m.add(0x02, strings(extensions));
   m.add(0x03, cbor::bytes(aaguid));
   m.add(0x04, opts.build());
   m.add(0x05, cbor::uint(max_msg_size));

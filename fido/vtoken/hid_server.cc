@@ -12,6 +12,8 @@
 #include <cstring>
 #include <vector>
 
+#include "fido/vtoken/unix_listen.h"
+
 namespace skagent::vtoken {
 
 namespace {
@@ -24,13 +26,15 @@ constexpr uint8_t kCapabilities = ctaphid::kCapWink | ctaphid::kCapCbor | ctaphi
 
 }  // namespace
 
-// During a touch wait: keepalives out, CANCEL in.
+// During a touch wait or a slow step: keepalives out, CANCEL in.
 class HidServer::Waiter : public PresenceWait {
  public:
   Waiter(HidServer& s, Conn& c, uint32_t cid, int stop_fd) : s_(s), c_(c), cid_(cid), stop_fd_(stop_fd) {}
-  bool cancelled(int ms) override {
+  bool cancelled(int ms) override { return keepalive(ctaphid::kStatusUpNeeded, ms); }
+  bool processing(int ms) override { return keepalive(ctaphid::kStatusProcessing, ms); }
+  // Sends KEEPALIVE(status), then serves the other clients for `ms`.
+  bool keepalive(uint8_t status, int ms) {
     if (cancel_ || c_.closed) return true;
-    uint8_t status = ctaphid::kStatusUpNeeded;
     if (!s_.send(c_, cid_, ctaphid::kKeepalive, ByteView(&status, 1))) return true;
     if (!s_.poll_once(stop_fd_, ms, this)) return true;
     return cancel_ || c_.closed;
@@ -56,25 +60,9 @@ class HidServer::Waiter : public PresenceWait {
 };
 
 Result<std::unique_ptr<HidServer>> HidServer::listen(const std::string& path, Authenticator& auth) {
-  struct sockaddr_un sun {};
-  if (path.empty() || path.size() >= sizeof(sun.sun_path)) {
-    return make_error(Errc::malformed, "HID socket path empty or too long: " + path);
-  }
-  sun.sun_family = AF_UNIX;
-  memcpy(sun.sun_path, path.c_str(), path.size() + 1);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) return make_error(Errc::io, std::string("socket: ") + strerror(errno));
-  struct stat st {};
-  if (lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) unlink(path.c_str());
-  mode_t old = umask(0177);
-  int rc = bind(fd, reinterpret_cast<sockaddr*>(&sun), sizeof(sun));
-  umask(old);
-  if (rc != 0 || ::listen(fd, 16) != 0) {
-    Error e = make_error(Errc::io, "cannot listen on " + path + ": " + strerror(errno));
-    close(fd);
-    return e;
-  }
-  return std::unique_ptr<HidServer>(new HidServer(fd, path, auth));
+  auto fd = listen_unix(path, "HID socket", 16, true);
+  if (!fd) return fd.error();
+  return std::unique_ptr<HidServer>(new HidServer(*fd, path, auth));
 }
 
 HidServer::~HidServer() {

@@ -1,9 +1,9 @@
 // CTAPHID over a UNIX stream socket: each connection carries 64-byte reports
 // both ways, as /dev/hidraw would (without the report-ID byte). Several
 // connections may be open (a platform probing several tokens opens each
-// once); one CBOR request runs at a time. While a request waits for a touch the
-// server keeps reading: it answers KEEPALIVE (user presence needed) every
-// 100 ms, ends the wait on CANCEL or INIT on that channel or when the client
+// once); one CBOR request runs at a time. While a request waits for a touch
+// (or works through a slow step) the server keeps reading: it sends KEEPALIVE
+// every 100 ms (user presence needed, or processing), ends the wait on CANCEL or INIT on that channel or when the client
 // goes away, still answers INIT from other clients, and tells them
 // ERR_CHANNEL_BUSY otherwise.
 #pragma once

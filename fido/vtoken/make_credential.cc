@@ -7,6 +7,7 @@
 #include "fido/vtoken/key_handle.h"
 #include "fido/vtoken/options.h"
 #include "fido/vtoken/pin_uv_auth.h"
+#include "fido/vtoken/processing.h"
 
 namespace skagent::vtoken {
 
@@ -121,6 +122,7 @@ CtapReply handle_make_credential(TokenContext& ctx, const cbor_item_t* params, P
   if (alg == 0) return CtapReply::error(ctap::kUnsupportedAlgorithm);
   // No built-in user verification: uv must come as a pinUvAuthParam.
   if (req->up == false) return CtapReply::error(ctap::kInvalidOption);
+  if (req->rk == true && !ctx.config.resident_keys) return CtapReply::error(ctap::kUnsupportedOption);
   if (req->uv == true && !req->pin_uv_auth_param) return CtapReply::error(ctap::kInvalidOption);
 
   bool uv = false;
@@ -133,6 +135,8 @@ CtapReply handle_make_credential(TokenContext& ctx, const cbor_item_t* params, P
     return CtapReply::error(ctap::kPinRequired);
   }
 
+  // A token without the extension ignores it, as CTAP says of unknown ones.
+  if (!ctx.config.cred_protect) req->cred_protect.reset();
   uint8_t cred_protect = 1;
   if (req->cred_protect) {
     if (*req->cred_protect < 1 || *req->cred_protect > 3) return CtapReply::error(ctap::kInvalidOption);
@@ -156,6 +160,7 @@ CtapReply handle_make_credential(TokenContext& ctx, const cbor_item_t* params, P
   }
 
   if (Presence p = ctx.touch.wait(wait); p != Presence::touched) return CtapReply::error(status_of(p));
+  if (!process_for(wait, ctx.config.processing_delay_ms)) return CtapReply::error(ctap::kKeepaliveCancel);
 
   auto key = CredentialKey::generate(alg);
   if (!key) return CtapReply::error(ctap::kOther);

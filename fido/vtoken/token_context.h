@@ -20,6 +20,15 @@ struct TokenConfig {
   // Offered PIN protocols, preferred first (libfido2 picks 2 when offered).
   std::vector<uint8_t> pin_protocols = {2, 1};
   size_t max_resident = kMaxResidentCredentials;
+  // Test control: makeCredential takes this long to generate its key, as a
+  // real token may (the platform sees "processing" keepalives meanwhile).
+  uint32_t processing_delay_ms = 0;
+  // getInfo advertises discoverable credentials (option "rk") and makeCredential
+  // accepts them; false models an older U2F-era token.
+  bool resident_keys = true;
+  // The credProtect extension is advertised and honoured; false models a
+  // CTAP 2.0 token without it.
+  bool cred_protect = true;
 };
 
 // One credential found for an assertion.

@@ -35,8 +35,11 @@ uint8_t status_of(Presence p);
 class PresenceWait {
  public:
   virtual ~PresenceWait() = default;
-  // Waits up to `ms` milliseconds; true when the platform cancelled.
+  // Waits up to `ms` milliseconds for a touch; true when the platform cancelled.
   virtual bool cancelled(int ms) = 0;
+  // The token is busy (no touch needed) for up to `ms` milliseconds: CTAPHID
+  // says "processing" instead of "user presence needed". True when cancelled.
+  virtual bool processing(int ms) { return cancelled(ms); }
 };
 
 // A PresenceWait with nothing to watch (NFC, unit tests): it only sleeps.

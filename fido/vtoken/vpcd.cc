@@ -148,6 +148,7 @@ void VpcdServer::run(int stop_fd) {
     card_.power(false);
     serve(c, stop_fd);
     close(c);
+    card_.power(false);  // the reader went away: nothing keeps running for it
   }
 }
 

@@ -38,7 +38,8 @@ class VirtualCard {
   virtual ~VirtualCard() = default;
   virtual Bytes atr() const = 0;
   virtual void power(bool on) = 0;
-  // `wait` serves touch waits (the link has no keepalive).
+  // `wait` serves touch waits of requests answered in one piece (the link
+  // itself has no keepalive; a polling platform gets SW 9100 instead).
   virtual Bytes transmit(ByteView capdu, PresenceWait& wait) = 0;
 };
 

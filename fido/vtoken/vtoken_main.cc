@@ -52,6 +52,10 @@ State:
   --aaguid HEX          the 16-byte AAGUID as 32 hex digits (default: 736b6167656e742d76746f6b656e2d31).
   --pin-protocols LIST  offered PIN protocols, preferred first: "2,1" (default), "1" or "2".
   --max-resident N      room for N resident credentials (default 64, at most 64).
+  --no-rk               an older token: getInfo has option "rk" false and makeCredential
+                        with rk answers 0x2B (unsupported option).
+  --no-cred-protect     a CTAP 2.0 token: getInfo lists no credProtect extension and
+                        makeCredential ignores it.
 
 Touch (test controls):
   --touch POLICY        how the virtual user answers a request for presence:
@@ -62,8 +66,11 @@ Touch (test controls):
                                       control command comes first
                           refuse      the user declines: 0x27 (operation denied)
   --touch-timeout MS    how long "never" waits (default 30000).
-  While waiting over CTAPHID the token sends KEEPALIVE (status 2, user presence
-  needed) every 100 ms; CTAPHID CANCEL ends the wait with 0x2D.
+  --processing-delay MS makeCredential spends MS milliseconds generating its key after
+                        the touch (default 0), like a slow real token.
+  While waiting over CTAPHID the token sends KEEPALIVE every 100 ms (status 2, user
+  presence needed, during a touch wait; status 1, processing, during the
+  processing delay); CTAPHID CANCEL ends the wait with 0x2D.
 
 Control socket:
   --control PATH        a UNIX socket for test commands (default: HID socket path + ".ctl",
@@ -99,6 +106,9 @@ struct Options {
   Bytes aaguid = {0x73, 0x6b, 0x61, 0x67, 0x65, 0x6e, 0x74, 0x2d, 0x76, 0x74, 0x6f, 0x6b, 0x65, 0x6e, 0x2d, 0x31};
   std::vector<uint8_t> pin_protocols = {2, 1};
   size_t max_resident = kMaxResidentCredentials;
+  bool resident_keys = true;
+  bool cred_protect = true;
+  uint32_t processing_delay_ms = 0;
   TouchPolicy touch;
   uint32_t touch_timeout_ms = 30000;
   bool exit_with_parent = false;
@@ -133,6 +143,14 @@ Result<Options> parse_options(int argc, char** argv) {
     }
     if (a == "--exit-with-parent") {
       o.exit_with_parent = true;
+      continue;
+    }
+    if (a == "--no-rk") {
+      o.resident_keys = false;
+      continue;
+    }
+    if (a == "--no-cred-protect") {
+      o.cred_protect = false;
       continue;
     }
     if (i + 1 >= argc) return bad(a + " needs a value (see --help)");
@@ -174,6 +192,10 @@ Result<Options> parse_options(int argc, char** argv) {
       auto p = TouchPolicy::parse(v);
       if (!p) return p.error();
       o.touch = *p;
+    } else if (a == "--processing-delay") {
+      if (!parse_number(v, o.processing_delay_ms) || o.processing_delay_ms > 600000) {
+        return bad("--processing-delay takes 0 to 600000 milliseconds");
+      }
     } else if (a == "--touch-timeout") {
       if (!parse_number(v, o.touch_timeout_ms)) return bad("--touch-timeout takes milliseconds");
     } else {
@@ -245,6 +267,9 @@ int main(int argc, char** argv) {
   config.aaguid = opts->aaguid;
   config.pin_protocols = opts->pin_protocols;
   config.max_resident = opts->max_resident;
+  config.resident_keys = opts->resident_keys;
+  config.cred_protect = opts->cred_protect;
+  config.processing_delay_ms = opts->processing_delay_ms;
   Authenticator auth(std::move(config), file, std::move(*state), touch);
 
   std::unique_ptr<HidServer> hid;

@@ -617,27 +617,44 @@ int cmd_memscan(int pid, const std::vector<std::string>& keyfiles) {
   std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
   int mem = open(("/proc/" + std::to_string(pid) + "/mem").c_str(), O_RDONLY | O_CLOEXEC);
   if (!maps || mem < 0) return fprintf(stderr, "memscan: cannot open /proc/%d/mem: %s\n", pid, strerror(errno)), 1;
-  std::string line;
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(maps, line);) lines.push_back(line);
+  // A sanitizer build's shadow memory (x86-64 ASan: 0x7fff8000 up to 0x10007fff8000, 14 TiB
+  // reserved) holds poison marks, never data: not read.
+  bool asan = std::any_of(lines.begin(), lines.end(), [](const std::string& l) { return l.find("libasan") != std::string::npos; });
+  auto is_asan_shadow = [&](unsigned long lo) { return asan && lo >= 0x7fff8000UL && lo < 0x10007fff8000UL; };
+  // Regions are read in chunks that overlap by the longest needle, so none is missed at a seam.
+  size_t overlap = 0;
+  for (const auto& nd : needles) overlap = std::max(overlap, nd.bytes.size());
+  constexpr size_t kChunk = 16 << 20;
+  std::vector<uint8_t> buf(kChunk + overlap);
   size_t regions = 0, bytes = 0;
-  while (std::getline(maps, line)) {
+  for (const auto& line : lines) {
     unsigned long lo = 0, hi = 0;
     char perms[8] = {};
     if (sscanf(line.c_str(), "%lx-%lx %7s", &lo, &hi, perms) != 3 || perms[0] != 'r') continue;
     if (line.find("[vvar]") != std::string::npos || line.find("[vsyscall]") != std::string::npos) continue;
-    std::vector<uint8_t> buf(hi - lo);
-    ssize_t n = pread(mem, buf.data(), buf.size(), off_t(lo));
-    if (n <= 0) continue;
-    regions++;
-    bytes += size_t(n);
-    for (auto& nd : needles) {
-      auto it = buf.begin(), end = buf.begin() + n;
-      while ((it = std::search(it, end, nd.bytes.begin(), nd.bytes.end())) != end) {
-        nd.hits++;
-        fprintf(stderr, "memscan: %s found at 0x%lx in %s\n", nd.what.c_str(), lo + size_t(it - buf.begin()),
-                line.c_str());
-        ++it;
+    if (is_asan_shadow(lo)) continue;
+    bool read_any = false;
+    for (unsigned long at = lo; at < hi; at += kChunk) {
+      size_t want = std::min<size_t>(hi - at, kChunk + overlap);
+      ssize_t n = pread(mem, buf.data(), want, off_t(at));
+      if (n <= 0) break;
+      read_any = true;
+      bytes += std::min<size_t>(size_t(n), kChunk);
+      for (auto& nd : needles) {
+        // A hit starting in the overlap is the next chunk's, so it is counted once.
+        auto it = buf.begin(), end = buf.begin() + n;
+        while ((it = std::search(it, end, nd.bytes.begin(), nd.bytes.end())) != end) {
+          if (size_t(it - buf.begin()) >= kChunk) break;
+          nd.hits++;
+          fprintf(stderr, "memscan: %s found at 0x%lx in %s\n", nd.what.c_str(), at + size_t(it - buf.begin()),
+                  line.c_str());
+          ++it;
+        }
       }
     }
+    regions += read_any;
   }
   close(mem);
   int found = 0;
@@ -661,8 +678,23 @@ long vm_rss_kb(int pid) {
 struct KeyPair {
   PrivateKey key;
   Bytes blob;
-  std::string sk_provider;  // security keys: the provider library
+  std::string sk_provider;  // security keys: the provider library, or "internal"
 };
+
+// A security key's provider: KEYFILE.provider when there is one (the soak mixes providers),
+// else $SOAK_SK_PROVIDER; empty when neither names one.
+std::string sk_provider_of(const std::filesystem::path& key) {
+  std::ifstream f(key.string() + ".provider");
+  std::string p;
+  if (std::getline(f, p) && !p.empty()) return p;
+  const char* env = getenv("SOAK_SK_PROVIDER");
+  return env != nullptr ? env : "";
+}
+
+// "sk-sign:internal", "sk-sign:sk-dummy.so": a count per provider.
+std::string sk_sign_op(const KeyPair& kp) {
+  return "sk-sign:" + std::filesystem::path(kp.sk_provider).filename().string();
+}
 
 int cmd_soak(const std::string& agent, int pid, int seconds, const std::string& keydir) {
   std::vector<KeyPair> pool;
@@ -675,9 +707,8 @@ int cmd_soak(const std::string& agent, int pid, int seconds, const std::string& 
     KeyPair kp{std::move(k->key), {}, {}};
     kp.blob = kp.key.public_key().blob();
     if (kp.key.is_security_key()) {
-      const char* p = getenv("SOAK_SK_PROVIDER");
-      if (p == nullptr) continue;
-      kp.sk_provider = p;
+      kp.sk_provider = sk_provider_of(e.path());
+      if (kp.sk_provider.empty()) continue;
     }
     pool.push_back(std::move(kp));
   }
@@ -687,7 +718,10 @@ int cmd_soak(const std::string& agent, int pid, int seconds, const std::string& 
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> ok{0}, failed{0};
   std::map<std::string, std::atomic<uint64_t>> by_op;
-  for (const char* op : {"add", "remove", "sign", "sk-sign", "list", "lock", "unlock"}) by_op[op] = 0;
+  for (const char* op : {"add", "remove", "sign", "list", "lock", "unlock"}) by_op[op] = 0;
+  for (const auto& kp : pool) {
+    if (!kp.sk_provider.empty()) by_op[sk_sign_op(kp)] = 0;
+  }
   std::shared_mutex lock_gate;  // lock/unlock exclusive, everything else shared
   std::mutex err_mu;
   auto report = [&](const std::string& op, bool good, const std::string& why) {
@@ -750,7 +784,7 @@ int cmd_soak(const std::string& agent, int pid, int seconds, const std::string& 
         } else if (op < 65 && !sk.empty()) {
           const KeyPair& k = *sk[rng() % sk.size()];
           bool good = sign_and_verify(*c, k.blob, view("soak sk " + std::to_string(n)), &why);
-          report("sk-sign", good, why);
+          report(sk_sign_op(k), good, why);
         } else if (op < 97) {
           auto keys = list_keys(*c);
           bool good = std::find(keys.begin(), keys.end(), mine.blob) != keys.end();

@@ -83,9 +83,15 @@ TEST(Confirm, AnOpenPromptDoesNotDelayOtherClients) {
   PrivateKey confirmed = make(), plain = make();
   ASSERT_TRUE(setup.call_ok(msg::kAddIdConstrained, add_body(confirmed, "c", confirm_constraint())));
   ASSERT_TRUE(setup.call_ok(msg::kAddIdentity, add_body(plain, "p")));
-  Askpass slow(agent.dir(), "sleep 2; exit 0");
+  // The askpass marks that it is up, so the timing below runs while the prompt is open.
+  auto shown = agent.dir() / "prompt-shown";
+  Askpass slow(agent.dir(), "touch '" + shown.string() + "'; sleep 2; exit 0");
   auto waiting = agent.client();
   waiting.send(msg::kSignRequest, sign_body(confirmed.public_key().blob(), view("d")));
+  for (int i = 0; i < 500 && !std::filesystem::exists(shown); i++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(std::filesystem::exists(shown)) << "the askpass never started";
   auto other = agent.client();
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 20; i++) {

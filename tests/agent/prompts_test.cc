@@ -3,13 +3,17 @@
 // timeouts, and the PIN of a verify-required security key (asked, cached,
 // expired, wiped, wrong) with a test provider that wants one.
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 
+#include "platform/secure_memory.h"
 #include "ssh/key_file.h"
 #include "tests/agent/agent_harness.h"
 #include "tests/agent/agent_test_util.h"
@@ -37,7 +41,8 @@ std::string self_exe() {
 // A private directory for what the askpass records, and the askpass itself:
 // every call appends "<SSH_ASKPASS_PROMPT>|<prompt>" and a "---" line to
 // `log`, then answers with the first line of `queue` (removing it), or with
-// `fallback` when the queue is empty ("!cancel" exits 1, "!sleep" sleeps).
+// `fallback` when the queue is empty ("!cancel" exits 1, "!sleep" sleeps,
+// "!pin" prints the file `pin` in the directory).
 class Scene {
  public:
   explicit Scene(const std::string& fallback = "yes") {
@@ -50,7 +55,7 @@ class Scene {
                           << "printf '%s|%s\\n---\\n' \"${SSH_ASKPASS_PROMPT:--}\" \"$1\" >>\"$d/log\"\n"
                           << "a=$(head -n 1 \"$d/queue\" 2>/dev/null)\n"
                           << "if [ -n \"$a\" ]; then sed -i 1d \"$d/queue\"; else a='" << fallback << "'; fi\n"
-                          << "case $a in '!cancel') exit 1;; '!sleep') sleep 10; exit 0;; esac\n"
+                          << "case $a in '!cancel') exit 1;; '!sleep') sleep 10; exit 0;; '!pin') cat \"$d/pin\"; exit 0;; esac\n"
                           << "echo \"$a\"\n";
     chmod(script.c_str(), 0700);
     setenv("SSH_ASKPASS", script.c_str(), 1);
@@ -85,6 +90,51 @@ class Scene {
   }
   std::filesystem::path dir_;
 };
+
+// Where `needle` is in this process's writable memory outside the locked,
+// non-dumpable mappings that hold secrets (LockedBuffer: VmFlags "dd"/"lo"),
+// as "start-end" of the mapping; "" when nowhere. The needle and the scan
+// buffer themselves live in such mappings, so they are not found.
+std::string where_in_ordinary_memory(std::string_view needle) {
+  struct Range {
+    uintptr_t lo = 0, hi = 0;
+    bool writable = false;
+  };
+  std::vector<Range> ordinary;
+  std::ifstream smaps("/proc/self/smaps");
+  Range cur;
+  for (std::string line; std::getline(smaps, line);) {
+    unsigned long lo = 0, hi = 0;
+    char perms[8] = {};
+    if (sscanf(line.c_str(), "%lx-%lx %7s", &lo, &hi, perms) == 3) {
+      cur = {lo, hi, perms[1] == 'w'};
+    } else if (line.rfind("VmFlags:", 0) == 0) {
+      const bool secret = line.find(" dd") != std::string::npos || line.find(" lo") != std::string::npos;
+      // Terabytes reserved at once are a sanitizer's shadow memory, never program data.
+      const bool shadow = cur.hi - cur.lo > (uintptr_t(1) << 36);
+      if (cur.writable && !secret && !shadow) ordinary.push_back(cur);
+    }
+  }
+  int mem = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+  if (mem < 0) return "cannot open /proc/self/mem";
+  constexpr size_t kChunk = 1 << 20;
+  LockedBuffer chunk(kChunk + needle.size());
+  std::string found;
+  for (const Range& r : ordinary) {
+    for (uintptr_t at = r.lo; at < r.hi && found.empty(); at += kChunk) {
+      size_t want = std::min<uintptr_t>(kChunk + needle.size() - 1, r.hi - at);
+      ssize_t n = pread(mem, chunk.data(), want, off_t(at));
+      if (n > 0 && memmem(chunk.data(), size_t(n), needle.data(), needle.size()) != nullptr) {
+        char where[64];
+        snprintf(where, sizeof(where), "%lx-%lx", (unsigned long)r.lo, (unsigned long)r.hi);
+        found = where;
+      }
+    }
+  }
+  close(mem);
+  secure_wipe(chunk.data(), chunk.size());
+  return found;
+}
 
 PrivateKey make() {
   auto k = PrivateKey::generate(KeyType::ed25519);
@@ -247,6 +297,7 @@ class Pins : public ::testing::Test {
   }
   void TearDown() override {
     unsetenv("SK_PIN_TEST_UNPLUGGED");
+    unsetenv("SK_PIN_TEST_PIN_FILE");
     std::filesystem::remove(unplugged_);
   }
   AgentOptions options(std::vector<std::string> lines) {
@@ -289,14 +340,52 @@ TEST_F(Pins, AskedCachedForTheTimeGivenThenAskedAgain) {
   ASSERT_TRUE(k);
   ASSERT_EQ(k->sk_flags() & 0x04, 0x04);
   ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(*k, "uv key", provider_constraint())));
-  ASSERT_TRUE(sign(c, *k));
+  ASSERT_TRUE(sign(c, *k));  // t=0: typed
+  const auto typed = std::chrono::steady_clock::now();
   EXPECT_EQ(scene.prompts(), 1);
   EXPECT_EQ(scene.log().rfind("-|Enter the PIN of your security key to make an SSHSIG signature", 0), 0u) << scene.log();
-  ASSERT_TRUE(sign(c, *k));
+  std::this_thread::sleep_until(typed + std::chrono::milliseconds(1200));
+  ASSERT_TRUE(sign(c, *k));  // t=1.2: cached
   EXPECT_EQ(scene.prompts(), 1) << "the cached PIN was not used";
-  std::this_thread::sleep_for(std::chrono::milliseconds(2300));
+  // PinCache counts from the typing: using the PIN must not restart it.
+  std::this_thread::sleep_until(typed + std::chrono::milliseconds(2300));
   ASSERT_TRUE(sign(c, *k));
-  EXPECT_EQ(scene.prompts(), 2) << "the PIN outlived PinCache";
+  EXPECT_EQ(scene.prompts(), 2) << "the PIN outlived PinCache (its use restarted the timer?)";
+}
+
+// Typed, sent to the helper, cached and used from the cache: the PIN is never
+// in the agent's ordinary memory. The PIN is random and this test never holds
+// it outside locked memory either: a shell makes it into a file, the askpass
+// prints that file, the provider checks against it, and the test reads it
+// straight into a LockedBuffer to search for it.
+TEST_F(Pins, ThePinNeverLeavesLockedMemory) {
+  Scene scene("!pin");
+  const auto pin_file = scene.path("pin");
+  const std::string make_pin = "od -An -N12 -tx1 /dev/urandom | tr -d ' \\n' >'" + pin_file.string() + "'";
+  ASSERT_EQ(system(make_pin.c_str()), 0);
+  LockedBuffer pin(64);
+  int fd = open(pin_file.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ssize_t n = read(fd, pin.data(), pin.size());
+  close(fd);
+  ASSERT_EQ(n, 24);
+  const std::string_view needle(reinterpret_cast<const char*>(pin.data()), size_t(n));
+  setenv("SK_PIN_TEST_PIN_FILE", pin_file.c_str(), 1);
+  {
+    AgentHarness agent(options({"PinCache 1h"}));
+    auto c = agent.client();
+    auto k = key(agent.dir());
+    ASSERT_TRUE(k);
+    ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(*k, "uv key", provider_constraint())));
+    EXPECT_TRUE(sign(c, *k));
+    EXPECT_TRUE(sign(c, *k));
+    EXPECT_EQ(scene.prompts(), 1) << "the second signature should use the cached PIN";
+    EXPECT_EQ(where_in_ordinary_memory(needle), "") << "the PIN is in ordinary memory";
+    // The search works: a copy in ordinary memory is found.
+    std::string leak(needle);
+    EXPECT_NE(where_in_ordinary_memory(needle), "");
+    secure_wipe(leak.data(), leak.size());
+  }
 }
 
 TEST_F(Pins, NotCachedByDefaultAndWipedOnLockRemoveAllAndUnplug) {

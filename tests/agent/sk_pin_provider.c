@@ -3,7 +3,8 @@
  * with a PIN set.
  *
  *   - sk_sign with the user-verification flag (0x04) needs the PIN $SK_PIN_TEST_PIN (default
- *     "1234"): none gives -3 (PIN required), a wrong one -3 too (as OpenSSH's sk-usbhid maps
+ *     "1234"; or the first line of the file $SK_PIN_TEST_PIN_FILE, so a test can use a PIN
+ *     its own process never holds): none gives -3 (PIN required), a wrong one -3 too (as OpenSSH's sk-usbhid maps
  *     FIDO_ERR_PIN_INVALID) and costs one of 8 tries; with no tries left every call fails.
  *   - While the file named by $SK_PIN_TEST_UNPLUGGED exists, every call answers -4 (device
  *     not found), as when the token was pulled out.
@@ -34,10 +35,24 @@ static sign_fn dummy_sign;
 static enroll_fn dummy_enroll;
 static int tries_left = 8;
 
+/* The PIN the token wants: $SK_PIN_TEST_PIN_FILE's first line (read at load time, before
+ * skagent-sk-helper's sandbox), $SK_PIN_TEST_PIN, or "1234". */
+static char pin_from_file[128];
+
+static void read_pin_file(void) {
+  const char* file = getenv("SK_PIN_TEST_PIN_FILE");
+  FILE* f = file != NULL && *file != 0 ? fopen(file, "r") : NULL;
+  if (f == NULL) return;
+  if (fgets(pin_from_file, sizeof(pin_from_file), f) == NULL) pin_from_file[0] = 0;
+  fclose(f);
+  pin_from_file[strcspn(pin_from_file, "\r\n")] = 0;
+}
+
 /* Loaded with the provider, before skagent-sk-helper installs its sandbox. */
 __attribute__((constructor)) static void load_dummy(void) {
   const char* path = getenv("SK_PIN_TEST_DUMMY");
   void* dl = dlopen(path != NULL && *path != 0 ? path : SK_DUMMY_PATH, RTLD_NOW | RTLD_LOCAL);
+  read_pin_file();
   if (dl == NULL) return;
   dummy_sign = (sign_fn)dlsym(dl, "sk_sign");
   dummy_enroll = (enroll_fn)dlsym(dl, "sk_enroll");
@@ -55,6 +70,12 @@ static int unplugged(void) {
   return f != NULL && *f != 0 && access(f, F_OK) == 0;
 }
 
+static const char* wanted_pin(void) {
+  const char* env = getenv("SK_PIN_TEST_PIN");
+  if (pin_from_file[0] != 0) return pin_from_file;
+  return env != NULL && *env != 0 ? env : "1234";
+}
+
 uint32_t sk_api_version(void) { return 0x000a0000; }
 
 int sk_enroll(uint32_t alg, const uint8_t* challenge, size_t challenge_len, const char* application,
@@ -67,11 +88,10 @@ int sk_enroll(uint32_t alg, const uint8_t* challenge, size_t challenge_len, cons
 int sk_sign(uint32_t alg, const uint8_t* data, size_t data_len, const char* application,
             const uint8_t* key_handle, size_t key_handle_len, uint8_t flags, const char* pin,
             void* options, void** sign_response) {
-  const char* want = getenv("SK_PIN_TEST_PIN");
+  const char* want = wanted_pin();
   const char* what = pin == NULL ? "none" : "right";
   int rc;
   const char* delay = getenv("SK_PIN_TEST_DELAY_MS");
-  if (want == NULL || *want == 0) want = "1234";
   if (delay != NULL && atoi(delay) > 0) {
     struct timespec ts = {atoi(delay) / 1000, (long)(atoi(delay) % 1000) * 1000000L};
     nanosleep(&ts, NULL);

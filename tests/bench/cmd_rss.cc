@@ -11,7 +11,9 @@ int cmd_rss(const Args& args) {
   auto rss = tree_rss_kb(pid_t(*pid));
   if (!rss) return fail("rss", rss.error());
   std::string name = args.text("name", "rss");
-  print_metric(std::cout, name + ".kb", double(rss->total_kb));
+  print_metric(std::cout, name + ".kb", double(rss->root_kb));
+  print_metric(std::cout, name + ".tree_kb", double(rss->total_kb));
+  if (rss->pss_kb) print_metric(std::cout, name + ".tree_pss_kb", double(*rss->pss_kb));
   print_metric(std::cout, name + ".processes", double(rss->processes));
   return 0;
 }

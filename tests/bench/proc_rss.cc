@@ -6,6 +6,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace skagent::bench {
@@ -36,19 +37,24 @@ std::multimap<pid_t, pid_t> children_by_parent() {
   return tree;
 }
 
-}  // namespace
-
-Result<uint64_t> vm_rss_kb(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  if (!in) return make_error(Errc::not_found, "no process " + std::to_string(pid));
+// The kB value of the line starting with `field` in /proc/PID/FILE.
+Result<uint64_t> proc_kb_field(pid_t pid, const char* file, std::string_view field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/" + file);
+  if (!in) return make_error(Errc::not_found, "cannot read /proc/" + std::to_string(pid) + "/" + file);
   for (std::string line; std::getline(in, line);) {
-    if (line.rfind("VmRSS:", 0) != 0) continue;
-    std::istringstream value(line.substr(6));
+    if (line.rfind(field, 0) != 0) continue;
+    std::istringstream value(line.substr(field.size()));
     uint64_t kb = 0;
     if (value >> kb) return kb;
   }
-  return make_error(Errc::malformed, "no VmRSS for " + std::to_string(pid));
+  return make_error(Errc::malformed, "no " + std::string(field) + " for " + std::to_string(pid));
 }
+
+}  // namespace
+
+Result<uint64_t> vm_rss_kb(pid_t pid) { return proc_kb_field(pid, "status", "VmRSS:"); }
+
+Result<uint64_t> pss_kb(pid_t pid) { return proc_kb_field(pid, "smaps_rollup", "Pss:"); }
 
 Result<TreeRss> tree_rss_kb(pid_t root) {
   auto tree = children_by_parent();
@@ -62,8 +68,18 @@ Result<TreeRss> tree_rss_kb(pid_t root) {
       if (pid == root) return kb.error();
       continue;  // a child that exited meanwhile
     }
+    if (pid == root) {
+      rss.root_kb = *kb;
+      rss.pss_kb = 0;
+    }
     rss.total_kb += *kb;
     rss.processes++;
+    auto pss = pss_kb(pid);
+    if (pss && rss.pss_kb) {
+      *rss.pss_kb += *pss;
+    } else {
+      rss.pss_kb.reset();
+    }
     auto [first, last] = tree.equal_range(pid);
     for (auto it = first; it != last; ++it) todo.push_back(it->second);
   }

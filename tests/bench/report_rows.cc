@@ -40,9 +40,11 @@ std::vector<Row> report_rows() {
   rows.push_back({"confirm.other_samples", "confirm: other's signs during prompt", Unit::count, Better::neither});
   rows.push_back({"confirm.other_p50_us", "confirm: other client's p50", Unit::micros, Better::lower});
   rows.push_back({"confirm.other_p99_us", "confirm: other client's p99", Unit::micros, Better::lower});
-  rows.push_back({"rss_base.kb", "RSS, bench keys only", Unit::kilobytes, Better::lower});
-  rows.push_back({"rss_1000.kb", "RSS, 1,000 more keys", Unit::kilobytes, Better::lower});
-  rows.push_back({"rss_1000.processes", "RSS: processes counted", Unit::count, Better::neither});
+  rows.push_back({"rss_base.kb", "agent RSS, bench keys only", Unit::kilobytes, Better::lower});
+  rows.push_back({"rss_1000.kb", "agent RSS, 1,000 more keys", Unit::kilobytes, Better::lower});
+  rows.push_back({"rss_1000.tree_kb", "RSS summed over agent + helpers", Unit::kilobytes, Better::lower});
+  rows.push_back({"rss_1000.tree_pss_kb", "PSS of agent + helpers", Unit::kilobytes, Better::lower});
+  rows.push_back({"rss_1000.processes", "processes: agent + helpers", Unit::count, Better::neither});
   return rows;
 }
 

@@ -8,7 +8,7 @@ std::vector<Target> targets() {
        Better::higher, Target::ratio_at_least, 20, Unit::count},
       {"list with 1,000 keys >= 10x faster (mean)", "list.mean_us", Better::lower,
        Target::ratio_at_least, 10, Unit::count},
-      {"RSS with 1,000 keys no larger", "rss_1000.kb", Better::lower, Target::ratio_at_least, 1,
+      {"agent RSS with 1,000 keys no larger", "rss_1000.kb", Better::lower, Target::ratio_at_least, 1,
        Unit::count},
       {"sk-dummy sign throughput, 8 clients >= 20x", "sign.sk-ed25519.c8.ops_per_s",
        Better::higher, Target::ratio_at_least, 20, Unit::count},

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <deque>
 #include <vector>
 
@@ -65,7 +66,7 @@ TEST(FidoApdu, SelectApduNamesTheFidoAid) {
 TEST(FidoApdu, ShortRequestIsOneApduWithLe) {
   auto apdus = nfcctap_msg(hex({0x04}));
   ASSERT_EQ(apdus.size(), 1u);
-  EXPECT_EQ(apdus[0], hex({0x80, 0x10, 0x00, 0x00, 0x01, 0x04, 0x00}));
+  EXPECT_EQ(apdus[0], hex({0x80, 0x10, 0x80, 0x00, 0x01, 0x04, 0x00}));  // P1: the host polls
 }
 
 TEST(FidoApdu, LongRequestIsChainedInChunks) {
@@ -173,30 +174,57 @@ TEST(FidoApdu, EmptyMoreDataForeverIsCutOff) {
   EXPECT_EQ(card.sent.size(), 50u);
 }
 
+// A touch may take as long as the deadline allows: polls are paced, not
+// counted, and the card is told (a new SELECT) when the host gives up.
 TEST(FidoApdu, StatusUpdatesForeverEndAtTheDeadline) {
   FakeCard card;
   card.fallback = [](ByteView) -> Result<Bytes> { return hex({0x01, 0x91, 0x00}); };
   Limits l;
-  l.max_apdus = 1000000;
-  l.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+  l.max_apdus = 3;
+  l.poll_interval = std::chrono::milliseconds(20);
+  auto start = std::chrono::steady_clock::now();
+  l.deadline = start + std::chrono::milliseconds(300);
   auto r = ctap(card.transmit(), hex({0x02}), l);
+  auto took = std::chrono::steady_clock::now() - start;
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, Errc::timeout);
+  EXPECT_EQ(r.error().code, Errc::timeout) << r.error().message;
+  EXPECT_GE(took, std::chrono::milliseconds(300));
+  EXPECT_LT(took, std::chrono::milliseconds(2000));
+  // 300 ms at one poll per 20 ms or more: well past the APDU bound, far from a busy loop.
+  EXPECT_GT(card.sent.size(), 5u);
+  EXPECT_LE(card.sent.size(), 17u);
+  EXPECT_EQ(card.sent[1], nfcctap_getresponse());
+  EXPECT_EQ(card.sent.back(), select_fido());
 }
 
-TEST(FidoApdu, CancelStopsPolling) {
+TEST(FidoApdu, CancelStopsPollingAndEndsTheCardsRequest) {
   FakeCard card;
-  int polls = 0;
+  int answered = 0;
   card.fallback = [&](ByteView) -> Result<Bytes> {
-    polls++;
+    answered++;
     return hex({0x02, 0x91, 0x00});
   };
   Limits l;
-  l.cancelled = [&] { return polls >= 3; };
+  l.poll_interval = std::chrono::milliseconds(0);
+  l.cancelled = [&] { return answered >= 3; };
   auto r = ctap(card.transmit(), hex({0x02}), l);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::timeout);
-  EXPECT_EQ(polls, 3);
+  ASSERT_EQ(card.sent.size(), 4u);  // the request, two polls, then SELECT
+  EXPECT_EQ(card.sent[2], nfcctap_getresponse());
+  EXPECT_EQ(card.sent[3], select_fido());
+}
+
+TEST(FidoApdu, WithoutADeadlinePollsAreCounted) {
+  FakeCard card;
+  card.fallback = [](ByteView) -> Result<Bytes> { return hex({0x02, 0x91, 0x00}); };
+  Limits l;
+  l.max_apdus = 10;
+  l.poll_interval = std::chrono::milliseconds(0);
+  auto r = ctap(card.transmit(), hex({0x02}), l);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::limit);
+  EXPECT_EQ(card.sent.size(), 11u);  // ten, then the SELECT that ends the card's request
 }
 
 TEST(FidoApdu, OversizedAnswerIsRefused) {
@@ -287,6 +315,7 @@ TEST(FidoApdu, RandomAnswersNeverCrash) {
     };
     Limits l;
     l.max_apdus = 64;
+    l.poll_interval = std::chrono::milliseconds(0);
     (void)ctap(card.transmit(), Bytes(1 + next() % 300, 0x01), l);
     (void)raw(card.transmit(), hex({0x00, 0x01, 0x03, 0x00, 0x00}), l);
     (void)select(card.transmit());

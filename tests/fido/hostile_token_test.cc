@@ -4,10 +4,14 @@
 #include <openssl/sha.h>
 
 #include <chrono>
+#include <map>
+#include <vector>
 
 #include "fido/enroll.h"
 #include "fido/resident_keys.h"
 #include "fido/sign.h"
+#include "fido/vtoken/cbor.h"
+#include "fido/vtoken/credential_key.h"
 #include "tests/fido/hostile_token.h"
 
 namespace skagent::fido::testing {
@@ -222,6 +226,215 @@ TEST(FidoHostileToken, ResidentKeysFromATokenWithoutCredentialManagement) {
   auto keys = load_resident_keys(options_for(t), "1234");
   ASSERT_FALSE(keys.ok());
   EXPECT_EQ(keys.error().code, Errc::unsupported);
+}
+
+// ---- credential management (resident keys) from a lying token
+
+namespace vc = vtoken::cbor;
+
+// What a scripted token claims to hold: relying parties with credentials.
+struct ClaimedCredential {
+  Bytes user_id;
+  Bytes id;
+  Bytes public_key;  // COSE
+};
+struct ClaimedRp {
+  std::string id;
+  std::vector<ClaimedCredential> credentials;
+};
+struct Claims {
+  uint64_t existing = 0;  // getCredsMetadata
+  uint64_t total_rps = 0;  // enumerateRPsBegin
+  std::optional<uint64_t> total_credentials;  // enumerateCredentialsBegin; default: the real count
+  std::vector<ClaimedRp> rps;
+};
+
+Bytes ok(const vc::Item& m) {
+  Bytes b = {0x00};
+  Bytes body = vc::encode(m.get());
+  b.insert(b.end(), body.begin(), body.end());
+  return b;
+}
+
+Bytes cose_ed25519() {
+  auto k = vtoken::CredentialKey::generate(vtoken::cose::kAlgEdDsa);
+  return k->public_key()->encode();
+}
+
+// A token with a PIN and credential management that answers the PIN protocol
+// honestly enough for libfido2 and the enumeration from `claims`. `rp_hashes`
+// collects the RP hashes the platform enumerated credentials for.
+HostileToken::Script credman_token(Claims claims, std::vector<Bytes>* rp_hashes) {
+  auto agreement = vtoken::p256_generate();
+  auto xy = vtoken::p256_public_xy(agreement->get());
+  vtoken::CoseKey cose{vtoken::cose::kKtyEc2, vtoken::cose::kAlgEcdhEsHkdf256, vtoken::cose::kCrvP256, xy->first, xy->second};
+  Bytes cose_bytes = cose.encode();
+  HostileToken::Script s;
+  auto next_rp = std::make_shared<size_t>(0);
+  auto cursor = std::make_shared<std::pair<size_t, size_t>>(0, 0);  // rp, credential
+  s.answer = [=](uint8_t cmd, ByteView params) -> std::optional<Bytes> {
+    if (cmd == 0x04) {
+      vc::MapBuilder opts;
+      opts.add("rk", vc::boolean(true)).add("up", vc::boolean(true)).add("clientPin", vc::boolean(true));
+      opts.add("credMgmt", vc::boolean(true));
+      vc::MapBuilder m;
+      m.add(1, vc::ArrayBuilder().add(vc::text("FIDO_2_0")).add(vc::text("FIDO_2_1_PRE")).build());
+      m.add(3, vc::bytes(Bytes(16, 0x42)));
+      m.add(4, opts.build());
+      m.add(6, vc::ArrayBuilder().add(vc::uint(1)).build());
+      return ok(m.build());
+    }
+    auto req = vc::decode(params);
+    if (!req) return Bytes{0x12};
+    auto sub = vc::get_uint(vc::map_get(req->get(), cmd == 0x06 ? 2 : 1));
+    if (!sub) return Bytes{0x14};
+    if (cmd == 0x06) {  // clientPIN
+      if (*sub == 2) {
+        auto key = vc::decode(cose_bytes);
+        return ok(vc::MapBuilder().add(1, std::move(*key)).build());
+      }
+      if (*sub == 5 || *sub == 9) return ok(vc::MapBuilder().add(2, vc::bytes(Bytes(32, 0x77))).build());
+      return Bytes{0x01};
+    }
+    if (cmd != 0x0A && cmd != 0x41) return Bytes{0x01};
+    auto rp_answer = [&](size_t i) {
+      vc::MapBuilder m;
+      m.add(3, vc::MapBuilder().add("id", vc::text(claims.rps[i].id)).build());
+      Bytes h(32);
+      SHA256(reinterpret_cast<const uint8_t*>(claims.rps[i].id.data()), claims.rps[i].id.size(), h.data());
+      m.add(4, vc::bytes(h));
+      return m;
+    };
+    auto credential_answer = [&](const ClaimedCredential& c) {
+      vc::MapBuilder m;
+      m.add(6, vc::MapBuilder().add("id", vc::bytes(c.user_id)).build());
+      m.add(7, vc::MapBuilder().add("id", vc::bytes(c.id)).add("type", vc::text("public-key")).build());
+      auto key = vc::decode(c.public_key);
+      m.add(8, key ? std::move(*key) : vc::bytes(c.public_key));
+      m.add(0x0A, vc::uint(2));
+      return m;
+    };
+    switch (*sub) {
+      case 0x01:
+        return ok(vc::MapBuilder().add(1, vc::uint(claims.existing)).add(2, vc::uint(10)).build());
+      case 0x02: {
+        if (claims.rps.empty()) return Bytes{0x2E};  // no credentials
+        *next_rp = 1;
+        return ok(rp_answer(0).add(5, vc::uint(claims.total_rps)).build());
+      }
+      case 0x03: {
+        if (*next_rp >= claims.rps.size()) return Bytes{0x30};  // not allowed: nothing more
+        return ok(rp_answer((*next_rp)++).build());
+      }
+      case 0x04: {
+        auto hash = vc::get_bytes(vc::map_get(vc::map_get(req->get(), 2), 1), 32);
+        if (!hash) return Bytes{0x14};
+        rp_hashes->push_back(*hash);
+        for (size_t i = 0; i < claims.rps.size(); i++) {
+          Bytes h(32);
+          SHA256(reinterpret_cast<const uint8_t*>(claims.rps[i].id.data()), claims.rps[i].id.size(), h.data());
+          if (h != *hash || claims.rps[i].credentials.empty()) continue;
+          *cursor = {i, 1};
+          uint64_t total = claims.total_credentials.value_or(claims.rps[i].credentials.size());
+          return ok(credential_answer(claims.rps[i].credentials[0]).add(9, vc::uint(total)).build());
+        }
+        return Bytes{0x2E};
+      }
+      case 0x05: {
+        auto& [rp, next] = *cursor;
+        if (rp >= claims.rps.size() || next >= claims.rps[rp].credentials.size()) return Bytes{0x30};
+        return ok(credential_answer(claims.rps[rp].credentials[next++]).build());
+      }
+      default:
+        return Bytes{0x3E};
+    }
+  };
+  return s;
+}
+
+TEST(FidoHostileToken, CredentialManagementOnlySshApplicationsAreRead) {
+  Claims c;
+  c.existing = 2;
+  c.total_rps = 2;
+  c.rps = {{"webauthn.example", {{Bytes{1}, Bytes(64, 1), cose_ed25519()}}},
+           {"ssh:work", {{Bytes{2}, Bytes(64, 2), cose_ed25519()}}}};
+  std::vector<Bytes> enumerated;
+  HostileToken t(credman_token(c, &enumerated));
+  auto keys = load_resident_keys(options_for(t), "1234");
+  ASSERT_TRUE(keys.ok()) << keys.error().message;
+  ASSERT_EQ(keys->size(), 1u);
+  EXPECT_EQ(keys->front().application, "ssh:work");
+  EXPECT_EQ(keys->front().key.key_handle, Bytes(64, 2));
+  ASSERT_EQ(enumerated.size(), 1u);  // the web site's credentials were never asked for
+  EXPECT_EQ(enumerated[0], rp_hash("ssh:work"));
+}
+
+TEST(FidoHostileToken, CredentialManagementCountsThatLieAreErrors) {
+  // More relying parties claimed than the token can enumerate.
+  Claims rps;
+  rps.existing = 1;
+  rps.total_rps = 3;
+  rps.rps = {{"ssh:a", {{Bytes{1}, Bytes(64, 1), cose_ed25519()}}}};
+  std::vector<Bytes> enumerated;
+  {
+    HostileToken t(credman_token(rps, &enumerated));
+    auto keys = load_resident_keys(options_for(t), "1234");
+    ASSERT_FALSE(keys.ok());
+    EXPECT_NE(keys.error().message.find("loading resident keys"), std::string::npos) << keys.error().message;
+    EXPECT_NE(keys.error().message.find("FIDO_ERR_NOT_ALLOWED"), std::string::npos) << keys.error().message;
+  }
+  // More credentials claimed than the token can enumerate.
+  Claims creds;
+  creds.existing = 5;
+  creds.total_rps = 1;
+  creds.total_credentials = 5;
+  creds.rps = {{"ssh:a", {{Bytes{1}, Bytes(64, 1), cose_ed25519()}}}};
+  {
+    HostileToken t(credman_token(creds, &enumerated));
+    auto keys = load_resident_keys(options_for(t), "1234");
+    ASSERT_FALSE(keys.ok());
+    EXPECT_NE(keys.error().message.find("loading resident keys"), std::string::npos) << keys.error().message;
+    EXPECT_NE(keys.error().message.find("FIDO_ERR_NOT_ALLOWED"), std::string::npos) << keys.error().message;
+  }
+  // Metadata that says "none": nothing is enumerated, zero keys.
+  Claims none = rps;
+  none.existing = 0;
+  enumerated.clear();
+  HostileToken t(credman_token(none, &enumerated));
+  auto keys = load_resident_keys(options_for(t), "1234");
+  ASSERT_TRUE(keys.ok()) << keys.error().message;
+  EXPECT_TRUE(keys->empty());
+  EXPECT_TRUE(enumerated.empty());
+}
+
+TEST(FidoHostileToken, CredentialManagementGarbageCredentialsAreNeverKeys) {
+  // An RS256 key (no OpenSSH sk type) and an empty credential id are skipped;
+  // the good credential beside them is still read.
+  vc::MapBuilder rsa;
+  rsa.add(1, vc::uint(3)).add(3, vc::integer(-257)).add(-1, vc::bytes(Bytes(256, 0xC1))).add(-2, vc::bytes(Bytes{1, 0, 1}));
+  Bytes rsa_key = vc::encode(rsa.build().get());
+  Claims c;
+  c.existing = 3;
+  c.total_rps = 1;
+  c.rps = {{"ssh:mixed",
+            {{Bytes{1}, Bytes(64, 1), rsa_key}, {Bytes{2}, Bytes{}, cose_ed25519()}, {Bytes{3}, Bytes(64, 3), cose_ed25519()}}}};
+  std::vector<Bytes> enumerated;
+  {
+    HostileToken t(credman_token(c, &enumerated));
+    auto keys = load_resident_keys(options_for(t), "1234");
+    ASSERT_TRUE(keys.ok()) << keys.error().message;
+    ASSERT_EQ(keys->size(), 1u);
+    EXPECT_EQ(keys->front().key.key_handle, Bytes(64, 3));
+  }
+  // A public key that is not COSE at all: an error, not a crash or a key.
+  Claims junk;
+  junk.existing = 1;
+  junk.total_rps = 1;
+  junk.rps = {{"ssh:junk", {{Bytes{1}, Bytes(64, 1), Bytes{0xFF, 0x00, 0x13}}}}};
+  HostileToken t(credman_token(junk, &enumerated));
+  auto keys = load_resident_keys(options_for(t), "1234");
+  ASSERT_FALSE(keys.ok());
+  EXPECT_NE(keys.error().message.find("does not parse"), std::string::npos) << keys.error().message;
 }
 
 }  // namespace

@@ -137,6 +137,37 @@ TEST_P(FidoMiddleware, ResidentKeysWrittenAndReadBack) {
   auto s = sign_key(alg, rk.key, data_, rk.flags, nullptr, rk.application);
   ASSERT_TRUE(s.ok()) << s.error().message;
   EXPECT_TRUE(verify_sk(alg, rk.key, rk.application, data_, *s).ok());
+  // credProtect 2 (UV optional with credential id), as OpenSSH sets it: a
+  // discoverable getAssertion without the PIN finds nothing, with it the key.
+  vtoken::testing::AssertSpec discover{.rp = "ssh:work", .up = FIDO_OPT_FALSE};
+  EXPECT_EQ(vtoken::testing::get_assert(web.get(), discover), FIDO_ERR_NO_CREDENTIALS);
+  discover.pin = "1234";
+  vtoken::testing::Assert found;
+  ASSERT_EQ(vtoken::testing::get_assert(web.get(), discover, &found), FIDO_OK);
+  EXPECT_EQ(fido_assert_count(found.get()), 1u);
+}
+
+TEST_P(FidoMiddleware, ResidentEnrollOnATokenWithoutRkIsUnsupported) {
+  ASSERT_NO_FATAL_FAILURE(start({"--no-rk"}));
+  auto k = enroll_key(GetParam(), kUserPresenceRequired | kResidentKey);
+  ASSERT_FALSE(k.ok());
+  EXPECT_EQ(k.error().code, Errc::unsupported) << k.error().message;
+  EXPECT_NE(k.error().message.find("cannot store resident keys (no \"rk\" option)"), std::string::npos)
+      << k.error().message;
+  EXPECT_EQ(token_->status()["resident_credentials"], "0");
+  EXPECT_TRUE(enroll_key(GetParam()).ok());  // a non-resident key is fine
+}
+
+TEST_P(FidoMiddleware, ResidentEnrollOnATokenWithoutCredProtectIsUnsupported) {
+  ASSERT_NO_FATAL_FAILURE(start({"--no-cred-protect"}));
+  for (uint8_t flag : {kResidentKey, kUserVerificationRequired}) {
+    auto k = enroll_key(GetParam(), kUserPresenceRequired | flag);
+    ASSERT_FALSE(k.ok());
+    EXPECT_EQ(k.error().code, Errc::unsupported) << k.error().message;
+    EXPECT_NE(k.error().message.find("no credProtect"), std::string::npos) << k.error().message;
+  }
+  EXPECT_EQ(token_->status()["resident_credentials"], "0");
+  EXPECT_EQ(touches(*token_), 0);  // refused before asking for a touch
 }
 
 TEST(FidoMiddlewareTokens, EmptyTokenHasZeroResidentKeys) {

@@ -5,11 +5,15 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <thread>
 
 #include "fido/device_list.h"
+#include "fido/device_select.h"
 #include "fido/pcsc_transport.h"
+#include "fido/pin.h"
 #include "fido/resident_keys.h"
 #include "tests/fido/isolated_test.h"
 #include "tests/fido/middleware_test_util.h"
@@ -34,7 +38,7 @@ class FidoPcsc : public ::testing::Test {
     uint16_t port = free_port_pair();
     ASSERT_NE(port, 0);
     token_ = std::make_unique<VtokenProcess>(
-        VtokenProcess::Options{.hid = false, .vpcd = "127.0.0.1:" + std::to_string(port), .args = {"--pin", "2468"}});
+        VtokenProcess::Options{.hid = false, .vpcd = "127.0.0.1:" + std::to_string(port), .args = token_args_});
     ASSERT_TRUE(token_->ready());
     pcscd_ = std::make_unique<PcscdProcess>(token_->dir(), port);
     ASSERT_TRUE(pcscd_->ok()) << pcscd_->error();
@@ -61,9 +65,16 @@ class FidoPcsc : public ::testing::Test {
     return o;
   }
 
+  std::vector<std::string> token_args_ = {"--pin", "2468"};
   std::unique_ptr<VtokenProcess> token_;
   std::unique_ptr<PcscdProcess> pcscd_;
   std::string reader_;
+};
+
+// A card without a PIN yet.
+class FidoPcscNoPin : public FidoPcsc {
+ public:
+  FidoPcscNoPin() { token_args_.clear(); }
 };
 
 TEST_F(FidoPcsc, DISABLED_EnrollSignVerifyAndResidentKeysOverPcsc) {
@@ -126,12 +137,176 @@ TEST_F(FidoPcsc, DISABLED_FoundByDiscoveryAndLongRequestsAreChained) {
   EXPECT_TRUE(verify_sk(er.alg, *k, er.application, data, *s).ok());
 }
 
+// The card answers "still working" (9100) while it waits for a touch; at the
+// deadline fido/ stops polling and ends the card's request.
+TEST_F(FidoPcsc, DISABLED_TouchTimeoutCancelsTheCardsWait) {
+  ASSERT_EQ(token_->control("touch never"), "ok");
+  ASSERT_EQ(token_->control("touch-timeout 20000"), "ok");
+  Options o = opts();
+  o.timeout = std::chrono::milliseconds(600);
+  EnrollRequest er;
+  Bytes chal(32, 9);
+  er.challenge = chal;
+  er.application = "ssh:nfc-timeout";
+  auto start = std::chrono::steady_clock::now();
+  auto k = enroll(o, er);
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(k.ok());
+  EXPECT_EQ(k.error().code, Errc::timeout) << k.error().message;
+  EXPECT_GE(took, std::chrono::milliseconds(600));
+  EXPECT_LT(took, std::chrono::milliseconds(5000));
+  // The token stopped waiting at once, long before its own 20 s timeout.
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (token_->status()["waiting"] != "0" && std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(token_->status()["waiting"], "0");
+  EXPECT_EQ(token_->control("touches"), "0");
+  // And serves the next request.
+  ASSERT_EQ(token_->control("touch immediate"), "ok");
+  auto again = enroll(opts(), er);
+  EXPECT_TRUE(again.ok()) << again.error().message;
+}
+
+TEST_F(FidoPcscNoPin, DISABLED_PinSetChangeWrongAndBlockedOverPcsc) {
+  Options o = opts();
+  ASSERT_TRUE(set_pin(o, "1234").ok());
+  EXPECT_FALSE(set_pin(o, "9999").ok());  // already set: change it instead
+  ASSERT_TRUE(change_pin(o, "1234", "5678").ok());
+  auto r = pin_retries(o);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(*r, 8);
+  auto wrong_change = change_pin(o, "0000", "4321");
+  ASSERT_FALSE(wrong_change.ok());
+  EXPECT_EQ(wrong_change.error().code, Errc::pin_invalid);
+  EXPECT_NE(wrong_change.error().message.find("7 tries left"), std::string::npos) << wrong_change.error().message;
+  EnrollRequest er;
+  Bytes chal(32, 1);
+  er.challenge = chal;
+  er.application = "ssh:nfc-pin";
+  er.flags = kUserPresenceRequired | kResidentKey;
+  er.pin = "0000";
+  auto e1 = enroll(o, er);
+  ASSERT_FALSE(e1.ok());
+  EXPECT_EQ(e1.error().code, Errc::pin_invalid);
+  EXPECT_NE(e1.error().message.find("6 tries left"), std::string::npos) << e1.error().message;
+  auto e2 = enroll(o, er);  // the third wrong PIN in a row
+  ASSERT_FALSE(e2.ok());
+  EXPECT_EQ(e2.error().code, Errc::pin_blocked);
+  EXPECT_NE(e2.error().message.find("reinsert"), std::string::npos) << e2.error().message;
+  ASSERT_EQ(token_->control("power-cycle"), "ok");
+  er.pin = "5678";
+  auto right = enroll(o, er);
+  ASSERT_TRUE(right.ok()) << right.error().message;  // and the count starts again
+  er.pin = "0000";
+  for (int round = 0; round < 3; round++) {
+    for (int i = 0; i < 3; i++) (void)enroll(o, er);
+    ASSERT_EQ(token_->control("power-cycle"), "ok");
+  }
+  er.pin = "5678";
+  auto blocked = enroll(o, er);
+  ASSERT_FALSE(blocked.ok());
+  EXPECT_EQ(blocked.error().code, Errc::pin_blocked);
+  EXPECT_NE(blocked.error().message.find("reset"), std::string::npos) << blocked.error().message;
+  EXPECT_EQ(token_->status()["pin_retries"], "0");
+  EXPECT_EQ(token_->status()["resident_credentials"], "1");
+}
+
+// Two cards on one pcscd: the vpcd driver's two slots, PORT and PORT+1, each
+// served by a token of its own. Both wait for a touch ("never" answers on
+// its own), so a selection ends only by a press.
+class FidoPcscTwoCards : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(have("/usr/sbin/pcscd")) << "pcscd missing (tests/deps.sh lists it)";
+    ASSERT_TRUE(have("/usr/bin/systemd-socket-activate")) << "systemd-socket-activate missing";
+    ASSERT_TRUE(have(kVpcdDriver)) << "vpcd driver missing (package vsmartcard-vpcd)";
+    uint16_t port = free_port_pair();
+    ASSERT_NE(port, 0);
+    for (int slot = 0; slot < 2; slot++) {
+      std::vector<std::string> args = {"--vpcd-slots", "1", "--touch", "never", "--touch-timeout", "20000"};
+      tokens_[slot] = std::make_unique<VtokenProcess>(VtokenProcess::Options{
+          .hid = false, .vpcd = "127.0.0.1:" + std::to_string(port + slot), .args = args});
+      ASSERT_TRUE(tokens_[slot]->ready());
+    }
+    pcscd_ = std::make_unique<PcscdProcess>(tokens_[0]->dir(), port);
+    ASSERT_TRUE(pcscd_->ok()) << pcscd_->error();
+    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (readers_.size() < 2 && std::chrono::steady_clock::now() < end) {
+      auto r = pcsc_readers();
+      if (r) readers_ = *r;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_EQ(readers_.size(), 2u) << "the two vpcd slots did not both show a card";
+    std::sort(readers_.begin(), readers_.end());  // slot 0 (PORT), then slot 1 (PORT+1)
+  }
+  void TearDown() override {
+    pcscd_.reset();
+    for (auto& t : tokens_) t.reset();
+  }
+  VtokenProcess& token(int slot) { return *tokens_[slot]; }
+  std::string path(int slot) const { return std::string(kPcscPathPrefix) + readers_[size_t(slot)]; }
+
+  // Runs choose_device for a key handle neither card holds, presses the card
+  // in `slot` once both wait, and checks that one is chosen and the other
+  // stops waiting.
+  void press_to_choose(int slot) {
+    Options o = vtoken_options({});
+    o.sources.pcsc = true;
+    std::atomic<int> touch_prompts{0};
+    o.on_touch = [&] { touch_prompts++; };
+    Interrupts in(o);
+    Bytes unknown_key_handle(64, 0x5a);
+    Result<Device> chosen = make_error(Errc::internal, "not run");
+    std::thread th([&] { chosen = choose_device(o, in, "choosing a card", "ssh:", unknown_key_handle); });
+    bool both_wait = token(0).wait_until_waiting() && token(1).wait_until_waiting();
+    EXPECT_TRUE(both_wait) << "the cards were not asked for a touch at the same time";
+    EXPECT_EQ(token(slot).control("press"), "ok");
+    th.join();
+    ASSERT_TRUE(chosen.ok()) << chosen.error().message;
+    EXPECT_EQ(chosen->path(), path(slot));
+    EXPECT_EQ(touch_prompts.load(), 1);
+    VtokenProcess& other = token(1 - slot);
+    auto t0 = std::chrono::steady_clock::now();
+    while (other.status()["waiting"] != "0" && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(3)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ(other.status()["waiting"], "0");  // its request was cancelled
+    EXPECT_EQ(other.control("touches"), "0");
+    EXPECT_EQ(token(slot).control("touches"), "1");
+    // The chosen card serves the next request on the same connection.
+    auto rk = chosen->supports_resident_keys();
+    ASSERT_TRUE(rk.ok()) << rk.error().message;
+    EXPECT_TRUE(*rk);
+  }
+
+  std::unique_ptr<VtokenProcess> tokens_[2];
+  std::unique_ptr<PcscdProcess> pcscd_;
+  std::vector<std::string> readers_;
+};
+
+TEST_F(FidoPcscTwoCards, DISABLED_TouchSelectsTheSecondCardAndCancelsTheFirst) { press_to_choose(1); }
+
+TEST_F(FidoPcscTwoCards, DISABLED_TouchSelectsTheFirstCardAndCancelsTheSecond) { press_to_choose(0); }
+
 // Each with its own pcscd, so each in its own process (tests/fido/isolated_test.h).
 TEST(FidoPcscIsolated, EnrollSignVerifyAndResidentKeysOverPcsc) {
   run_isolated("FidoPcsc.DISABLED_EnrollSignVerifyAndResidentKeysOverPcsc");
 }
 TEST(FidoPcscIsolated, FoundByDiscoveryAndLongRequestsAreChained) {
   run_isolated("FidoPcsc.DISABLED_FoundByDiscoveryAndLongRequestsAreChained");
+}
+TEST(FidoPcscIsolated, TouchTimeoutCancelsTheCardsWait) {
+  run_isolated("FidoPcsc.DISABLED_TouchTimeoutCancelsTheCardsWait");
+}
+TEST(FidoPcscIsolated, PinSetChangeWrongAndBlockedOverPcsc) {
+  run_isolated("FidoPcscNoPin.DISABLED_PinSetChangeWrongAndBlockedOverPcsc");
+}
+TEST(FidoPcscIsolated, TouchSelectsTheSecondCardAndCancelsTheFirst) {
+  run_isolated("FidoPcscTwoCards.DISABLED_TouchSelectsTheSecondCardAndCancelsTheFirst");
+}
+TEST(FidoPcscIsolated, TouchSelectsTheFirstCardAndCancelsTheSecond) {
+  run_isolated("FidoPcscTwoCards.DISABLED_TouchSelectsTheFirstCardAndCancelsTheSecond");
 }
 
 }  // namespace

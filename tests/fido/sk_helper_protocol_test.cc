@@ -18,7 +18,7 @@ SkSignRequest sample_request() {
   r.application = "ssh:";
   r.key_handle = bytes_of(std::string_view("\x01\x00\x02handle", 9));
   r.flags = 0x05;
-  r.pin = "1234";
+  r.pin.assign("1234");
   return r;
 }
 
@@ -37,7 +37,7 @@ void expect_same(const SkSignRequest& a, const SkSignRequest& b) {
   EXPECT_EQ(a.application, b.application);
   EXPECT_TRUE(equal(a.key_handle, b.key_handle));
   EXPECT_EQ(a.flags, b.flags);
-  EXPECT_EQ(a.pin, b.pin);
+  EXPECT_EQ(a.pin.view(), b.pin.view());
 }
 
 TEST(SkHelperProtocol, FramePrefixesLength) {
@@ -194,11 +194,43 @@ TEST(SkHelperProtocol, TextFieldsWithNulRefused) {
   app.application = std::string("ssh:\0evil", 9);
   EXPECT_FALSE(decode_sign_request(encode_sign_request(app)).ok());
   SkSignRequest pin = sample_request();
-  pin.pin = std::string("12\0" "34", 5);
+  pin.pin.assign(std::string_view("12\0" "34", 5));
   EXPECT_FALSE(decode_sign_request(encode_sign_request(pin)).ok());
   auto r = decode_sign_reply(error_reply(0, std::string_view("a\0b", 3)));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::malformed);
+}
+
+TEST(SkHelperProtocol, PinsDecodeIntoASecretAndOverlongOnesAreRefused) {
+  auto back = decode_sign_request(encode_sign_request(sample_request()));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_STREQ(back->pin.c_str(), "1234");  // what the token library gets
+  Writer w;
+  w.u8(1);
+  w.u32(1);
+  w.string("");
+  w.string("ssh:");
+  w.string("");
+  w.u8(5);
+  w.string(std::string(Secret::kCapacity + 1, '7'));
+  auto r = decode_sign_request(w.bytes());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::malformed);
+}
+
+// What SkHelper does with its buffers after a write or a read: the bytes erase()
+// moved away from, and clear() left, are zero.
+TEST(SkHelperProtocol, WipeSpareZeroesWhatEraseLeavesBehind) {
+  Bytes b = frame(encode_sign_request(sample_request()));
+  const uint8_t* p = b.data();
+  const size_t cap = b.capacity();
+  b.erase(b.begin(), b.begin() + 5);
+  wipe_spare(b);
+  ASSERT_EQ(b.data(), p);
+  for (size_t i = b.size(); i < cap; i++) ASSERT_EQ(p[i], 0) << i;
+  b.clear();
+  wipe_spare(b);
+  for (size_t i = 0; i < cap; i++) ASSERT_EQ(p[i], 0) << i;
 }
 
 TEST(SkHelperProtocol, EverySingleByteCorruptionIsHandled) {

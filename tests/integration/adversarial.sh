@@ -3,7 +3,8 @@
 #   another uid is refused; 1,000 idle connections and 100 slow-drip clients do not delay a
 #   normal client; 10,000 malformed messages each get FAILURE or a closed connection and the
 #   agent still serves; clients vanishing mid-frame and with a confirm prompt open leave no
-#   stuck state; wrong unlocks are slowed as documented; the agent's memory, read through
+#   stuck state, and so does a security key (skagent-vtoken) pulled while a signature waits for
+#   its touch; wrong unlocks are slowed as documented; the agent's memory, read through
 #   /proc/PID/mem as root, holds none of the private-key secrets; the same uid cannot ptrace
 #   it; the agent and its sk helper run under seccomp (and Landlock when the kernel has it),
 #   and a provider making a forbidden system call ends its helper, not the agent.
@@ -161,6 +162,68 @@ else
     note "memory scan: skipped (no root or sudo)"
 fi
 stop_agent
+
+# ------------------------------------------------------------------ a token vanishing mid-signature
+# A key on skagent-vtoken, used through provider "internal". The token waits for a touch that
+# never comes and is then pulled: killed outright (an unplugged USB key), or told to quit. The
+# request fails at once, other clients are served meanwhile, and once the token is back the
+# same key signs again: nothing in the agent or its helper is left waiting on the old token.
+SK_LIB=$BUILD/lib/libskagent-sk.so
+VTOKEN=$BIN/skagent-vtoken
+[ -x "$VTOKEN" ] || VTOKEN=$BUILD/bin/skagent-vtoken
+VT=$T/vt
+vt() { "$VTOKEN" ctl "$VT/ctl.sock" "$@"; }
+vt_waiting() { vt status 2>/dev/null | grep -qx 'waiting=1'; }
+# start_vtoken ARGS...: the token on $VT (same state file, so the same keys, every time).
+start_vtoken() {
+    "$VTOKEN" --state "$VT/state" --hid-socket "$VT/hid.sock" --control "$VT/ctl.sock" "$@" \
+        >>"$VT/log" 2>&1 </dev/null &
+    VT_PID=$!
+    wait_for 10 vt touches
+}
+if [ -r "$SK_LIB" ] && [ -x "$VTOKEN" ]; then
+    mkdir -p "$VT"
+    start_vtoken || { fail "start skagent-vtoken" "$(tail -n 3 "$VT/log" | tr '\n' ' ')"; finish; }
+    export SKAGENT_VTOKEN=$VT/hid.sock
+    # (a sanitizer build's library needs the ASan runtime preloaded into ssh-keygen)
+    asan=$(ldd "$SK_LIB" 2>/dev/null | awk '/libasan/ { print $3 }')
+    LD_PRELOAD=$asan ASAN_OPTIONS=detect_leaks=0 \
+        t ssh-keygen -q -t ed25519-sk -w "$SK_LIB" -N '' -C vt-sk -f "$T/vt-sk" </dev/null
+    start_agent || { fail "start agent"; finish; }
+    t ssh-add -q "$K/ssh-ed25519" </dev/null
+    check "vtoken: add a key on the virtual token (provider internal)" ssh-add "$T/vt-sk"
+    check "vtoken: it signs" ssh-add -T "$T/vt-sk.pub"
+    listed=$(t ssh-add -l 2>&1)
+    for how in kill quit; do
+        vt touch never >/dev/null
+        vt touch-timeout 60000 >/dev/null
+        t ssh-add -T "$T/vt-sk.pub" >"$T/vt-sign.out" 2>&1 </dev/null &
+        SIGNER=$!
+        check "vtoken ($how): the signature waits for a touch" wait_for 10 vt_waiting
+        start_ns=$(date +%s%N)
+        check "vtoken ($how): meanwhile a software key signs" ssh-add -T "$K/ssh-ed25519.pub"
+        ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+        check "vtoken ($how): ... without waiting on the token (took $ms ms)" test "$ms" -lt 2000
+        start_ns=$(date +%s%N)
+        if [ "$how" = kill ]; then { kill -KILL "$VT_PID"; wait "$VT_PID"; } 2>/dev/null; else vt quit >/dev/null; fi
+        wait "$SIGNER"; rc=$?
+        ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+        check "vtoken ($how): the token is gone" wait_for 10 is_dead "$VT_PID"
+        kill -KILL "$VT_PID" 2>/dev/null; wait "$VT_PID" 2>/dev/null
+        check "vtoken ($how): the pending signature fails (exit $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
+        check "vtoken ($how): ... within 10 s (took $ms ms)" test "$ms" -lt 10000
+        check "vtoken ($how): the agent is alive" is_alive "$AGENT_PID"
+        check_eq "vtoken ($how): and still lists its keys" "$(t ssh-add -l 2>&1)" "$listed"
+        check_rc "vtoken ($how): a signature with no token fails" 1 ssh-add -T "$T/vt-sk.pub"
+        start_vtoken || { fail "restart skagent-vtoken"; break; }
+        check "vtoken ($how): back in, the same key signs again" ssh-add -T "$T/vt-sk.pub"
+    done
+    vt quit >/dev/null 2>&1
+    stop_agent
+    unset SKAGENT_VTOKEN
+else
+    fail "vtoken" "need $SK_LIB and $VTOKEN (make all)"
+fi
 
 # ------------------------------------------------------------------ a provider that breaks the rules
 if [ -f "$SK_DUMMY" ] && [ -f "$FORBIDDEN" ]; then

@@ -19,12 +19,7 @@ if [ ! -r "$SK_LIB" ] || [ ! -x "$VTOKEN" ]; then
     fail "prerequisites" "need $SK_LIB and $VTOKEN (make all)"
     finish
 fi
-# A sanitizer build's library needs the ASan runtime preloaded into OpenSSH's programs (and
-# the ssh-sk-helper they start), which are not built with it.
-asan=$(ldd "$SK_LIB" 2>/dev/null | awk '/libasan/ { print $3 }')
-if [ -n "$asan" ]; then
-    export LD_PRELOAD=$asan ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
-fi
+preload_asan_for "$SK_LIB"
 
 # ------------------------------------------------------------------ the library
 exports=$(nm -D --defined-only "$SK_LIB" | awk '$2 == "T" { print $3 }' | sort | tr '\n' ' ')

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # skagent-keygen against the real OpenSSH tools and skagent-vtoken:
-#  - software keys (ed25519, ecdsa 256/384/521, rsa), plain and encrypted: OpenSSH's ssh-keygen
-#    reads them, ssh -i logs in with them, ssh-add loads them into OpenSSH's agent and skagent;
+#  - software keys (ed25519, ecdsa 256/384/521, rsa 2048/3072 (default)/4096), plain and
+#    encrypted: OpenSSH's ssh-keygen reads them, ssh -i logs in with them (encrypted ones with
+#    the passphrase), ssh-add loads them into OpenSSH's agent and skagent;
 #    -l, -lv and -y print byte for byte what ssh-keygen prints, on our files and on ssh-keygen's;
 #  - security keys on a virtual token (built-in middleware, $SKAGENT_VTOKEN): ed25519-sk and
-#    ecdsa-sk, resident, verify-required, no-touch-required, user, challenge, attestation; the
-#    files work with ssh -i, OpenSSH's agent and skagent; sk files made by ssh-keygen
-#    (-w libskagent-sk.so, and -w sk-dummy.so) are read by -l/-y; -K names and fills files as
-#    ssh-keygen -K does, compared field by field from the same token state;
+#    ecdsa-sk, resident, verify-required, no-touch-required, user, challenge (checked in the
+#    attestation signature), attestation; the files work with ssh -i, OpenSSH's agent and
+#    skagent; sk files made by ssh-keygen (-w libskagent-sk.so, and -w sk-dummy.so) are read by
+#    -l/-y; -K names and fills files as ssh-keygen -K does (a verify-required resident key too),
+#    compared field by field from the same token state; --list-devices with and without a PIN;
 #  - refusals: existing files (no terminal: never overwritten; on a terminal: asked), an
-#    application without "ssh:", an existing resident credential, wrong and blocked PINs,
-#    resident keys on a token that cannot store them, no token;
+#    application without "ssh:", an existing resident credential, wrong and blocked PINs (-K
+#    too), resident keys on a token that cannot store them, no token;
 #  - man/skagent-keygen.1 is mandoc -Tlint clean.
 # Secrets come from tests/askpass-test.sh (SSH_ASKPASS_REQUIRE=force); "no terminal" runs use
 # setsid (no controlling terminal), "on a terminal" runs use script(1) with the answer typed.
@@ -22,6 +24,7 @@ KG=$BIN/skagent-keygen
 VTOKEN=$BIN/skagent-vtoken
 [ -x "$VTOKEN" ] || VTOKEN=$BUILD/bin/skagent-vtoken
 SK_LIB=${SK_LIB:-$BUILD/lib/libskagent-sk.so}
+preload_asan_for "$SK_LIB"
 SK_DUMMY=/usr/lib/openssh/regress/misc/sk-dummy/sk-dummy.so
 FIELDS="perl $SKAGENT_ROOT/tests/keygen/key_fields.pl"
 K=$T/keys
@@ -105,6 +108,16 @@ for spec in $SPECS; do
 done
 answers '!cancel'
 
+# RSA's default size, and a larger one, made for real.
+check "rsa: generated with the default size" kg -q -t rsa -N '' -f "$K/sw-rsa-default"
+check_match "rsa: the default size is 3072 bits" "$(kg -l -f "$K/sw-rsa-default" 2>&1)" "^3072 SHA256:[^ ]+ .* \(RSA\)\$"
+check "rsa -b 4096: generated" kg -q -t rsa -b 4096 -N '' -f "$K/sw-rsa-4096"
+check_match "rsa -b 4096: 4096 bits" "$(kg -l -f "$K/sw-rsa-4096" 2>&1)" "^4096 SHA256:[^ ]+ .* \(RSA\)\$"
+for n in rsa-default rsa-4096; do
+    same_output "$n: -l as ssh-keygen" -l -f "$K/sw-$n"
+    check_eq "$n: ssh-keygen -y reads it" "$(t ssh-keygen -y -f "$K/sw-$n" 2>&1)" "$(cat "$K/sw-$n.pub")"
+done
+
 # authorized_keys and known_hosts forms, and a file that holds no key.
 # (A key line without a comment comes first: after a line with a host or options prefix,
 # OpenSSH 9.2 prints a stale pointer as the comment of such a line; we print "no comment".)
@@ -162,7 +175,11 @@ for spec in $SPECS; do authorize_key "$K/sw-${spec%%:*}.pub"; authorize_key "$K/
 for spec in $SPECS; do
     name=${spec%%:*}
     check "$name: ssh -i logs in" sshx -o IdentitiesOnly=yes -i "$K/sw-$name" true
+    answers "pass $name"
+    check "$name: ssh -i logs in with the encrypted key (passphrase from askpass)" \
+        sshx -o BatchMode=no -o IdentitiesOnly=yes -i "$K/swe-$name" true
 done
+answers '!cancel'
 start_agent || { fail "start skagent"; finish; }
 for spec in $SPECS; do
     name=${spec%%:*}
@@ -239,6 +256,21 @@ out=$(kg --list-devices 2>&1)
 check_match "--list-devices: the token, virtual, PIN set, 64 slots free" "$out" \
     "^vtoken:$(re "$VT/hid.sock") +virtual +set +64 free +skagent-vtoken\$"
 check_match "--list-devices: header" "$out" "^PATH +TRANSPORT +PIN +RESIDENT +MODEL\$"
+# A second token that has no PIN.
+VT5=$T/vt5
+mkdir -p "$VT5"
+"$VTOKEN" --state "$VT5/state" --hid-socket "$VT5/hid.sock" --control "$VT5/ctl.sock" --exit-with-parent \
+    >"$VT5/log" 2>&1 </dev/null &
+if wait_for 10 "$VTOKEN" ctl "$VT5/ctl.sock" touches; then
+    out=$(SKAGENT_VTOKEN=$VT/hid.sock,$VT5/hid.sock kg --list-devices 2>&1)
+    check_match "--list-devices: a token without a PIN says not set" "$out" \
+        "^vtoken:$(re "$VT5/hid.sock") +virtual +not set +[0-9]+ free +skagent-vtoken\$"
+    check_match "--list-devices: beside it, the token with a PIN" "$out" "^vtoken:$(re "$VT/hid.sock") +virtual +set "
+    check_eq "--list-devices: two tokens, one header" "$(printf '%s\n' "$out" | grep -c .)" 3
+    "$VTOKEN" ctl "$VT5/ctl.sock" quit >/dev/null 2>&1
+else
+    fail "start a token without a PIN" "$(tail -n 3 "$VT5/log" | tr '\n' ' ')"
+fi
 
 # gen NAME TYPE ARGS...: an sk key $K/NAME made with the built-in middleware.
 gen() { local n=$1 type=$2; shift 2; kg -t "$type" -N '' -C "kg $n" -f "$K/$n" "$@"; }
@@ -255,21 +287,41 @@ check "ecdsa-sk with challenge and attestation: generated" gen ec-att ecdsa-sk \
     -O challenge="$T/challenge" -O write-attestation="$K/ec-att.attest"
 check_match "attestation file: ssh-sk-attest-v01" "$(head -c 21 "$K/ec-att.attest" | tail -c 17)" '^ssh-sk-attest-v01$'
 check_eq "attestation file: 0600" "$(stat -c %a "$K/ec-att.attest")" 600
+# The -O challenge reached the token: the attestation signature covers authData || SHA-256(challenge).
+mkdir -p "$T/att"
+check "attestation file: split into certificate, signature, authData" \
+    perl "$SKAGENT_ROOT/tests/keygen/attestation_parts.pl" "$K/ec-att.attest" "$T/att" "$K/ec-att.pub"
+# The signer: the attestation certificate's key, or with self attestation (no certificate,
+# as skagent-vtoken does) the new credential's own key.
+if [ -s "$T/att/cert.der" ]; then
+    openssl x509 -inform DER -in "$T/att/cert.der" -pubkey -noout >"$T/att/pub.pem" 2>/dev/null
+else
+    openssl pkey -pubin -inform DER -in "$T/att/key.der" -out "$T/att/pub.pem" 2>/dev/null
+fi
+{ cat "$T/att/authdata"; openssl dgst -sha256 -binary "$T/challenge"; } >"$T/att/signed"
+check "attestation: the signature covers authData and SHA-256 of the -O challenge" \
+    openssl dgst -sha256 -verify "$T/att/pub.pem" -signature "$T/att/sig.der" "$T/att/signed"
+{ cat "$T/att/authdata"; head -c 48 /dev/zero | openssl dgst -sha256 -binary; } >"$T/att/other"
+check_rc "attestation: with another challenge it does not verify" 1 \
+    openssl dgst -sha256 -verify "$T/att/pub.pem" -signature "$T/att/sig.der" "$T/att/other"
 : >"$ASKPASS_LOG"
 answers "$PIN"
 check "ed25519-sk resident with user: generated" gen ed-rk ed25519-sk -O resident -O application=ssh:kg-it -O user=alice
 check_match "resident: the PIN was asked through askpass" "$(cat "$ASKPASS_LOG")" "Enter PIN for authenticator"
 check "ecdsa-sk resident: generated" gen ec-rk ecdsa-sk -O resident -O application=ssh:kg-ec
 check "ecdsa-sk verify-required: generated" gen ec-uv ecdsa-sk -O verify-required -O application=ssh:kg-uv
-check_eq "vtoken holds the two resident keys" "$(status_of resident_credentials)" 2
+check "ecdsa-sk resident verify-required: generated" gen ec-rkuv ecdsa-sk -O resident -O verify-required \
+    -O application=ssh:kg-rkuv
+check_eq "vtoken holds the three resident keys" "$(status_of resident_credentials)" 3
 check "-O device= names the token (not in \$SKAGENT_VTOKEN)" env SKAGENT_VTOKEN= \
     setsid -w "$KG" -q -t ecdsa-sk -N '' -f "$K/ec-dev" -O device="vtoken:$VT/hid.sock"
 check_eq "-O device=: ssh-keygen -y reads it" "$(t ssh-keygen -y -f "$K/ec-dev" 2>&1)" "$(cat "$K/ec-dev.pub")"
 check_line "resident key flags 0x21" "$(fields "$K/ed-rk")" "private flags 0x21"
 check_line "verify-required key flags 0x05" "$(fields "$K/ec-uv")" "private flags 0x05"
+check_line "resident verify-required key flags 0x25" "$(fields "$K/ec-rkuv")" "private flags 0x25"
 check_line "no-touch-required key flags 0x00" "$(fields "$K/ed-nt")" "private flags 0x00"
 check_line "application stored" "$(fields "$K/ed-rk")" "private application ssh:kg-it"
-for n in ed ec ed-nt ec-att ed-rk ec-rk ec-uv; do
+for n in ed ec ed-nt ec-att ed-rk ec-rk ec-uv ec-rkuv; do
     check_eq "$n: ssh-keygen -y reads it" "$(t ssh-keygen -y -f "$K/$n" 2>&1)" "$(cat "$K/$n.pub")"
     same_output "$n: -l as ssh-keygen" -l -f "$K/$n"
     same_output "$n: -y as ssh-keygen" -y -f "$K/$n"
@@ -322,7 +374,11 @@ answers "$PIN"
 check "ec-uv: ssh -i logs in with the PIN" login_i ec-uv
 answers '!cancel'
 LIB_DIR=$(dirname "$(readlink -f "$SK_LIB")")
-ssh-agent -D -a "$OA/sock2" -P "$LIB_DIR/*" >/dev/null 2>&1 </dev/null &
+# Debian's ssh-agent is setgid, so the loader drops LD_PRELOAD for it and the ssh-sk-helper it
+# starts: a sanitizer build's library (preload_asan_for) needs a plain copy of the same binary.
+OA_BIN=/usr/bin/ssh-agent
+[ -n "${LD_PRELOAD:-}" ] && { cp /usr/bin/ssh-agent "$OA/ssh-agent" && OA_BIN=$OA/ssh-agent; }
+"$OA_BIN" -D -a "$OA/sock2" -P "$LIB_DIR/*" >/dev/null 2>&1 </dev/null &
 OA_PID=$!
 wait_for 10 test -S "$OA/sock2"
 check "ssh-add -S into OpenSSH's agent: ed25519-sk" env SSH_AUTH_SOCK="$OA/sock2" ssh-add -q -S "$SK_LIB" "$K/ed"
@@ -353,9 +409,12 @@ check_eq "-K: exit 0" "$rc" 0
 check_line "-K: reports each key (ed25519, application, user)" "$out" "Saved ED25519-SK key ssh:kg-it to id_ed25519_sk_rk_kg-it_alice"
 check_line "-K: reports each key (ecdsa)" "$out" "Saved ECDSA-SK key ssh:kg-ec to id_ecdsa_sk_rk_kg-ec"
 check_line "-K: reports each key (ssh:// and user)" "$out" "Saved ED25519-SK key ssh://host.example to id_ed25519_sk_rk_host.example_bob"
+check_line "-K: reports each key (verify-required)" "$out" "Saved ECDSA-SK key ssh:kg-rkuv to id_ecdsa_sk_rk_kg-rkuv"
 (cd "$T/dl-theirs" && t ssh-keygen -q -K -w "$SK_LIB" -N '' </dev/null) >"$T/dl-theirs.out" 2>&1
 check_eq "-K: the same file names as ssh-keygen -K" "$(ls "$T/dl-ours")" "$(ls "$T/dl-theirs")"
-check_eq "-K: four keys, eight files" "$(ls "$T/dl-ours" | grep -c .)" 8
+check_eq "-K: five keys, ten files" "$(ls "$T/dl-ours" | grep -c .)" 10
+check_line "-K: the verify-required key has flags 0x25" "$(fields "$T/dl-ours/id_ecdsa_sk_rk_kg-rkuv")" "private flags 0x25"
+check_line "ssh-keygen -K: flags 0x25 too" "$(fields "$T/dl-theirs/id_ecdsa_sk_rk_kg-rkuv")" "private flags 0x25"
 for f in $(cd "$T/dl-theirs" && ls); do
     case $f in
         *.pub)
@@ -379,7 +438,7 @@ check_eq "-K again, no terminal: files untouched" "$(cat "$T"/dl-ours/* | md5sum
 out=$(cd "$T/dl-ours" && kg_tty n -K -N '' 2>&1)
 check_match "-K again, on a terminal: asked" "$out" "Overwrite \\(y/n\\)\\?"
 check_eq "-K again, answered n: files untouched" "$(cat "$T"/dl-ours/* | md5sum)" "$before"
-(cd "$T/dl-ours" && printf 'y\ny\ny\ny\n' | t script -qec "'$KG' -K -N ''" /dev/null) >/dev/null 2>&1
+(cd "$T/dl-ours" && printf 'y\ny\ny\ny\ny\n' | t script -qec "'$KG' -K -N ''" /dev/null) >/dev/null 2>&1
 check_eq "-K again, answered y: the same keys" "$(cat "$T"/dl-ours/*.pub | md5sum)" "$(cat "$T"/dl-theirs/*.pub | md5sum)"
 # With a passphrase: encrypted, read back by ssh-keygen.
 mkdir -p "$T/dl-enc"
@@ -388,6 +447,14 @@ answers "$PIN"
 check_line "-K -N: encrypted" "$(fields "$T/dl-enc/id_ecdsa_sk_rk_kg-ec")" "cipher aes256-ctr"
 check_eq "-K -N: ssh-keygen -y -P reads it" "$(t ssh-keygen -y -P "dl pass" -f "$T/dl-enc/id_ecdsa_sk_rk_kg-ec" 2>&1)" \
     "$(cat "$T/dl-enc/id_ecdsa_sk_rk_kg-ec.pub")"
+# A wrong PIN: nothing downloaded, and the tries left are told.
+mkdir -p "$T/dl-wrong"
+answers "000000"
+out=$(cd "$T/dl-wrong" && t setsid -w "$KG" -K -N '' 2>&1 </dev/null); rc=$?
+check_eq "-K, wrong PIN: exit 1" "$rc" 1
+check_match "-K, wrong PIN: says how many tries are left" "$out" "wrong PIN: [0-9]+ tries left"
+check_eq "-K, wrong PIN: no file written" "$(ls -A "$T/dl-wrong" | wc -l)" 0
+vt power-cycle >/dev/null
 
 # ------------------------------------------------------------------ security key refusals
 before=$(touches)
@@ -407,7 +474,7 @@ check_match "existing resident key, on a terminal: asked" "$(cat "$T/dup.out")" 
 check "existing resident key, answered n: no file" test ! -e "$K/dup"
 kg_tty y -t ed25519-sk -N '' -f "$K/dup" -O resident -O application=ssh:kg-it -O user=alice >"$T/dup.out" 2>&1
 check "existing resident key, answered y: replaced" test -f "$K/dup.pub"
-check_eq "existing resident key, answered y: still 4 resident keys" "$(status_of resident_credentials)" 4
+check_eq "existing resident key, answered y: still 5 resident keys" "$(status_of resident_credentials)" 5
 check_rc "the replaced key is a new one" 1 sh -c "test \"\$(cut -d' ' -f2 '$K/dup.pub')\" = \"\$(cut -d' ' -f2 '$K/ed-rk.pub')\""
 answers "000000"
 out=$(gen wrong-pin ed25519-sk -O resident -O application=ssh:kg-wrong 2>&1); rc=$?
@@ -433,25 +500,42 @@ if start_vtoken "$VT2"; then
 else
     fail "start a second skagent-vtoken"
 fi
-# A token with no room for resident keys.
+# A token with no room left for resident keys.
 VT3=$T/vt3
 if start_vtoken "$VT3" --max-resident 0; then
     answers "$PIN"
-    out=$(SKAGENT_VTOKEN=$VT3/hid.sock kg -t ed25519-sk -N '' -f "$K/nork" -O resident 2>&1); rc=$?
-    check_eq "resident key on a token that cannot store it: refused" "$rc" 1
-    check_match "resident key on a token that cannot store it: says why" "$out" "resident|full|room|store"
-    check "resident key on a token that cannot store it: no file" test ! -e "$K/nork"
+    out=$(SKAGENT_VTOKEN=$VT3/hid.sock kg -t ed25519-sk -N '' -f "$K/full" -O resident 2>&1); rc=$?
+    check_eq "resident key on a full token: refused" "$rc" 1
+    check_match "resident key on a full token: says it is full" "$out" \
+        "the security key has no room for another resident key: delete one first"
+    check "resident key on a full token: no file" test ! -e "$K/full"
     "$VTOKEN" ctl "$VT3/ctl.sock" quit >/dev/null 2>&1
 else
     fail "start a third skagent-vtoken"
 fi
+# A token that cannot hold resident keys at all (getInfo option "rk" false).
+VT4=$T/vt4
+if start_vtoken "$VT4" --no-rk; then
+    answers "$PIN"
+    out=$(SKAGENT_VTOKEN=$VT4/hid.sock kg -t ed25519-sk -N '' -f "$K/nork" -O resident 2>&1); rc=$?
+    check_eq "resident key on a token without rk: refused" "$rc" 1
+    check_match "resident key on a token without rk: names the option" "$out" \
+        "the security key vtoken:$(re "$VT4/hid.sock") cannot store resident keys \\(no \"rk\" option\\)"
+    check "resident key on a token without rk: no file" test ! -e "$K/nork"
+    check_eq "resident key on a token without rk: nothing stored" \
+        "$("$VTOKEN" ctl "$VT4/ctl.sock" status | sed -n 's/^resident_credentials=//p')" 0
+    "$VTOKEN" ctl "$VT4/ctl.sock" quit >/dev/null 2>&1
+else
+    fail "start a fourth skagent-vtoken"
+fi
 answers "$PIN"
 out=$(SKAGENT_VTOKEN=$T/no-such-token.sock kg -t ed25519-sk -N '' -f "$K/notoken" -O device=vtoken:$T/no-such-token.sock 2>&1); rc=$?
 check_eq "no token: refused" "$rc" 1
-check_match "no token: says so" "$out" "security key"
+check_match "no token: says so" "$out" "no security key found at vtoken:$(re "$T/no-such-token.sock")"
 check "no token: no file" test ! -e "$K/notoken"
 out=$(cd "$T" && SKAGENT_VTOKEN=$T/no-such-token.sock t setsid -w "$KG" -K -N '' -O device=vtoken:$T/no-such-token.sock 2>&1 </dev/null); rc=$?
 check_eq "-K, no token: refused" "$rc" 1
+check_match "-K, no token: says so" "$out" "no security key found at vtoken:$(re "$T/no-such-token.sock")"
 
 # ------------------------------------------------------------------ the manual page
 if command -v mandoc >/dev/null; then

@@ -234,6 +234,16 @@ make_keys() {
 }
 fingerprint() { ssh-keygen -lf "$1" | awk '{print $2}'; }
 
+# preload_asan_for LIB: when LIB is a sanitizer build (make SANITIZE=1), OpenSSH's programs that
+# load it (ssh-keygen -w, ssh-add -S, and the ssh-sk-helper they start) need the ASan runtime
+# preloaded, and their own allocations are not ours to check for leaks.
+preload_asan_for() {
+    local asan
+    asan=$(ldd "$1" 2>/dev/null | awk '/libasan/ { print $3 }')
+    [ -n "$asan" ] && export LD_PRELOAD=$asan ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+    return 0
+}
+
 # ---------------------------------------------------------------- sshd
 SSHD_DIR=
 SSHD_PORT=

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # PKCS#11 tokens through the agent, on SoftHSM2 tokens made here (own SOFTHSM2_CONF, keys made
 # with pkcs11-tool): ssh-add -s / -e with the PIN from SSH_ASKPASS, -l / -L / -T with RSA 2048,
-# ECDSA P-256 and P-384 token keys, logins to a loopback sshd with each, a wrong PIN, lifetime
-# and confirmation constraints, a second add, a forwarded ssh-add -s (refused unless
-# -O allow-remote-pkcs11), a token pulled out and put back, and two broken modules (one crashes
-# in C_Sign, one hangs in it) that must cost only their own helper while every other key signs.
+# ECDSA P-256, P-384 and P-521 token keys, logins to a loopback sshd with each, a wrong PIN,
+# lifetime and confirmation constraints (the helper stops once its keys expire), a second add, an
+# allowlisted symlink to a module outside the allowlist, a forwarded ssh-add -s (refused unless
+# -O allow-remote-pkcs11), a token pulled out and put back, and two broken modules (one crashes,
+# one hangs; in C_Sign, then in C_Login) that must cost only their own helper while every other
+# key signs, and a blocked PIN.
 . "$(dirname "$0")/lib.sh"
 
 SOFTHSM=/usr/lib/softhsm/libsofthsm2.so
@@ -37,8 +39,10 @@ keypair() {
 }
 make_main_token() {
     token "$CONF" main && keypair "$CONF" main rsa:2048 01 tok-rsa &&
-        keypair "$CONF" main EC:prime256v1 02 tok-p256 && keypair "$CONF" main EC:secp384r1 03 tok-p384
+        keypair "$CONF" main EC:prime256v1 02 tok-p256 && keypair "$CONF" main EC:secp384r1 03 tok-p384 &&
+        keypair "$CONF" main EC:secp521r1 04 tok-p521
 }
+TOKEN_LABELS="tok-rsa tok-p256 tok-p384 tok-p521"
 CONF=$(mkconf "$T/softhsm")
 BROKEN_CONF=$(mkconf "$T/softhsm-broken")
 make_main_token || { fail "make SoftHSM2 token"; finish; }
@@ -70,9 +74,10 @@ list=$(t ssh-add -l 2>&1)
 check_match "-l: RSA 2048 token key, labelled" "$list" "^2048 SHA256:[^ ]+ tok-rsa \(RSA\)\$"
 check_match "-l: ECDSA P-256 token key" "$list" "^256 SHA256:[^ ]+ tok-p256 \(ECDSA\)\$"
 check_match "-l: ECDSA P-384 token key" "$list" "^384 SHA256:[^ ]+ tok-p384 \(ECDSA\)\$"
-check_eq "-l: three keys" "$(printf '%s\n' "$list" | wc -l)" 3
+check_match "-l: ECDSA P-521 token key" "$list" "^521 SHA256:[^ ]+ tok-p521 \(ECDSA\)\$"
+check_eq "-l: four keys" "$(printf '%s\n' "$list" | wc -l)" 4
 t ssh-add -L >"$T/token.pub"
-for label in tok-rsa tok-p256 tok-p384; do
+for label in $TOKEN_LABELS; do
     grep " $label\$" "$T/token.pub" >"$T/$label.pub"
     check "-T signs with $label" ssh-add -T "$T/$label.pub"
 done
@@ -99,7 +104,7 @@ check_rc "wrong PIN: no keys" 1 ssh-add -l
 [ -n "$IS_SKAGENT" ] && check_match "wrong PIN: the agent logs why" "$(cat "$ERR")" "CKR_PIN_INCORRECT"
 answer "$PIN"
 check "right PIN after a wrong one" ssh-add -s "$SOFTHSM"
-check_eq "right PIN: three keys" "$(t ssh-add -l | wc -l)" 3
+check_eq "right PIN: four keys" "$(t ssh-add -l | wc -l)" 4
 
 # ------------------------------------------------------------------ logins with token keys
 start_sshd || { fail "start sshd"; finish; }
@@ -123,6 +128,7 @@ for alg in rsa-sha2-256 rsa-sha2-512; do
 done
 login "ECDSA P-256 token key" "$T/tok-p256.pub" ECDSA
 login "ECDSA P-384 token key" "$T/tok-p384.pub" ECDSA
+login "ECDSA P-521 token key" "$T/tok-p521.pub" ECDSA
 t ssh-add -q -e "$SOFTHSM"
 
 # ------------------------------------------------------------------ constraints on every token key
@@ -136,9 +142,14 @@ check "confirm: allowed, the token key signs" ssh-add -T "$T/tok-p256.pub"
 t ssh-add -q -e "$SOFTHSM"
 answer "$PIN"
 check "ssh-add -t 2 -s (lifetime)" ssh-add -t 2 -s "$SOFTHSM"
-check_eq "lifetime: three keys now" "$(t ssh-add -l | wc -l)" 3
+check_eq "lifetime: four keys now" "$(t ssh-add -l | wc -l)" 4
 sleep 3
 check_rc "lifetime: every token key expired" 1 ssh-add -l
+if [ -n "$IS_SKAGENT" ]; then
+    # Nothing left to sign with: the helper logs out of the token and exits.
+    wait_for 3 sh -c "[ -z \"\$(pgrep -P $AGENT_PID -f skagent-pkcs11-helper)\" ]"
+    check_eq "lifetime: no helper stays logged in" "$(helpers | wc -l)" 0
+fi
 # OpenSSH 9.2's agent keeps a module loaded after its keys are gone and refuses to add it
 # again until ssh-add -e; skagent starts it afresh.
 [ -n "$IS_SKAGENT" ] || t ssh-add -q -e "$SOFTHSM"
@@ -164,7 +175,25 @@ start_agent -O allow-remote-pkcs11 || { fail "start agent with -O allow-remote-p
 ERR=$AGENT_DIR/err
 t ssh-add -q "$K/ssh-ed25519"
 check "-O allow-remote-pkcs11: forwarded ssh-add -s works" remote_add
-check_eq "-O allow-remote-pkcs11: the token keys are here" "$(t ssh-add -l | wc -l)" 4
+check_eq "-O allow-remote-pkcs11: the token keys are here" "$(t ssh-add -l | wc -l)" 5
+stop_agent
+
+# ------------------------------------------------------------------ the allowlist, after realpath
+# allowed/evil.so is a symlink to a module outside the allowed directory.
+mkdir -p "$T/p11/allowed"
+ln -s "$(readlink -f "$SOFTHSM")" "$T/p11/allowed/evil.so"
+start_agent -P "$T/p11/allowed/*" || { fail "start agent with -P $T/p11/allowed/*"; finish; }
+ERR=$AGENT_DIR/err
+answer "$PIN"
+check_rc "symlink out of the allowlist: ssh-add -s fails" 1 ssh-add -s "$T/p11/allowed/evil.so"
+check_rc "symlink out of the allowlist: no keys" 1 ssh-add -l
+if [ -n "$IS_SKAGENT" ]; then
+    check_eq "symlink out of the allowlist: no helper was started" "$(helpers | wc -l)" 0
+    check_match "symlink out of the allowlist: the agent logs the refusal" "$(cat "$ERR")" \
+        "refusing PKCS#11 add.*$(re "$(readlink -f "$SOFTHSM")")"
+fi
+cp "$(readlink -f "$SOFTHSM")" "$T/p11/allowed/real.so"
+check "the same module inside the allowlist: ssh-add -s works" ssh-add -s "$T/p11/allowed/real.so"
 stop_agent
 
 # ------------------------------------------------------------------ a token pulled out
@@ -183,7 +212,7 @@ make_main_token || fail "make the token again"
 [ -n "$IS_SKAGENT" ] || t ssh-add -q -e "$SOFTHSM"
 check "token put back: ssh-add -s works again" ssh-add -s "$SOFTHSM"
 t ssh-add -L | grep ' tok-' >"$T/token.pub"
-for label in tok-rsa tok-p256 tok-p384; do grep " $label\$" "$T/token.pub" >"$T/$label.pub"; done
+for label in $TOKEN_LABELS; do grep " $label\$" "$T/token.pub" >"$T/$label.pub"; done
 check "token put back: its new key signs" ssh-add -T "$T/tok-p384.pub"
 if [ -n "$IS_SKAGENT" ]; then
     # Pulled while nobody signs: the helper's periodic check notices.
@@ -193,7 +222,7 @@ if [ -n "$IS_SKAGENT" ]; then
     make_main_token || fail "make the token again"
     check "token put back again: ssh-add -s works" ssh-add -s "$SOFTHSM"
     t ssh-add -L | grep ' tok-' >"$T/token.pub"
-    for label in tok-rsa tok-p256 tok-p384; do grep " $label\$" "$T/token.pub" >"$T/$label.pub"; done
+    for label in $TOKEN_LABELS; do grep " $label\$" "$T/token.pub" >"$T/$label.pub"; done
 fi
 
 # ------------------------------------------------------------------ broken modules
@@ -203,7 +232,7 @@ if [ -z "$IS_SKAGENT" ]; then
 fi
 [ -f "$CRASH" ] && [ -f "$HANG" ] || { fail "broken test modules" "missing $CRASH or $HANG (make)"; finish; }
 # Other keys: a software key and the SoftHSM2 token keys.
-check_eq "before the broken modules: software + token keys" "$(t ssh-add -l | wc -l)" 4
+check_eq "before the broken modules: software + token keys" "$(t ssh-add -l | wc -l)" 5
 
 # A module that crashes (SIGSEGV) in C_Sign.
 check "crashing module: added" ssh-add -s "$CRASH"
@@ -216,7 +245,7 @@ check "crashing module: the agent is alive" is_alive "$AGENT_PID"
 # (Under AddressSanitizer the helper reports the SEGV itself and exits instead.)
 check_match "crashing module: the agent logs the crash" "$(cat "$ERR")" \
     "pkcs11 helper for .*crash.* crashed \(signal 11|AddressSanitizer: SEGV"
-check_eq "crashing module: its key is gone, the others stay" "$(t ssh-add -l | wc -l)" 4
+check_eq "crashing module: its key is gone, the others stay" "$(t ssh-add -l | wc -l)" 5
 check "crashing module: the software key still signs" ssh-add -T "$K/ssh-ed25519.pub"
 check "crashing module: the RSA token key still signs" ssh-add -T "$T/tok-rsa.pub"
 login "after the crash, ECDSA token key" "$T/tok-p256.pub" ECDSA
@@ -236,11 +265,47 @@ elapsed=$(( $(date +%s) - start ))
 check_eq "hanging module: its signature fails" "$(cat "$T/hang.rc")" 1
 check "hanging module: it failed after the 10 s timeout, not later ($elapsed s)" test "$elapsed" -le 14
 check_match "hanging module: the agent logs the kill" "$(cat "$ERR")" "no answer in 10 s; helper killed"
-check_eq "hanging module: its key is gone, the others stay" "$(t ssh-add -l | wc -l)" 4
+check_eq "hanging module: its key is gone, the others stay" "$(t ssh-add -l | wc -l)" 5
 check "after the hang: the software key signs" ssh-add -T "$K/ssh-ed25519.pub"
 login "after the hang, RSA token key" "$T/tok-rsa.pub" RSA
 check_eq "after the hang: one helper left (SoftHSM2)" "$(helpers | wc -l)" 1
 check "ssh-add -e of the working module" ssh-add -e "$SOFTHSM"
-check_eq "finally: the software key alone" "$(t ssh-add -l | wc -l)" 1
+check_eq "after the broken signatures: the software key alone" "$(t ssh-add -l | wc -l)" 1
+stop_agent
+
+# The same modules broken in C_Login, with a 3 s load timeout: ssh-add -s fails, nothing else does.
+SKAGENT_TEST_BROKEN_CALL=login SKAGENT_PKCS11_LOAD_TIMEOUT=3 start_agent -P "/usr/lib*/*,$BIN/*" ||
+    { fail "start agent"; finish; }
+ERR=$AGENT_DIR/err
+t ssh-add -q "$K/ssh-ed25519"
+answer "$PIN"
+check "broken log-in: the working module is added" ssh-add -s "$SOFTHSM"
+start=$(date +%s)
+check_rc "crash in C_Login: ssh-add -s fails" 1 ssh-add -s "$CRASH"
+check "crash in C_Login: the failure came quickly" test $(( $(date +%s) - start )) -le 2
+start=$(date +%s)
+( t ssh-add -s "$HANG" >/dev/null 2>&1; echo $? >"$T/hang-login.rc" ) &
+hung=$!
+sleep 1
+check "while a log-in hangs: the software key signs" ssh-add -T "$K/ssh-ed25519.pub"
+check "while a log-in hangs: the P-521 token key signs" ssh-add -T "$T/tok-p521.pub"
+wait "$hung"
+elapsed=$(( $(date +%s) - start ))
+check_eq "hang in C_Login: ssh-add -s fails" "$(cat "$T/hang-login.rc")" 1
+check "hang in C_Login: it failed after the 3 s load timeout ($elapsed s)" test "$elapsed" -ge 3 -a "$elapsed" -le 6
+check_match "hang in C_Login: the agent logs the kill" "$(cat "$ERR")" "no answer in 3 s; helper killed"
+check_eq "broken log-ins: the software and token keys stay" "$(t ssh-add -l | wc -l)" 5
+check "after the broken log-ins: the RSA token key signs" ssh-add -T "$T/tok-rsa.pub"
+check_eq "after the broken log-ins: one helper left (SoftHSM2)" "$(helpers | wc -l)" 1
+stop_agent
+
+# A blocked PIN (SoftHSM2 never blocks one, so the wrapper answers C_Login as a blocked card does).
+SKAGENT_TEST_BROKEN_CALL=login-pin-locked start_agent -P "/usr/lib*/*,$BIN/*" || { fail "start agent"; finish; }
+ERR=$AGENT_DIR/err
+answer "$PIN"
+check_rc "blocked PIN: ssh-add -s fails" 1 ssh-add -s "$CRASH"
+check_rc "blocked PIN: no keys" 1 ssh-add -l
+check_match "blocked PIN: the agent logs why" "$(cat "$ERR")" "CKR_PIN_LOCKED"
+check_eq "blocked PIN: no helper stays" "$(helpers | wc -l)" 0
 
 finish

@@ -139,7 +139,7 @@ write_policy() {
         echo "    Confirm ${USER_CONFIRM:-forwarded}"
         echo "    SshsigNamespaces git,file"
         echo "Key it-pin-key"
-        echo "    PinCache 10"
+        echo "    PinCache ${PIN_CACHE:-10}"
     } >"$POLICY"
 }
 write_policy
@@ -149,6 +149,15 @@ start_agent -f "$POLICY" -P "$PIN_PROVIDER,$SK_DUMMY" || { fail "agent start"; f
 MAIN_AGENT=$AGENT_PID
 MAIN_SOCK=$SSH_AUTH_SOCK
 answer() { echo "$1" >"$ASKPASS_CONTROL"; }
+# reload: SIGHUP, and wait until the agent has read the policy again.
+reloads() { grep -c "policy: reloaded" "$1/err"; }
+more_reloads() { test "$(reloads "$1")" -gt "$2"; }
+reload() {
+    local n
+    n=$(reloads "$AGENT_DIR")
+    kill -HUP "$AGENT_PID"
+    wait_for 10 more_reloads "$AGENT_DIR" "$n"
+}
 prompts() { grep -c "^${1:-confirm}|" "$ASKPASS_LOG"; }
 last_prompt() { grep "^${1:-confirm}|" "$ASKPASS_LOG" | tail -n 1; }
 check "add the user key" t ssh-add -q "$K/user"
@@ -168,6 +177,8 @@ check_eq "one prompt for the forwarded login" "$(prompts)" 1
 P=$(last_prompt)
 check_match "prompt names the key" "$P" "^confirm\|Allow use of key it-user-key\? Key fingerprint SHA256:"
 check_match "prompt names the caller's executable" "$P" "Requested by /usr/bin/ssh \(pid [0-9]+\)"
+check_match "prompt names the caller's parents (ssh <- timeout <- the shell)" "$P" \
+    "\(pid [0-9]+\), started from /usr/bin/timeout <- /usr/bin/[a-z]*sh( <- |\$)"
 check_match "prompt names user and host (hop2 from its @cert-authority line)" "$P" "To sign in to $(re "$ME")@hop2 "
 check_match "prompt shows the path (hop1 from a hashed entry)" "$P" \
     "Path: this machine > hop1 \(agent forwarded\) > hop2"
@@ -269,6 +280,66 @@ check_eq "two PIN prompts" "$(prompts -)" 4
 check_match "the second says the first was wrong" "$(last_prompt -)" "^-\|Wrong PIN\. "
 check_eq "the wrong PIN reached the token once (no silent retry)" "$(( $(pins_sent wrong) - wrong_before ))" 1
 
+# ---------------------------------------------------------------- PIN: a reload to PinCache 0
+answer '!cancel'
+n=$(prompts -)
+check "the right PIN is cached: no prompt" pin_login
+check_eq "no PIN prompt" "$(prompts -)" "$n"
+PIN_CACHE=0 write_policy
+check "SIGHUP with PinCache 0" reload
+check_match "the reload wiped the cached PIN" "$(cat "$AGENT_DIR/err")" "wiping cached PINs and approvals: policy reloaded"
+answer 1234
+check "after the reload: login" pin_login
+check_eq "the PIN is asked again" "$(prompts -)" "$((n + 1))"
+check "again under PinCache 0" pin_login
+check_eq "and again: nothing is cached" "$(prompts -)" "$((n + 2))"
+write_policy
+reload
+
+# ---------------------------------------------------------------- touch notice timing
+# A token that takes 1.5 s for its touch (SK_PIN_TEST_DELAY_MS): the notification is up
+# before the touch and withdrawn after it; a client that leaves mid-touch withdraws it.
+SAVED_SOCK=$SSH_AUTH_SOCK SAVED_PID=$AGENT_PID SAVED_DIR=$AGENT_DIR
+SK_PIN_TEST_DELAY_MS=1500 start_agent -P "$PIN_PROVIDER" -o "Notify yes" || fail "slow-touch agent start"
+SLOW_PID=$AGENT_PID
+SSH_SK_PROVIDER=$PIN_PROVIDER t ssh-keygen -q -t ed25519-sk -N '' -C it-slow-key -f "$K/slow" </dev/null ||
+    fail "keygen slow"
+check "add the slow-touch key" t ssh-add -q -S "$PIN_PROVIDER" "$K/slow"
+monotonic() { /usr/bin/python3 -c 'import time; print("%.3f" % time.monotonic())'; }
+notice_of() { grep " notify .*it-slow-key" "$NOTIFY_LOG" | sed -n "${1}p"; }
+closed_at() { grep " close $1\$" "$NOTIFY_LOG" | awk '{print $1}' | head -n 1; }
+is_closed() { test -n "$(closed_at "$1")"; }
+has_notice() { test -n "$(notice_of "$1")"; }
+rm -f "$T/msg.sig"
+check "SSHSIG with a slow touch" t ssh-keygen -Y sign -q -n git -f "$K/slow.pub" "$T/msg"
+done_at=$(monotonic)
+N=$(notice_of 1)
+id=$(printf '%s' "$N" | awk '{print $3}')
+shown=$(printf '%s' "$N" | awk '{print $1}')
+wait_for 5 is_closed "$id"
+closed=$(closed_at "$id")
+check "the notice was up before the touch ended (shown $shown, signed $done_at)" \
+    /usr/bin/python3 -c "import sys; sys.exit(not ($shown + 1.0 < $done_at))"
+check "and withdrawn after the touch (shown $shown, closed ${closed:-never})" \
+    /usr/bin/python3 -c "import sys; sys.exit(not (${closed:-0} - $shown >= 1.4))"
+rm -f "$T/msg.sig"
+ssh-keygen -Y sign -q -n git -f "$K/slow.pub" "$T/msg" </dev/null >/dev/null 2>&1 &
+signer=$!
+wait_for 10 has_notice 2
+left_at=$(monotonic)
+kill "$signer" 2>/dev/null
+wait "$signer" 2>/dev/null
+N=$(notice_of 2)
+id=$(printf '%s' "$N" | awk '{print $3}')
+shown=$(printf '%s' "$N" | awk '{print $1}')
+check "a client that leaves mid-touch: the notice is withdrawn" wait_for 5 is_closed "$id"
+closed=$(closed_at "$id")
+check "at once, not when the touch ends (shown $shown, left $left_at, closed ${closed:-never})" \
+    /usr/bin/python3 -c "import sys; sys.exit(not (${closed:-0} - $shown < 1.4 and ${closed:-0} >= $left_at))"
+stop_agent
+export SSH_AUTH_SOCK=$SAVED_SOCK
+AGENT_PID=$SAVED_PID AGENT_DIR=$SAVED_DIR
+
 # ---------------------------------------------------------------- the audit log
 A=$(cat "$AUDIT")
 check_match "audit: a forwarded login allowed, with the chain" "$A" \
@@ -283,7 +354,7 @@ stop_agent
 (
     unset DISPLAY WAYLAND_DISPLAY
     export SSH_ASKPASS_REQUIRE=never
-    start_agent -o "Confirm always" >/dev/null 2>&1 && echo "$AGENT_PID $AGENT_DIR" >"$T/noprompter"
+    start_agent -o "Confirm always" -o "Audit syslog" >/dev/null 2>&1 && echo "$AGENT_PID $AGENT_DIR" >"$T/noprompter"
 )
 AGENT_N=$((AGENT_N + 1))   # start_agent ran in a subshell
 read -r NP_PID NP_DIR <"$T/noprompter"
@@ -294,17 +365,78 @@ check_rc "no prompter: the login is refused" 255 t ssh -F "$CFG" hop1 true
 took=$(( $(date +%s) - start ))
 check "without hanging ($took s)" test "$took" -lt 15
 check_match "with the reason in the log" "$(cat "$NP_DIR/err")" "no askpass can be shown"
+check_match "and an audit line for the refusal in the log" "$(cat "$NP_DIR/err")" \
+    'audit: \{.*"decision":"refused","reason":"confirmation: no askpass can be shown'
 kill "$NP_PID"
 wait_for 10 is_dead "$NP_PID"
 
+# ---------------------------------------------------------------- a bad policy file at start-up
+printf 'PromptTimeout 20\nConfirm sometimes\n' >"$T/bad-policy"
+out=$(t "$SKAGENT" -D -a "$T/bad.sock" -f "$T/bad-policy" 2>&1 </dev/null); rc=$?
+check "a bad policy file stops the agent at start-up (exit $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
+check_match "with file:line and the reason" "$out" "$(re "$T/bad-policy"):2: "
+check "and no socket is left" test ! -e "$T/bad.sock"
+
 # ---------------------------------------------------------------- SIGHUP without a policy file
+# The default file may be missing: a SIGHUP reads it as an empty policy (keys stay), and
+# reads it for real once it is written.
 (
     export XDG_CONFIG_HOME=$T/no-config
-    start_agent >/dev/null 2>&1 && echo "$AGENT_PID" >"$T/nofile"
+    start_agent >/dev/null 2>&1 && echo "$AGENT_PID $AGENT_DIR" >"$T/nofile"
 )
 AGENT_N=$((AGENT_N + 1))
-NF_PID=$(cat "$T/nofile")
+read -r NF_PID NF_DIR <"$T/nofile"
+export SSH_AUTH_SOCK=$NF_DIR/sock
+check "add a key (no policy file)" t ssh-add -q "$K/user"
 kill -HUP "$NF_PID"
-check "without a policy file SIGHUP ends the agent, as ssh-agent" wait_for 10 is_dead "$NF_PID"
+check "SIGHUP with the default file missing: reloaded as an empty policy" \
+    wait_for 10 grep -q "policy: reloaded $(re "$T/no-config/skagent/config")" "$NF_DIR/err"
+check "the agent is alive" is_alive "$NF_PID"
+check_eq "and keeps its key" "$(t ssh-add -l | grep -c it-user-key)" 1
+mkdir -p "$T/no-config/skagent"
+echo "SshsigNamespaces file" >"$T/no-config/skagent/config"
+kill -HUP "$NF_PID"
+wait_for 10 more_reloads "$NF_DIR" 1
+rm -f "$T/msg.sig"
+check "a file written later is read on the next SIGHUP (git now refused)" fails \
+    t ssh-keygen -Y sign -q -n git -f "$K/user.pub" "$T/msg"
+kill "$NF_PID"
+wait_for 10 is_dead "$NF_PID"
+
+# ---------------------------------------------------------------- a wrong PIN on a real token
+# skagent-vtoken with a PIN, reached by the built-in middleware (provider "internal") through
+# $SKAGENT_VTOKEN: a wrong PIN, then the right one; the second prompt tells the tries left.
+VTOKEN=$(dirname "$SKAGENT")/skagent-vtoken
+[ -x "$VTOKEN" ] || VTOKEN=$BUILD/bin/skagent-vtoken
+SK_LIB=${SK_LIB:-$BUILD/lib/libskagent-sk.so}
+VT_PIN=135790
+if [ ! -x "$VTOKEN" ] || [ ! -r "$SK_LIB" ]; then
+    fail "vtoken prerequisites" "need $VTOKEN and $SK_LIB (make all)"
+    finish
+fi
+VT=$T/vtoken
+mkdir -p "$VT"
+"$VTOKEN" --state "$VT/state" --hid-socket "$VT/hid.sock" --control "$VT/ctl.sock" --pin "$VT_PIN" \
+    >"$VT/log" 2>&1 </dev/null &
+wait_for 10 "$VTOKEN" ctl "$VT/ctl.sock" touches || { fail "start skagent-vtoken" "$(tail -n 3 "$VT/log")"; finish; }
+export SKAGENT_VTOKEN=$VT/hid.sock
+answer "$VT_PIN"
+# A sanitizer build's library needs the ASan runtime preloaded into ssh-keygen.
+asan=$(ldd "$SK_LIB" 2>/dev/null | awk '/libasan/ { print $3 }')
+t env ${asan:+LD_PRELOAD=$asan ASAN_OPTIONS=detect_leaks=0} ssh-keygen -q -t ecdsa-sk -w "$SK_LIB" -O verify-required -N '' -C it-vtoken-key -f "$K/vt" </dev/null ||
+    { fail "keygen on the vtoken"; finish; }
+start_agent -o "Notify no" || { fail "agent start (vtoken)"; finish; }
+check "add the vtoken key (provider internal)" t ssh-add -q "$K/vt"
+printf '000000\n%s\n' "$VT_PIN" >"$ASKPASS_QUEUE"
+answer '!cancel'
+n=$(prompts -)
+rm -f "$T/msg.sig"
+check "SSHSIG on the token: a wrong PIN, then the right one" t ssh-keygen -Y sign -q -n git -f "$K/vt.pub" "$T/msg"
+check_eq "two PIN prompts" "$(prompts -)" "$((n + 2))"
+check_match "the second says the PIN was wrong and the tries left" "$(last_prompt -)" \
+    "^-\|Wrong PIN\. 7 tries left before the key locks\. Enter the PIN"
+check "the signature verifies" sh -c "printf '%s %s\n' it '$(cut -d' ' -f1,2 "$K/vt.pub")' >'$T/vt.allowed' &&
+    ssh-keygen -Y verify -f '$T/vt.allowed' -I it -n git -s '$T/msg.sig' <'$T/msg'"
+stop_agent
 
 finish

@@ -239,5 +239,23 @@ TEST(KeygenNoToken, ClearRefusal) {
   EXPECT_EQ(made.error().code, Errc::not_found) << made.error().message;
 }
 
+TEST(KeygenNoToken, ANamedTokenThatIsNotThereIsSaidPlainly) {
+  ScopedVtokenEnv env("/nonexistent/skagent-vtoken.sock");
+  auto t = open_sk_token("internal");
+  ASSERT_TRUE(t);
+  FakeConsole c;
+  auto opts = parse_sk_enroll_options({"device=vtoken:/nonexistent/other.sock"});
+  ASSERT_TRUE(opts);
+  auto made = enroll_sk_key(c, **t, KeyType::sk_ed25519, *opts, true);
+  ASSERT_FALSE(made);
+  EXPECT_EQ(made.error().code, Errc::not_found);
+  EXPECT_NE(made.error().message.find("no security key found at vtoken:/nonexistent/other.sock"), std::string::npos)
+      << made.error().message;
+  auto resident = (*t)->load_resident("vtoken:/nonexistent/other.sock", "123456");
+  ASSERT_FALSE(resident);
+  EXPECT_NE(resident.error().message.find("no security key found at vtoken:/nonexistent/other.sock"), std::string::npos)
+      << resident.error().message;
+}
+
 }  // namespace
 }  // namespace skagent::keygen

@@ -1,12 +1,17 @@
 // PKCS#11 tokens through a real agent (AgentHarness) and skagent-pkcs11-helper,
 // on SoftHSM2 tokens made by the test: add, list, sign with every key type,
-// remove; wrong PIN; module path checks; forwarded connections; constraints
-// and associated certificates; a token pulled out; a module that crashes.
+// remove; wrong and blocked PIN; module path checks (allowlist after realpath,
+// C_GetFunctionList before any code runs); forwarded connections; constraints
+// and associated certificates; helpers stopped once their keys are gone; a
+// token pulled out; modules that crash or hang in C_Sign or C_Login; a module
+// without CKM_EDDSA.
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "tests/agent/agent_harness.h"
 #include "tests/agent/agent_test_util.h"
@@ -19,7 +24,12 @@ namespace fs = std::filesystem;
 constexpr const char* kSoftHsm = "/usr/lib/softhsm/libsofthsm2.so";
 constexpr const char* kPin = "1234";
 
-std::string crash_module() { return fs::absolute(build_dir() + "/bin/skagent-test-pkcs11-crash.so").string(); }
+std::string build_module(const std::string& name) {
+  return fs::absolute(build_dir() + "/bin/skagent-test-pkcs11-" + name + ".so").string();
+}
+std::string crash_module() { return build_module("crash"); }
+std::string hang_module() { return build_module("hang"); }
+std::string ctor_marker_module() { return build_module("ctor-marker"); }
 
 bool run(const std::string& cmd) { return system(("(" + cmd + ") >/dev/null 2>&1").c_str()) == 0; }
 
@@ -57,6 +67,42 @@ bool cert_only_key(const std::string& conf, const fs::path& dir, const std::stri
              " --write-object " + der + " --type cert --id 05 --label certkey") &&
          run(env(conf) + "pkcs11-tool --module " + kSoftHsm + " --token-label " + token + " --login --pin " + kPin +
              " --delete-object --type pubkey --id 05");
+}
+
+// How many skagent-pkcs11-helper processes run for `module` (the canonical
+// path the agent starts them with).
+int helpers_for(const std::string& module) {
+  int n = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    std::ifstream in(e.path() / "cmdline", std::ios::binary);
+    std::string cmd((std::istreambuf_iterator<char>(in)), {});
+    size_t nul = cmd.find('\0');
+    if (nul == std::string::npos) continue;
+    std::string argv0 = cmd.substr(0, nul), argv1 = cmd.substr(nul + 1);
+    if (!argv1.empty() && argv1.back() == '\0') argv1.pop_back();
+    if (argv0.ends_with("skagent-pkcs11-helper") && argv1 == module) n++;
+  }
+  return n;
+}
+
+// Polls `done` for up to `limit`.
+template <class Fn>
+bool eventually(Fn done, std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
+// A copy of SoftHSM2 at a path of its own, so its helpers can be told apart.
+std::string private_softhsm(const fs::path& dir) {
+  fs::create_directories(dir);
+  fs::path copy = dir / "softhsm-copy.so";
+  fs::copy_file(fs::canonical(kSoftHsm), copy, fs::copy_options::overwrite_existing);
+  return fs::canonical(copy).string();
 }
 
 Bytes card_body(const std::string& provider, const std::string& pin, ByteView constraints = {}) {
@@ -106,6 +152,7 @@ class Pkcs11Agent : public ::testing::Test {
     ready_ = init_token(*conf_, "main") && keypair(*conf_, "main", "rsa:2048", "01", "rsa") &&
              keypair(*conf_, "main", "EC:prime256v1", "02", "ec256") &&
              keypair(*conf_, "main", "EC:secp384r1", "03", "ec384") &&
+             keypair(*conf_, "main", "EC:secp521r1", "06", "ec521") &&
              keypair(*conf_, "main", "EC:edwards25519", "04", "ed25519") &&
              cert_only_key(*conf_, *dir_, "main") && init_token(*broken_conf_, "broken") &&
              keypair(*broken_conf_, "broken", "EC:prime256v1", "01", "doomed");
@@ -124,8 +171,10 @@ class Pkcs11Agent : public ::testing::Test {
     setenv("SKAGENT_TEST_BROKEN_SOFTHSM2_CONF", broken_conf_->c_str(), 1);
   }
   void TearDown() override {
-    unsetenv("SOFTHSM2_CONF");
-    unsetenv("SKAGENT_TEST_BROKEN_SOFTHSM2_CONF");
+    for (const char* name : {"SOFTHSM2_CONF", "SKAGENT_TEST_BROKEN_SOFTHSM2_CONF", "SKAGENT_TEST_BROKEN_CALL",
+                             "SKAGENT_TEST_NO_EDDSA", "SKAGENT_TEST_CTOR_MARKER", "SKAGENT_PKCS11_LOAD_TIMEOUT"}) {
+      unsetenv(name);
+    }
   }
 
   static AgentOptions with_build_modules() {
@@ -146,7 +195,7 @@ TEST_F(Pkcs11Agent, AddListSignEveryKeyTypeRemoveAndAddAgain) {
   for (int round = 0; round < 2; round++) {
     ASSERT_TRUE(c.call_ok(msg::kAddSmartcardKey, card_body(kSoftHsm, kPin)));
     auto keys = keys_of(c);
-    ASSERT_EQ(keys.size(), 5u);  // RSA, P-256, P-384, Ed25519, and the key known by its certificate
+    ASSERT_EQ(keys.size(), 6u);  // RSA, P-256, P-384, P-521, Ed25519, and the key known by its certificate
     int rsa = 0, ec = 0, ed = 0;
     for (const auto& k : keys) {
       if (k.type == KeyType::rsa) {
@@ -160,13 +209,14 @@ TEST_F(Pkcs11Agent, AddListSignEveryKeyTypeRemoveAndAddAgain) {
       }
     }
     EXPECT_EQ(rsa, 1);
-    EXPECT_EQ(ec, 3);
+    EXPECT_EQ(ec, 4);
     EXPECT_EQ(ed, 1);
     // The comment is the token label.
     auto reply = c.call(msg::kRequestIdentities);
     ASSERT_TRUE(reply);
     std::string text(reply->begin(), reply->end());
     EXPECT_NE(text.find("ec384"), std::string::npos);
+    EXPECT_NE(text.find("ec521"), std::string::npos);
     EXPECT_NE(text.find("certkey"), std::string::npos);
     // A second add of the same module fails while its keys are held.
     EXPECT_TRUE(c.call_failed(msg::kAddSmartcardKey, card_body(kSoftHsm, kPin)));
@@ -184,7 +234,7 @@ TEST_F(Pkcs11Agent, WrongPinFailsAndTheRightOneThenWorks) {
   EXPECT_TRUE(c.call_failed(msg::kAddSmartcardKey, card_body(kSoftHsm, "0000")));
   EXPECT_TRUE(keys_of(c).empty());
   EXPECT_TRUE(c.call_ok(msg::kAddSmartcardKey, card_body(kSoftHsm, kPin)));
-  EXPECT_EQ(keys_of(c).size(), 5u);
+  EXPECT_EQ(keys_of(c).size(), 6u);
 }
 
 TEST_F(Pkcs11Agent, ModulePathsAreChecked) {
@@ -247,7 +297,7 @@ TEST_F(Pkcs11Agent, ConstraintsApplyToEveryKeyOfTheToken) {
   Bytes confirm{2};
   ASSERT_TRUE(c.call_ok(msg::kAddSmartcardKeyConstrained, card_body(kSoftHsm, kPin, confirm)));
   auto keys = keys_of(c);
-  ASSERT_EQ(keys.size(), 5u);
+  ASSERT_EQ(keys.size(), 6u);
   std::string askpass = (agent.dir() / "no.sh").string();
   std::ofstream(askpass) << "#!/bin/sh\nexit 1\n";
   chmod(askpass.c_str(), 0700);
@@ -261,7 +311,7 @@ TEST_F(Pkcs11Agent, ConstraintsApplyToEveryKeyOfTheToken) {
   // A lifetime: every key goes when it ends (and then the module may be added again).
   Bytes life{1, 0, 0, 0, 1};
   ASSERT_TRUE(c.call_ok(msg::kAddSmartcardKeyConstrained, card_body(kSoftHsm, kPin, life)));
-  EXPECT_EQ(keys_of(c).size(), 5u);
+  EXPECT_EQ(keys_of(c).size(), 6u);
   std::this_thread::sleep_for(std::chrono::milliseconds(1300));
   EXPECT_TRUE(keys_of(c).empty());
   ASSERT_TRUE(c.call_ok(msg::kAddSmartcardKey, card_body(kSoftHsm, kPin)));
@@ -278,14 +328,14 @@ TEST_F(Pkcs11Agent, ConstraintsApplyToEveryKeyOfTheToken) {
   dest.string(test::constraint_bytes(from, to));
   ASSERT_TRUE(c.call_ok(msg::kAddSmartcardKeyConstrained, card_body(kSoftHsm, kPin, dest.bytes())));
   keys = keys_of(c);
-  ASSERT_EQ(keys.size(), 5u);
+  ASSERT_EQ(keys.size(), 6u);
   for (const auto& k : keys) EXPECT_FALSE(signs(c, k)) << k.type_name();
   // A forwarded connection to another host does not see them, and cannot remove them.
   auto remote = agent.client();
   bind_forwarded(remote);
   EXPECT_TRUE(keys_of(remote).empty());
   EXPECT_TRUE(remote.call_failed(msg::kRemoveSmartcardKey, card_body(kSoftHsm, "")));
-  EXPECT_EQ(keys_of(c).size(), 5u);
+  EXPECT_EQ(keys_of(c).size(), 6u);
   // sk-provider makes no sense for a PKCS#11 add.
   ASSERT_TRUE(c.call_ok(msg::kRemoveSmartcardKey, card_body(kSoftHsm, "")));
   Writer sk;
@@ -300,7 +350,7 @@ TEST_F(Pkcs11Agent, AssociatedCertificatesAreAddedForTheirTokenKeys) {
   auto c = agent.client();
   ASSERT_TRUE(c.call_ok(msg::kAddSmartcardKey, card_body(kSoftHsm, kPin)));
   auto keys = keys_of(c);
-  ASSERT_EQ(keys.size(), 5u);
+  ASSERT_EQ(keys.size(), 6u);
   ASSERT_TRUE(c.call_ok(msg::kRemoveSmartcardKey, card_body(kSoftHsm, "")));
   PrivateKey ca = test::generate(KeyType::ed25519);
   test::CertSpec spec;
@@ -318,7 +368,7 @@ TEST_F(Pkcs11Agent, AssociatedCertificatesAreAddedForTheirTokenKeys) {
   ASSERT_TRUE(c.call_ok(msg::kAddSmartcardKeyConstrained,
                         card_body(kSoftHsm, kPin, associated_certs(false, {ec_cert.blob(), stranger.blob()}))));
   auto with_certs = keys_of(c);
-  EXPECT_EQ(with_certs.size(), 6u);
+  EXPECT_EQ(with_certs.size(), 7u);
   bool found = false;
   for (const auto& k : with_certs) {
     if (k.is_cert()) {
@@ -357,7 +407,7 @@ TEST_F(Pkcs11Agent, RemoveAllStopsTheHelpersSoTheModuleCanBeAddedAgain) {
   EXPECT_TRUE(keys_of(c).empty());
   ASSERT_TRUE(c.call_ok(msg::kAddSmartcardKey, card_body(kSoftHsm, kPin)));
   auto keys = keys_of(c);
-  ASSERT_EQ(keys.size(), 5u);
+  ASSERT_EQ(keys.size(), 6u);
   for (const auto& k : keys) EXPECT_TRUE(signs(c, k, msg::kSignRsaSha256)) << k.type_name();
   ASSERT_TRUE(c.call_ok(msg::kRemoveSmartcardKey, card_body(kSoftHsm, "")));
 }
@@ -401,14 +451,14 @@ TEST_F(Pkcs11Agent, AModuleThatCrashesInCSignCostsOnlyItsHelper) {
   ASSERT_TRUE(c.call_ok(msg::kAddSmartcardKey, card_body(kSoftHsm, kPin)));
   ASSERT_TRUE(c.call_ok(msg::kAddSmartcardKey, card_body(crash_module(), kPin)));
   auto keys = keys_of(c);
-  ASSERT_EQ(keys.size(), 7u);
+  ASSERT_EQ(keys.size(), 8u);
   const PublicKey& doomed = keys.back();
   auto start = std::chrono::steady_clock::now();
   EXPECT_FALSE(signs(c, doomed));
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   // Every other key still signs; the crashed module's key is gone.
   auto after = keys_of(c);
-  EXPECT_EQ(after.size(), 6u);
+  EXPECT_EQ(after.size(), 7u);
   for (const auto& k : after) {
     EXPECT_FALSE(k.blob() == doomed.blob());
     EXPECT_TRUE(signs(c, k)) << k.type_name();
@@ -417,6 +467,161 @@ TEST_F(Pkcs11Agent, AModuleThatCrashesInCSignCostsOnlyItsHelper) {
   ASSERT_TRUE(c.call_ok(msg::kAddSmartcardKey, card_body(crash_module(), kPin)));
   EXPECT_FALSE(signs(c, doomed));
   EXPECT_TRUE(signs(c, soft.public_key()));
+}
+
+
+TEST_F(Pkcs11Agent, ALibraryWithoutCGetFunctionListNeverRuns) {
+  ASSERT_TRUE(fs::exists(ctor_marker_module())) << "make " << ctor_marker_module();
+  fs::path marker = *dir_ / "constructor-ran";
+  fs::remove(marker);
+  setenv("SKAGENT_TEST_CTOR_MARKER", marker.c_str(), 1);
+  {
+    AgentHarness agent(with_build_modules());
+    auto c = agent.client();
+    PrivateKey soft = test::generate(KeyType::ed25519);
+    ASSERT_TRUE(c.call_ok(msg::kAddIdentity, add_body(soft, "software")));
+    EXPECT_TRUE(c.call_failed(msg::kAddSmartcardKey, card_body(ctor_marker_module(), kPin)));
+    EXPECT_FALSE(fs::exists(marker)) << "the library's constructor ran in the helper";
+    EXPECT_EQ(keys_of(c).size(), 1u);
+    EXPECT_TRUE(signs(c, soft.public_key()));
+    EXPECT_TRUE(c.call_ok(msg::kAddSmartcardKey, card_body(kSoftHsm, kPin)));
+  }
+  // The marker is real: loading the library runs its constructor.
+  void* dl = dlopen(ctor_marker_module().c_str(), RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(dl, nullptr) << dlerror();
+  EXPECT_TRUE(fs::exists(marker));
+  dlclose(dl);
+  unsetenv("SKAGENT_TEST_CTOR_MARKER");
+}
+
+TEST_F(Pkcs11Agent, AnAllowlistedSymlinkToAModuleOutsideIsRefused) {
+  fs::path allowed = *dir_ / "symlink" / "allowed";
+  std::string outside = private_softhsm(*dir_ / "symlink" / "outside");
+  fs::create_directories(allowed);
+  fs::path evil = allowed / "evil.so";
+  fs::remove(evil);
+  fs::create_symlink(outside, evil);
+  AgentOptions opts;
+  opts.allowed_providers = allowed.string() + "/*";
+  AgentHarness agent(opts);
+  auto c = agent.client();
+  EXPECT_TRUE(c.call_failed(msg::kAddSmartcardKey, card_body(evil.string(), kPin)));
+  EXPECT_TRUE(keys_of(c).empty());
+  EXPECT_EQ(helpers_for(outside), 0);
+  EXPECT_EQ(helpers_for(evil.string()), 0);
+  // The same module really inside the allowed directory is taken.
+  fs::path inside = allowed / "real.so";
+  fs::copy_file(outside, inside, fs::copy_options::overwrite_existing);
+  EXPECT_TRUE(c.call_ok(msg::kAddSmartcardKey, card_body(inside.string(), kPin)));
+  EXPECT_EQ(keys_of(c).size(), 6u);
+  EXPECT_EQ(helpers_for(fs::canonical(inside).string()), 1);
+}
+
+TEST_F(Pkcs11Agent, TheHelperStopsOnceItsLastKeyIsGone) {
+  std::string module = private_softhsm(*dir_ / "idle");
+  AgentOptions opts;
+  opts.allowed_providers = fs::path(module).parent_path().string() + "/*";
+  AgentHarness agent(opts);
+  auto c = agent.client();
+  // Every key's lifetime ends: the helper logs out and exits.
+  Bytes life{1, 0, 0, 0, 2};
+  ASSERT_TRUE(c.call_ok(msg::kAddSmartcardKeyConstrained, card_body(module, kPin, life)));
+  EXPECT_EQ(keys_of(c).size(), 6u);
+  EXPECT_EQ(helpers_for(module), 1);
+  EXPECT_TRUE(eventually([&] { return helpers_for(module) == 0; }));
+  EXPECT_TRUE(keys_of(c).empty());
+  // The keys removed one by one: the helper stays until the last one goes.
+  ASSERT_TRUE(c.call_ok(msg::kAddSmartcardKey, card_body(module, kPin)));
+  auto keys = keys_of(c);
+  ASSERT_EQ(keys.size(), 6u);
+  for (size_t k = 0; k + 1 < keys.size(); k++) {
+    Writer w;
+    w.string(keys[k].blob());
+    ASSERT_TRUE(c.call_ok(msg::kRemoveIdentity, w.bytes()));
+  }
+  EXPECT_EQ(helpers_for(module), 1);
+  EXPECT_TRUE(signs(c, keys.back(), msg::kSignRsaSha256));
+  Writer last;
+  last.string(keys.back().blob());
+  ASSERT_TRUE(c.call_ok(msg::kRemoveIdentity, last.bytes()));
+  EXPECT_TRUE(eventually([&] { return helpers_for(module) == 0; }));
+  // And the module can be added again.
+  EXPECT_TRUE(c.call_ok(msg::kAddSmartcardKey, card_body(module, kPin)));
+  EXPECT_EQ(helpers_for(module), 1);
+}
+
+// The broken modules, set to fail in C_Login instead of C_Sign.
+class BrokenLogin {
+ public:
+  explicit BrokenLogin(const char* call) { setenv("SKAGENT_TEST_BROKEN_CALL", call, 1); }
+  ~BrokenLogin() { unsetenv("SKAGENT_TEST_BROKEN_CALL"); }
+};
+
+TEST_F(Pkcs11Agent, AModuleThatCrashesOrHangsWhileLoggingInCostsOnlyItsHelper) {
+  ASSERT_TRUE(fs::exists(crash_module()) && fs::exists(hang_module()));
+  setenv("SKAGENT_PKCS11_LOAD_TIMEOUT", "2", 1);
+  AgentHarness agent(with_build_modules());
+  auto c = agent.client();
+  PrivateKey soft = test::generate(KeyType::ed25519);
+  ASSERT_TRUE(c.call_ok(msg::kAddIdentity, add_body(soft, "software")));
+  ASSERT_TRUE(c.call_ok(msg::kAddSmartcardKey, card_body(kSoftHsm, kPin)));
+  BrokenLogin broken("login");
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(c.call_failed(msg::kAddSmartcardKey, card_body(crash_module(), kPin)));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  // The hang: the agent keeps serving other clients while it waits out the load timeout.
+  auto hung = agent.client();
+  std::thread add([&] {
+    EXPECT_TRUE(hung.call_failed(msg::kAddSmartcardKey, card_body(hang_module(), kPin)));
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto keys = keys_of(c);
+  EXPECT_EQ(keys.size(), 7u);
+  for (const auto& k : keys) EXPECT_TRUE(signs(c, k)) << k.type_name();
+  add.join();
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(elapsed, std::chrono::seconds(2));
+  EXPECT_LT(elapsed, std::chrono::seconds(5));
+  // Killed with SIGKILL as the add failed: gone once the kernel has torn it down.
+  EXPECT_TRUE(eventually([&] { return helpers_for(hang_module()) == 0; }));
+  EXPECT_EQ(keys_of(c).size(), 7u);
+  EXPECT_TRUE(signs(c, soft.public_key()));
+  unsetenv("SKAGENT_PKCS11_LOAD_TIMEOUT");
+}
+
+TEST_F(Pkcs11Agent, ABlockedPinFailsTheAdd) {
+  ASSERT_TRUE(fs::exists(crash_module()));
+  AgentHarness agent(with_build_modules());
+  auto c = agent.client();
+  {
+    // SoftHSM2 never blocks a PIN, so the wrapper answers C_Login as a blocked card does.
+    BrokenLogin blocked("login-pin-locked");
+    EXPECT_TRUE(c.call_failed(msg::kAddSmartcardKey, card_body(crash_module(), kPin)));
+    EXPECT_TRUE(keys_of(c).empty());
+  }
+  // With the wrapper's C_Login back to normal, the same module loads.
+  EXPECT_TRUE(c.call_ok(msg::kAddSmartcardKey, card_body(crash_module(), kPin)));
+  EXPECT_EQ(keys_of(c).size(), 1u);
+}
+
+TEST_F(Pkcs11Agent, AnEd25519KeyIsSkippedWhenTheModuleCannotSignWithIt) {
+  ASSERT_TRUE(fs::exists(crash_module()));
+  std::string conf = make_conf(*dir_ / "no-eddsa");
+  ASSERT_TRUE(init_token(conf, "noeddsa") && keypair(conf, "noeddsa", "EC:prime256v1", "01", "p256") &&
+              keypair(conf, "noeddsa", "EC:edwards25519", "02", "ed25519"));
+  setenv("SKAGENT_TEST_BROKEN_SOFTHSM2_CONF", conf.c_str(), 1);
+  AgentHarness agent(with_build_modules());
+  auto c = agent.client();
+  // The wrapper in its C_Sign-crashing build: only the key list matters here.
+  ASSERT_TRUE(c.call_ok(msg::kAddSmartcardKey, card_body(crash_module(), kPin)));
+  EXPECT_EQ(keys_of(c).size(), 2u);
+  ASSERT_TRUE(c.call_ok(msg::kRemoveSmartcardKey, card_body(crash_module(), "")));
+  setenv("SKAGENT_TEST_NO_EDDSA", "1", 1);
+  ASSERT_TRUE(c.call_ok(msg::kAddSmartcardKey, card_body(crash_module(), kPin)));
+  auto keys = keys_of(c);
+  ASSERT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys[0].type, KeyType::ecdsa_p256);
+  unsetenv("SKAGENT_TEST_NO_EDDSA");
 }
 
 }  // namespace

@@ -3,8 +3,11 @@
 #include "pkcs11/elf_exports.h"
 
 #include <elf.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstddef>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -51,6 +54,23 @@ TEST(ElfExports, RealLibraries) {
   }
 }
 
+// The check the helper runs on the descriptor it then loads through /proc/self/fd.
+TEST(ElfExports, OpenDescriptors) {
+  ASSERT_TRUE(std::filesystem::exists(kSoftHsm)) << "softhsm2 is a test dependency";
+  int fd = open(kSoftHsm, O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  auto r = fd_exports_function(fd, "C_GetFunctionList");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(*r);
+  EXPECT_FALSE(*fd_exports_function(fd, "no_such_function"));
+  close(fd);
+  int dir = open("/tmp", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(dir, 0);
+  EXPECT_EQ(fd_exports_function(dir, "C_GetFunctionList").error().code, Errc::denied);
+  close(dir);
+  EXPECT_FALSE(fd_exports_function(-1, "C_GetFunctionList").ok());
+}
+
 TEST(ElfExports, NonElfAndMissingFiles) {
   EXPECT_EQ(file_exports_function("/nonexistent/lib.so", "C_GetFunctionList").error().code, Errc::not_found);
   EXPECT_EQ(file_exports_function("/tmp", "C_GetFunctionList").error().code, Errc::denied);
@@ -79,7 +99,7 @@ struct TinyElf {
     eh.e_shentsize = sizeof(Elf64_Shdr);
     eh.e_shnum = 3;
     str_off = sizeof(Elf64_Ehdr);
-    sym_off = str_off + sizeof(strtab);
+    sym_off = (str_off + sizeof(strtab) + 7) & ~size_t(7);  // 8-aligned, as a linker lays it out
     shdr_off = sym_off + 2 * sizeof(Elf64_Sym);
     eh.e_shoff = shdr_off;
     image.resize(shdr_off + 3 * sizeof(Elf64_Shdr));
@@ -113,7 +133,8 @@ TEST(ElfExports, SyntheticImages) {
   EXPECT_FALSE(*elf_exports_function(TinyElf(STT_FUNC, 1, STB_LOCAL).image, "C_GetFunctionList"));
 
   TinyElf hidden;
-  reinterpret_cast<Elf64_Sym*>(hidden.image.data() + hidden.sym_off)[1].st_other = STV_HIDDEN;
+  // (a byte write: the image's symbol table need not be 8-byte aligned)
+  hidden.image[hidden.sym_off + sizeof(Elf64_Sym) + offsetof(Elf64_Sym, st_other)] = STV_HIDDEN;
   EXPECT_FALSE(*elf_exports_function(hidden.image, "C_GetFunctionList"));
 
   TinyElf exec;

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <functional>
 #include <random>
+#include <thread>
 
 #include "tests/fido/vtoken/token_fixture.h"
 
@@ -72,6 +75,73 @@ TEST(VtokenFidoApplet, HostileApdus) {
     if (b.size() >= 2 && rng() % 2) b[1] = 0x10;
     EXPECT_GE(applet.process(b, w).size(), 2u);
   }
+}
+
+// makeCredential as a polled NFCCTAP_MSG (P1 0x80), Le 256.
+Bytes polled_make_credential() {
+  Bytes params = cbor::encode(cbor::MapBuilder().add(1, cbor::bytes(Bytes(32, 1))).add(2, rp_entity("ssh:")).add(3, user_entity(Bytes{1})).add(4, alg_list(-7)).build().get());
+  Bytes apdu = {0x80, 0x10, 0x80, 0x00, uint8_t(params.size() + 1), 0x01};
+  apdu.insert(apdu.end(), params.begin(), params.end());
+  apdu.push_back(0x00);
+  return apdu;
+}
+const Bytes kGetResponse = {0x80, 0x11, 0x00, 0x00, 0x00};
+const Bytes kStillWaitingForTouch = {0x02, 0x91, 0x00};
+
+bool eventually(const std::function<bool()>& f) {
+  for (int i = 0; i < 300; i++) {
+    if (f()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+TEST(VtokenFidoApplet, PolledRequestAnswers9100UntilTouched) {
+  TokenFixture t({}, TouchPolicy{TouchMode::never, 0});
+  t.touch().set_timeout_ms(20000);
+  FidoApplet applet(t.auth());
+  SleepingWait w;
+  ASSERT_EQ(sw_of(applet.process(kSelect, w)), (Bytes{0x90, 0x00}));
+  EXPECT_EQ(applet.process(kGetResponse, w), (Bytes{0x69, 0x85}));  // nothing running
+  EXPECT_EQ(applet.process(polled_make_credential(), w), kStillWaitingForTouch);
+  EXPECT_TRUE(applet.busy());
+  EXPECT_EQ(applet.process(kGetResponse, w), kStillWaitingForTouch);
+  t.touch().press();
+  Bytes r;
+  for (int i = 0; i < 20 && (r = applet.process(kGetResponse, w)) == kStillWaitingForTouch; i++) {
+  }
+  ASSERT_GT(r.size(), 256u);
+  EXPECT_EQ(r[256], 0x61);  // the attestation is longer than Le: the rest by GET RESPONSE
+  EXPECT_EQ(r[0], ctap::kOk);
+  EXPECT_FALSE(applet.busy());
+  EXPECT_EQ(t.touch().touches(), 1u);
+}
+
+TEST(VtokenFidoApplet, AnotherCommandOrSilenceCancelsAPolledRequest) {
+  TokenFixture t({}, TouchPolicy{TouchMode::never, 0});
+  t.touch().set_timeout_ms(20000);
+  FidoApplet applet(t.auth());
+  SleepingWait w;
+  ASSERT_EQ(sw_of(applet.process(kSelect, w)), (Bytes{0x90, 0x00}));
+  // The host gives up and selects the applet again: the touch wait ends.
+  EXPECT_EQ(applet.process(polled_make_credential(), w), kStillWaitingForTouch);
+  EXPECT_TRUE(t.touch().waiting());
+  ASSERT_EQ(sw_of(applet.process(kSelect, w)), (Bytes{0x90, 0x00}));
+  EXPECT_FALSE(applet.busy());
+  EXPECT_FALSE(t.touch().waiting());
+  EXPECT_EQ(applet.process(kGetResponse, w), (Bytes{0x69, 0x85}));
+  // The host stops polling: after a second the request cancels itself.
+  EXPECT_EQ(applet.process(polled_make_credential(), w), kStillWaitingForTouch);
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(eventually([&] { return !t.touch().waiting(); }));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(800));
+  EXPECT_EQ(applet.process(kGetResponse, w), (Bytes{ctap::kKeepaliveCancel, 0x90, 0x00}));
+  // A power cycle cancels too.
+  EXPECT_EQ(applet.process(kSelect, w).size(), 10u);
+  EXPECT_EQ(applet.process(polled_make_credential(), w), kStillWaitingForTouch);
+  applet.reset();
+  EXPECT_FALSE(t.touch().waiting());
+  EXPECT_EQ(t.touch().touches(), 0u);
 }
 
 }  // namespace

@@ -195,6 +195,44 @@ TEST_F(HidServerTest, KeepaliveCancelAndBusy) {
   EXPECT_EQ(c.recv_msg()->cmd, kPing);
 }
 
+// A token slow to make its key says "processing" until it answers.
+TEST(HidServerProcessing, SlowStepSendsProcessingKeepalives) {
+  TokenConfig cfg;
+  cfg.processing_delay_ms = 350;
+  TokenFixture t(cfg);
+  std::string dir = make_temp_dir("skvth");
+  auto server = HidServer::listen(dir + "/hid.sock", t.auth());
+  ASSERT_TRUE(server.ok());
+  int stop = eventfd(0, EFD_CLOEXEC);
+  std::thread th([&] { (*server)->run(stop); });
+  {
+    RawHid c(dir + "/hid.sock");
+    uint32_t cid = c.init();
+    ASSERT_NE(cid, 0u);
+    Bytes mc = {0x01};
+    Bytes params = cbor::encode(cbor::MapBuilder().add(1, cbor::bytes(Bytes(32, 1))).add(2, rp_entity("x")).add(3, user_entity(Bytes{1})).add(4, alg_list(-7)).build().get());
+    mc.insert(mc.end(), params.begin(), params.end());
+    c.send_msg(cid, kCbor, mc);
+    int processing = 0;
+    std::optional<Message> m;
+    while ((m = c.recv_msg(3000, true)) && m->cmd == kKeepalive) {
+      EXPECT_EQ(m->cid, cid);
+      EXPECT_EQ(m->payload, Bytes{kStatusProcessing});  // the touch is immediate
+      processing++;
+    }
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->cmd, kCbor);
+    EXPECT_EQ(m->payload[0], 0x00);
+    EXPECT_GE(processing, 3);  // one per 100 ms slice
+  }
+  uint64_t one = 1;
+  (void)!write(stop, &one, sizeof(one));
+  th.join();
+  server->reset();
+  close(stop);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(HidServerTest, ClientVanishingMidWaitOrMidMessage) {
   t_.touch().set_policy(TouchPolicy{TouchMode::never, 0});
   t_.touch().set_timeout_ms(10000);

@@ -326,6 +326,19 @@ TEST_F(VtokenE2E, CancelEndsAPendingTouchPromptly) {
   EXPECT_EQ(make_cred(dev_.get(), {}), FIDO_OK);
 }
 
+// libfido2 reads past "processing" keepalives to the answer.
+TEST_F(VtokenE2E, SlowTokenSendingProcessingKeepalivesStillEnrolls) {
+  ASSERT_NO_FATAL_FAILURE(start({"--processing-delay", "400"}));
+  Cred cred;
+  auto t0 = Clock::now();
+  ASSERT_EQ(make_cred(dev_.get(), {.type = COSE_EDDSA}, &cred), FIDO_OK);
+  EXPECT_GE(ms_since(t0), 400);
+  EXPECT_EQ(fido_cred_verify_self(cred.get()), FIDO_OK);
+  Assert a;
+  ASSERT_EQ(get_assert(dev_.get(), {.allow = {cred_id(cred.get())}}, &a), FIDO_OK);
+  EXPECT_EQ(verify_assert(a.get(), 0, cred.get()), FIDO_OK);
+}
+
 TEST_F(VtokenE2E, TouchToSelectBetweenTwoTokens) {
   // Token A has no PIN, token B has one; both wait until pressed.
   VtokenProcess a({.args = {"--touch", "never", "--touch-timeout", "20000"}});

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "fido/vtoken/auth_data.h"
 #include "fido/vtoken/cose_key.h"
 #include "tests/fido/vtoken/token_fixture.h"
@@ -118,6 +120,58 @@ TEST(VtokenMakeCredential, ResidentStoreFullAndReplacement) {
   EXPECT_EQ(t.call(0x01, req(Bytes{1})).status, 0);  // same user: replaced
   EXPECT_EQ(t.call(0x01, req(Bytes{3})).status, ctap::kKeyStoreFull);
   EXPECT_EQ(t.auth().summary().resident_credentials, 2u);
+}
+
+TEST(VtokenMakeCredential, TokenWithoutRkRefusesResidentCredentials) {
+  TokenConfig cfg;
+  cfg.resident_keys = false;
+  TokenFixture t(cfg);
+  auto rk = base_request().add(7, cbor::MapBuilder().add("rk", cbor::boolean(true)).build()).build();
+  EXPECT_EQ(t.call(0x01, rk).status, ctap::kUnsupportedOption);
+  EXPECT_EQ(t.touch().touches(), 0u);
+  EXPECT_EQ(t.call(0x01, base_request().build()).status, 0);
+  auto info = cbor::decode(t.raw(0x04).body);
+  ASSERT_TRUE(info.ok());
+  EXPECT_FALSE(*cbor::get_bool(cbor::map_get(cbor::map_get(info->get(), 4), "rk")));
+}
+
+TEST(VtokenMakeCredential, TokenWithoutCredProtectIgnoresIt) {
+  TokenConfig cfg;
+  cfg.cred_protect = false;
+  TokenFixture t(cfg);
+  auto r = t.call(0x01, base_request().add(6, cbor::MapBuilder().add("credProtect", cbor::uint(3)).build()).build());
+  ASSERT_EQ(r.status, 0);
+  auto m = cbor::decode(r.body);
+  ASSERT_TRUE(m.ok());
+  auto ad = AuthenticatorData::parse(*cbor::get_bytes(cbor::map_get(m->get(), 2), 1024));
+  ASSERT_TRUE(ad.ok()) << ad.error().message;
+  EXPECT_TRUE(ad->extensions.empty());
+  EXPECT_EQ(ad->flags & 0x80, 0);  // no ED flag
+  auto info = cbor::decode(t.raw(0x04).body);
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(cbor::map_get(info->get(), 2), nullptr);  // no extensions listed
+}
+
+TEST(VtokenMakeCredential, ProcessingDelayRunsAfterTheTouchAndCanBeCancelled) {
+  TokenConfig cfg;
+  cfg.processing_delay_ms = 250;
+  TokenFixture t(cfg);
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(t.call(0x01, base_request().build()).status, 0);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(250));
+  // A platform that cancels while the token works gets KEEPALIVE_CANCEL.
+  struct Cancelling : PresenceWait {
+    int touch_waits = 0, processing_waits = 0;
+    bool cancelled(int) override { return ++touch_waits > 100; }
+    bool processing(int) override { return ++processing_waits >= 2; }
+  } wait;
+  Bytes req = {0x01};
+  Bytes params = cbor::encode(base_request().build().get());
+  req.insert(req.end(), params.begin(), params.end());
+  EXPECT_EQ(t.auth().handle(req, wait).status, ctap::kKeepaliveCancel);
+  EXPECT_EQ(wait.processing_waits, 2);
+  EXPECT_EQ(wait.touch_waits, 0);  // immediate touch: no touch wait
+  EXPECT_EQ(t.touch().touches(), 2u);
 }
 
 TEST(VtokenMakeCredential, TouchOutcomes) {

@@ -1,7 +1,11 @@
 #include "fido/vtoken/token_state.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -83,6 +87,64 @@ TEST(VtokenStateFile, CreatesSavesAtomicallyWithMode0600) {
   std::ofstream(dir + "/state", std::ios::trunc) << "garbage";
   EXPECT_FALSE(f.load_or_create().ok());  // never silently replaced
   EXPECT_FALSE(StateFile(dir + "/missing-dir/state").load_or_create().ok());
+  std::filesystem::remove_all(dir);
+}
+
+Bytes file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// A save writes a new file and renames it over the old one: never in place.
+TEST(VtokenStateFile, SaveReplacesTheFileWithANew0600One) {
+  std::string dir = testing::make_temp_dir("skvts");
+  std::string path = dir + "/state";
+  StateFile f(path);
+  auto s = f.load_or_create();
+  ASSERT_TRUE(s.ok());
+  ASSERT_EQ(chmod(path.c_str(), 0644), 0);  // as a person might have left it
+  struct stat before {}, after {};
+  ASSERT_EQ(stat(path.c_str(), &before), 0);
+  s->sign_counter = 7;
+  ASSERT_TRUE(f.save(*s).ok());
+  ASSERT_EQ(stat(path.c_str(), &after), 0);
+  EXPECT_NE(after.st_ino, before.st_ino);
+  EXPECT_EQ(after.st_mode & 0777, 0600u);
+  EXPECT_EQ(f.load_or_create()->sign_counter, 7u);
+  std::filesystem::remove_all(dir);
+}
+
+// A save that fails half way (here: the file size limit stops the write)
+// leaves the old state whole and no temp file behind. Root ignores file
+// modes, so the failure comes from RLIMIT_FSIZE, in a child process.
+TEST(VtokenStateFile, FailedSaveLeavesTheOldStateIntact) {
+  std::string dir = testing::make_temp_dir("skvts");
+  std::string path = dir + "/state";
+  StateFile f(path);
+  auto s = f.load_or_create();
+  ASSERT_TRUE(s.ok());
+  Bytes old = file_bytes(path);
+  ASSERT_FALSE(old.empty());
+  TokenState changed = sample();
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    signal(SIGXFSZ, SIG_IGN);  // write() fails with EFBIG instead of killing
+    struct rlimit lim = {16, 16};
+    setrlimit(RLIMIT_FSIZE, &lim);
+    _exit(f.save(changed).ok() ? 0 : 3);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 3);  // the save reported its failure
+  EXPECT_EQ(file_bytes(path), old);
+  size_t files = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir)) files += e.is_regular_file();
+  EXPECT_EQ(files, 1u);  // the temp file was removed
+  auto back = f.load_or_create();
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->master_secret, s->master_secret);
   std::filesystem::remove_all(dir);
 }
 

@@ -1,0 +1,71 @@
+#include "platform/helper_channel.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "platform/process.h"
+#include "ssh/wire.h"
+
+namespace skagent {
+
+Result<HelperChannel> spawn_helper(const std::string& path, const std::string& arg) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    return make_error(Errc::io, std::string("socketpair: ") + strerror(errno));
+  }
+  SpawnOptions so;
+  so.argv = {path, arg};
+  so.fds = {{kHelperChannelFd, sv[1]}};
+  auto pid = spawn_process(so);
+  close(sv[1]);
+  if (!pid) {
+    close(sv[0]);
+    return pid.error();
+  }
+  fcntl(sv[0], F_SETFL, O_NONBLOCK);
+  return HelperChannel{*pid, sv[0]};
+}
+
+namespace {
+
+// 0 bytes read before EOF counts as `closed` only when nothing was read at all.
+ssize_t read_full(int fd, uint8_t* p, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = read(fd, p + got, n - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    got += size_t(r);
+  }
+  return ssize_t(got);
+}
+
+}  // namespace
+
+FrameRead read_frame(int fd, uint32_t max, Bytes& body) {
+  uint8_t len_bytes[4];
+  ssize_t got = read_full(fd, len_bytes, sizeof len_bytes);
+  if (got == 0) return FrameRead::closed;
+  uint32_t len = 0;
+  Reader lr(ByteView(len_bytes, size_t(got)));
+  if (got != sizeof len_bytes || !lr.u32(len) || len > max) return FrameRead::broken;
+  body.assign(len, 0);
+  return read_full(fd, body.data(), len) == ssize_t(len) ? FrameRead::ok : FrameRead::broken;
+}
+
+bool write_all(int fd, ByteView bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t w = write(fd, bytes.data() + done, bytes.size() - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    done += size_t(w);
+  }
+  return true;
+}
+
+}  // namespace skagent
