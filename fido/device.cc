@@ -34,6 +34,10 @@ int open_raw(fido_dev_t* dev, const std::string& path) {
   return fido_dev_open(dev, path.c_str());
 }
 
+int timeout_ms(std::chrono::milliseconds t) {
+  return t.count() < 0 ? -1 : int(std::min<int64_t>(t.count(), INT32_MAX));
+}
+
 }  // namespace
 
 Transport transport_of(std::string_view path) {
@@ -55,8 +59,7 @@ Result<Device> Device::open(const std::string& path, std::chrono::milliseconds t
   init_library();
   fido_dev_t* dev = fido_dev_new();
   if (dev == nullptr) return make_error(Errc::internal, "fido_dev_new failed");
-  int ms = timeout.count() < 0 ? -1 : int(std::min<int64_t>((timeout + kBackstop).count(), INT32_MAX));
-  fido_dev_set_timeout(dev, ms);
+  fido_dev_set_timeout(dev, timeout_ms(timeout.count() < 0 ? timeout : timeout + kBackstop));
   int r = open_raw(dev, path);
   if (r != FIDO_OK) {
     fido_dev_free(&dev);  // never opened: nothing to close
@@ -106,6 +109,10 @@ Result<bool> Device::supports_resident_keys() const {
     if (std::string_view(names[i]) == "rk") return values[i];
   }
   return false;  // absent means unsupported (CTAP 2.1 §6.4)
+}
+
+void Device::set_request_timeout(std::chrono::milliseconds timeout) const {
+  if (dev_ != nullptr) fido_dev_set_timeout(dev_, timeout_ms(timeout));
 }
 
 void Device::cancel() const {

@@ -48,6 +48,9 @@ class Device {
   // fails like any request when the token does not answer.
   Result<bool> supports_resident_keys() const;
 
+  // Each later libfido2 request may take at most `timeout` (-1 ms: no limit).
+  void set_request_timeout(std::chrono::milliseconds timeout) const;
+
   // Ends the request in progress (CTAPHID CANCEL); callable from another thread.
   void cancel() const;
 

@@ -48,10 +48,22 @@ std::optional<ResidentKey> resident_key(const fido_cred_t* cred, const char* rp_
   return k;
 }
 
-Status read_rp(const Device& dev, const char* rp_id, size_t slot, const char* pin,
+// Nothing here waits for a person (the PIN comes with the request), so there
+// is no CancelWatch thread, whose start and join cost more than the whole
+// exchange with a fast token. Instead each request gets the time left, as
+// libfido2's own limit (a millisecond over, so that when libfido2 gives up
+// the deadline has passed), and none starts once the deadline has passed.
+Status limit(const Device& dev, const Interrupts& in) {
+  if (auto stop = in.check(kWhat)) return *stop;
+  dev.set_request_timeout(std::chrono::milliseconds(in.remaining_ms() + 1));
+  return {};
+}
+
+Status read_rp(const Device& dev, const Interrupts& in, const char* rp_id, size_t slot, const char* pin,
                std::vector<ResidentKey>& out) {
   RkPtr rk(fido_credman_rk_new());
   if (!rk) return make_error(Errc::internal, "fido_credman_rk_new failed");
+  if (auto s = limit(dev, in); !s) return s;
   int r = fido_credman_get_dev_rk(dev.get(), rp_id, rk.get(), pin);
   if (r == FIDO_ERR_NO_CREDENTIALS) return {};
   if (r != FIDO_OK) return fido_error(r, kWhat, dev.get());
@@ -64,10 +76,11 @@ Status read_rp(const Device& dev, const char* rp_id, size_t slot, const char* pi
   return {};
 }
 
-Result<std::vector<ResidentKey>> read_all(const Device& dev, const char* pin) {
+Result<std::vector<ResidentKey>> read_all(const Device& dev, const Interrupts& in, const char* pin) {
   std::vector<ResidentKey> out;
   MetadataPtr meta(fido_credman_metadata_new());
   if (!meta) return make_error(Errc::internal, "fido_credman_metadata_new failed");
+  if (auto s = limit(dev, in); !s) return s.error();
   int r = fido_credman_get_dev_metadata(dev.get(), meta.get(), pin);
   if (r == FIDO_ERR_INVALID_COMMAND) {
     return make_error(Errc::unsupported, std::string(kWhat) + ": " + dev.path() +
@@ -77,6 +90,7 @@ Result<std::vector<ResidentKey>> read_all(const Device& dev, const char* pin) {
   if (fido_credman_rk_existing(meta.get()) == 0) return out;
   RpPtr rp(fido_credman_rp_new());
   if (!rp) return make_error(Errc::internal, "fido_credman_rp_new failed");
+  if (auto s = limit(dev, in); !s) return s.error();
   r = fido_credman_get_dev_rp(dev.get(), rp.get(), pin);
   if (r == FIDO_ERR_NO_CREDENTIALS) return out;
   if (r != FIDO_OK) return fido_error(r, kWhat, dev.get());
@@ -84,7 +98,7 @@ Result<std::vector<ResidentKey>> read_all(const Device& dev, const char* pin) {
   for (size_t i = 0; i < nrp; i++) {
     const char* id = fido_credman_rp_id(rp.get(), i);
     if (!ssh_application(id)) continue;
-    if (auto s = read_rp(dev, id, i, pin, out); !s) return s.error();
+    if (auto s = read_rp(dev, in, id, i, pin, out); !s) return s.error();
   }
   return out;
 }
@@ -102,9 +116,8 @@ Result<std::vector<ResidentKey>> load_resident_keys(const Options& o, const char
     return make_error(Errc::unsupported, std::string(kWhat) + ": " + dev->path() +
                                              " cannot list resident keys (no credential management)");
   }
-  CancelWatch watch(in, *dev);
-  auto keys = read_all(*dev, pin);
-  if (!keys && watch.reason() != CancelWatch::Reason::none) return watch.error(FIDO_ERR_KEEPALIVE_CANCEL, kWhat, dev->get());
+  auto keys = read_all(*dev, in, pin);
+  if (!keys && in.expired()) return in.timeout_error(kWhat);
   return keys;
 }
 

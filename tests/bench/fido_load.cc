@@ -160,7 +160,7 @@ Result<FidoBenchResult> run_fido_bench(const FidoBench& b) {
     if (keys->size() < 2) return make_error(Errc::internal, "resident keys missing");
     return {};
   };
-  auto l = measure(std::max(1u, b.rounds / 4), [&] { return bare_load(sock, pin); }, load_fido);
+  auto l = measure(b.rounds, [&] { return bare_load(sock, pin); }, load_fido);
   if (!l) return l.error();
   out.load = *l;
   return out;

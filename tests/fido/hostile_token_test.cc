@@ -437,5 +437,25 @@ TEST(FidoHostileToken, CredentialManagementGarbageCredentialsAreNeverKeys) {
   EXPECT_NE(keys.error().message.find("does not parse"), std::string::npos) << keys.error().message;
 }
 
+// Loading resident keys waits for no person, so there is no cancel thread:
+// the deadline still ends a token that stalls, as a timeout.
+TEST(FidoHostileToken, CredentialManagementStallsEndAtTheDeadline) {
+  for (bool keepalives : {true, false}) {
+    std::vector<Bytes> enumerated;
+    HostileToken::Script sc = credman_token(Claims{}, &enumerated);
+    sc.keepalive_forever = keepalives;
+    sc.silent = !keepalives;
+    HostileToken t(sc);
+    auto t0 = Clock::now();
+    auto keys = load_resident_keys(options_for(t, milliseconds(400)), "1234");
+    long took = ms_since(t0);
+    ASSERT_FALSE(keys.ok());
+    EXPECT_EQ(keys.error().code, Errc::timeout) << keys.error().message;
+    EXPECT_NE(keys.error().message.find("loading resident keys"), std::string::npos) << keys.error().message;
+    EXPECT_GE(took, 350);
+    EXPECT_LT(took, 3000);
+  }
+}
+
 }  // namespace
 }  // namespace skagent::fido::testing
