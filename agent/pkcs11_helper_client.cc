@@ -104,8 +104,7 @@ void Pkcs11Helper::shut(const std::string& why, bool report) {
   if (timer_ != 0) loop_.cancel_timer(timer_);
   if (check_timer_ != 0) loop_.cancel_timer(check_timer_);
   timer_ = check_timer_ = 0;
-  in_.clear();
-  out_.clear();
+  stream_.clear();
   auto pending = std::move(pending_);
   pending_.clear();
   if (!*alive_) return;  // destroyed with the agent: nobody is waiting any more
@@ -133,8 +132,7 @@ void Pkcs11Helper::call(Bytes request, std::chrono::milliseconds timeout, ReplyF
     });
     return;
   }
-  Bytes f = pkcs11::frame_message(request);
-  out_.insert(out_.end(), f.begin(), f.end());
+  stream_.queue(request);
   pending_.push_back(Pending{timeout, std::move(done)});
   if (pending_.size() == 1) arm_timeout();
   flush();
@@ -194,35 +192,20 @@ void Pkcs11Helper::arm_timeout() {
 }
 
 void Pkcs11Helper::flush() {
-  while (!out_.empty()) {
-    ssize_t n = write(fd_, out_.data(), out_.size());
-    if (n < 0 && errno == EAGAIN) break;
-    if (n <= 0) return die("helper exited");
-    out_.erase(out_.begin(), out_.begin() + n);
-  }
-  loop_.set_interest(fd_, EventLoop::kRead | (out_.empty() ? 0 : EventLoop::kWrite));
+  if (!stream_.flush(fd_)) return die("helper exited");
+  loop_.set_interest(fd_, EventLoop::kRead | (stream_.writing() ? EventLoop::kWrite : 0));
 }
 
 void Pkcs11Helper::on_event(uint32_t events) {
   if (events & EventLoop::kWrite) flush();
   if (fd_ < 0 || !(events & EventLoop::kRead)) return;
-  uint8_t buf[16384];
-  ssize_t n;
-  while ((n = read(fd_, buf, sizeof(buf))) > 0) {
-    in_.insert(in_.end(), buf, buf + n);
-    if (in_.size() > pkcs11::kMaxFrame + 4) return die("helper sent an oversized frame");
-  }
-  bool eof = n == 0 || (n < 0 && errno != EAGAIN);
+  bool open = stream_.fill(fd_);
   for (;;) {
-    Reader r(in_);
-    uint32_t len = 0;
-    ByteView body;
-    if (!r.u32(len)) break;
-    if (len > pkcs11::kMaxFrame || pending_.empty()) return die("protocol violation");
-    Reader fr(in_);
-    if (!fr.string(body)) break;
-    Bytes reply = to_bytes(body);
-    in_.erase(in_.begin(), in_.begin() + long(4 + len));
+    auto body = stream_.next();
+    if (!body) return die("helper sent an oversized frame");
+    if (!*body) break;
+    if (pending_.empty()) return die("protocol violation");
+    Bytes reply = std::move(**body);
     auto done = std::move(pending_.front().done);
     pending_.pop_front();
     arm_timeout();
@@ -230,7 +213,7 @@ void Pkcs11Helper::on_event(uint32_t events) {
     // stop or destroy this helper.
     loop_.post([done = std::move(done), reply = std::move(reply)]() mutable { done(std::move(reply)); });
   }
-  if (eof) die("helper exited");
+  if (!open) die("helper exited");
 }
 
 }  // namespace skagent

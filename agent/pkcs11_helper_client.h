@@ -21,6 +21,7 @@
 #include "agent/log.h"
 #include "pkcs11/pkcs11_helper_protocol.h"
 #include "platform/event_loop.h"
+#include "platform/helper_channel.h"
 
 namespace skagent {
 
@@ -87,7 +88,7 @@ class Pkcs11Helper {
   std::shared_ptr<bool> exited_ = std::make_shared<bool>(false);  // reaped: its pid may be reused
   int fd_ = -1;
   bool dead_ = false;
-  Bytes in_, out_;
+  HelperStream stream_{pkcs11::kMaxFrame};
   std::deque<Pending> pending_;
   uint64_t timer_ = 0, check_timer_ = 0;
   bool checking_ = false;

@@ -49,10 +49,7 @@ void SkHelper::stop(const std::string& why) {
   pid_ = -1;
   if (timer_ != 0) loop_.cancel_timer(timer_);
   timer_ = 0;
-  in_.clear();
-  out_.clear();
-  wipe_spare(in_);
-  wipe_spare(out_);
+  stream_.clear();
   auto pending = std::move(pending_);
   pending_.clear();
   if (!pending.empty()) log_.error("sk helper for " + provider_ + ": " + why);
@@ -63,10 +60,8 @@ void SkHelper::sign(const SkSignRequest& req, Done done) {
   if (fd_ < 0) {
     if (auto s = start(); !s) return done(s.error());
   }
-  // The frame may hold a PIN: every buffer it passes through is wiped (Bytes
-  // on free, out_'s spare capacity after each write).
-  Bytes f = frame(encode_sign_request(req));
-  out_.insert(out_.end(), f.begin(), f.end());
+  // The frame may hold a PIN: every buffer it passes through wipes itself.
+  stream_.queue(encode_sign_request(req));
   pending_.push_back(std::move(done));
   if (pending_.size() == 1) arm_timeout();
   flush();
@@ -83,34 +78,19 @@ void SkHelper::arm_timeout() {
 }
 
 void SkHelper::flush() {
-  while (!out_.empty()) {
-    ssize_t n = write(fd_, out_.data(), out_.size());
-    if (n < 0 && errno == EAGAIN) break;
-    if (n <= 0) return stop("write failed");
-    out_.erase(out_.begin(), out_.begin() + n);
-    wipe_spare(out_);
-  }
-  loop_.set_interest(fd_, EventLoop::kRead | (out_.empty() ? 0 : EventLoop::kWrite));
+  if (!stream_.flush(fd_)) return stop("write failed");
+  loop_.set_interest(fd_, EventLoop::kRead | (stream_.writing() ? EventLoop::kWrite : 0));
 }
 
 void SkHelper::on_event(uint32_t events) {
   if (events & EventLoop::kWrite) flush();
   if (fd_ < 0 || !(events & EventLoop::kRead)) return;
-  uint8_t buf[16384];
-  ssize_t n;
-  while ((n = read(fd_, buf, sizeof(buf))) > 0) in_.insert(in_.end(), buf, buf + n);
-  if (n == 0 || (n < 0 && errno != EAGAIN)) return stop("helper exited");
+  bool open = stream_.fill(fd_);
   for (;;) {
-    Reader r(in_);
-    uint32_t len = 0;
-    ByteView body;
-    if (!r.u32(len)) break;
-    if (len > kMaxHelperFrame || pending_.empty()) return stop("protocol violation");
-    Reader fr(in_);
-    if (!fr.string(body)) break;
-    auto reply = decode_sign_reply(body);
-    in_.erase(in_.begin(), in_.begin() + long(4 + len));
-    wipe_spare(in_);
+    auto body = stream_.next();
+    if (!body || (*body && pending_.empty())) return stop("protocol violation");
+    if (!*body) break;
+    auto reply = decode_sign_reply(**body);
     auto done = std::move(pending_.front());
     pending_.pop_front();
     if (pending_.empty() && timer_ != 0) {
@@ -122,6 +102,7 @@ void SkHelper::on_event(uint32_t events) {
     done(std::move(reply));
     if (fd_ < 0) return;
   }
+  if (!open) stop("helper exited");
 }
 
 SkHelper& SkHelpers::for_provider(const std::string& provider) {

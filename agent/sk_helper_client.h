@@ -16,6 +16,7 @@
 #include "agent/log.h"
 #include "fido/sk_helper_protocol.h"
 #include "platform/event_loop.h"
+#include "platform/helper_channel.h"
 
 namespace skagent {
 
@@ -39,7 +40,7 @@ class SkHelper {
   std::string helper_path_, provider_;
   pid_t pid_ = -1;
   int fd_ = -1;
-  Bytes in_, out_;
+  HelperStream stream_{kMaxHelperFrame};
   std::deque<Done> pending_;
   uint64_t timer_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

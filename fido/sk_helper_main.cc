@@ -83,6 +83,6 @@ int main(int argc, char** argv) {
   for (Bytes body;;) {
     FrameRead got = read_frame(kHelperChannelFd, kMaxHelperFrame, body);
     if (got != FrameRead::ok) return got == FrameRead::closed ? 0 : 1;
-    if (!write_all(kHelperChannelFd, frame(handle(signer, body)))) return 1;
+    if (!write_frame(kHelperChannelFd, handle(signer, body))) return 1;
   }
 }

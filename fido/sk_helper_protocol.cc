@@ -15,16 +15,6 @@ Error bad(const char* what) {
 
 }  // namespace
 
-Bytes frame(ByteView body) {
-  Writer w;
-  w.string(body);
-  return w.take();
-}
-
-void wipe_spare(Bytes& b) {
-  if (b.capacity() > b.size()) secure_wipe(b.data() + b.size(), b.capacity() - b.size());
-}
-
 Bytes encode_sign_request(const SkSignRequest& req) {
   Writer w;
   w.u8(kSign);

@@ -1,6 +1,7 @@
-// The agent <-> skagent-sk-helper protocol: frames of uint32 length + body
-// over a socketpair, parsed with the same bounds-checked reader as the agent
-// protocol. One request per frame; replies come back in request order.
+// The agent <-> skagent-sk-helper protocol: the bodies of the frames on a
+// helper channel (platform/helper_channel.h), parsed with the same
+// bounds-checked reader as the agent protocol. One request per frame;
+// replies come back in request order.
 // The PIN is a Secret (locked memory) on both sides; the byte buffers that
 // carry it wipe themselves when freed (Bytes), and their owners wipe spare
 // capacity (wipe_spare) so no copy lingers in a reused buffer.
@@ -36,12 +37,5 @@ Bytes encode_sign_request(const SkSignRequest& req);
 Result<SkSignRequest> decode_sign_request(ByteView body);
 Bytes encode_sign_reply(const Result<SkSignResult>& reply);
 Result<SkSignResult> decode_sign_reply(ByteView body);
-
-// Prefixes a body with its uint32 length.
-Bytes frame(ByteView body);
-
-// Wipes the bytes between a buffer's size and its capacity: what erase() and
-// clear() leave behind of frames already sent or read.
-void wipe_spare(Bytes& b);
 
 }  // namespace skagent

@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
     FrameRead got = read_frame(kHelperChannelFd, kMaxFrame, body);
     if (got == FrameRead::closed) break;
     if (got == FrameRead::broken) return 1;
-    if (!write_all(kHelperChannelFd, frame_message(handle(st, body)))) return 1;
+    if (!write_frame(kHelperChannelFd, handle(st, body))) return 1;
     if (st.exit_after_reply) return 1;
   }
   st.module.reset();  // C_Finalize: logs out and closes the sessions

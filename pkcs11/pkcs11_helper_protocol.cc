@@ -45,12 +45,6 @@ bool acceptable_key(ByteView blob) {
 
 }  // namespace
 
-Bytes frame_message(ByteView body) {
-  Writer w;
-  w.string(body);
-  return w.take();
-}
-
 Bytes encode_load_request(ByteView pin) {
   Writer w;
   w.u8(uint8_t(RequestType::load));

@@ -68,7 +68,4 @@ Result<LoadReply> decode_load_reply(ByteView body);
 Result<Bytes> decode_sign_reply(ByteView body);
 Result<bool> decode_check_reply(ByteView body);
 
-// Prefixes a body with its uint32 length.
-Bytes frame_message(ByteView body);
-
 }  // namespace skagent::pkcs11

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "ssh/bytes.h"
@@ -24,9 +25,36 @@ struct HelperChannel {
 // Starts `path arg` through spawn_process with the channel's other end at fd 3.
 Result<HelperChannel> spawn_helper(const std::string& path, const std::string& arg);
 
+// The agent's buffers for one channel, its end non-blocking. Frames may carry
+// a PIN, so whatever either buffer lets go of is wiped at once.
+class HelperStream {
+ public:
+  explicit HelperStream(uint32_t max_frame) : max_frame_(max_frame) {}
+
+  void queue(ByteView body);  // one frame for the helper
+  bool writing() const { return !out_.empty(); }
+  // Writes what the channel takes now; false when it is broken.
+  bool flush(int fd);
+  // Reads what has arrived, up to a frame's worth more than is waiting (the
+  // rest stays readable); false at EOF or on an error.
+  bool fill(int fd);
+  // The next whole frame's body, nullopt while none is complete; an error
+  // when a length is over the limit.
+  Result<std::optional<Bytes>> next();
+  void clear();
+
+ private:
+  uint32_t max_frame_;
+  Bytes in_, out_;
+};
+
+// `body` prefixed with its length.
+Bytes helper_frame(ByteView body);
+
 // The helper's side, blocking: one frame's body into `body`, at most `max` bytes.
 enum class FrameRead { ok, closed, broken };  // closed: EOF before a frame began
 FrameRead read_frame(int fd, uint32_t max, Bytes& body);
 bool write_all(int fd, ByteView bytes);
+bool write_frame(int fd, ByteView body);
 
 }  // namespace skagent

@@ -30,6 +30,64 @@ Result<HelperChannel> spawn_helper(const std::string& path, const std::string& a
   return HelperChannel{*pid, sv[0]};
 }
 
+Bytes helper_frame(ByteView body) {
+  Writer w;
+  w.string(body);
+  return w.take();
+}
+
+void HelperStream::queue(ByteView body) {
+  Bytes f = helper_frame(body);
+  out_.insert(out_.end(), f.begin(), f.end());
+}
+
+bool HelperStream::flush(int fd) {
+  while (!out_.empty()) {
+    ssize_t n = send(fd, out_.data(), out_.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) break;
+    if (n <= 0) return false;
+    out_.erase(out_.begin(), out_.begin() + n);
+    wipe_spare(out_);
+  }
+  return true;
+}
+
+bool HelperStream::fill(int fd) {
+  uint8_t buf[16384];
+  while (in_.size() <= size_t(max_frame_) + 4) {
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) break;
+    if (n <= 0) {
+      secure_wipe(buf, sizeof(buf));
+      return false;
+    }
+    in_.insert(in_.end(), buf, buf + n);
+  }
+  secure_wipe(buf, sizeof(buf));
+  return true;
+}
+
+Result<std::optional<Bytes>> HelperStream::next() {
+  Reader r(in_);
+  uint32_t len = 0;
+  if (!r.u32(len)) return std::optional<Bytes>();
+  if (len > max_frame_) return make_error(Errc::malformed, "helper frame of " + std::to_string(len) + " bytes");
+  if (in_.size() - 4 < len) return std::optional<Bytes>();
+  Bytes body(in_.begin() + 4, in_.begin() + 4 + long(len));
+  in_.erase(in_.begin(), in_.begin() + 4 + long(len));
+  wipe_spare(in_);
+  return std::optional<Bytes>(std::move(body));
+}
+
+void HelperStream::clear() {
+  in_.clear();
+  out_.clear();
+  wipe_spare(in_);
+  wipe_spare(out_);
+}
+
 namespace {
 
 // 0 bytes read before EOF counts as `closed` only when nothing was read at all.
@@ -67,5 +125,7 @@ bool write_all(int fd, ByteView bytes) {
   }
   return true;
 }
+
+bool write_frame(int fd, ByteView body) { return write_all(fd, helper_frame(body)); }
 
 }  // namespace skagent

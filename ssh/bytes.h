@@ -38,6 +38,10 @@ inline ByteView view(std::string_view s) {
 inline std::string_view as_string(ByteView b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
+// Wipes the bytes between a buffer's size and its capacity: what erase() and
+// clear() leave behind.
+void wipe_spare(Bytes& b);
+
 inline Bytes to_bytes(ByteView b) { return Bytes(b.begin(), b.end()); }
 inline bool equal(ByteView a, ByteView b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());

@@ -40,12 +40,6 @@ void expect_same(const SkSignRequest& a, const SkSignRequest& b) {
   EXPECT_EQ(a.pin.view(), b.pin.view());
 }
 
-TEST(SkHelperProtocol, FramePrefixesLength) {
-  Bytes f = frame(bytes_of("abc"));
-  EXPECT_EQ(f, (Bytes{0, 0, 0, 3, 'a', 'b', 'c'}));
-  EXPECT_EQ(frame({}), (Bytes{0, 0, 0, 0}));
-}
-
 TEST(SkHelperProtocol, RequestRoundTrip) {
   SkSignRequest req = sample_request();
   auto back = decode_sign_request(encode_sign_request(req));
@@ -216,21 +210,6 @@ TEST(SkHelperProtocol, PinsDecodeIntoASecretAndOverlongOnesAreRefused) {
   auto r = decode_sign_request(w.bytes());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::malformed);
-}
-
-// What SkHelper does with its buffers after a write or a read: the bytes erase()
-// moved away from, and clear() left, are zero.
-TEST(SkHelperProtocol, WipeSpareZeroesWhatEraseLeavesBehind) {
-  Bytes b = frame(encode_sign_request(sample_request()));
-  const uint8_t* p = b.data();
-  const size_t cap = b.capacity();
-  b.erase(b.begin(), b.begin() + 5);
-  wipe_spare(b);
-  ASSERT_EQ(b.data(), p);
-  for (size_t i = b.size(); i < cap; i++) ASSERT_EQ(p[i], 0) << i;
-  b.clear();
-  wipe_spare(b);
-  for (size_t i = 0; i < cap; i++) ASSERT_EQ(p[i], 0) << i;
 }
 
 TEST(SkHelperProtocol, EverySingleByteCorruptionIsHandled) {

@@ -12,6 +12,7 @@
 #include "fido/sk_api.h"
 #include "fido/sk_helper_protocol.h"
 #include "fido/sk_provider.h"
+#include "platform/helper_channel.h"
 #include "platform/process.h"
 #include "ssh/wire.h"
 #include "tests/fido/isolated_test.h"
@@ -175,8 +176,7 @@ class Helper {
   bool ok() const { return fd_ >= 0; }
 
   bool send(const SkSignRequest& req) {
-    Bytes f = frame(encode_sign_request(req));
-    return write(fd_, f.data(), f.size()) == ssize_t(f.size());
+    return write_frame(fd_, encode_sign_request(req));
   }
   Result<SkSignResult> receive() {
     uint8_t len[4];

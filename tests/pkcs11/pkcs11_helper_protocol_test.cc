@@ -29,11 +29,6 @@ LoadReply sample_load() {
   return r;
 }
 
-TEST(Pkcs11Protocol, FramePrefixesLength) {
-  EXPECT_EQ(frame_message(bytes_of("abc")), (Bytes{0, 0, 0, 3, 'a', 'b', 'c'}));
-  EXPECT_EQ(frame_message({}), (Bytes{0, 0, 0, 0}));
-}
-
 TEST(Pkcs11Protocol, RequestsRoundTrip) {
   Bytes pin = bytes_of(std::string_view("12\0" "34", 5));  // a PIN is bytes, NUL included
   auto load = decode_request(encode_load_request(pin));
