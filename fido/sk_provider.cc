@@ -4,28 +4,18 @@
 
 #include <cstdlib>
 
+#include "fido/sk_abi.h"
+
 namespace skagent {
 
 namespace {
 
-constexpr uint32_t kApiMajor = 0x000a0000;
-
-// Layouts from OpenSSH's sk-api.h (stable for API major 0x000a).
-struct sk_sign_response {
-  uint8_t flags;
-  uint32_t counter;
-  uint8_t* sig_r;
-  size_t sig_r_len;
-  uint8_t* sig_s;
-  size_t sig_s_len;
-};
-
 Error provider_error(int rc) {
   switch (rc) {
-    case -2: return make_error(Errc::unsupported, "provider: unsupported option or algorithm");
-    case -3: return make_error(Errc::pin_required, "provider: PIN required");
-    case -4: return make_error(Errc::not_found, "provider: security key not found");
-    case -5: return make_error(Errc::exists, "provider: credential exists");
+    case fido::kSkErrUnsupported: return make_error(Errc::unsupported, "provider: unsupported option or algorithm");
+    case fido::kSkErrPinRequired: return make_error(Errc::pin_required, "provider: PIN required");
+    case fido::kSkErrDeviceNotFound: return make_error(Errc::not_found, "provider: security key not found");
+    case fido::kSkErrCredentialExists: return make_error(Errc::exists, "provider: credential exists");
     default: return make_error(Errc::internal, "provider: signature failed (" + std::to_string(rc) + ")");
   }
 }
@@ -48,7 +38,7 @@ Result<SkProvider> SkProvider::load(const std::string& path) {
     dlclose(dl);
     return make_error(Errc::unsupported, "provider " + path + " lacks sk_api_version/sk_sign");
   }
-  if ((version() & 0xffff0000) != kApiMajor) {
+  if (!fido::sk_api_compatible(version())) {
     dlclose(dl);
     return make_error(Errc::unsupported, "provider " + path + " has an incompatible sk-api version");
   }

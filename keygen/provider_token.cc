@@ -7,46 +7,15 @@
 #include <string>
 #include <vector>
 
+#include "fido/sk_abi.h"
 #include "keygen/sk_token.h"
 
 namespace skagent::keygen {
 
 namespace {
 
-constexpr uint32_t kApiMajor = 0x000a0000;
 constexpr uint32_t kAlgEcdsa = 0;
 constexpr uint32_t kAlgEd25519 = 1;
-
-// Layouts from OpenSSH's sk-api.h (stable for API major 0x000a).
-struct sk_enroll_response {
-  uint8_t flags;
-  uint8_t* public_key;
-  size_t public_key_len;
-  uint8_t* key_handle;
-  size_t key_handle_len;
-  uint8_t* signature;
-  size_t signature_len;
-  uint8_t* attestation_cert;
-  size_t attestation_cert_len;
-  uint8_t* authdata;
-  size_t authdata_len;
-};
-
-struct sk_resident_key {
-  uint32_t alg;
-  size_t slot;
-  char* application;
-  sk_enroll_response key;
-  uint8_t flags;
-  uint8_t* user_id;
-  size_t user_id_len;
-};
-
-struct sk_option {
-  char* name;
-  char* value;
-  uint8_t required;
-};
 
 using VersionFn = uint32_t (*)();
 using EnrollFn = int (*)(uint32_t, const uint8_t*, size_t, const char*, uint8_t, const char*,
@@ -55,11 +24,11 @@ using LoadResidentFn = int (*)(const char*, sk_option**, sk_resident_key***, siz
 
 Error provider_error(int rc, const std::string& what) {
   switch (rc) {
-    case -2: return make_error(Errc::unsupported, what + ": not supported by the security key");
+    case fido::kSkErrUnsupported: return make_error(Errc::unsupported, what + ": not supported by the security key");
     // The provider ABI cannot tell a missing PIN from a wrong one.
-    case -3: return make_error(Errc::pin_required, what + ": PIN required or incorrect");
-    case -4: return make_error(Errc::not_found, what + ": no security key found");
-    case -5: return make_error(Errc::exists, what + ": a resident credential already exists");
+    case fido::kSkErrPinRequired: return make_error(Errc::pin_required, what + ": PIN required or incorrect");
+    case fido::kSkErrDeviceNotFound: return make_error(Errc::not_found, what + ": no security key found");
+    case fido::kSkErrCredentialExists: return make_error(Errc::exists, what + ": a resident credential already exists");
     default: return make_error(Errc::internal, what + " failed (provider error " +
                                                     std::to_string(rc) + ")");
   }
@@ -207,7 +176,7 @@ Result<std::unique_ptr<SkToken>> open_provider_token(const std::string& path) {
     dlclose(dl);
     return make_error(Errc::unsupported, "provider " + path + " is not a SecurityKeyProvider");
   }
-  if ((version() & 0xffff0000) != kApiMajor) {
+  if (!fido::sk_api_compatible(version())) {
     dlclose(dl);
     return make_error(Errc::unsupported, "provider " + path + " has an incompatible sk-api version");
   }
