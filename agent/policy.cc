@@ -1,7 +1,6 @@
 #include "agent/policy.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,6 +9,7 @@
 
 #include "agent/pattern_match.h"
 #include "agent/provider_allowlist.h"
+#include "platform/read_file.h"
 
 namespace skagent {
 
@@ -56,32 +56,6 @@ bool hop_matches(const HopInfo& hop, const std::string& pattern) {
 std::string home_dir() {
   const char* h = getenv("HOME");
   return h != nullptr ? h : "";
-}
-
-Result<std::string> read_file(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return make_error(errno == ENOENT ? Errc::not_found : Errc::io, path + ": " + strerror(errno));
-  struct stat st {};
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    close(fd);
-    return make_error(Errc::io, path + ": not a regular file");
-  }
-  std::string text;
-  char buf[8192];
-  for (;;) {
-    ssize_t n = read(fd, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int e = errno;
-      close(fd);
-      return make_error(Errc::io, path + ": " + strerror(e));
-    }
-    if (n == 0) break;
-    text.append(buf, size_t(n));
-    if (text.size() > kMaxPolicyFileSize) break;  // the parser reports the size
-  }
-  close(fd);
-  return text;
 }
 
 }  // namespace
@@ -273,7 +247,7 @@ Status PolicyStore::load_from_disk() {
   if (!overrides) return overrides.error();
   PolicyConfig file;
   if (!path_.empty()) {
-    auto text = read_file(path_);
+    auto text = read_file_head(path_, kMaxPolicyFileSize + 1);  // the parser reports a larger file
     if (!text && !(may_be_missing_ && text.error().code == Errc::not_found)) return text.error();
     if (!text) text = std::string();
     auto parsed = parse_policy_config(*text, path_, home_);

@@ -14,36 +14,11 @@
 #include <set>
 
 #include "platform/process_info.h"
+#include "platform/read_file.h"
 
 namespace skagent {
 
 namespace {
-
-// Reads at most `limit` bytes of a /proc file; nullopt-like failure as an error.
-Result<std::string> read_small(const std::string& path, size_t limit, bool* truncated = nullptr) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return make_error(Errc::io, path + ": " + strerror(errno));
-  std::string out;
-  char buf[1024];
-  for (;;) {
-    ssize_t n = read(fd, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int e = errno;
-      close(fd);
-      return make_error(Errc::io, path + ": " + strerror(e));
-    }
-    if (n == 0) break;
-    size_t room = limit - out.size();
-    out.append(buf, std::min(size_t(n), room));
-    if (out.size() >= limit) {
-      if (truncated != nullptr) *truncated = true;
-      break;
-    }
-  }
-  close(fd);
-  return out;
-}
 
 template <class T>
 bool parse_number(std::string_view s, T& out) {
@@ -192,7 +167,7 @@ std::vector<std::string> parse_cmdline(std::string_view raw, bool* truncated) {
 Result<ProcessInfo> read_process_info(pid_t pid) {
   if (pid <= 0) return make_error(Errc::not_found, "no such process");
   const std::string dir = "/proc/" + std::to_string(pid);
-  auto stat = read_small(dir + "/stat", 4096);
+  auto stat = read_file_head(dir + "/stat", 4096);
   if (!stat) return stat.error();
   auto st = parse_proc_stat(*stat);
   if (!st) return st.error();
@@ -201,7 +176,7 @@ Result<ProcessInfo> read_process_info(pid_t pid) {
   p.ppid = st->ppid;
   p.start_time = st->start_time;
   p.name = std::move(st->name);
-  if (auto status = read_small(dir + "/status", 16384)) {
+  if (auto status = read_file_head(dir + "/status", 16384)) {
     if (auto uid = parse_proc_status_uid(*status)) p.uid = *uid;
   }
   // The executable link needs ptrace-read access: a sandboxed agent (Landlock) or
@@ -211,13 +186,13 @@ Result<ProcessInfo> read_process_info(pid_t pid) {
   p.exe = exe_link(pid, &err);
   if (p.exe.empty() && (err == EACCES || err == EPERM)) p.exe = exe_from_service(pid);
   bool truncated = false;
-  if (auto cmd = read_small(dir + "/cmdline", kMaxCmdlineBytes, &truncated)) {
+  if (auto cmd = read_file_head(dir + "/cmdline", kMaxCmdlineBytes, &truncated)) {
     p.argv = parse_cmdline(*cmd, &p.argv_truncated);
     p.argv_truncated = p.argv_truncated || truncated;
   }
   // The stat we parsed may belong to a process that exited and whose pid was
   // reused while we read: check that it is still the same one.
-  if (auto again = read_small(dir + "/stat", 4096)) {
+  if (auto again = read_file_head(dir + "/stat", 4096)) {
     auto st2 = parse_proc_stat(*again);
     if (!st2 || st2->start_time != p.start_time) return make_error(Errc::not_found, "process changed while read");
   } else {
