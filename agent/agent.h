@@ -83,6 +83,7 @@ class Agent {
                SkSignRequest req, SkHelper::Done done);
   void sk_attempt(std::shared_ptr<SkAttempt> s);
   void sk_send(std::shared_ptr<SkAttempt> s, std::unique_ptr<Secret> pin);
+  void watch_cards_for(const std::string& provider);
   void wipe_secrets(const std::string& why);  // cached PINs and approvals
 
   // PKCS#11 tokens (agent/smartcard_requests.cc, agent/pkcs11_sign.cc).

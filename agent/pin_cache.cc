@@ -82,6 +82,13 @@ void PinCache::forget_provider(const std::string& provider) {
   }
 }
 
+bool PinCache::holds_provider(const std::string& provider) const {
+  for (const auto& [blob, e] : pins_) {
+    if (e.provider == provider) return true;
+  }
+  return false;
+}
+
 void PinCache::clear() {
   while (!pins_.empty()) erase(pins_.begin());
   notes_.clear();

@@ -1,8 +1,9 @@
 // PINs of verify-required security keys, kept only when the policy says so
 // (PinCache): one per key, in locked non-dumpable memory (Secret), wiped when
 // it expires, on lock, on remove-all / SIGUSR1 and when the token goes away
-// (a failed signature says so, or a /dev/hidraw* node disappears: which token
-// a node was is not known, so every cached PIN goes).
+// (a failed signature says so, a /dev/hidraw* node disappears: which token a
+// node was is not known, so every cached PIN goes; or the sk helper finds
+// that a PC/SC card that signed has left its reader: that provider's PINs).
 // Also the note to show in the next PIN prompt after a wrong PIN.
 #pragma once
 
@@ -37,6 +38,7 @@ class PinCache {
   const Secret* get(const Bytes& key_blob) const;
   void forget(const Bytes& key_blob);
   void forget_provider(const std::string& provider);  // the token was removed
+  bool holds_provider(const std::string& provider) const;
   void clear();                                        // lock, remove-all, SIGUSR1
   size_t size() const { return pins_.size(); }
 

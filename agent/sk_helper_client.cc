@@ -23,6 +23,7 @@ SkHelper::SkHelper(EventLoop& loop, const Logger& log, std::string helper_path,
 
 SkHelper::~SkHelper() {
   *alive_ = false;
+  if (card_timer_ != 0) loop_.cancel_timer(card_timer_);
   stop("agent shutting down");
 }
 
@@ -56,15 +57,50 @@ void SkHelper::stop(const std::string& why) {
   for (auto& done : pending) done(make_error(Errc::internal, "sk helper failed: " + why));
 }
 
-void SkHelper::sign(const SkSignRequest& req, Done done) {
+void SkHelper::call(ByteView request, ReplyFn done) {
   if (fd_ < 0) {
     if (auto s = start(); !s) return done(s.error());
   }
-  // The frame may hold a PIN: every buffer it passes through wipes itself.
-  stream_.queue(encode_sign_request(req));
+  stream_.queue(request);
   pending_.push_back(std::move(done));
   if (pending_.size() == 1) arm_timeout();
   flush();
+}
+
+void SkHelper::sign(const SkSignRequest& req, Done done) {
+  // The frame may hold a PIN: every buffer it passes through wipes itself.
+  call(encode_sign_request(req), [done = std::move(done)](Result<Bytes> body) {
+    done(body ? decode_sign_reply(*body) : Result<SkSignResult>(body.error()));
+  });
+}
+
+void SkHelper::watch_cards(std::function<bool()> wanted, std::function<void()> left) {
+  cards_wanted_ = std::move(wanted);
+  card_left_ = std::move(left);
+  if (card_timer_ != 0) return;
+  card_timer_ = loop_.after(std::chrono::duration_cast<std::chrono::milliseconds>(kCardCheckInterval),
+                            [this, alive = alive_] {
+                              if (!*alive) return;
+                              card_timer_ = 0;
+                              check_cards();
+                            });
+}
+
+void SkHelper::check_cards() {
+  if (!cards_wanted_ || !cards_wanted_()) return;
+  // A helper that is not running (it died, or was stopped) forgot its cards:
+  // whether they are still there is unknown, so the PINs go.
+  if (fd_ < 0) return card_left_();
+  call(encode_check_cards_request(), [this, alive = alive_](Result<Bytes> body) {
+    if (!*alive) return;
+    auto left = body ? decode_check_cards_reply(*body) : Result<bool>(body.error());
+    if (!left || *left) {
+      if (!left) log_.error("sk helper for " + provider_ + ": card check failed: " + left.error().message);
+      if (card_left_) card_left_();
+      return;
+    }
+    watch_cards(std::move(cards_wanted_), std::move(card_left_));
+  });
 }
 
 void SkHelper::arm_timeout() {
@@ -90,7 +126,7 @@ void SkHelper::on_event(uint32_t events) {
     auto body = stream_.next();
     if (!body || (*body && pending_.empty())) return stop("protocol violation");
     if (!*body) break;
-    auto reply = decode_sign_reply(**body);
+    Bytes reply = std::move(**body);
     auto done = std::move(pending_.front());
     pending_.pop_front();
     if (pending_.empty() && timer_ != 0) {

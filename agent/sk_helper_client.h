@@ -28,7 +28,18 @@ class SkHelper {
 
   void sign(const SkSignRequest& req, Done done);
 
+  // While `wanted()` says so, asks the helper every kCardCheckInterval
+  // whether a PC/SC card that signed there has left its reader, and calls
+  // `left()` when one has, or when the helper is gone and cannot tell.
+  // A later call replaces the callbacks.
+  void watch_cards(std::function<bool()> wanted, std::function<void()> left);
+
+  static constexpr auto kCardCheckInterval = std::chrono::seconds(2);
+
  private:
+  using ReplyFn = std::function<void(Result<Bytes> body)>;
+  void call(ByteView request, ReplyFn done);
+  void check_cards();
   Status start();
   void stop(const std::string& why);
   void on_event(uint32_t events);
@@ -41,8 +52,11 @@ class SkHelper {
   pid_t pid_ = -1;
   int fd_ = -1;
   HelperStream stream_{kMaxHelperFrame};
-  std::deque<Done> pending_;
+  std::deque<ReplyFn> pending_;
   uint64_t timer_ = 0;
+  uint64_t card_timer_ = 0;
+  std::function<bool()> cards_wanted_;
+  std::function<void()> card_left_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

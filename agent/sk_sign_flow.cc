@@ -113,6 +113,7 @@ void Agent::sk_send(std::shared_ptr<SkAttempt> s, std::unique_ptr<Secret> pin) {
           if (sent && typed && s->policy.pin_cache > 0) {
             pins_.put(blob, s->id->sk_provider, *sent, std::chrono::seconds(s->policy.pin_cache));
             wipe_registers_and_stack();  // the copy went through memcpy
+            watch_cards_for(s->id->sk_provider);
           }
           pins_.set_note(blob, "");
           return s->done(std::move(res));
@@ -148,6 +149,18 @@ void Agent::sk_send(std::shared_ptr<SkAttempt> s, std::unique_ptr<Secret> pin) {
       });
   // The PIN went through copies, encoding and write(): leave none of it behind.
   if (sent) wipe_registers_and_stack();
+}
+
+// A PC/SC card leaves no device node behind when it is taken away: while
+// PINs typed for a provider's keys are kept, its helper is asked now and then.
+void Agent::watch_cards_for(const std::string& provider) {
+  sk_helpers_.for_provider(provider).watch_cards([this, provider] { return pins_.holds_provider(provider); },
+                                                 [this, provider] {
+                                                   if (!pins_.holds_provider(provider)) return;
+                                                   pins_.forget_provider(provider);
+                                                   log_.info("a security key card left its reader: cached PINs for " +
+                                                             provider + " wiped");
+                                                 });
 }
 
 }  // namespace skagent

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <system_error>
 #include <thread>
 
@@ -229,34 +230,61 @@ int pcsc_open(fido_dev_t* dev, const std::string& reader) {
   return fido_dev_open(dev, (std::string(kOpenPrefix) + reader).c_str());
 }
 
+namespace {
+
+// A reader's state now (SCARD_STATE_* in the low word, pcscd's count of card
+// insertions and removals in the high word); nullopt when it cannot be read.
+std::optional<DWORD> reader_state(SCARDCONTEXT ctx, const std::string& reader) {
+  SCARD_READERSTATE st{};
+  st.szReader = reader.c_str();
+  st.dwCurrentState = SCARD_STATE_UNAWARE;
+  if (SCardGetStatusChange(ctx, 0, &st, 1) != SCARD_S_SUCCESS) return std::nullopt;
+  return st.dwEventState;
+}
+
+bool holds_card(DWORD state) { return (state & SCARD_STATE_PRESENT) && !(state & SCARD_STATE_MUTE); }
+
+struct Context {
+  SCARDCONTEXT ctx = 0;
+  Context() {
+    if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx) != SCARD_S_SUCCESS) ctx = 0;
+  }
+  ~Context() {
+    if (ctx != 0) SCardReleaseContext(ctx);
+  }
+};
+
+}  // namespace
+
 Result<std::vector<std::string>> pcsc_readers() {
   std::vector<std::string> out;
-  SCARDCONTEXT ctx = 0;
-  if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx) != SCARD_S_SUCCESS) return out;
+  Context c;
+  if (c.ctx == 0) return out;
   DWORD len = 0;
-  LONG rc = SCardListReaders(ctx, nullptr, nullptr, &len);
+  LONG rc = SCardListReaders(c.ctx, nullptr, nullptr, &len);
   std::string names(len, '\0');
-  if (rc == SCARD_S_SUCCESS && len > 0) rc = SCardListReaders(ctx, nullptr, names.data(), &len);
-  if (rc == SCARD_S_SUCCESS) {
-    names.resize(std::min<size_t>(len, names.size()));
-    for (size_t pos = 0; pos < names.size();) {
-      size_t end = names.find('\0', pos);
-      if (end == std::string::npos) end = names.size();
-      if (end > pos) {
-        std::string reader = names.substr(pos, end - pos);
-        SCARD_READERSTATE st{};
-        st.szReader = reader.c_str();
-        st.dwCurrentState = SCARD_STATE_UNAWARE;
-        if (SCardGetStatusChange(ctx, 0, &st, 1) == SCARD_S_SUCCESS &&
-            (st.dwEventState & SCARD_STATE_PRESENT) && !(st.dwEventState & SCARD_STATE_MUTE)) {
-          out.push_back(reader);
-        }
-      }
-      pos = end + 1;
+  if (rc == SCARD_S_SUCCESS && len > 0) rc = SCardListReaders(c.ctx, nullptr, names.data(), &len);
+  if (rc != SCARD_S_SUCCESS) return out;
+  names.resize(std::min<size_t>(len, names.size()));
+  for (size_t pos = 0; pos < names.size();) {
+    size_t end = names.find('\0', pos);
+    if (end == std::string::npos) end = names.size();
+    if (end > pos) {
+      std::string reader = names.substr(pos, end - pos);
+      auto state = reader_state(c.ctx, reader);
+      if (state && holds_card(*state)) out.push_back(reader);
     }
+    pos = end + 1;
   }
-  SCardReleaseContext(ctx);
   return out;
+}
+
+std::optional<uint32_t> pcsc_card_insertion(const std::string& reader) {
+  Context c;
+  if (c.ctx == 0) return std::nullopt;
+  auto state = reader_state(c.ctx, reader);
+  if (!state || !holds_card(*state)) return std::nullopt;
+  return uint32_t(*state >> 16);
 }
 
 }  // namespace skagent::fido

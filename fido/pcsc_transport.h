@@ -21,6 +21,8 @@
 
 #include <fido.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +39,11 @@ bool is_pcsc_path(std::string_view path);
 // pcscd is not running or has no reader. libpcsclite follows
 // $PCSCLITE_CSOCK_NAME to a private pcscd.
 Result<std::vector<std::string>> pcsc_readers();
+
+// Which insertion the card in `reader` is (pcscd counts a reader's card
+// insertions and removals), so a card taken out and put back is told from one
+// that stayed; nullopt when the reader holds no card, or is gone.
+std::optional<uint32_t> pcsc_card_insertion(const std::string& reader);
 
 // Sets this transport on `dev` (from fido_dev_new) and opens the card in
 // `reader`. Returns a libfido2 status.

@@ -5,6 +5,8 @@
 // touch it waits for is cancelled when the agent goes away (fd 3 hangs up).
 // A PIN is decoded from the (self-wiping) frame straight into a Secret in
 // locked memory and handed to the token library as its NUL-terminated c_str().
+// The agent also asks, while it keeps a PIN, whether a PC/SC card that signed
+// here has left its reader (fido/card_watch.h).
 #include <unistd.h>
 
 #include <cstdio>
@@ -13,6 +15,7 @@
 #include <memory>
 #include <string_view>
 
+#include "fido/card_watch.h"
 #include "fido/options.h"
 #include "fido/sign.h"
 #include "fido/sk_helper_protocol.h"
@@ -26,7 +29,8 @@ namespace {
 
 using Signer = std::function<skagent::Result<skagent::SkSignResult>(const skagent::SkSignRequest&)>;
 
-skagent::Result<skagent::SkSignResult> sign_internal(const skagent::SkSignRequest& req) {
+skagent::Result<skagent::SkSignResult> sign_internal(const skagent::SkSignRequest& req,
+                                                     skagent::fido::CardWatch& cards) {
   using namespace skagent;
   fido::Options o;
   o.sources = fido::sources_from_environment();
@@ -40,6 +44,7 @@ skagent::Result<skagent::SkSignResult> sign_internal(const skagent::SkSignReques
   r.pin = req.pin.empty() ? nullptr : req.pin.c_str();
   auto s = fido::sign(o, r);
   if (!s) return s.error();
+  cards.signed_with(s->device);
   SkSignResult out;
   out.sig_r = std::move(s->sig_r);
   out.sig_s = std::move(s->sig_s);
@@ -49,9 +54,12 @@ skagent::Result<skagent::SkSignResult> sign_internal(const skagent::SkSignReques
 }
 
 // A load failure is reported per request, so the agent can log the reason.
-Signer signer_for(const char* provider) {
+// The built-in middleware also notes the PC/SC cards that signed in `cards`.
+Signer signer_for(const char* provider, skagent::fido::CardWatch& cards) {
   using namespace skagent;
-  if (std::string_view(provider) == "internal") return sign_internal;
+  if (std::string_view(provider) == "internal") {
+    return [&cards](const SkSignRequest& req) { return sign_internal(req, cards); };
+  }
   auto loaded = std::make_shared<Result<SkProvider>>(SkProvider::load(provider));
   return [loaded](const SkSignRequest& req) -> Result<SkSignResult> {
     if (!*loaded) return loaded->error();
@@ -59,8 +67,11 @@ Signer signer_for(const char* provider) {
   };
 }
 
-skagent::Bytes handle(const Signer& signer, skagent::ByteView body) {
+skagent::Bytes handle(const Signer& signer, skagent::fido::CardWatch& cards, skagent::ByteView body) {
   using namespace skagent;
+  auto kind = sk_request_kind(body);
+  if (!kind) return encode_sign_reply(kind.error());
+  if (*kind == SkRequestKind::check_cards) return encode_check_cards_reply(cards.card_left());
   auto req = decode_sign_request(body);
   if (!req) return encode_sign_reply(req.error());
   return encode_sign_reply(signer(*req));
@@ -75,7 +86,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   (void)harden_process();
-  Signer signer = signer_for(argv[1]);
+  fido::CardWatch cards;
+  Signer signer = signer_for(argv[1], cards);
   // From here on the provider runs sandboxed: a forbidden system call ends this helper only.
   if (auto s = apply_helper_sandbox(); !s) {
     fprintf(stderr, "skagent-sk-helper: sandbox: %s\n", s.error().message.c_str());
@@ -83,6 +95,6 @@ int main(int argc, char** argv) {
   for (Bytes body;;) {
     FrameRead got = read_frame(kHelperChannelFd, kMaxHelperFrame, body);
     if (got != FrameRead::ok) return got == FrameRead::closed ? 0 : 1;
-    if (!write_frame(kHelperChannelFd, handle(signer, body))) return 1;
+    if (!write_frame(kHelperChannelFd, handle(signer, cards, body))) return 1;
   }
 }

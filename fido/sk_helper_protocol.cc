@@ -7,10 +7,21 @@ namespace skagent {
 namespace {
 
 constexpr uint8_t kSign = 1;
+constexpr uint8_t kCheckCards = 2;
 constexpr uint8_t kOk = 0, kFailed = 1;
 
 Error bad(const char* what) {
   return make_error(Errc::malformed, std::string("sk-helper protocol: ") + what);
+}
+
+// The error a kFailed reply carries (its status byte already read).
+Error decode_failure(Reader& r) {
+  uint32_t code = 0;
+  std::string msg;
+  if (!r.u32(code) || !r.cstring(msg) || !r.empty() || code > uint32_t(Errc::internal)) {
+    return bad("malformed error reply");
+  }
+  return make_error(Errc(code), msg);
 }
 
 }  // namespace
@@ -47,6 +58,26 @@ Result<SkSignRequest> decode_sign_request(ByteView body) {
   return req;
 }
 
+Result<SkRequestKind> sk_request_kind(ByteView body) {
+  if (body.empty()) return bad("empty request");
+  if (body[0] == kSign) return SkRequestKind::sign;
+  if (body[0] == kCheckCards && body.size() == 1) return SkRequestKind::check_cards;
+  return bad("unknown request");
+}
+
+Bytes encode_check_cards_request() { return Bytes{kCheckCards}; }
+
+Bytes encode_check_cards_reply(bool card_left) { return Bytes{kOk, uint8_t(card_left ? 1 : 0)}; }
+
+Result<bool> decode_check_cards_reply(ByteView body) {
+  Reader r(body);
+  uint8_t status = 0, left = 0;
+  if (!r.u8(status)) return bad("empty reply");
+  if (status == kFailed) return decode_failure(r);
+  if (status != kOk || !r.u8(left) || left > 1 || !r.empty()) return bad("malformed card check reply");
+  return left == 1;
+}
+
 Bytes encode_sign_reply(const Result<SkSignResult>& reply) {
   Writer w;
   if (!reply) {
@@ -67,14 +98,7 @@ Result<SkSignResult> decode_sign_reply(ByteView body) {
   Reader r(body);
   uint8_t status = 0;
   if (!r.u8(status)) return bad("empty reply");
-  if (status == kFailed) {
-    uint32_t code = 0;
-    std::string msg;
-    if (!r.u32(code) || !r.cstring(msg) || !r.empty() || code > uint32_t(Errc::internal)) {
-      return bad("malformed error reply");
-    }
-    return make_error(Errc(code), msg);
-  }
+  if (status == kFailed) return decode_failure(r);
   SkSignResult res;
   ByteView sr, ss;
   if (status != kOk || !r.string(sr) || !r.string(ss) || !r.u8(res.flags) || !r.u32(res.counter) ||

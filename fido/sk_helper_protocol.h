@@ -33,9 +33,17 @@ struct SkSignResult {
   uint32_t counter = 0;
 };
 
+// What a request asks: a signature, or whether a PC/SC card the helper
+// signed with has left its reader since (fido/card_watch.h).
+enum class SkRequestKind { sign, check_cards };
+Result<SkRequestKind> sk_request_kind(ByteView body);
+
 Bytes encode_sign_request(const SkSignRequest& req);
 Result<SkSignRequest> decode_sign_request(ByteView body);
 Bytes encode_sign_reply(const Result<SkSignResult>& reply);
 Result<SkSignResult> decode_sign_reply(ByteView body);
+Bytes encode_check_cards_request();
+Bytes encode_check_cards_reply(bool card_left);
+Result<bool> decode_check_cards_reply(ByteView body);
 
 }  // namespace skagent

@@ -422,6 +422,30 @@ TEST_F(Pins, NotCachedByDefaultAndWipedOnLockRemoveAllAndUnplug) {
   EXPECT_EQ(scene.prompts(), 6) << "a removed token's PIN was kept";
 }
 
+// While a PIN is kept, the sk helper is asked every kCardCheckInterval whether
+// a PC/SC card that signed has left its reader. This provider's token is no
+// card, so the PIN stays; once the helper dies it cannot tell, and the PIN goes.
+TEST_F(Pins, CardChecksKeepThePinUntilTheHelperCannotTell) {
+  Scene scene("1234");
+  AgentHarness agent(options({"PinCache 1h"}));
+  auto c = agent.client();
+  auto k = key(agent.dir());
+  ASSERT_TRUE(k);
+  ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(*k, "uv key", provider_constraint())));
+  ASSERT_TRUE(sign(c, *k));
+  EXPECT_EQ(scene.prompts(), 1);
+  const auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(SkHelper::kCardCheckInterval);
+  std::this_thread::sleep_for(2 * interval + std::chrono::milliseconds(300));  // two checks
+  ASSERT_TRUE(sign(c, *k));
+  EXPECT_EQ(scene.prompts(), 1) << "a card check wiped the PIN of a token that stayed";
+  // "[s]": the shell running pkill, whose command line holds the pattern, must not match it.
+  const std::string kill_helper = "pkill -KILL -f '[s]kagent-sk-helper " + provider_ + "'";
+  ASSERT_EQ(system(kill_helper.c_str()), 0);
+  std::this_thread::sleep_for(interval + std::chrono::milliseconds(500));
+  ASSERT_TRUE(sign(c, *k));  // a new helper
+  EXPECT_EQ(scene.prompts(), 2) << "the PIN outlived the helper that could have missed its card";
+}
+
 TEST_F(Pins, AWrongPinIsNeverRetriedSilently) {
   Scene scene("!cancel");
   AgentHarness agent(options({"PinCache 1h"}));

@@ -10,11 +10,21 @@
 #include <chrono>
 #include <thread>
 
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "fido/card_watch.h"
 #include "fido/device_list.h"
 #include "fido/device_select.h"
 #include "fido/pcsc_transport.h"
 #include "fido/pin.h"
 #include "fido/resident_keys.h"
+#include "fido/sk_helper_protocol.h"
+#include "fido/vtoken_io.h"
+#include "platform/helper_channel.h"
 #include "tests/fido/isolated_test.h"
 #include "tests/fido/middleware_test_util.h"
 #include "tests/fido/vtoken/pcsc_harness.h"
@@ -63,6 +73,14 @@ class FidoPcsc : public ::testing::Test {
     Options o = vtoken_options({});
     o.device = std::string(kPcscPathPrefix) + reader_;
     return o;
+  }
+  // A new Ed25519 key on the card for `application`.
+  Result<EnrolledKey> new_key(const char* application) const {
+    EnrollRequest er;
+    Bytes chal(32, 5);
+    er.challenge = chal;
+    er.application = application;
+    return enroll(opts(), er);
   }
 
   std::vector<std::string> token_args_ = {"--pin", "2468"};
@@ -166,6 +184,90 @@ TEST_F(FidoPcsc, DISABLED_TouchTimeoutCancelsTheCardsWait) {
   ASSERT_EQ(token_->control("touch immediate"), "ok");
   auto again = enroll(opts(), er);
   EXPECT_TRUE(again.ok()) << again.error().message;
+}
+
+// A card that signed is watched; taken from the reader, the watch says so,
+// once. Other tokens are not watched.
+TEST_F(FidoPcsc, DISABLED_ACardThatSignedIsMissedWhenItLeavesTheReader) {
+  auto k = new_key("ssh:watched");
+  ASSERT_TRUE(k.ok()) << k.error().message;
+  Bytes data(40, 6);
+  SignRequest sr;
+  sr.data = data;
+  sr.application = "ssh:watched";
+  sr.key_handle = k->key_handle;
+  auto s = sign(opts(), sr);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  CardWatch watch;
+  watch.signed_with(vtoken_device_path("/nowhere/hid.sock"));
+  watch.signed_with("/dev/hidraw0");
+  EXPECT_EQ(watch.watched(), 0u);
+  watch.signed_with(s->device);
+  EXPECT_EQ(watch.watched(), 1u);
+  EXPECT_FALSE(watch.card_left());
+  EXPECT_FALSE(watch.card_left());
+  token_.reset();  // the card leaves the reader
+  bool left = false;
+  for (int i = 0; i < 100 && !left; i++) {
+    left = watch.card_left();
+    if (!left) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(left);
+  EXPECT_EQ(watch.watched(), 0u);
+  EXPECT_FALSE(watch.card_left());
+}
+
+// The same through skagent-sk-helper "internal", as the agent asks it while
+// it keeps a PIN: found by discovery, signed, checked, taken away.
+TEST_F(FidoPcsc, DISABLED_TheSkHelperSaysWhenACardThatSignedLeft) {
+  auto k = new_key("ssh:helper-watched");
+  ASSERT_TRUE(k.ok()) << k.error().message;
+  std::error_code ec;
+  auto bin = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path();
+  auto h = spawn_helper((bin / "skagent-sk-helper").string(), "internal");  // inherits PCSCLITE_CSOCK_NAME
+  ASSERT_TRUE(h.ok()) << h.error().message;
+  fcntl(h->fd, F_SETFL, 0);
+  auto ask = [&](ByteView request) -> Result<Bytes> {
+    Bytes body;
+    if (!write_frame(h->fd, request) || read_frame(h->fd, kMaxHelperFrame, body) != FrameRead::ok) {
+      return make_error(Errc::io, "helper channel broken");
+    }
+    return body;
+  };
+  auto check = [&]() -> Result<bool> {
+    auto body = ask(encode_check_cards_request());
+    return body ? decode_check_cards_reply(*body) : Result<bool>(body.error());
+  };
+  auto before = check();  // nothing signed yet: nothing to miss
+  ASSERT_TRUE(before.ok()) << before.error().message;
+  EXPECT_FALSE(*before);
+  SkSignRequest req;
+  req.alg = kAlgEd25519;
+  req.data = Bytes(40, 6);
+  req.application = "ssh:helper-watched";
+  req.key_handle = k->key_handle;
+  req.flags = kUserPresenceRequired;
+  auto body = ask(encode_sign_request(req));
+  ASSERT_TRUE(body.ok());
+  auto sig = decode_sign_reply(*body);
+  ASSERT_TRUE(sig.ok()) << sig.error().message;
+  auto still = check();
+  ASSERT_TRUE(still.ok()) << still.error().message;
+  EXPECT_FALSE(*still);
+  token_.reset();  // the card leaves the reader
+  bool left = false;
+  for (int i = 0; i < 100 && !left; i++) {
+    auto c = check();
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    left = *c;
+    if (!left) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(left);
+  auto after = check();  // said once
+  ASSERT_TRUE(after.ok());
+  EXPECT_FALSE(*after);
+  close(h->fd);
+  waitpid(h->pid, nullptr, 0);  // ends at EOF on fd 3
 }
 
 TEST_F(FidoPcscNoPin, DISABLED_PinSetChangeWrongAndBlockedOverPcsc) {
@@ -298,6 +400,12 @@ TEST(FidoPcscIsolated, FoundByDiscoveryAndLongRequestsAreChained) {
 }
 TEST(FidoPcscIsolated, TouchTimeoutCancelsTheCardsWait) {
   run_isolated("FidoPcsc.DISABLED_TouchTimeoutCancelsTheCardsWait");
+}
+TEST(FidoPcscIsolated, ACardThatSignedIsMissedWhenItLeavesTheReader) {
+  run_isolated("FidoPcsc.DISABLED_ACardThatSignedIsMissedWhenItLeavesTheReader");
+}
+TEST(FidoPcscIsolated, TheSkHelperSaysWhenACardThatSignedLeft) {
+  run_isolated("FidoPcsc.DISABLED_TheSkHelperSaysWhenACardThatSignedLeft");
 }
 TEST(FidoPcscIsolated, PinSetChangeWrongAndBlockedOverPcsc) {
   run_isolated("FidoPcscNoPin.DISABLED_PinSetChangeWrongAndBlockedOverPcsc");

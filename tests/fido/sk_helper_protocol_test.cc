@@ -107,6 +107,39 @@ TEST(SkHelperProtocol, ErrorCodeOutOfRangeIsMalformed) {
   }
 }
 
+TEST(SkHelperProtocol, RequestKinds) {
+  auto sign = sk_request_kind(encode_sign_request(sample_request()));
+  ASSERT_TRUE(sign.ok());
+  EXPECT_EQ(*sign, SkRequestKind::sign);
+  auto check = sk_request_kind(encode_check_cards_request());
+  ASSERT_TRUE(check.ok());
+  EXPECT_EQ(*check, SkRequestKind::check_cards);
+  for (Bytes b : {Bytes{}, Bytes{0}, Bytes{3}, Bytes{0xFF}, Bytes{2, 0}, Bytes{2, 2, 2}}) {
+    auto k = sk_request_kind(b);
+    ASSERT_FALSE(k.ok()) << b.size();
+    EXPECT_EQ(k.error().code, Errc::malformed);
+  }
+}
+
+TEST(SkHelperProtocol, CardCheckReplies) {
+  for (bool left : {false, true}) {
+    auto r = decode_check_cards_reply(encode_check_cards_reply(left));
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(*r, left);
+  }
+  auto failed = decode_check_cards_reply(error_reply(uint32_t(Errc::io), "no pcscd"));
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, Errc::io);
+  EXPECT_EQ(failed.error().message, "no pcscd");
+  // Not 0 or 1, truncated, trailing bytes, a sign reply, an unknown status.
+  for (Bytes b : {Bytes{}, Bytes{0}, Bytes{0, 2}, Bytes{0, 1, 0}, Bytes{2, 1}, encode_sign_reply(sample_result()),
+                  error_reply(0xffff, "x")}) {
+    auto r = decode_check_cards_reply(b);
+    ASSERT_FALSE(r.ok()) << b.size();
+    EXPECT_EQ(r.error().code, Errc::malformed);
+  }
+}
+
 TEST(SkHelperProtocol, EveryTruncationOfRequestFails) {
   Bytes full = encode_sign_request(sample_request());
   for (size_t len = 0; len < full.size(); len++) {
