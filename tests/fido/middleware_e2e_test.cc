@@ -212,17 +212,7 @@ TEST(FidoMiddlewarePin, SetChangeWrongAndBlocked) {
   VtokenProcess t;
   ASSERT_TRUE(t.ready());
   Options o = vtoken_options({t.hid_socket()});
-  ASSERT_TRUE(set_pin(o, "1234").ok());
-  auto again = set_pin(o, "9999");
-  EXPECT_FALSE(again.ok());
-  ASSERT_TRUE(change_pin(o, "1234", "5678").ok());
-  auto r = pin_retries(o);
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(*r, 8);
-  auto wrong_change = change_pin(o, "0000", "4321");
-  ASSERT_FALSE(wrong_change.ok());
-  EXPECT_EQ(wrong_change.error().code, Errc::pin_invalid);
-  EXPECT_NE(wrong_change.error().message.find("7 tries left"), std::string::npos) << wrong_change.error().message;
+  ASSERT_NO_FATAL_FAILURE(set_change_and_miss_the_pin(o));
 
   EnrollRequest er;
   Bytes chal(32, 1);

@@ -3,11 +3,14 @@
 // signature blob).
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <string>
 #include <vector>
 
 #include "fido/enroll.h"
 #include "fido/options.h"
+#include "fido/pin.h"
 #include "fido/sign.h"
 #include "ssh/key.h"
 #include "ssh/wire.h"
@@ -55,6 +58,22 @@ inline Bytes sk_signature_blob(uint32_t alg, const Signature& s) {
 inline Status verify_sk(uint32_t alg, const EnrolledKey& k, std::string_view application, ByteView data,
                         const Signature& s) {
   return verify_signature(public_key_of(alg, k, application), sk_signature_blob(alg, s), data);
+}
+
+// On a token without a PIN: the PIN set to 1234 (a second set refused), changed
+// to 5678, 8 tries, then a change with a wrong PIN refused with 7 tries left.
+// Callers wrap it in ASSERT_NO_FATAL_FAILURE.
+inline void set_change_and_miss_the_pin(const Options& o) {
+  ASSERT_TRUE(set_pin(o, "1234").ok());
+  EXPECT_FALSE(set_pin(o, "9999").ok());  // already set: change it instead
+  ASSERT_TRUE(change_pin(o, "1234", "5678").ok());
+  auto r = pin_retries(o);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(*r, 8);
+  auto wrong_change = change_pin(o, "0000", "4321");
+  ASSERT_FALSE(wrong_change.ok());
+  EXPECT_EQ(wrong_change.error().code, Errc::pin_invalid);
+  EXPECT_NE(wrong_change.error().message.find("7 tries left"), std::string::npos) << wrong_change.error().message;
 }
 
 }  // namespace skagent::fido::testing

@@ -39,13 +39,21 @@ using vtoken::testing::VtokenProcess;
 
 bool have(const char* path) { return access(path, R_OK) == 0; }
 
+// pcscd, its socket activation and the vpcd driver are there: a port pair for
+// vpcd's two slots (0 with a failure when not).
+uint16_t pcscd_prerequisites() {
+  EXPECT_TRUE(have("/usr/sbin/pcscd")) << "pcscd missing (tests/deps.sh lists it)";
+  EXPECT_TRUE(have("/usr/bin/systemd-socket-activate")) << "systemd-socket-activate missing";
+  EXPECT_TRUE(have(kVpcdDriver)) << "vpcd driver missing (package vsmartcard-vpcd)";
+  uint16_t port = free_port_pair();
+  EXPECT_NE(port, 0) << "no free port pair on 127.0.0.1";
+  return ::testing::Test::HasFailure() ? 0 : port;
+}
+
 class FidoPcsc : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(have("/usr/sbin/pcscd")) << "pcscd missing (tests/deps.sh lists it)";
-    ASSERT_TRUE(have("/usr/bin/systemd-socket-activate")) << "systemd-socket-activate missing";
-    ASSERT_TRUE(have(kVpcdDriver)) << "vpcd driver missing (package vsmartcard-vpcd)";
-    uint16_t port = free_port_pair();
+    uint16_t port = pcscd_prerequisites();
     ASSERT_NE(port, 0);
     token_ = std::make_unique<VtokenProcess>(
         VtokenProcess::Options{.hid = false, .vpcd = "127.0.0.1:" + std::to_string(port), .args = token_args_});
@@ -272,16 +280,7 @@ TEST_F(FidoPcsc, DISABLED_TheSkHelperSaysWhenACardThatSignedLeft) {
 
 TEST_F(FidoPcscNoPin, DISABLED_PinSetChangeWrongAndBlockedOverPcsc) {
   Options o = opts();
-  ASSERT_TRUE(set_pin(o, "1234").ok());
-  EXPECT_FALSE(set_pin(o, "9999").ok());  // already set: change it instead
-  ASSERT_TRUE(change_pin(o, "1234", "5678").ok());
-  auto r = pin_retries(o);
-  ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(*r, 8);
-  auto wrong_change = change_pin(o, "0000", "4321");
-  ASSERT_FALSE(wrong_change.ok());
-  EXPECT_EQ(wrong_change.error().code, Errc::pin_invalid);
-  EXPECT_NE(wrong_change.error().message.find("7 tries left"), std::string::npos) << wrong_change.error().message;
+  ASSERT_NO_FATAL_FAILURE(set_change_and_miss_the_pin(o));
   EnrollRequest er;
   Bytes chal(32, 1);
   er.challenge = chal;
@@ -320,10 +319,7 @@ TEST_F(FidoPcscNoPin, DISABLED_PinSetChangeWrongAndBlockedOverPcsc) {
 class FidoPcscTwoCards : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(have("/usr/sbin/pcscd")) << "pcscd missing (tests/deps.sh lists it)";
-    ASSERT_TRUE(have("/usr/bin/systemd-socket-activate")) << "systemd-socket-activate missing";
-    ASSERT_TRUE(have(kVpcdDriver)) << "vpcd driver missing (package vsmartcard-vpcd)";
-    uint16_t port = free_port_pair();
+    uint16_t port = pcscd_prerequisites();
     ASSERT_NE(port, 0);
     for (int slot = 0; slot < 2; slot++) {
       std::vector<std::string> args = {"--vpcd-slots", "1", "--touch", "never", "--touch-timeout", "20000"};
