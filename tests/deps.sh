@@ -23,7 +23,10 @@ TEST_DEPS=(openssh-client openssh-server openssh-sftp-server openssh-tests sudo 
            # prompts.sh: a private D-Bus session bus (dbus-daemon), gdbus (libglib2.0-bin; the
            # agent also uses it at run time for touch notifications) and the recording
            # notification service (python3-dbus, python3-gi)
-           dbus-daemon libglib2.0-bin python3-dbus python3-gi)
+           dbus-daemon libglib2.0-bin python3-dbus python3-gi
+           # OpenSSH 10.5 built from ../shared/peers for the openssh-latest suite and the
+           # differential tests (tests/openssh/build_latest.sh)
+           autoconf automake zlib1g-dev)
 
 # deps_for KIND...: the package list for build and/or test.
 deps_for() {
