@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # skagent — GNU make, C++20, out-of-tree build in $(BUILD).
 # SANITIZE=1: ASan + UBSan, in build-asan/ unless BUILD says otherwise: `make check SANITIZE=1`.
 # make does not track flags, so a sanitizer build directory is marked ($(BUILD)/.sanitize) and

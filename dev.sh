@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # skagent developer entry point (Debian 12).
 #
 #   ./dev.sh agent [AGENT-ARGS...]  install build deps, make, run build/bin/skagent in the

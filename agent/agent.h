@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The agent: all of its state in one object, and the request dispatcher.
 #pragma once
 

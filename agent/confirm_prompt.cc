@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "agent/confirm_prompt.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Asks a person through an SSH_ASKPASS program, without blocking the loop:
 // the askpass runs as a child process watched by the event loop. A prompt is
 // refused when no prompter can be shown, when it times out, and when its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "agent/constrained_sign.h"
 
 #include "agent/key_equal.h"

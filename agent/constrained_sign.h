@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The checks OpenSSH 9.2 (process_sign_request2) makes before a
 // destination-constrained key signs: the connection must be bound, the data
 // must be a user-auth request for this key, the hop chain must be permitted

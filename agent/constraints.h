@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Key constraints sent with ADD_ID_CONSTRAINED / ADD_SMARTCARD_KEY_CONSTRAINED.
 #pragma once
 

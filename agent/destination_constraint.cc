@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Parsing of restrict-destination-v00@openssh.com bodies.
 #include "agent/destination_constraint.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // restrict-destination-v00@openssh.com (ssh-add -h): which hosts, reached by
 // which path, a key may be used for. Parsing of the constraint body and the
 // hop-by-hop check against a connection's session bindings, as OpenSSH 9.2's

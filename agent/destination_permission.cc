@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Enforcement of destination constraints against a connection's session
 // bindings (OpenSSH 9.2 identity_permitted, permitted_by_dest_constraints,
 // match_key_hop).

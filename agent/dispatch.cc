@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Request dispatch: the lock gate, message routing, key expiry.
 #include <algorithm>
 #include <thread>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // EXTENSION: query and session-bind@openssh.com.
 #include "agent/agent.h"
 #include "agent/messages.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // One key held by the agent, with what the adder said about it.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // REQUEST_IDENTITIES, ADD_IDENTITY(_CONSTRAINED), REMOVE_IDENTITY.
 #include <climits>
 #include <cstdlib>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // OpenSSH's sshkey_equal, which the destination and session-bind rules use:
 // the same underlying key and, when `a` is a certificate, the very same
 // certificate. Deliberately asymmetric like OpenSSH's: a plain `a` equals a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Key shielding: private keys rest encrypted in memory. Each key is sealed
 // with AES-256-GCM under a key derived by SHA-256 (SHA-NI makes it twice as
 // fast as SHA-512 here) from its own random nonce and a 16 KiB random pre-key held in locked, non-dumpable memory, so reading

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // OpenSSH known_hosts files, read to put names on the host keys of a session-bind
 // chain: plain and hashed ("|1|salt|HMAC-SHA1") host fields, patterns with * ? and
 // ! negation, [host]:port names, @cert-authority lines (host certificates signed

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // LOCK and UNLOCK. Unlock attempts are serialised through one gate, and after
 // a failure the gate stays shut for the growing delay; the delay holds only
 // the unlock requester's reply, never the event loop.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // LOCK / UNLOCK: only a salted bcrypt-pbkdf hash of the password is kept.
 // Failed unlocks earn a growing delay (0.1 s per failure, at most 10 s), as in
 // OpenSSH, but the delay is applied to the unlock attempts only, so a guesser

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The agent's log: stderr in the foreground (-d/-D), syslog when daemonised.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // skagent: a drop-in ssh-agent. Start-up mirrors ssh-agent: parse flags,
 // harden, bind the socket, print the eval lines, fork (or not), then serve.
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Agent protocol numbers (RFC 9987 / OpenSSH PROTOCOL.agent).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // ssh-agent's command line, parsed into one value.
 #pragma once
 

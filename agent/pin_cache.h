@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // PINs of verify-required security keys, kept only when the policy says so
 // (PinCache): one per key, in locked non-dumpable memory (Secret), wiped when
 // it expires, on lock, on remove-all / SIGUSR1 and when the token goes away

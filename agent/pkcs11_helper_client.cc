@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "agent/pkcs11_helper_client.h"
 
 #include <signal.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The agent's side of skagent-pkcs11-helper: one persistent helper process
 // per PKCS#11 module, started by ssh-add -s and stopped by ssh-add -e.
 // Requests are pipelined and answered in order; each has its own deadline

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Signatures with PKCS#11 token keys, made by the module's helper process.
 // The helper runs a library we do not trust to be correct, so every
 // signature it returns is verified against the key (and, for RSA, the

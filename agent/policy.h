@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The signing policy in force: parsed settings (agent/policy_config.h) resolved
 // for one key, and the decision for one sign request given its context.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The policy file, skagent.conf(5): ssh_config-style keywords, one per line,
 // global lines first, then "Key pattern..." blocks; for each keyword the first
 // value found wins. This file parses text into settings; agent/policy.h

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Provider libraries (-P): a comma-separated pattern list with '!' negation,
 // matched against the library's canonical path, as ssh-agent does.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Everything a person (and the audit log) needs to judge one sign request:
 // who asks (the local process, from SO_PEERCRED and /proc), through which hosts
 // (the verified session-bind chain, named from known_hosts), and what is to be

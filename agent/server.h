@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Accepts clients on the listening socket, frames requests and replies, and
 // keeps each connection's replies in order. Only root and the agent's own uid
 // may connect. Buffers are bounded and the number of connections is capped.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // session-bind@openssh.com: ssh tells the agent which host (key) and which
 // SSH session (exchange hash) a connection serves, proven by the host key's
 // signature over the session id. A connection's bindings, oldest first, are

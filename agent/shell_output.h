@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The lines ssh-agent prints for `eval`, in sh or csh syntax.
 #pragma once
 

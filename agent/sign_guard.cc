@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The person's side of SIGN_REQUEST: the request's context (caller, hops,
 // what is signed), the policy's decision, the confirmation prompt with that
 // context in it, remembered approvals, and one audit line per decision.

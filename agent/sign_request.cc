@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // SIGN_REQUEST: find the key, check that it may sign this, ask a person if
 // the key says so, then sign on a worker thread (software keys) or through
 // the provider's helper process (security keys). Nothing here blocks the loop.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The agent's side of skagent-sk-helper: one persistent helper process per
 // provider, started on first use and restarted after it dies. Requests are
 // pipelined; replies come back in order. A helper that does not answer in time

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A security-key signature with a person in the loop: the PIN of a
 // verify-required key (asked through the askpass, or taken from the PinCache
 // when the policy keeps it), the "touch your security key" notice while the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // ADD_SMARTCARD_KEY(_CONSTRAINED) and REMOVE_SMARTCARD_KEY: PKCS#11 modules,
 // each loaded only inside its own skagent-pkcs11-helper process.
 //

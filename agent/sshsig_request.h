@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Recognises data to sign as an SSHSIG blob (OpenSSH PROTOCOL.sshsig, what
 // ssh-keygen -Y sign asks the agent to sign), as OpenSSH 9.2's
 // parse_sshsig_request.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // "Touch your security key": a desktop notification through the freedesktop
 // notification service (org.freedesktop.Notifications on the session bus),
 // shown while a security key waits for a touch and withdrawn when the touch

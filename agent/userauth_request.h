@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Recognises data to sign as an SSH public-key user-auth request (RFC 4252
 // §7, plus OpenSSH's publickey-hostbound-v00@openssh.com), as OpenSSH 9.2's
 // parse_userauth_request. Destination-constrained keys sign nothing else, and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A few threads for CPU-bound work (software signatures) so the event loop
 // never waits on a signature. Each job's completion is posted back to the loop.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // FIDO over ISO 7816 (CTAP 2.1 §11.3), the host side: SELECT of the FIDO
 // applet, NFCCTAP_MSG requests chained in short APDUs, answers gathered with
 // GET RESPONSE, status updates (SW 9100) polled with NFCCTAP_GETRESPONSE.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Cancelling a token request (CTAPHID CANCEL) when its time is up or when the
 // one who asked went away. libfido2 calls block; a CancelWatch runs beside
 // one of them on a thread of its own and sends CANCEL to the device at the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "fido/card_watch.h"
 
 #include "fido/pcsc_transport.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The PC/SC cards a helper signed with, and whether one has left its reader
 // since: the agent wipes the PINs cached for a token that is gone, and a card
 // taken from an NFC reader leaves no device node behind to watch.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // One opened security key, by path:
 //
 //   /dev/hidraw3          USB HID, through libfido2's own I/O

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The security keys there are now: USB HID tokens from libfido2's discovery,
 // cards on PC/SC readers, and virtual tokens, which appear only when named
 // (Options::sources.vtokens, or $SKAGENT_VTOKEN through

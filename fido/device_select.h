@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Which token a request goes to when there may be several.
 //
 // For a key handle, each token is asked without a touch (getAssertion with

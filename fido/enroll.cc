@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "fido/enroll.h"
 
 #include "fido/cancel.h"

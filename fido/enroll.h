@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Enrolling a new key (makeCredential) the way OpenSSH's ssh-keygen -t *-sk
 // does: ES256 or EdDSA, for an "ssh:" application, as a resident key or not,
 // with credProtect 2 (UV optional with credential id) for resident keys and 3

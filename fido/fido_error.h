@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // libfido2 statuses (CTAP errors and libfido2's own) as the project's errors,
 // each with a message that says what happened and what a person can do:
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // unique_ptr owners for libfido2's objects.
 #pragma once
 

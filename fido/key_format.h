@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Public keys and signatures as tokens hand them over, in the forms OpenSSH's
 // sk-api wants, with every length checked and every point checked on its
 // curve: a token that lies here gets an error, not a key.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // What every fido/ operation takes: which token (one named, or the ones
 // found), how long a person has to touch it or type a PIN before the request
 // is cancelled, and who to watch for going away. Key flags and algorithms use

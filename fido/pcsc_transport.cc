@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "fido/pcsc_transport.h"
 
 #include <winscard.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // libfido2 over PC/SC-lite: a FIDO2 card on a reader (an NFC token held to a
 // contactless reader, or a CCID token), for Debian's libfido2, which is built
 // without PC/SC. The card is reached through `fido_dev_set_transport_functions`:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A token's PIN: set a first one, change it, read how many tries are left.
 // Wrong, blocked and policy-violating PINs come back as fido_error.h says.
 #pragma once

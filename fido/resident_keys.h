@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Reading a token's resident keys with its PIN (credential management), as
 // OpenSSH's ssh-keygen -K and ssh-add -K do: only "ssh:" applications; a token
 // with no resident keys gives an empty list, not an error.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "fido/sign.h"
 
 #include "fido/cancel.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Signing with a security key (getAssertion) as OpenSSH's sk_sign: the key
 // handle in the allow list, user presence as the key's flags say, the PIN or
 // the token's built-in user verification for verify-required keys, and the

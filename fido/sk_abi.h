@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The layouts and codes of OpenSSH's SecurityKeyProvider ABI (sk-api.h, API
 // 0x000a0000): what libskagent-sk.so exports (fido/sk_api.h) and what the
 // loaders of a provider library use (fido/sk_provider.cc, keygen/).

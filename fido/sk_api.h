@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // OpenSSH's SecurityKeyProvider ABI (sk-api.h, API 0x000a0000), exported by
 // libskagent-sk.so on top of fido/, so ssh, ssh-keygen, ssh-add and
 // ssh-agent can use the middleware: SSH_SK_PROVIDER, ssh-keygen -w, ssh-add -S.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // skagent-sk-helper PROVIDER: loads one SecurityKeyProvider library and signs
 // for the agent over fd 3, one frame at a time. Token libraries run here so a
 // crash or hang costs this process, never the agent. PROVIDER "internal" is

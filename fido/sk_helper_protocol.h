@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The agent <-> skagent-sk-helper protocol: the bodies of the frames on a
 // helper channel (platform/helper_channel.h), parsed with the same
 // bounds-checked reader as the agent protocol. One request per frame;

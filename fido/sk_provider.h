@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Loads an OpenSSH SecurityKeyProvider library (sk-api.h, version 0x000a0000)
 // and signs through it. Only ever used inside skagent-sk-helper.
 #pragma once

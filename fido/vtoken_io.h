@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // libfido2 custom I/O for skagent-vtoken's CTAPHID socket, so libfido2's own
 // CTAPHID, CBOR, PIN and credential-management code runs against the virtual
 // token:

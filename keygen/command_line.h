@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // skagent-keygen's command line, a subset of ssh-keygen's with the same
 // letters and meanings, plus --list-devices.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // How skagent-keygen talks to the person running it: output, secrets (PINs and
 // passphrases, never echoed), yes/no questions and file names. The real one is
 // make_terminal_console() (keygen/pin_prompt.cc); tests substitute their own.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // -K: every resident "ssh:" credential of the token(s), written into the
 // current directory under the names ssh-keygen -K gives them.
 #pragma once

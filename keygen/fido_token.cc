@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // SkToken over the built-in FIDO2 middleware (fido/): USB tokens, cards on
 // PC/SC readers, and skagent-vtoken sockets named in $SKAGENT_VTOKEN.
 #include <fido.h>

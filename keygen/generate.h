@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The generating command (no -K, -l, -y): settle the file, make the key in
 // software or on the token, ask for a passphrase, write the files, and report
 // as ssh-keygen does.

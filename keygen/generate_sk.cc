@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "keygen/generate_sk.h"
 
 #include <openssl/rand.h>

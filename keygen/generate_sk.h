@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Security key pairs (-t ed25519-sk | ecdsa-sk): the -O options, the PIN and
 // touch dialogue, and the enrollment itself.
 #pragma once

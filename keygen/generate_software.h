@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Software key pairs (-t ed25519 | ecdsa | rsa).
 #pragma once
 

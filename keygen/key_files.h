@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Key files on disk: reading them, and writing them without ever replacing an
 // existing file unless the person said yes.
 #pragma once

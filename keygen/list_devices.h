@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // --list-devices: the FIDO tokens found, one line each.
 #pragma once
 

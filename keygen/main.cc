@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // skagent-keygen: makes security key and software SSH keys and downloads
 // resident keys, in files OpenSSH reads; prints keys as ssh-keygen -l / -y do.
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "keygen/pin_prompt.h"
 
 #include <fcntl.h>

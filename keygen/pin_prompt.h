@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Asking for a PIN or passphrase as OpenSSH's read_passphrase() does: on the
 // controlling terminal with echo off, or through the SSH_ASKPASS program when
 // there is no terminal (or SSH_ASKPASS_REQUIRE says so).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // SkToken over an OpenSSH SecurityKeyProvider library (sk-api.h, API 0x000a0000),
 // the way ssh-keygen -w uses one: sk_enroll and sk_load_resident_keys.
 #include <dlfcn.h>

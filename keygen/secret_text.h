@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A PIN or passphrase: kept in locked memory that is excluded from core dumps
 // and wiped when the object goes away.
 #pragma once

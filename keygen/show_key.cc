@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Follows OpenSSH 9.2's ssh-keygen: do_fingerprint, fingerprint_private,
 // fingerprint_one_key, do_print_public and load_identity, and sshkey.c's
 // fingerprint_randomart, so that the output is the same byte for byte.

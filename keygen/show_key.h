@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // -l and -y: what ssh-keygen prints for a key file, byte for byte.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Security key private keys (the key handle, not a secret, lives in the file)
 // built from what a token returns, as OpenSSH's ssh-sk.c assembles them.
 #pragma once

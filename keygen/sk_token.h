@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // What skagent-keygen needs from a security key: enroll a credential, read the
 // resident credentials, list the tokens. Two implementations: the built-in
 // FIDO2 middleware (fido/, keygen/fido_token.cc) and an OpenSSH

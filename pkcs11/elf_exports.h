@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Reading an ELF shared object's dynamic symbol table without loading it, so
 // the pkcs11 helper can refuse a library that is not a PKCS#11 module before
 // dlopen() runs any of its code (constructors included).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "pkcs11/key_attributes.h"
 
 #include <openssl/bn.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Turning what a PKCS#11 token says about a key (attribute values, X.509
 // certificates, raw signatures) into SSH public keys and SSH signature blobs.
 // Pure functions over byte spans: every input comes from a token library and

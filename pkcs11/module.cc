@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "pkcs11/module.h"
 
 #include <dlfcn.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // One PKCS#11 module, loaded and used only inside skagent-pkcs11-helper: the
 // library is checked to export C_GetFunctionList before it is loaded (the
 // file checked is the file loaded), then every token is logged in to with the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // skagent-pkcs11-helper MODULE: loads one PKCS#11 module for the agent and
 // serves it over fd 3, one frame at a time (pkcs11/pkcs11_helper_protocol.h).
 // Token libraries run here so a crash or hang costs this process, never the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "pkcs11/pkcs11_helper_protocol.h"
 
 #include "ssh/key.h"

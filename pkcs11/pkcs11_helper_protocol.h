@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The agent <-> skagent-pkcs11-helper protocol: frames of uint32 length +
 // body over a socketpair, parsed with the same bounds-checked reader as the
 // agent protocol. One request per frame; the helper answers in order.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Tells when a device node goes away, such as a security key being pulled out
 // (/dev/hidraw* removed by udev): an inotify watch on the directory, served by
 // the event loop. Set up before any sandbox; afterwards it only reads its fd.

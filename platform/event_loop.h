@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A single-threaded event loop: file descriptors, timers, signals and child
 // exits dispatch callbacks on the loop thread; post() is the only call that
 // other threads may make.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Process hardening applied at start-up, before any key arrives.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The channel between the agent and a helper process (skagent-sk-helper,
 // skagent-pkcs11-helper): a stream socket pair, the helper's end at fd 3,
 // carrying frames of a 4-byte big-endian length and a body.

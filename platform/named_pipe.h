@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The agent's listening endpoint on Windows: a named pipe, as OpenSSH for Windows uses
 // (\\.\pipe\openssh-ssh-agent). Windows only (platform/named_pipe_listener_windows.cc).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Named-pipe listener and connections for Windows (see platform/named_pipe.h).
 #include <windows.h>
 #include <aclapi.h>

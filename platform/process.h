@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Starting helper and prompter processes.
 #pragma once
 

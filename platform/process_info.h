@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Who a local process is, as the kernel reports it (/proc on Linux): the
 // executable, the command line, the parent. Used to show a person which
 // program asks the agent for a signature, and which programs started it.

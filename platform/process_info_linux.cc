@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // /proc readers for platform/process_info.h.
 #include <fcntl.h>
 #include <limits.h>

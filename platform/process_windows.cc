@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // spawn_process on Windows: CreateProcessW without a shell. The command line is quoted so that
 // the child's CommandLineToArgvW / C runtime sees exactly opts.argv; the environment is ours
 // plus opts.extra_env; only the three standard handles are inherited (an explicit handle

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Windows additions to platform/process.h: spawn_process keeps a handle to each child (a
 // process id alone could be reused), and these wait for or end it.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Reading a small file whole: a policy file, a /proc entry.
 #pragma once
 

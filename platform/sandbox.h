@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // System-call and file-system sandboxes, installed once start-up is over.
 //
 // The agent: a seccomp filter (libseccomp) whose default is to fail an unlisted system call

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // seccomp (libseccomp) and Landlock sandboxes for the agent and its helpers; see sandbox.h.
 #include <fcntl.h>
 #include <linux/landlock.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A secret a person typed (a PIN): held only in locked, non-dumpable memory
 // (LockedBuffer), wiped when changed or freed. It travels as this type from
 // the askpass through the PIN cache and the sk-helper protocol to the token

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Memory for secrets: locked in RAM, excluded from core dumps, wiped on free.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // LockedBuffer on Windows: its own pages from VirtualAlloc, locked in RAM with VirtualLock
 // (kept out of the page file), wiped with SecureZeroMemory before they are freed. Windows has
 // no per-region "exclude from core dumps" switch that mingw exposes (WerRegisterExcluded-

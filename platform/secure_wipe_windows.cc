@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // ssh/bytes.h's secure_wipe and equal_ct for the Windows build, which has no OpenSSL
 // (ssh/bytes.cc uses OPENSSL_cleanse and CRYPTO_memcmp; this file replaces it there).
 #include <windows.h>

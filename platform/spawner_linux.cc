@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The spawner (see start_spawner in process.h). Protocol over a SOCK_SEQPACKET socketpair, one
 // message per request: u32 argc, argc strings; u32 envc, envc strings (extra_env); u32 nfds,
 // nfds u32 child descriptor numbers, with the parent descriptors as SCM_RIGHTS in that order;

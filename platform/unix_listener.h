@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The agent's listening endpoint: a UNIX socket in a private directory.
 #pragma once
 

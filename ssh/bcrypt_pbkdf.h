@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // bcrypt_pbkdf, OpenBSD's key derivation for openssh-key-v1 files and the
 // agent's lock password: PBKDF2-like, with SHA-512 then eksblowfish as PRF.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Blowfish with the expensive key schedule of eksblowfish, as bcrypt_pbkdf
 // needs it. OpenSSL 3's default provider has no Blowfish, and none has the
 // salted "expandstate" step, so this one primitive is written by hand.

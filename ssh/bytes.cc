@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "ssh/bytes.h"
 
 #include <openssl/crypto.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Byte containers shared by every module. Every Bytes buffer is wiped when it
 // is freed (including on reallocation), so key material that passes through a
 // message buffer never lingers in freed heap memory.

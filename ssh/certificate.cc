@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // OpenSSH certificates (PROTOCOL.certkeys): parsing and CA signature check.
 #include "ssh/key.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The project's one error type: a code for programs and a message for people.
 // No exceptions cross module boundaries; fallible functions return Result<T>.
 #pragma once

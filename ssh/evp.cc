@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "ssh/evp.h"
 
 #include <openssl/core_names.h>

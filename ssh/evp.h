@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Thin RAII and conversion helpers over OpenSSL 3's EVP API, private to ssh/.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "ssh/fingerprint.h"
 
 #include <openssl/evp.h>

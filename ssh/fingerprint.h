@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Key fingerprints exactly as ssh-keygen -l and ssh-add -l print them.
 #pragma once
 

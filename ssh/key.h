@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The SSH public-key model: every key type the agent handles, plain and as an
 // OpenSSH certificate (PROTOCOL.certkeys), parsed from and written to wire blobs.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "ssh/key_cipher.h"
 
 #include <openssl/crypto.h>

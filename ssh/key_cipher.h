@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The symmetric ciphers OpenSSH accepts for the private section of an
 // openssh-key-v1 file (ssh-keygen -Z), by their SSH names, over OpenSSL EVP.
 #pragma once

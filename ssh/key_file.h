@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // OpenSSH key files: openssh-key-v1 private keys (PROTOCOL.key), plain or
 // passphrase-protected, and one-line public keys ("type base64 comment", as
 // in id_ed25519.pub and id_ed25519-cert.pub).

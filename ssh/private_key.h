@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Private keys in OpenSSH's private serialization (the body of ADD_IDENTITY
 // and of each key in an openssh-key-v1 file), and software signing.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Software key generation, extracting OpenSSH's components from OpenSSL keys.
 #include <openssl/core_names.h>
 #include <openssl/ec.h>

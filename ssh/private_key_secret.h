@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The secret half of a PrivateKey, shared by the files that implement it.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Software signing, validation and generation for PrivateKey, on OpenSSL 3.
 #include <openssl/core_names.h>
 #include <openssl/rand.h>

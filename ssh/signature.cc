@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Verification of SSH signature blobs (RFC 4253 §6.6, RFC 5656, RFC 8709,
 // RFC 8332, OpenSSH PROTOCOL.u2f for security keys).
 #include <openssl/evp.h>

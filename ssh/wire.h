@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Bounds-checked reader and writer for the SSH wire types (RFC 4251 §5).
 // Every read is checked: a read that would pass the end fails and leaves the
 // reader unchanged, so a parser can never look outside the span it was given.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Recording SSH_ASKPASS program for tests.
 #
 # Every call appends one line to $ASKPASS_LOG:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=bash
 # Shared shell helpers for skagent's test suites (sourced by bash scripts; not run on its own).
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=bash
 # The Debian 12 packages skagent needs: the one list to edit when a build or a test needs more.
 # Sourced by dev.sh; `install_deps build test` installs what is missing.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """A recording desktop-notification service for the tests.
 
 Owns org.freedesktop.Notifications on the session bus (DBUS_SESSION_BUS_ADDRESS: the

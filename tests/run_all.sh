@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Runs every test suite and sums their results.
 #
 #   tests/run_all.sh                      # unit, integration, openssh

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // ISO 7816-4 command APDUs (short and extended, cases 1 to 4) and response
 // APDUs, for FIDO over NFC/PC-SC.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "fido/vtoken/auth_data.h"
 
 #include "fido/vtoken/cbor.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Authenticator data (WebAuthn §6.1): rpIdHash ‖ flags ‖ signCount ‖
 // [attested credential data] ‖ [extensions].
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The CTAP2 authenticator behind every transport: takes one request (command
 // byte ‖ CBOR parameters), dispatches it to its handler and answers status ‖
 // CBOR. Transports (CTAPHID, NFC applet) call it from their own threads; one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // One CTAP request run on its own thread, for a transport that answers the
 // platform while the request works (NFC: SW 9100 "still working" while the
 // token waits for a touch, then the answer on NFCCTAP_GETRESPONSE). The

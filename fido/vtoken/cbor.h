@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // CBOR over libcbor for CTAP2: a strict pre-scan (definite lengths, shortest
 // integer forms, canonical map key order, bounded depth and counts, no tags or
 // floats) runs before libcbor sees untrusted bytes, so libcbor never allocates

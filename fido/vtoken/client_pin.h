@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // authenticatorClientPIN (0x06), protocols 1 and 2: getPINRetries,
 // getKeyAgreement, setPIN, changePIN, getPinToken and
 // getPinUvAuthTokenUsingPinWithPermissions, with the retry counter (8,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The test-control channel: a UNIX socket taking one text command per
 // connection and answering text, so C++ tests and shell scripts (through
 // `skagent-vtoken ctl SOCKET COMMAND`) steer touches and read counters.

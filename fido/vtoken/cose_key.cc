@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "fido/vtoken/cose_key.h"
 
 namespace skagent::vtoken {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // COSE_Key (RFC 8152) as CTAP2 uses it: EC2 P-256 for ES256 credentials and
 // ECDH key agreement, OKP Ed25519 for EdDSA credentials.
 #pragma once

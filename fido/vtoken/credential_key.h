@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A credential's key pair: ES256 (P-256) or EdDSA (Ed25519) through OpenSSL EVP.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // authenticatorCredentialManagement, as 0x0A (CTAP 2.1) and 0x41 (the 2.1
 // preview, which libfido2 1.12 sends): metadata, enumerate RPs, enumerate
 // credentials, delete, update user information.

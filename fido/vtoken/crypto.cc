@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "fido/vtoken/crypto.h"
 
 #include <openssl/core_names.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The vtoken's OpenSSL 3 primitives: hashes, HMAC, HKDF, AES (CBC for the PIN
 // protocols, GCM for key handles), random bytes and RAII for EVP objects.
 // Private to fido/vtoken (ssh/evp.h is private to ssh/).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // CTAP2 status codes and the reply shape every command handler returns.
 // A status is a protocol value sent to the platform (like an agent FAILURE
 // reply), not an error type: internal failures still travel as skagent::Error

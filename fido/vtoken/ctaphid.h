@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // CTAPHID framing (CTAP 2.1 §11.2): 64-byte reports, an initialization packet
 // (CID ‖ CMD|0x80 ‖ BCNT ‖ 57 data bytes) then continuation packets (CID ‖ SEQ
 // ‖ 59 data bytes), at most 7609 payload bytes. The Reassembler is the

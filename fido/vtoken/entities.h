@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The WebAuthn structures CTAP requests carry: relying party, user, and
 // public-key credential descriptors (allow and exclude lists).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "fido/vtoken/fido_applet.h"
 
 #include <algorithm>

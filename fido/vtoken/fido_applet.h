@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The FIDO applet of an NFC token (CTAP 2.1 §11.3): SELECT of the FIDO AID
 // answers "FIDO_2_0"; NFCCTAP_MSG (80 10 P1 00 Lc <cmd><cbor> Le) carries CTAP2
 // requests, chained with CLA bit 0x10 when longer than one short APDU; answers

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // authenticatorGetAssertion (0x02) and authenticatorGetNextAssertion (0x08).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "fido/vtoken/get_info.h"
 
 #include "fido/vtoken/cose_key.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // authenticatorGetInfo (0x04): what the token supports, as libfido2 reads it to
 // decide on PIN protocols, credential management, credProtect and sizes.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // CTAPHID over a UNIX stream socket: each connection carries 64-byte reports
 // both ways, as /dev/hidraw would (without the report-ID byte). Several
 // connections may be open (a platform probing several tokens opens each

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Credential IDs: the credential's private key sealed with AES-256-GCM under a
 // key derived from the token's master secret, bound (as associated data) to
 // the relying party's rpIdHash and to the header (algorithm, credProtect,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // authenticatorMakeCredential (0x01): ES256 or EdDSA, resident or not,
 // credProtect, excludeList, packed self-attestation.
 #pragma once

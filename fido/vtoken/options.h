@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The "options" map of makeCredential and getAssertion: rk, up, uv booleans.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // CTAP2 PIN/UV auth protocols 1 and 2 (CTAP 2.1 §6.5.6, §6.5.7): ECDH P-256
 // key agreement, the KDFs, AES-256-CBC and the HMAC-based authenticate/verify.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The volatile half of PIN handling (lost at power-up, as on a real token):
 // the key-agreement key, the current pinUvAuthToken with its permissions and
 // RP binding, and the count of consecutive wrong PINs (3 = auth blocked until

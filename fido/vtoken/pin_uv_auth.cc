@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "fido/vtoken/pin_uv_auth.h"
 
 #include "fido/vtoken/ctap_status.h"

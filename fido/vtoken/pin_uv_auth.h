@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The pinUvAuthParam rules shared by makeCredential and getAssertion.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A slow step inside a command (key generation on a real token can take a
 // second or more), during which the transport keeps the platform informed.
 #pragma once

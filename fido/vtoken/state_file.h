@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The token's state on disk: read at start, rewritten atomically (a 0600 temp
 // file in the same directory, fsync, rename, fsync of the directory) after
 // every change, so a crash leaves either the old or the new state.

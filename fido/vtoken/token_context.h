@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // What every command handler works on: the token's configuration, its
 // persistent state and file, the volatile PIN session and the cursors of
 // multi-step commands (getNextAssertion, credential enumeration).

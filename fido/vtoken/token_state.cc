@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "fido/vtoken/token_state.h"
 
 #include "fido/vtoken/crypto.h"

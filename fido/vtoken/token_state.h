@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Everything a token keeps across restarts: the master secret (key handles),
 // the PIN hash and retry counter, the signature counter and the resident
 // (discoverable) credentials. Serialised with the bounds-checked SSH wire

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "fido/vtoken/unix_listen.h"
 
 #include <sys/socket.h>

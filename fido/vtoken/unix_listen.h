@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The virtual token's listening sockets (CTAPHID and test control): UNIX
 // stream sockets, mode 0600, a stale socket at the path replaced.
 #pragma once

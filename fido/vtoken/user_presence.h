@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Test control over "touches": how the virtual user answers a request for user
 // presence (at once, after a delay, never, or by refusing), a manual press,
 // and a count of the touches given. Thread-safe: the control socket changes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The card side of vsmartcard's vpcd protocol. With `DEVICENAME 127.0.0.1:PORT`
 // in reader.conf, the vpcd driver inside pcscd connects to the card at
 // 127.0.0.1:PORT (a DEVICENAME of /dev/null:PORT would make the driver listen

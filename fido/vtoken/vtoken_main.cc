@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // skagent-vtoken: a software CTAP 2.1 authenticator for tests and
 // development, reachable as a CTAPHID device over a UNIX socket (libfido2
 // through fido/vtoken_io.h) and as a contactless card through pcscd's vpcd

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // skagent-adversary: hostile and busy clients for tests/integration/adversarial.sh and
 // tests/soak/run.sh. Every command talks to a real agent over its socket and prints what it
 // measured; it exits 1 when what it saw is wrong.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /* A SecurityKeyProvider (sk-api 0x000a0000) for adversarial.sh: its sk_sign makes a system
  * call the sk-helper's sandbox forbids (socket(AF_INET)). Under the sandbox the helper is
  * killed at that call; without it the call returns and sk_sign reports a failure. Either way

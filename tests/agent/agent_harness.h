@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A real skagent (event loop, server, agent) running on a thread in the test
 // process, listening on a socket in a temp dir, and a blocking client for it.
 #pragma once

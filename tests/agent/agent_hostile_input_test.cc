@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Hostile clients: malformed messages get FAILURE or a closed connection, and
 // the agent keeps serving everyone else with its keys intact.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The agent's protocol handlers, driven over a real socket.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Builders shared by the agent unit tests: real keys, session-bind bodies,
 // host certificates, user-auth requests and destination constraints, all
 // written on the wire the way ssh / ssh-add / ssh-keygen write them.

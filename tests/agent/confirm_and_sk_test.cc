@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Confirmation prompts (never blocking other clients) and security keys
 // signing through skagent-sk-helper with OpenSSH's sk-dummy provider.
 #include <gtest/gtest.h>

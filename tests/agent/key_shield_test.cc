@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "agent/key_shield.h"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The known_hosts matcher: plain and hashed host fields, wildcards, negation,
 // [host]:port, @cert-authority and @revoked lines, and hostile input.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The policy file parser (skagent.conf(5)): good files, precedence, command-line
 // overrides, and every way a hostile or careless file is refused with file:line.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The policy, prompts, PINs and audit through a real agent: what the askpass is
 // shown, what the policy refuses without asking, remembered approvals, prompt
 // timeouts, and the PIN of a verify-required security key (asked, cached,

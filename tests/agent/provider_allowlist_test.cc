@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "agent/provider_allowlist.h"
 
 #include <gtest/gtest.h>

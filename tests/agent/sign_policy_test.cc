@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The policy's decision on a request, the texts built from a request's
 // context, host-name candidates, the PIN cache and remembered approvals.
 #include <gtest/gtest.h>

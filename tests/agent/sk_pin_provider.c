@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /* A SecurityKeyProvider (sk-api 0x000a0000) for the PIN tests: OpenSSH's sk-dummy (whose
  * keys and signatures are real, but which ignores PINs) behind a PIN check, like a token
  * with a PIN set.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "tests/bench/agent_client.h"
 
 #include <sys/socket.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A minimal blocking ssh-agent client over a UNIX socket: one request, then
 // its reply, no pipelining. Kept small so that, when timing an agent, the
 // client's own cost per request stays a few system calls.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Encoding and decoding of the few agent messages the benchmark sends
 // (REQUEST_IDENTITIES, SIGN_REQUEST) and the replies it expects.
 #pragma once

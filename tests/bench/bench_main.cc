@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // skagent-bench: measures an ssh-agent from outside, over its socket.
 // tests/bench/run.sh drives it against OpenSSH's agent and skagent.
 #include <cstring>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "tests/bench/commands.h"
 #include "tests/bench/confirm_load.h"
 #include "tests/bench/identity_lookup.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "tests/bench/commands.h"
 #include "tests/bench/list_load.h"
 #include "tests/bench/metrics.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The subcommands of skagent-bench. Measurement commands print metrics
 // (see metrics.h) on stdout and problems on stderr; each returns an exit code.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Head-of-line blocking under a confirm prompt: client A signs with a
 // confirm-constrained key, and while the agent's prompt (SSH_ASKPASS) is open
 // client B times signs with a plain software key. An agent that serves one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // fido/ against bare libfido2 on the same virtual token (immediate touch):
 // enroll, sign and resident-key load, each made the middleware's way and the
 // bare way, alternately, so both see the same token and the same machine

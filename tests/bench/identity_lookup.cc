@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "tests/bench/identity_lookup.h"
 
 #include "tests/bench/agent_client.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Finds a loaded key by its comment (the benchmark's key files carry
 // distinct comments, which ssh-add passes on to the agent).
 #pragma once

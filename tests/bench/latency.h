@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Latency samples and their summary (nearest-rank percentiles).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // REQUEST_IDENTITIES cost: one client listing the agent's keys repeatedly.
 #pragma once
 

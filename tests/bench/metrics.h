@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The measurement commands print one "name value" line per metric; the
 // report reads two such files (one per agent) back.
 #pragma once

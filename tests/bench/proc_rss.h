@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Resident memory of a process and its descendants, from /proc. The agent's own
 // VmRSS is the figure the issue compares; the tree's figures count the helpers
 // an agent keeps: summed RSS counts each shared library page once per process,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Prints the side-by-side table of two agents' metrics and the targets.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // What the comparison table shows: which metrics, in what unit, and which
 // direction is better, so a ratio can be oriented as "> 1 = new is better".
 #pragma once

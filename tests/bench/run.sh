@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Benchmarks OpenSSH's ssh-agent and skagent side by side with skagent-bench
 # and prints one comparison table with the targets.
 #

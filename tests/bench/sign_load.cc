@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "tests/bench/sign_load.h"
 
 #include <openssl/rand.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Sign throughput and latency: N client threads, one agent connection each,
 // signing the same 64 random bytes back to back for a fixed time.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Independent check (with OpenSSL directly) that a signature an agent returned
 // is valid, so a benchmark never credits an agent for fast garbage. Used on a
 // sample of replies, outside the timed path.

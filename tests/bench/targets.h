@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The performance targets for the new agent, judged on one run.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // fido/apdu.h: the ISO 7816 framing of CTAP, against scripted cards, honest
 // and lying. A lying card gets an error, within bounds, never a crash or a hang.
 #include "fido/apdu.h"

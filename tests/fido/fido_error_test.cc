@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // fido/fido_error.h: each failure a person can act on has its code and says
 // what to do.
 #include "fido/fido_error.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A scripted CTAPHID token on a UNIX socket, reached through fido/vtoken_io
 // as "vtoken:<socket>" like skagent-vtoken, but answering what a test tells
 // it to: garbage, lies, keepalives forever, silence, a dropped connection.

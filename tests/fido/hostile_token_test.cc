@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // fido/ against lying and broken tokens (tests/fido/hostile_token.h): every
 // one ends in an error within the operation's time, never a crash or a hang.
 #include <gtest/gtest.h>

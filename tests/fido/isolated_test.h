@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Runs one test of this binary in a process of its own: for tests that touch
 // process-wide state of a library. libpcsclite reads PCSCLITE_CSOCK_NAME once
 // per process, so a test with its own private pcscd (or one whose discovery

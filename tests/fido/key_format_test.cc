@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // fido/key_format.h: public keys and signatures from tokens, honest and lying.
 #include "fido/key_format.h"
 

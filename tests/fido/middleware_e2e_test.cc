@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // fido/ end to end through the real libfido2 against skagent-vtoken over its
 // CTAPHID socket: enroll, sign and verify both key types; PINs set, changed,
 // wrong and blocked; resident keys written and read back; touch-to-select

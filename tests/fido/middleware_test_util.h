@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Helpers for the fido/ end-to-end tests: options naming virtual tokens, and
 // checking a signature the way sshd does (ssh/'s verify_signature on the sk
 // signature blob).

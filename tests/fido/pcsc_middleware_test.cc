@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // fido/ over PC/SC: fido/pcsc_transport through a real pcscd (started by the
 // test on a private socket) and vsmartcard's vpcd driver to skagent-vtoken
 // playing the card. libfido2's own CBOR, PIN and credential-management code

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // fido/sk_api.h: OpenSSH's SecurityKeyProvider ABI on top of fido/: the
 // version, options, error codes and argument checks (the token side is in
 // middleware_e2e_test.cc and tests/integration/fido_openssh.sh).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "fido/sk_helper_protocol.h"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The middleware as its users see it, against skagent-vtoken: OpenSSH's
 // SecurityKeyProvider ABI (the sk_* functions, and the built
 // libskagent-sk.so loaded the way skagent-sk-helper loads a provider), and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The agent's message dispatcher, as a client drives it: the input is the byte stream a
 // client writes (uint32 length + message, repeated), the seeds are real ssh-add / ssh /
 // ssh-keygen sessions (tests/fuzz/capture_seeds.sh). Each input gets a fresh Agent (so runs

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // base64_decode (strict: one text decodes one way) and encode/decode round trips.
 #include "ssh/base64.h"
 #include "tests/fuzz/fuzz_util.h"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Regenerates the fuzz seed corpora in tests/fuzz/corpus/ from real traffic and real files:
 # tests/fuzz/capture_session.sh records what ssh-add, ssh-keygen -Y and ssh send to skagent;
 # this script splits it per harness (whole sessions for agent_dispatch; key blobs, private key

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Records real client traffic for the fuzz seeds (run by tests/fuzz/capture_seeds.sh, which
 # splits it per harness): ssh-add, ssh-keygen -Y and ssh (agent forwarding through a real
 # sshd) talk to skagent through `skagent-adversary record`, which saves each connection's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // restrict-destination-v00@openssh.com bodies (parse_destination_constraints) and whole
 // constraint lists (read_constraints), then the hop checks against a fixed binding chain.
 #include "agent/constraints.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The check, before dlopen(), that a library a client named exports C_GetFunctionList: an ELF
 // parser over whatever file that is.
 #include "pkcs11/elf_exports.h"

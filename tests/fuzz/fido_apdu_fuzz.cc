@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // fido/'s PC/SC framing (fido/apdu.h) against a card whose answers are the input, and the
 // conversions of what a token returns (fido/key_format.h). The input is a run of answers,
 // each a length byte and that many bytes; whatever the card says, every exchange ends within

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Shared by the libFuzzer harnesses (tests/fuzz/*_fuzz.cc): a harness-side check that
 // crashes (so libFuzzer reports it) and a few fixed, deterministic keys.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // What a PKCS#11 module says about its keys (attribute values, X.509 certificates, raw
 // signatures), turned into SSH keys and signature blobs. The first input byte picks the
 // parser; for two-part inputs the second byte is where the first part ends.

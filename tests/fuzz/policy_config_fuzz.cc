@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The policy file parser (skagent.conf(5)): any text either parses or is refused with
 // "source:line: reason"; a parsed policy resolves for any key without trouble.
 #include "agent/policy.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // openssh-key-v1 private key files: inspect_private_key_file, then read_private_key_file with
 // no passphrase and with one. bcrypt rounds are attacker-chosen work: files asking for more
 // than 16 are inspected only.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // PrivateKey::read, the body of ADD_IDENTITY: a key that reads must write back to the same
 // bytes, read again, and validate() (the agent's add-time check) must never crash. A key that
 // validates must sign.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Key blobs and certificates (parse_public_key), as they arrive in SIGN_REQUEST,
 // REMOVE_IDENTITY, session-bind and destination constraints. A blob that parses must write
 // back to the same bytes (one encoding per key) and survive the rest of the key model.

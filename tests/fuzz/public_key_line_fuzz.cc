@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // One-line public keys ("type base64 comment", id_*.pub and *-cert.pub), as ssh-add and
 // skagent-keygen read them. A line that parses must format and parse back to the same key.
 #include "ssh/key_file.h"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Runs each libFuzzer harness for FUZZ_SECONDS (default 60) on its seed corpus
 # tests/fuzz/corpus/NAME/ (plus what earlier runs found, in $BUILD/fuzz/corpus/NAME/), and
 # prints per harness: executions, executions per second, corpus size, crashes. A crash, leak,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The agent <-> skagent-sk-helper protocol: the helper decodes requests, the agent decodes
 // replies (from a process running a token library, so not trusted). What decodes must encode
 // and decode to the same thing.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // fido/'s middleware against a token whose CTAP answers are the input: sign (getAssertion),
 // enroll (makeCredential, with the resident-key lookup and the attestation check) and
 // resident-key loading (credential management), through fido/vtoken_io and libfido2's CTAPHID

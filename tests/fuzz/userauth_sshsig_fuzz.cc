@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Data a key is asked to sign: parse_userauth_request (against a fixed key, and against the
 // key the data itself names) and parse_sshsig_request; and check_constrained_sign with a
 // destination-constrained identity, which combines them with the binding chain.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // skagent-vtoken's request side against a hostile platform: CTAPHID reassembly
 // (fido/vtoken/ctaphid.h), the ISO 7816 APDU parser and the NFC FIDO applet
 // (fido/vtoken/apdu.h, fido_applet.h), the strict CBOR pre-scan (fido/vtoken/cbor.h) and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Seeds for the vtoken_request harness from a real platform: libfido2 opens an in-process
 // virtual token (its reports go straight to a Reassembler and the Authenticator), sets up a
 // PIN session, makes a resident ES256 key and an EdDSA key, signs with both and lists the

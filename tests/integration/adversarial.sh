@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Hostile clients and hostile providers against the real agent (issue 8):
 #   another uid is refused; 1,000 idle connections and 100 slow-drip clients do not delay a
 #   normal client; 10,000 malformed messages each get FAILURE or a closed connection and the

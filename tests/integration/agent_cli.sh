@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The agent's command line, as scripts and login shells use it: -s/-c eval output, -k, -a,
 # -D/-d, command mode, the default socket, socket permissions, signals, -t, bad options, and
 # stdout compared with OpenSSH's own ssh-agent for the same flags.

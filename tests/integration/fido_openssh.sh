@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # OpenSSH interop of the FIDO2 middleware, against skagent-vtoken (a virtual token reached as
 # $SKAGENT_VTOKEN): OpenSSH's ssh-keygen -w libskagent-sk.so makes ed25519-sk and ecdsa-sk keys
 # (plain, no-touch-required, resident, verify-required with a PIN) whose files OpenSSH's ssh -i

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # make install / uninstall into a DESTDIR: the tree (programs, helpers under libexec, systemd
 # user units with ExecStart for the PREFIX, udev rules, man pages; modes), the installed units
 # verify clean and the pages lint clean, the installed skagent runs (-V) and finds the

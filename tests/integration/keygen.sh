@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # skagent-keygen against the real OpenSSH tools and skagent-vtoken:
 #  - software keys (ed25519, ecdsa 256/384/521, rsa 2048/3072 (default)/4096), plain and
 #    encrypted: OpenSSH's ssh-keygen reads them, ssh -i logs in with them (encrypted ones with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # man/: skagent(1), skagent-keygen(1), skagent-vtoken(1), skagent.conf(5) are mdoc and
 # `mandoc -Tlint` clean (every level, down to style; only "referenced manual not found" is let
 # through, as it depends on the machine's mandoc.db, and cross-references between our own

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # PKCS#11 tokens through the agent, on SoftHSM2 tokens made here (own SOFTHSM2_CONF, keys made
 # with pkcs11-tool): ssh-add -s / -e with the PIN from SSH_ASKPASS, -l / -L / -T with RSA 2048,
 # ECDSA P-256, P-384 and P-521 token keys, logins to a loopback sshd with each, a wrong PIN,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Prompts, the signing policy, PINs, touch notifications and the audit log (issue 5), with
 # the real ssh, ssh-add, ssh-keygen and two throwaway sshds on loopback:
 #

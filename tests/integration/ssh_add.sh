@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # ssh-add against the agent: every plain key type and its certificate (add, -l, -L, -T, -d, -D),
 # adding from stdin, lock/unlock (-x/-X) through SSH_ASKPASS, lifetimes (-t), confirmation (-c,
 # where the agent itself runs SSH_ASKPASS), and destination constraints (-h) with a real sshd.

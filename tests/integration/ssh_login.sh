@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Logging in with the real ssh client to a throwaway sshd (127.0.0.1, random port) with keys
 # held only by the agent: every plain key type and its certificate (TrustedUserCAKeys), RSA
 # with each SHA-2 algorithm, IdentitiesOnly with -i key.pub, a locked agent, confirmation, and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # SSHSIG signatures made through the agent: `ssh-keygen -Y sign -f key.pub` with the private key
 # only in the agent, for every plain key type and its certificate, verified with
 # `ssh-keygen -Y verify` against allowed_signers (plain key and cert-authority lines).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The systemd user units in systemd/: `systemd-analyze verify` prints nothing for them (and does
 # print something for a broken copy), the sandboxing directives the README promises are there,
 # `systemd-analyze security --offline` keeps the exposure score at or under 1.5, and the agent

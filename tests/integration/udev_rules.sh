@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # udev/70-skagent-fido.rules: udev's own parser reads it without a complaint, a strict lint of
 # every line's key/operator/value grammar (udev(7)) passes, and the policy holds (uaccess only:
 # no group or world access; vendor lines name their products; the vendors the README lists).

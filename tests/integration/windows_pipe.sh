@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The Windows named-pipe transport: `make windows` cross-compiles platform/*_windows.cc and
 # tests/windows/pipe_transport_test.cc with Debian's mingw-w64 (x86_64-w64-mingw32-g++-posix)
 # into $BUILD/windows/, and the test program runs under Wine: agent messages between a pipe

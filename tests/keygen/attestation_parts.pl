@@ -1,4 +1,5 @@
 #!/usr/bin/perl
+# SPDX-License-Identifier: BSD-2-Clause
 # attestation_parts.pl FILE DIR [PUB]: splits an ssh-sk-attest-v01 file
 # (ssh-keygen -O write-attestation) into DIR/cert.der (the attestation
 # certificate; empty for self attestation), DIR/sig.der (the attestation

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "keygen/download_resident.h"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/perl
+# SPDX-License-Identifier: BSD-2-Clause
 # Prints the fields of an OpenSSH key file, one "name value" per line, so that two files can
 # be compared field by field (tests/integration/keygen.sh):
 #   key_fields.pl FILE        an openssh-key-v1 private key (PROTOCOL.key)

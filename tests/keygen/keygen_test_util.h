@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Test doubles for skagent-keygen: a console with scripted answers and a token
 // with scripted results, plus a private temporary directory.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The SecurityKeyProvider backend against OpenSSH's test provider sk-dummy.so
 // (Debian's openssh-tests package), when it is installed.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Expected texts come from OpenSSH 9.2's ssh-keygen -l / -lv / -y on the same keys.
 #include "keygen/show_key.h"
 

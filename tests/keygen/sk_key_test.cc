@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "keygen/sk_key.h"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // skagent-keygen's security key paths against skagent-vtoken through the
 // built-in middleware: enroll, save, read back, sign with the key, verify;
 // download resident keys; PIN and existing-credential dialogues.

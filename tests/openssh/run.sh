@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # OpenSSH's own regress tests for ssh-agent, run against $SKAGENT.
 #
 #   SKAGENT=/usr/bin/ssh-agent tests/openssh/run.sh            # all of them

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // PKCS#11 tokens through a real agent (AgentHarness) and skagent-pkcs11-helper,
 // on SoftHSM2 tokens made by the test: add, list, sign with every key type,
 // remove; wrong and blocked PIN; module path checks (allowlist after realpath,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A deliberately broken PKCS#11 module for the tests: it is SoftHSM2 in every
 // respect but one call, which crashes (BROKEN_MODE "crash": SIGSEGV) or never
 // returns (BROKEN_MODE "hang"). Built twice by the Makefile as

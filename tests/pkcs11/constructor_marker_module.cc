@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A shared object that is not a PKCS#11 module (no C_GetFunctionList) and
 // whose constructor leaves a marker file: proof, when the marker is missing,
 // that the pkcs11 helper refused it without running any of its code. Built by

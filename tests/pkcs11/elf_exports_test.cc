@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The pre-dlopen check that a library exports C_GetFunctionList: real files,
 // and hostile ELF images (it parses a file named by a client).
 #include "pkcs11/elf_exports.h"

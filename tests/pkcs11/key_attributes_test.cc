@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Token attributes, certificates and raw signatures -> SSH keys and SSH
 // signature blobs; each parser fed hostile input.
 #include "pkcs11/key_attributes.h"

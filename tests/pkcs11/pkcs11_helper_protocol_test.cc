@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The agent <-> skagent-pkcs11-helper protocol: round trips, and hostile
 // input from either side (the helper runs a library we do not trust).
 #include "pkcs11/pkcs11_helper_protocol.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "platform/event_loop.h"
 
 #include <dirent.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // /proc readers: the parsers on awkward and hostile text, and the real thing on ourselves.
 #include <gtest/gtest.h>
 #include <limits.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Soak: SOAK_SECONDS (default 600) of mixed clients against one agent: adds, removes, software
 # and security-key signatures, lists, lock/unlock, new connections; every signature is
 # verified. The security keys are on two providers, both run by skagent-sk-helper: OpenSSH's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "ssh/base64.h"
 
 #include <gtest/gtest.h>

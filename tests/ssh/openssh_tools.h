@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Test helpers that drive the real OpenSSH tools (ssh-keygen) in a private
 // temporary directory, so our formats are checked against the reference.
 #pragma once

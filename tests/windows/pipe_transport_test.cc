@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The Windows named-pipe transport, end to end (run under Wine by
 // tests/integration/windows_pipe.sh, or on Windows itself):
 //   - an agent-style server on a pipe and client processes exchanging agent messages

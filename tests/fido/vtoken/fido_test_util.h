@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // RAII and small helpers over libfido2 for the virtual-token tests.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "fido/vtoken/get_assertion.h"
 
 #include <gtest/gtest.h>

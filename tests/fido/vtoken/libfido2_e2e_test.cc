@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // End to end through the real libfido2 (1.12) against skagent-vtoken over its
 // CTAPHID socket: libfido2's own framing, CBOR, PIN protocols and credential
 // management run unchanged.

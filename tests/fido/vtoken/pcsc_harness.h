@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A private pcscd with vsmartcard's vpcd driver for the virtual token, and a
 // small PC/SC client speaking FIDO APDUs (SELECT, NFCCTAP_MSG with chaining,
 // GET RESPONSE) through libpcsclite.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The virtual token as a contactless card: real pcscd (started privately by
 // the test) with vsmartcard's vpcd driver, a libpcsclite client sending the
 // FIDO APDUs, and libfido2 verifying what comes back.

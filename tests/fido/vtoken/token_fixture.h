@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // An in-process authenticator on a temp state file, with helpers to build
 // CTAP requests, for unit tests that need no transport.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Starts build/bin/skagent-vtoken as a child in a private temp directory and
 // talks to its control socket. Tests of the future fido/ middleware can use
 // it as is: hid_socket() is the path for skagent::vtoken_open().
