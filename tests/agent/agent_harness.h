@@ -36,6 +36,7 @@ class AgentClient {
   }
   ~AgentClient() { close(fd_); }
   bool connected() const { return connected_; }
+  int fd() const { return fd_; }
 
   void send_raw(ByteView b) {
     size_t off = 0;
