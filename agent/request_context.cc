@@ -171,7 +171,8 @@ void check_caller(SignContext& ctx) {
   ctx.caller_checked = true;
   if (!ctx.caller) return;
   if (ctx.caller->chain.empty()) {
-    ctx.caller_fate = ProcessFate::exited;  // gone before it could be read
+    // Gone before it could be read; a pid of 0 (another pid namespace) tells nothing.
+    if (ctx.caller->pid > 0) ctx.caller_fate = ProcessFate::exited;
     return;
   }
   ctx.caller_fate = process_fate(ctx.caller->chain[0], ctx.caller->pidfd ? ctx.caller->pidfd->fd : -1);
@@ -274,8 +275,11 @@ std::string describe_requester(const SignContext& c) {
   if (!c.caller) return "an unknown process";
   std::string s = describe_caller(*c.caller);
   if (c.caller->chain.empty()) return s;
-  if (c.caller_fate == ProcessFate::exited) s.insert(s.size() - 1, ", which has exited since it connected");
-  if (c.caller_fate == ProcessFate::replaced) s.insert(s.size() - 1, ", which has run another program since it connected");
+  if (c.caller_fate == ProcessFate::exited) {
+    s.insert(s.size() - 1, ", which has exited since it connected");
+  } else if (c.caller_fate == ProcessFate::replaced) {
+    s.insert(s.size() - 1, ", which has run another program since it connected");
+  }
   return s;
 }
 

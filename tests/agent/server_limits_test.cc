@@ -33,16 +33,6 @@ double ms_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
 
-void expect_still_serving(const AgentHarness& agent, const PrivateKey& key) {
-  auto c = agent.client();
-  auto ids = identities_of(c.call(msg::kRequestIdentities));
-  ASSERT_EQ(ids.size(), 1u);
-  Bytes data = to_bytes(view("still here"));
-  auto sig = signature_of(c.call(msg::kSignRequest, sign_body(key.public_key().blob(), data)));
-  ASSERT_TRUE(sig);
-  EXPECT_TRUE(verify_signature(key.public_key(), *sig, data).ok());
-}
-
 Bytes header(uint32_t len, uint8_t type) {
   Writer w;
   w.u32(len);
