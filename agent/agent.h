@@ -2,6 +2,7 @@
 // The agent: all of its state in one object, and the request dispatcher.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -38,6 +39,13 @@ struct Request {
   ReplyFn reply;  // call exactly once, possibly later
 };
 
+// An UNLOCK waiting for its turn (agent/lock_requests.cc).
+struct UnlockAttempt {
+  std::weak_ptr<Connection> conn;
+  Bytes password;
+  ReplyFn reply;
+};
+
 class Agent {
  public:
   Agent(const AgentOptions& options, const Logger& log, EventLoop& loop,
@@ -61,6 +69,7 @@ class Agent {
   void sign(Request& req);
   void lock(Request& req);
   void unlock(Request& req);
+  void run_unlocks();
   void extension(Request& req);
 
   // Sign helpers (agent/sign_request.cc).
@@ -75,7 +84,7 @@ class Agent {
   std::shared_ptr<SignContext> sign_context(const std::shared_ptr<Connection>& conn,
                                             const Identity& id, ByteView data);
   ReplyFn audited(std::shared_ptr<SignContext> ctx, ReplyFn reply);
-  void write_audit(const SignContext& ctx);
+  void write_audit(SignContext& ctx);
   void refuse_sign(SignContext& ctx, const std::string& why, const ReplyFn& reply);
   void sign_guarded(std::shared_ptr<SignContext> ctx, std::shared_ptr<const Identity> id,
                     Bytes data, uint32_t flags, ReplyFn reply);
@@ -105,6 +114,9 @@ class Agent {
   EventLoop& loop_;
   IdentityStore ids_;
   LockState lock_;
+  std::deque<UnlockAttempt> unlocks_;  // in arrival order, from every connection
+  uint64_t unlock_timer_ = 0;
+  bool running_unlocks_ = false;
   KeyShield shield_;
   WorkerPool workers_;
   Prompter prompter_;

@@ -2,6 +2,7 @@
 // One client connection's state.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -20,11 +21,17 @@ struct Connection {
   PeerIdentity peer;
   Bytes in, out;
   bool busy = false;  // one request at a time, so replies keep their order
+  // agent/server.cc's bookkeeping. `in` is consumed from in_off on (the consumed bytes are
+  // already wiped) and compacted only when more must be read, not per frame.
+  size_t in_off = 0;
+  size_t buffered = 0;  // in's and out's capacity, as counted in the agent-wide budget
+  bool processing = false;  // the request loop runs: a reply given meanwhile returns to it
+  std::chrono::steady_clock::time_point partial_since{};  // an incomplete frame waits since
   std::vector<SessionBinding> bindings;
   // Whatever an in-flight request waits on (a prompt, ...). Dropping it when
   // the client goes away cancels the wait.
   std::shared_ptr<void> pending;
-  // The local process that connected (/proc), read at its first sign request.
+  // The local process that connected (/proc), read when the connection is accepted.
   std::shared_ptr<const CallerInfo> caller;
 
   // A connection bound by ssh is one that reaches us from another host.

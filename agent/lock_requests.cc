@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// LOCK and UNLOCK. Unlock attempts are serialised through one gate, and after
-// a failure the gate stays shut for the growing delay; the delay holds only
-// the unlock requester's reply, never the event loop.
+// LOCK and UNLOCK. Unlock attempts from every connection wait in one queue and are
+// evaluated one at a time, each no earlier than the agent-wide delay that the failures
+// before it earned (agent/lock_state.h): 300 guesses on 300 connections take as long
+// as 300 in a row. The right password waits its turn too: evaluating it early would
+// tell a guesser whether its guess was right sooner than the delay allows. A guesser
+// holding many connections can thus keep the agent locked (as with OpenSSH, whose
+// agent sleeps through the delay); every other request is answered meanwhile.
 #include <chrono>
 
 #include "agent/agent.h"
@@ -27,19 +31,35 @@ void Agent::lock(Request& req) {
 void Agent::unlock(Request& req) {
   ByteView pw;
   if (!read_password(req.body, pw)) return req.reply(msg::status(false));
-  auto now = LockState::Clock::now();
-  auto gate = std::max(now, lock_.next_attempt());
-  // Reserve this attempt's slot so parallel guesses queue behind it.
-  lock_.reserve_attempt_slot(gate + std::chrono::milliseconds(1));
-  Bytes password = to_bytes(pw);
-  auto attempt = [this, password = std::move(password), reply = std::move(req.reply)] {
-    auto s = lock_.unlock(password);
+  unlocks_.push_back(UnlockAttempt{req.conn, to_bytes(pw), std::move(req.reply)});
+  run_unlocks();
+}
+
+void Agent::run_unlocks() {
+  // A reply can start the client's next request, which may queue another attempt: the
+  // loop below takes it, rather than a nested call.
+  if (running_unlocks_ || unlock_timer_ != 0) return;
+  running_unlocks_ = true;
+  while (!unlocks_.empty()) {
+    auto now = LockState::Clock::now();
+    if (lock_.next_attempt() > now) {
+      auto wait = std::chrono::ceil<std::chrono::milliseconds>(lock_.next_attempt() - now);
+      unlock_timer_ = loop_.after(wait, [this] {
+        unlock_timer_ = 0;
+        run_unlocks();
+      });
+      break;
+    }
+    UnlockAttempt a = std::move(unlocks_.front());
+    unlocks_.pop_front();
+    auto conn = a.conn.lock();
+    if (!conn || conn->fd < 0) continue;  // the guesser left: nothing to answer
+    auto s = lock_.unlock(a.password);
     if (!s) log_.error("unlock: " + s.error().message);
     else log_.info("agent unlocked");
-    reply(msg::status(s.ok()));
-  };
-  if (gate <= now) return attempt();
-  loop_.after(std::chrono::ceil<std::chrono::milliseconds>(gate - now), std::move(attempt));
+    a.reply(msg::status(s.ok()));
+  }
+  running_unlocks_ = false;
 }
 
 }  // namespace skagent

@@ -41,10 +41,11 @@ Status LockState::unlock(ByteView password) {
   if (!h) return h.error();
   if (!equal_ct(*h, hash_)) {
     if (failures_ < 100) failures_++;
-    next_attempt_ = Clock::now() + std::chrono::milliseconds(100 * failures_);
-    return make_error(Errc::denied, "unlock failed, delaying " +
-                                        std::to_string(failures_ / 10) + "." +
-                                        std::to_string(failures_ % 10) + " seconds");
+    auto delay = step_ * failures_;
+    next_attempt_ = Clock::now() + delay;
+    auto tenths = std::chrono::duration_cast<std::chrono::milliseconds>(delay).count() / 100;
+    return make_error(Errc::denied, "unlock failed, delaying " + std::to_string(tenths / 10) +
+                                        "." + std::to_string(tenths % 10) + " seconds");
   }
   locked_ = false;
   failures_ = 0;

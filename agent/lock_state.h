@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // LOCK / UNLOCK: only a salted bcrypt-pbkdf hash of the password is kept.
 // Failed unlocks earn a growing delay (0.1 s per failure, at most 10 s), as in
-// OpenSSH, but the delay is applied to the unlock attempts only, so a guesser
-// never stalls other clients.
+// OpenSSH. The count and the delay belong to the agent, not to a connection:
+// agent/lock_requests.cc evaluates unlock attempts one at a time, each no
+// earlier than next_attempt(), so guessing on many connections at once gains
+// nothing; the delay holds only unlock attempts, never other clients.
 #pragma once
 
 #include <chrono>
@@ -16,15 +18,17 @@ class LockState {
  public:
   using Clock = std::chrono::steady_clock;
 
+  explicit LockState(std::chrono::microseconds step = std::chrono::milliseconds(100)) : step_(step) {}
+
   bool locked() const { return locked_; }
   Status lock(ByteView password);
   // Returns ok on success; on failure the delay before the next attempt grows.
   Status unlock(ByteView password);
-  // When the next unlock attempt may be evaluated (attempts are serialised).
+  // No unlock attempt may be evaluated before this.
   Clock::time_point next_attempt() const { return next_attempt_; }
-  void reserve_attempt_slot(Clock::time_point t) { next_attempt_ = t; }
 
  private:
+  std::chrono::microseconds step_;  // the delay added per failure (tests shorten it)
   bool locked_ = false;
   Bytes salt_, hash_;
   unsigned failures_ = 0;

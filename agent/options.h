@@ -2,6 +2,8 @@
 // ssh-agent's command line, parsed into one value.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +30,15 @@ struct AgentOptions {
   std::string policy_file;              // -f: the policy file (skagent.conf(5))
   std::vector<std::string> policy_overrides;  // -o "Keyword value": policy lines that win
   std::vector<std::string> command;     // command mode
+
+  // Limits against hostile clients (agent/server.cc, agent/lock_requests.cc; README
+  // "Security"). Not on the command line: the defaults hold for one person's agent, and
+  // tests pass smaller ones.
+  size_t max_connections = 4096;
+  size_t max_connections_per_process = 1024;   // one ssh -A carries every forwarded channel
+  size_t buffer_budget = size_t(32) << 20;     // bytes buffered for all connections together
+  std::chrono::milliseconds frame_deadline{20000};  // an incomplete frame older than this closes
+  std::chrono::microseconds unlock_delay_step{100000};  // added per failed unlock (cap 100 steps)
 };
 
 Result<AgentOptions> parse_agent_options(int argc, char** argv);

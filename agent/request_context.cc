@@ -149,14 +149,34 @@ std::string printable(std::string_view s, size_t max) {
   return out;
 }
 
-std::shared_ptr<const CallerInfo> caller_of(Connection& conn) {
-  if (conn.caller) return conn.caller;
+std::shared_ptr<const CallerInfo> read_caller(const PeerIdentity& peer, int pidfd, bool gone) {
   auto c = std::make_shared<CallerInfo>();
-  c->pid = conn.peer.pid;
-  c->uid = conn.peer.uid;
-  if (conn.peer.pid > 0) c->chain = read_process_chain(conn.peer.pid, 4);
-  conn.caller = c;
+  c->pid = peer.pid;
+  c->uid = peer.uid;
+  if (pidfd >= 0) c->pidfd = std::make_shared<const PidFd>(pidfd);
+  if (gone || peer.pid <= 0) return c;
+  c->chain = read_process_chain(peer.pid, 4);
+  // Exited before we read it: its pid may already name another process, whose /proc we read.
+  // Name nobody rather than the wrong one. (Without a pidfd a reuse this quick goes unseen.)
+  if (c->pidfd && pidfd_exited(c->pidfd->fd)) c->chain.clear();
   return c;
+}
+
+std::shared_ptr<const CallerInfo> caller_of(Connection& conn) {
+  if (!conn.caller) conn.caller = read_caller(conn.peer, -1, false);
+  return conn.caller;
+}
+
+void check_caller(SignContext& ctx) {
+  if (ctx.caller_checked) return;
+  ctx.caller_checked = true;
+  if (!ctx.caller) return;
+  if (ctx.caller->chain.empty()) {
+    // Gone before it could be read; a pid of 0 (another pid namespace) tells nothing.
+    if (ctx.caller->pid > 0) ctx.caller_fate = ProcessFate::exited;
+    return;
+  }
+  ctx.caller_fate = process_fate(ctx.caller->chain[0], ctx.caller->pidfd ? ctx.caller->pidfd->fd : -1);
 }
 
 std::vector<std::string> host_candidates(const std::vector<std::string>& argv) {
@@ -250,6 +270,20 @@ std::string describe_caller(const CallerInfo& c) {
   return printable(process_name(c.chain[0]), 160) + " (pid " + std::to_string(c.pid) + ")";
 }
 
+// The program that connected, with what became of it when that is no longer what runs
+// under its pid: the person must not approve a request by the program that runs there now.
+std::string describe_requester(const SignContext& c) {
+  if (!c.caller) return "an unknown process";
+  std::string s = describe_caller(*c.caller);
+  if (c.caller->chain.empty()) return s;
+  if (c.caller_fate == ProcessFate::exited) {
+    s.insert(s.size() - 1, ", which has exited since it connected");
+  } else if (c.caller_fate == ProcessFate::replaced) {
+    s.insert(s.size() - 1, ", which has run another program since it connected");
+  }
+  return s;
+}
+
 // ", started from /usr/bin/git <- /usr/bin/bash <- ...": the caller's parents,
 // nearest first, so a person sees which program (a build script, an editor)
 // is behind the ssh that asks. Empty when no parent is known.
@@ -306,7 +340,7 @@ std::string confirm_prompt_text(const SignContext& c, uint32_t approve_for_secon
   // The first two lines are OpenSSH's, so existing habits and scripts still apply.
   std::string t = "Allow use of key " + printable(c.key_comment, 100) + "?\n";
   t += "Key fingerprint " + (c.show_md5 ? c.key_fp_md5 : c.key_fp) + " (" + c.key_type + ").\n";
-  t += "Requested by " + (c.caller ? describe_caller(*c.caller) : std::string("an unknown process"));
+  t += "Requested by " + describe_requester(c);
   if (c.caller) t += describe_ancestry(*c.caller);
   t += "\n";
   if (c.caller && !c.caller->chain.empty() && !c.caller->chain[0].argv.empty()) {
@@ -330,7 +364,7 @@ std::string pin_prompt_text(const SignContext& c, const std::string& note) {
   if (!note.empty()) t += note + "\n";
   t += "Enter the PIN of your security key to " + describe_purpose(c) + "\n";
   t += "Key " + c.key_type + " " + (c.show_md5 ? c.key_fp_md5 : c.key_fp) + " (" + printable(c.key_comment, 100) + ")\n";
-  t += "Requested by " + (c.caller ? describe_caller(*c.caller) : std::string("an unknown process"));
+  t += "Requested by " + describe_requester(c);
   if (c.forwarded) t += " through " + describe_path(c);
   t += "\nPIN:";
   return t;
@@ -342,7 +376,7 @@ std::string touch_notice_body(const SignContext& c) {
   std::string t = "Touch your security key to " + describe_purpose(c);
   if (c.forwarded) t += " (through " + describe_path(c) + ")";
   t += ". Key " + printable(c.key_comment, 60) + ", asked by " +
-       (c.caller ? describe_caller(*c.caller) : std::string("an unknown process")) + ".";
+       describe_requester(c) + ".";
   return t;
 }
 
@@ -369,6 +403,10 @@ std::string audit_json(const SignContext& c, std::time_t now) {
   if (c.caller) {
     j += "\"pid\":" + std::to_string(c.caller->pid) + ",\"uid\":" +
          (c.caller->uid == uid_t(-1) ? std::string("-1") : std::to_string(c.caller->uid));
+    j += ",\"state\":";
+    json_string(j, c.caller_fate == ProcessFate::exited     ? "exited"
+                   : c.caller_fate == ProcessFate::replaced ? "replaced"
+                                                            : "running");
     if (!c.caller->chain.empty()) {
       const auto& p = c.caller->chain[0];
       j += ",\"exe\":";

@@ -16,6 +16,7 @@
 
 #include "agent/known_hosts.h"
 #include "agent/session_binding.h"
+#include "platform/peer_identity.h"
 #include "platform/process_info.h"
 #include "ssh/bytes.h"
 #include "ssh/key.h"
@@ -25,11 +26,14 @@ namespace skagent {
 struct Connection;
 struct Identity;
 
-// The local process at the other end of a connection, read once per connection.
+// The local process at the other end of a connection, read once, when the connection is
+// accepted: the process that connected, not whatever later runs under its pid (it may fork,
+// hand the socket to a child, and exec another program).
 struct CallerInfo {
   pid_t pid = -1;
   uid_t uid = uid_t(-1);
   std::vector<ProcessInfo> chain;  // the peer first, then its parents
+  std::shared_ptr<const PidFd> pidfd;  // pins the peer (SO_PEERPIDFD) where the kernel can
 };
 
 struct HopInfo {
@@ -45,6 +49,10 @@ enum class SignKind { userauth, sshsig, other };
 struct SignContext {
   // Who.
   std::shared_ptr<const CallerInfo> caller;
+  // What became of the caller since it connected; checked (check_caller) only before a
+  // prompt, a remembered approval or an audit line, not for every request.
+  ProcessFate caller_fate = ProcessFate::running;
+  bool caller_checked = false;
   // Through which hosts: the connection's session-bind chain, oldest first.
   std::vector<HopInfo> hops;
   bool forwarded = false;  // some binding was made for agent forwarding
@@ -68,8 +76,13 @@ struct SignContext {
   std::string approval;  // how a person was involved: "not needed", "confirmed", ...
 };
 
-// Reads the caller of `conn` (cached on the connection).
+// Reads the process that connected (agent/server.cc, at accept). `pidfd` (-1: none) is
+// taken over; `gone`: the kernel said it has already exited, so nothing is read.
+std::shared_ptr<const CallerInfo> read_caller(const PeerIdentity& peer, int pidfd, bool gone);
+// The caller of `conn`: the one read at accept (read now for a connection made otherwise).
 std::shared_ptr<const CallerInfo> caller_of(Connection& conn);
+// Fills in ctx.caller_fate once.
+void check_caller(SignContext& ctx);
 
 // Host-name candidates for hashed known_hosts entries, from a command line
 // (ssh's destination, -J jump hosts, -p ports; other words are harmless).
@@ -87,6 +100,7 @@ std::string printable(std::string_view s, size_t max = 200);
 
 // Short descriptions.
 std::string describe_caller(const CallerInfo& c);      // "/usr/bin/ssh (pid 42)"
+std::string describe_requester(const SignContext& c);  // describe_caller, and what became of it
 std::string describe_ancestry(const CallerInfo& c);    // ", started from /usr/bin/git <- /usr/bin/bash"
 std::string describe_hop(const HopInfo& h);            // "build.example.com" or "an unknown host (ED25519 SHA256:..)"
 std::string describe_destination(const SignContext& c);  // "alice@host", "" when not a known login

@@ -6,23 +6,49 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 #include "agent/messages.h"
 
 namespace skagent {
 
 namespace {
-// Replies waiting to be written beyond this stop further requests being read.
-constexpr size_t kMaxPendingOutput = msg::kMaxFrame + 64 * 1024;
+
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kReadChunk = 16384;
+// A connection's input never holds more than one frame plus one read beyond it.
+constexpr size_t kMaxInput = msg::kMaxFrame + 4 + kReadChunk;
+// Replies are gathered into one send while queued requests are answered at once; past
+// this much unsent, the client must read before more of its requests are processed.
+constexpr size_t kFlushAt = 8192;
+// An idle connection keeps buffers this small for its next request; larger ones are freed.
+constexpr size_t kKeepCapacity = 2048;
+
+// The length of the frame at the front of `c`'s input, once its 4 bytes are there.
+bool frame_length(const Connection& c, uint32_t& len) {
+  Reader r(ByteView(c.in).subspan(c.in_off));
+  return r.u32(len);
+}
+
+// True when a whole frame (or a length to refuse) waits: nothing more is read until it is
+// answered, so a client that pipelines is held back by the kernel's socket buffer.
+bool frame_ready(const Connection& c) {
+  uint32_t len = 0;
+  if (!frame_length(c, len)) return false;
+  return len == 0 || len > msg::kMaxFrame || c.in.size() - c.in_off - 4 >= len;
+}
+
 }  // namespace
 
 Server::Server(EventLoop& loop, Agent& agent, int listen_fd)
-    : loop_(loop), agent_(agent), listen_fd_(listen_fd), uid_(getuid()) {
+    : loop_(loop), agent_(agent), limits_(agent.options()), listen_fd_(listen_fd), uid_(getuid()) {
   loop_.watch(listen_fd_, EventLoop::kRead, [this](uint32_t) { accept_clients(); });
 }
 
 Server::~Server() {
   loop_.unwatch(listen_fd_);
+  if (deadline_timer_ != 0) loop_.cancel_timer(deadline_timer_);
   for (auto& [id, c] : conns_) {
     loop_.unwatch(c->fd);
     close(c->fd);
@@ -41,8 +67,7 @@ void Server::accept_clients() {
       close(fd);
       continue;
     }
-    if (conns_.size() >= kMaxConnections) {
-      agent_.log().error("connection limit reached; refusing a client");
+    if (!make_slot(peer->pid)) {
       close(fd);
       continue;
     }
@@ -50,109 +75,304 @@ void Server::accept_clients() {
     c->fd = fd;
     c->id = next_id_++;
     c->peer = *peer;
+    // Who connected is read now, once: later the pid may name another program (defect 5 of
+    // issue 13), and no request pays for /proc reads.
+    bool gone = false;
+    int pidfd = peer_pidfd(fd, &gone);
+    c->caller = read_caller(c->peer, pidfd, gone);
     conns_[c->id] = c;
-    std::weak_ptr<Connection> weak = c;
-    loop_.watch(fd, EventLoop::kRead, [this, weak](uint32_t ev) {
-      if (auto conn = weak.lock()) on_event(conn, ev);
+    per_process_[c->peer.pid]++;
+    loop_.watch(fd, EventLoop::kRead, [this, id = c->id](uint32_t ev) {
+      auto it = conns_.find(id);
+      if (it != conns_.end()) on_event(std::shared_ptr<Connection>(it->second), ev);
     });
   }
 }
 
+// Slots. One process may hold at most max_connections_per_process: a forwarded host reaches
+// us through its ssh process, one connection per channel, and must not take every slot.
+// Processes of the same user can still fill the table together; then a process holding
+// fewer connections than the heaviest holder gets the slot of that holder's oldest idle
+// connection, so a person's ssh gets in while a local flood holds thousands.
+bool Server::make_slot(pid_t pid) {
+  auto mine = per_process_.find(pid);
+  const size_t held = mine == per_process_.end() ? 0 : mine->second;
+  if (held >= limits_.max_connections_per_process) {
+    agent_.log().error("process " + std::to_string(pid) + " already holds " + std::to_string(held) +
+                       " connections; refusing another");
+    return false;
+  }
+  if (conns_.size() < limits_.max_connections) return true;
+  auto heaviest = std::max_element(per_process_.begin(), per_process_.end(),
+                                   [](const auto& a, const auto& b) { return a.second < b.second; });
+  std::shared_ptr<Connection> victim;
+  if (heaviest != per_process_.end() && heaviest->second > held + 1) {
+    for (const auto& [id, c] : conns_) {
+      const bool idle = !c->busy && c->out.empty();
+      if (c->peer.pid == heaviest->first && idle && (!victim || id < victim->id)) victim = c;
+    }
+  }
+  if (!victim) {
+    agent_.log().error("connection limit reached; refusing a client");
+    return false;
+  }
+  agent_.log().error("connection limit reached; closing an idle connection of process " +
+                     std::to_string(heaviest->first) + ", which holds " +
+                     std::to_string(heaviest->second) + ", for process " + std::to_string(pid));
+  close_connection(victim);
+  return true;
+}
+
 void Server::on_event(const std::shared_ptr<Connection>& c, uint32_t events) {
   if ((events & EventLoop::kWrite) && !flush(c)) return close_connection(c);
-  if (!(events & EventLoop::kRead)) return update_interest(*c);
+  if (events & EventLoop::kRead) {
+    if (!frame_ready(*c)) {
+      if (!read_input(c)) return;
+    } else if (events & EventLoop::kError) {
+      return close_connection(c);  // hung up with requests queued: nobody to answer
+    }
+  }
+  process(c);
+}
+
+// Reads until a whole frame is buffered or the socket is drained; false when the
+// connection was closed (EOF, an error, or the buffer budget).
+bool Server::read_input(const std::shared_ptr<Connection>& c) {
   // Frames carry private keys (ADD_IDENTITY): wipe what this stack buffer held on every way
   // out, or the tail of a large key would stay on the loop thread's stack.
-  uint8_t buf[16384];
+  uint8_t buf[kReadChunk];
   struct Wipe {
     uint8_t* p;
     size_t n = 0;
     ~Wipe() { secure_wipe(p, n); }
   } used{buf};
-  for (;;) {
-    // Read at most one frame ahead; the rest waits in the kernel buffer.
-    if (c->in.size() >= msg::kMaxFrame + 4) break;
-    size_t want = std::min(sizeof(buf), msg::kMaxFrame + 4 - c->in.size());
-    ssize_t n = read(c->fd, buf, want);
+  while (!frame_ready(*c)) {
+    ssize_t n = read(c->fd, buf, sizeof(buf));
     if (n > 0) {
       used.n = std::max(used.n, size_t(n));
-      c->in.insert(c->in.end(), buf, buf + n);
-      if (size_t(n) < want) break;  // drained: skip the read that would say EAGAIN
+      if (!append_input(c, buf, size_t(n))) return false;
+      if (size_t(n) < sizeof(buf)) break;  // drained: skip the read that would say EAGAIN
       continue;
     }
+    if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) break;
-    return close_connection(c);  // EOF or error: the client is gone
-  }
-  process(c);
-}
-
-void Server::process(const std::shared_ptr<Connection>& c) {
-  while (!c->busy && c->out.size() < kMaxPendingOutput && conns_.count(c->id) != 0) {
-    Reader r(c->in);
-    uint32_t len = 0;
-    if (!r.u32(len)) break;
-    if (len == 0 || len > msg::kMaxFrame) {
-      agent_.log().error("client sent a frame of " + std::to_string(len) + " bytes; closing");
-      return close_connection(c);
-    }
-    if (r.remaining() < len) break;
-    c->busy = true;
-    Bytes frame_bytes(c->in.begin() + 4, c->in.begin() + 4 + len);
-    // erase() moves what follows forward and leaves the old bytes beyond the new end, in the
-    // vector's capacity, until it is freed: wipe them now (the frame may hold a private key).
-    uint8_t* base = c->in.data();
-    size_t old_size = c->in.size();
-    c->in.erase(c->in.begin(), c->in.begin() + 4 + len);
-    secure_wipe(base + c->in.size(), old_size - c->in.size());
-    std::weak_ptr<Connection> weak = c;
-    Request req;
-    req.conn = c;
-    req.type = frame_bytes[0];
-    req.body = ByteView(frame_bytes).subspan(1);
-    req.reply = [this, weak](Bytes message) {
-      auto conn = weak.lock();
-      if (!conn || conns_.count(conn->id) == 0) return;  // client went away
-      conn->busy = false;
-      send(conn, std::move(message));
-      process(conn);
-    };
-    agent_.dispatch(std::move(req));
-  }
-  if (conns_.count(c->id) != 0) update_interest(*c);
-}
-
-void Server::send(const std::shared_ptr<Connection>& c, Bytes message) {
-  Writer w;
-  w.string(message);
-  const Bytes& f = w.bytes();
-  c->out.insert(c->out.end(), f.begin(), f.end());
-  if (!flush(c)) return close_connection(c);
-}
-
-bool Server::flush(const std::shared_ptr<Connection>& c) {
-  while (!c->out.empty()) {
-    ssize_t n = ::send(c->fd, c->out.data(), c->out.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EAGAIN) break;
-    if (n <= 0) return false;
-    c->out.erase(c->out.begin(), c->out.begin() + n);
+    close_connection(c);  // EOF or error: the client is gone
+    return false;
   }
   return true;
 }
 
+bool Server::append_input(const std::shared_ptr<Connection>& c, const uint8_t* p, size_t n) {
+  Bytes& in = c->in;
+  if (c->in_off > 0) {
+    // Compact: what is left of the input (at most one frame and one read) moves to the
+    // front, and the stale copy it leaves behind is wiped. Only here, before a read, not
+    // per frame: pipelined frames cost one move per read, not one per frame.
+    const size_t rest = in.size() - c->in_off;
+    memmove(in.data(), in.data() + c->in_off, rest);
+    secure_wipe(in.data() + rest, in.size() - rest);
+    in.resize(rest);
+    c->in_off = 0;
+  }
+  const size_t need = in.size() + n;
+  if (need > in.capacity()) {
+    // Grow as the bytes arrive (a claimed length reserves nothing), by doubling; the old
+    // buffer is wiped when freed (Bytes).
+    const size_t cap = std::max(need, std::min(2 * in.capacity(), kMaxInput));
+    if (!make_room(c, cap - in.capacity())) return false;
+    in.reserve(cap);
+  }
+  in.insert(in.end(), p, p + n);
+  account(*c);
+  return true;
+}
+
+// The agent-wide budget for buffered bytes. When `more` would exceed it, the connections
+// holding the most are closed (among equals, the one whose incomplete frame waits longest,
+// then the oldest): a flood of big incomplete frames loses its own connections, while a
+// person's small requests are never the largest. Returns false when `c` itself was closed.
+bool Server::make_room(const std::shared_ptr<Connection>& c, size_t more) {
+  while (buffered_ + more > limits_.buffer_budget) {
+    std::shared_ptr<Connection> victim;
+    auto older = [](const Connection& a, const Connection& b) {
+      const bool pa = a.partial_since != Clock::time_point{}, pb = b.partial_since != Clock::time_point{};
+      if (pa != pb) return pa;
+      if (pa && a.partial_since != b.partial_since) return a.partial_since < b.partial_since;
+      return a.id < b.id;
+    };
+    for (const auto& [id, other] : conns_) {
+      if (other->processing) continue;  // its input is being read by a request handler
+      if (!victim || other->buffered > victim->buffered ||
+          (other->buffered == victim->buffered && older(*other, *victim))) {
+        victim = other;
+      }
+    }
+    // `c` competes with what it will hold once these bytes are in.
+    if (!victim || c->buffered + more >= victim->buffered) victim = c;
+    agent_.log().error("buffer budget of " + std::to_string(limits_.buffer_budget) +
+                       " bytes reached; closing a connection holding " +
+                       std::to_string(victim == c ? c->buffered + more : victim->buffered) + " bytes");
+    close_connection(victim);
+    if (victim == c) return false;
+  }
+  return true;
+}
+
+// The request loop. It never recurses: a reply given while its request is dispatched (most
+// are) only marks the connection ready (on_reply), and this loop takes the next frame. A
+// reply given later (a prompt, a worker) starts the loop again from the event loop.
+void Server::process(const std::shared_ptr<Connection>& c) {
+  if (c->processing) return;
+  c->processing = true;
+  while (!c->busy && c->fd >= 0) {
+    if (c->out.size() >= kFlushAt) {
+      if (!flush(c)) {
+        close_connection(c);
+        break;
+      }
+      if (!c->out.empty()) break;  // the client does not read its replies: neither do we
+    }
+    uint32_t len = 0;
+    if (!frame_length(*c, len)) break;
+    if (len == 0 || len > msg::kMaxFrame) {
+      agent_.log().error("client sent a frame of " + std::to_string(len) + " bytes; closing");
+      close_connection(c);
+      break;
+    }
+    if (c->in.size() - c->in_off - 4 < len) break;
+    c->busy = true;
+    // The body is read in place: the handler copies what it keeps beyond this call, and
+    // nothing touches the buffer meanwhile (reads and closes wait for `processing`).
+    const uint8_t* frame = c->in.data() + c->in_off + 4;
+    Request req;
+    req.conn = c;
+    req.type = frame[0];
+    req.body = ByteView(frame + 1, len - 1);
+    // [this, id]: small enough for std::function to hold without allocating.
+    req.reply = [this, id = c->id](Bytes message) { on_reply(id, std::move(message)); };
+    agent_.dispatch(std::move(req));
+    // The frame may hold a private key: wipe it as soon as it is handled.
+    secure_wipe(c->in.data() + c->in_off, 4 + size_t(len));
+    c->in_off += 4 + size_t(len);
+  }
+  c->processing = false;
+  if (c->fd < 0) return release_buffers(*c);
+  if (!flush(c)) return close_connection(c);
+  tidy(*c);
+  update_interest(*c);
+}
+
+void Server::on_reply(uint64_t id, Bytes message) {
+  auto it = conns_.find(id);
+  if (it == conns_.end()) return;  // the client went away
+  std::shared_ptr<Connection> c = it->second;
+  c->busy = false;
+  uint8_t len[4] = {uint8_t(message.size() >> 24), uint8_t(message.size() >> 16),
+                    uint8_t(message.size() >> 8), uint8_t(message.size())};
+  c->out.insert(c->out.end(), len, len + 4);
+  c->out.insert(c->out.end(), message.begin(), message.end());
+  if (c->processing) return;  // the request loop goes on and sends it with what follows
+  process(c);
+}
+
+bool Server::flush(const std::shared_ptr<Connection>& c) {
+  size_t sent = 0;
+  while (sent < c->out.size()) {
+    ssize_t n = ::send(c->fd, c->out.data() + sent, c->out.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) break;
+    if (n <= 0) return false;
+    sent += size_t(n);
+  }
+  c->out.erase(c->out.begin(), c->out.begin() + ptrdiff_t(sent));
+  return true;
+}
+
+// After the request loop: frees what an idle connection need not keep, notes when an
+// incomplete frame started waiting (for the deadline), and updates the budget.
+void Server::tidy(Connection& c) {
+  if (c.in_off == c.in.size()) {  // all consumed, and already wiped
+    c.in.clear();
+    c.in_off = 0;
+    if (c.in.capacity() > kKeepCapacity) Bytes().swap(c.in);
+  }
+  if (c.out.empty() && c.out.capacity() > kKeepCapacity) Bytes().swap(c.out);
+  const bool partial = c.in.size() > c.in_off && !frame_ready(c);
+  if (!partial) {
+    c.partial_since = {};
+  } else if (c.partial_since == Clock::time_point{}) {
+    c.partial_since = Clock::now();
+    arm_deadline();
+  }
+  account(c);
+}
+
+void Server::account(Connection& c) {
+  const size_t now = c.in.capacity() + c.out.capacity();
+  buffered_ = buffered_ - c.buffered + now;
+  c.buffered = now;
+}
+
+// Incomplete frames: one timer for all connections, run at most every eighth of the
+// deadline, so a frame is dropped between 1 and 1.125 deadlines after it started.
+void Server::arm_deadline() {
+  if (deadline_timer_ != 0) return;
+  auto delay = std::max(limits_.frame_deadline, std::chrono::milliseconds(1));
+  deadline_timer_ = loop_.after(delay, [this] {
+    deadline_timer_ = 0;
+    sweep_deadlines();
+  });
+}
+
+void Server::sweep_deadlines() {
+  const auto now = Clock::now();
+  const auto deadline = limits_.frame_deadline;
+  std::vector<std::shared_ptr<Connection>> late;
+  Clock::time_point first{};
+  for (const auto& [id, c] : conns_) {
+    if (c->partial_since == Clock::time_point{}) continue;
+    if (now - c->partial_since >= deadline) late.push_back(c);
+    else if (first == Clock::time_point{} || c->partial_since < first) first = c->partial_since;
+  }
+  for (auto& c : late) {
+    agent_.log().error("a frame was not completed within " + std::to_string(deadline.count()) +
+                       " ms; closing the connection");
+    close_connection(c);
+  }
+  if (first == Clock::time_point{}) return;
+  auto wait = std::chrono::ceil<std::chrono::milliseconds>(first + deadline - now);
+  wait = std::max(wait, std::max(deadline / 8, std::chrono::milliseconds(1)));
+  deadline_timer_ = loop_.after(wait, [this] {
+    deadline_timer_ = 0;
+    sweep_deadlines();
+  });
+}
+
 void Server::update_interest(const Connection& c) {
-  // Stop reading while a request is in flight and a frame is already buffered:
-  // a client cannot make us buffer without bound.
-  bool want_read = !(c.busy && c.in.size() >= msg::kMaxFrame + 4) && c.out.size() < kMaxPendingOutput;
+  // Read only while no whole frame waits (backpressure: the kernel holds the rest).
+  const bool want_read = !frame_ready(c);
   loop_.set_interest(c.fd, (want_read ? EventLoop::kRead : 0) |
                                (c.out.empty() ? 0 : EventLoop::kWrite));
 }
 
 void Server::close_connection(const std::shared_ptr<Connection>& c) {
   if (conns_.erase(c->id) == 0) return;
+  if (auto it = per_process_.find(c->peer.pid); it != per_process_.end() && --it->second == 0) {
+    per_process_.erase(it);
+  }
   loop_.unwatch(c->fd);
   close(c->fd);
   c->fd = -1;
   c->pending.reset();  // cancels a prompt the client was waiting for
+  if (!c->processing) release_buffers(*c);  // else the request loop does, once it stops
+}
+
+void Server::release_buffers(Connection& c) {
+  Bytes().swap(c.in);  // freeing wipes
+  Bytes().swap(c.out);
+  c.in_off = 0;
+  c.partial_since = {};
+  account(c);
 }
 
 }  // namespace skagent

@@ -1,7 +1,20 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Accepts clients on the listening socket, frames requests and replies, and
 // keeps each connection's replies in order. Only root and the agent's own uid
-// may connect. Buffers are bounded and the number of connections is capped.
+// may connect. Against hostile clients (README "Security"):
+//  - no recursion: a reply given while its request is dispatched returns to the
+//    request loop, which goes on with the next queued frame;
+//  - backpressure, not buffering: a connection is read only while no whole frame
+//    waits in its buffer, and its requests are processed only while the client
+//    reads its replies; the rest waits in the kernel's socket buffer;
+//  - one agent-wide budget for buffered bytes: when a read would exceed it, the
+//    connections holding the most (the oldest incomplete frame first among
+//    equals) are closed, never the agent run out of memory;
+//  - a frame not complete within options().frame_deadline closes its connection;
+//  - slots: at most max_connections, at most max_connections_per_process from one
+//    process (a forwarded host's channels all come from its one ssh process); when
+//    every slot is taken, a newcomer from a process holding fewer connections than
+//    the heaviest holder takes the slot of that holder's oldest idle connection.
 #pragma once
 
 #include <sys/types.h>
@@ -16,26 +29,37 @@ namespace skagent {
 
 class Server {
  public:
-  static constexpr size_t kMaxConnections = 4096;
-
   Server(EventLoop& loop, Agent& agent, int listen_fd);
   ~Server();
 
  private:
   void accept_clients();
+  bool make_slot(pid_t pid);
   void on_event(const std::shared_ptr<Connection>& c, uint32_t events);
+  bool read_input(const std::shared_ptr<Connection>& c);
+  bool append_input(const std::shared_ptr<Connection>& c, const uint8_t* p, size_t n);
+  bool make_room(const std::shared_ptr<Connection>& c, size_t more);
   void process(const std::shared_ptr<Connection>& c);
-  void send(const std::shared_ptr<Connection>& c, Bytes message);
+  void on_reply(uint64_t id, Bytes message);
   bool flush(const std::shared_ptr<Connection>& c);
+  void tidy(Connection& c);
+  void account(Connection& c);
+  void arm_deadline();
+  void sweep_deadlines();
   void update_interest(const Connection& c);
   void close_connection(const std::shared_ptr<Connection>& c);
+  void release_buffers(Connection& c);
 
   EventLoop& loop_;
   Agent& agent_;
+  const AgentOptions& limits_;
   int listen_fd_;
   uid_t uid_;
   uint64_t next_id_ = 1;
   std::unordered_map<uint64_t, std::shared_ptr<Connection>> conns_;
+  std::unordered_map<pid_t, size_t> per_process_;  // open connections by peer pid
+  size_t buffered_ = 0;                            // sum of every connection's `buffered`
+  uint64_t deadline_timer_ = 0;
 };
 
 }  // namespace skagent

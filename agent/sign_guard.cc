@@ -16,7 +16,9 @@ namespace {
 // What a person approves with ApproveFor: this key, for this very process
 // (pid and start time), through the same hops, for the same kind of signature.
 std::string approval_key(const SignContext& c) {
-  if (!c.caller || c.caller->chain.empty()) return {};
+  // (pid, start time) outlives an exec: a process that ran another program since it
+  // connected is not the one approved.
+  if (!c.caller || c.caller->chain.empty() || c.caller_fate != ProcessFate::running) return {};
   const ProcessInfo& p = c.caller->chain[0];
   std::string k = c.key_fp + "|" + std::to_string(p.pid) + ":" + std::to_string(p.start_time) + "|";
   for (const auto& h : c.hops) k += h.fingerprint + (h.forwarding ? ">" : "|");
@@ -44,9 +46,10 @@ std::shared_ptr<SignContext> Agent::sign_context(const std::shared_ptr<Connectio
   return ctx;
 }
 
-void Agent::write_audit(const SignContext& ctx) {
+void Agent::write_audit(SignContext& ctx) {
   AuditTarget target = policy_->current()->audit();
   if (target.kind == AuditTarget::Kind::none) return;
+  check_caller(ctx);
   std::string line = audit_json(ctx, std::time(nullptr));
   if (target.kind == AuditTarget::Kind::file && policy_->audit_fd() >= 0) {
     line.push_back('\n');
@@ -93,6 +96,7 @@ void Agent::sign_guarded(std::shared_ptr<SignContext> ctx, std::shared_ptr<const
     ctx->approval = "not needed";
     return sign_permitted(std::move(ctx), std::move(id), std::move(data), flags, std::move(reply));
   }
+  check_caller(*ctx);
   const std::string remembered = kp.approve_for > 0 ? approval_key(*ctx) : std::string();
   if (!remembered.empty() && approvals_.approved(remembered)) {
     ctx->approval = "approved earlier (ApproveFor)";

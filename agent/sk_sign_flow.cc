@@ -62,6 +62,7 @@ void Agent::sk_attempt(std::shared_ptr<SkAttempt> s) {
     return s->done(make_error(Errc::pin_invalid, "wrong PIN " + std::to_string(kMaxPinPrompts) + " times"));
   }
   s->prompts++;
+  check_caller(*s->ctx);
   const std::string text = pin_prompt_text(*s->ctx, pins_.note(s->id->blob));
   std::weak_ptr<Connection> weak = s->ctx->conn;
   auto prompt = prompter_.ask(
@@ -89,6 +90,7 @@ void Agent::sk_send(std::shared_ptr<SkAttempt> s, std::unique_ptr<Secret> pin) {
   // The notice: only while a touch is awaited.
   std::shared_ptr<void> notice;
   if ((req.flags & kUserPresence) != 0) {
+    if (s->policy.notify != NotifyMode::no) check_caller(*s->ctx);
     if (s->policy.notify == NotifyMode::yes) {
       notice = notifier_.show(touch_notice_summary(), touch_notice_body(*s->ctx));
     } else if (s->policy.notify == NotifyMode::askpass && Prompter::available()) {

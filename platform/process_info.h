@@ -38,6 +38,27 @@ Result<ProcessInfo> read_process_info(pid_t pid);
 // stops at pid 1, at a process we cannot read, or at a loop.
 std::vector<ProcessInfo> read_process_chain(pid_t pid, size_t max_depth = 6);
 
+// A pidfd, closed with its owner (platform/peer_identity.h's peer_pidfd gives one).
+struct PidFd {
+  explicit PidFd(int f) : fd(f) {}
+  ~PidFd();
+  PidFd(const PidFd&) = delete;
+  PidFd& operator=(const PidFd&) = delete;
+  int fd;
+};
+
+// True when the process a pidfd names has exited (its pidfd polls readable).
+bool pidfd_exited(int pidfd);
+
+// What became of a process read earlier (`then`, from read_process_info): still `running` the
+// same program; `exited` (its pidfd says so, or the pid is gone or names a process started at
+// another time); or `replaced`: it exec'd another program since (the executable or the
+// kernel's name changed; an exec of the same executable cannot be told). `pidfd` is -1 when
+// there is none. Reads /proc/PID/stat and /proc/PID/exe: meant for a prompt, not for every
+// request.
+enum class ProcessFate { running, exited, replaced };
+ProcessFate process_fate(const ProcessInfo& then, int pidfd);
+
 // Under Landlock the agent may not read /proc/PID/exe of a process outside its
 // sandbox (Landlock counts it as ptrace access; the command line and stat stay
 // readable). This forks, before any sandbox and any secret, a small process

@@ -2,6 +2,7 @@
 // /proc readers for platform/process_info.h.
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -200,6 +201,37 @@ Result<ProcessInfo> read_process_info(pid_t pid) {
     return again.error();
   }
   return p;
+}
+
+PidFd::~PidFd() {
+  if (fd >= 0) close(fd);
+}
+
+bool pidfd_exited(int pidfd) {
+  struct pollfd p = {pidfd, POLLIN, 0};
+  return poll(&p, 1, 0) == 1;
+}
+
+ProcessFate process_fate(const ProcessInfo& then, int pidfd) {
+  const std::string dir = "/proc/" + std::to_string(then.pid);
+  auto stat = read_file_head(dir + "/stat", 4096);
+  auto st = stat ? parse_proc_stat(*stat) : Result<ProcStat>(stat.error());
+  int err = 0;
+  std::string exe = exe_link(then.pid, &err);
+  if (exe.empty() && (err == EACCES || err == EPERM)) exe = exe_from_service(then.pid);
+  // The pidfd is asked last: it proves that what we just read belongs to our process (its
+  // pid cannot have been reused while the pidfd says it runs). Without one, the start time.
+  if ((pidfd >= 0 && pidfd_exited(pidfd)) || !st || st->start_time != then.start_time) {
+    return ProcessFate::exited;
+  }
+  // A package upgrade leaves the running program's link as "PATH (deleted)": the same program.
+  constexpr std::string_view kDeleted = " (deleted)";
+  if (exe.size() > kDeleted.size() && exe.ends_with(kDeleted)) exe.resize(exe.size() - kDeleted.size());
+  if (!then.exe.empty() && exe.empty() && err == ENOENT) return ProcessFate::exited;  // a zombie
+  if (st->name != then.name || (!then.exe.empty() && !exe.empty() && exe != then.exe)) {
+    return ProcessFate::replaced;
+  }
+  return ProcessFate::running;
 }
 
 std::vector<ProcessInfo> read_process_chain(pid_t pid, size_t max_depth) {

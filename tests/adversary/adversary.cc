@@ -16,6 +16,19 @@
 //   sign-and-vanish AGENT           ask the first listed key to sign, then vanish at once
 //   unlock-guesses AGENT N          lock, then N wrong unlocks in a row; prints the seconds
 //                                   they took; unlocks with the right password at the end
+//   pipeline AGENT N                N five-byte frames of an unknown type back to back on one
+//                                   connection: all must be answered FAILURE, and the agent
+//                                   must still list its keys and sign
+//   unlock-parallel AGENT N         lock, then N wrong unlocks at once on N connections; prints
+//                                   how long they took and the slowest list another connection
+//                                   made meanwhile; then unlocks with the right password
+//   flood AGENT CONNS BYTES PROCS SECONDS
+//                                   PROCS processes keep CONNS connections in all, each having
+//                                   sent all but the last byte of a BYTES-byte frame, reopening
+//                                   what the agent closes, for SECONDS
+//   fork-exec AGENT exec|exit OUT   connect and list, fork a child that keeps the socket, then
+//                                   exec /bin/sleep 5 (or exit); the child then signs with the
+//                                   first key and writes "signed" or why not to OUT
 //   memscan PID KEYFILE...          read every readable mapping of PID through /proc/PID/mem
 //                                   and count the private-key secrets of each key file found
 //   soak AGENT PID SECONDS KEYDIR   mixed clients; see tests/soak/run.sh
@@ -40,6 +53,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -565,6 +579,208 @@ int cmd_unlock_guesses(const std::string& agent, int n) {
   return ok ? 0 : 1;
 }
 
+// ------------------------------------------------------------------ issue 13: pipelining,
+// parallel unlocks, floods of incomplete frames, a caller that hands its socket on
+
+int cmd_pipeline(const std::string& agent, long n) {
+  Client c(agent);
+  auto keys = list_keys(c);
+  if (keys.empty()) return fprintf(stderr, "pipeline: no keys listed\n"), 1;
+  constexpr long kBatch = 10000;
+  Bytes batch;
+  for (long i = 0; i < kBatch; i++) {
+    Bytes f = frame(0xee, {});  // five bytes, a type no agent knows
+    batch.insert(batch.end(), f.begin(), f.end());
+  }
+  auto t0 = Clock::now();
+  std::thread writer([&] {
+    for (long left = n; left > 0; left -= kBatch) {
+      if (!write_all(c.fd, ByteView(batch).first(size_t(std::min(left, kBatch)) * 5))) break;
+    }
+  });
+  const uint8_t failure[5] = {0, 0, 0, 1, msg::kFailure};
+  long answered = 0, wrong = 0;
+  size_t pos = 0;
+  uint8_t buf[65536];
+  while (answered < n) {
+    struct pollfd p = {c.fd, POLLIN, 0};
+    if (poll(&p, 1, 20000) != 1) break;
+    ssize_t got = read(c.fd, buf, sizeof(buf));
+    if (got <= 0) break;
+    for (ssize_t i = 0; i < got; i++) {
+      if (buf[i] != failure[pos]) wrong++;
+      if (++pos == 5) pos = 0, answered++;
+    }
+  }
+  double secs = ms_since(t0) / 1000;
+  shutdown(c.fd, SHUT_RDWR);  // a writer still blocked (the agent gone) returns
+  writer.join();
+  Client d(agent);
+  auto after = d.ok() ? list_keys(d) : std::vector<Bytes>{};
+  std::string why;
+  bool serving = after.size() == keys.size() && sign_and_verify(d, after[0], view("after the pipeline"), &why);
+  printf("%ld pipelined frames: %ld answered FAILURE, %ld wrong bytes, in %.2f s; then %zu of %zu keys listed, %s\n",
+         n, answered, wrong, secs, after.size(), keys.size(), serving ? "a signature verifies" : ("no signature: " + why).c_str());
+  return answered == n && wrong == 0 && serving ? 0 : 1;
+}
+
+int cmd_unlock_parallel(const std::string& agent, int n) {
+  Client owner(agent);
+  Writer pw;
+  pw.string(view("the right password"));
+  if (!is_status(owner.call(msg::kLock, pw.bytes()), msg::kSuccess)) return fprintf(stderr, "lock failed\n"), 1;
+  std::vector<std::unique_ptr<Client>> guessers;
+  for (int i = 0; i < n; i++) {
+    guessers.push_back(std::make_unique<Client>(agent));
+    if (!guessers.back()->ok()) return fprintf(stderr, "connection %d failed\n", i), 1;
+  }
+  auto t0 = Clock::now();
+  for (int i = 0; i < n; i++) {
+    Writer g;
+    g.string(view("wrong guess " + std::to_string(i)));
+    write_all(guessers[size_t(i)]->fd, frame(msg::kUnlock, g.bytes()));
+  }
+  std::atomic<bool> done{false};
+  int refused = 0;
+  double secs = 0;
+  std::thread answers([&] {
+    for (auto& g : guessers) refused += is_status(g->receive(600000), msg::kFailure) ? 1 : 0;
+    secs = ms_since(t0) / 1000;
+    done = true;
+  });
+  Client other(agent);
+  double slowest = 0;
+  int lists = 0;
+  while (!done) {
+    auto t = Clock::now();
+    auto r = other.call(msg::kRequestIdentities, {});
+    slowest = std::max(slowest, ms_since(t));
+    if (!r) break;
+    lists++;
+    usleep(100 * 1000);
+  }
+  answers.join();
+  auto t1 = Clock::now();
+  bool ok = is_status(owner.call(msg::kUnlock, pw.bytes(), 60000), msg::kSuccess);
+  printf("%d parallel wrong unlocks took %.2f s (%.2f guesses/s), %d refused; %d lists meanwhile, slowest %.1f ms; "
+         "the right password then took %.2f s and %s\n",
+         n, secs, n / secs, refused, lists, slowest, ms_since(t1) / 1000, ok ? "unlocked" : "FAILED");
+  return refused == n && ok ? 0 : 1;
+}
+
+// One flood process: `n` connections, each sending all but the last byte of a `bytes`-byte
+// frame; returns (opened, closed by the agent).
+std::pair<long, long> flood_worker(const std::string& agent, int n, size_t bytes, int seconds) {
+  struct sockaddr_un sun {};
+  sun.sun_family = AF_UNIX;
+  snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", agent.c_str());
+  Writer w;
+  w.u32(uint32_t(bytes));
+  w.u8(0xee);
+  Bytes data = w.take();
+  data.resize(4 + bytes - 1, 0);
+  struct Conn {
+    int fd = -1;
+    size_t sent = 0;
+  };
+  std::vector<Conn> cs(static_cast<size_t>(n));
+  long opened = 0, closed = 0;
+  auto end = Clock::now() + std::chrono::seconds(seconds);
+  std::vector<struct pollfd> pfds(cs.size());
+  while (Clock::now() < end) {
+    for (size_t i = 0; i < cs.size(); i++) {
+      auto& c = cs[i];
+      if (c.fd < 0) {
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        int small = 32768;  // keeps what waits in the kernel for the agent small
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+        if (fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&sun), sizeof(sun)) == 0) {
+          c.fd = fd, c.sent = 0, opened++;
+        } else if (fd >= 0) {
+          close(fd);  // the backlog is full: next round
+        }
+      }
+      pfds[i] = {c.fd, short(POLLIN | (c.fd >= 0 && c.sent < data.size() ? POLLOUT : 0)), 0};
+    }
+    if (poll(pfds.data(), pfds.size(), 100) <= 0) continue;
+    for (size_t i = 0; i < cs.size(); i++) {
+      auto& c = cs[i];
+      if (c.fd < 0 || pfds[i].revents == 0) continue;
+      bool gone = false;
+      if (pfds[i].revents & (POLLIN | POLLHUP | POLLERR)) {
+        uint8_t b[256];
+        gone = read(c.fd, b, sizeof(b)) <= 0;
+      }
+      if (!gone && (pfds[i].revents & POLLOUT)) {
+        ssize_t k = send(c.fd, data.data() + c.sent, data.size() - c.sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (k > 0) c.sent += size_t(k);
+        else if (k < 0 && errno != EAGAIN) gone = true;
+      }
+      if (gone) close(c.fd), c.fd = -1, closed++;
+    }
+  }
+  for (auto& c : cs) {
+    if (c.fd >= 0) close(c.fd);
+  }
+  return {opened, closed};
+}
+
+int cmd_flood(const std::string& agent, int conns, size_t bytes, int procs, int seconds) {
+  if (procs < 1 || conns < procs || bytes < 2) return fprintf(stderr, "flood: bad arguments\n"), 2;
+  int report[2];
+  if (pipe(report) != 0) return 1;
+  std::vector<pid_t> kids;
+  for (int p = 0; p < procs; p++) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      auto [o, c] = flood_worker(agent, conns / procs + (p < conns % procs ? 1 : 0), bytes, seconds);
+      long r[2] = {o, c};
+      _exit(write(report[1], r, sizeof(r)) == ssize_t(sizeof(r)) ? 0 : 1);
+    }
+    kids.push_back(pid);
+  }
+  close(report[1]);
+  long opened = 0, closed = 0, r[2];
+  while (read(report[0], r, sizeof(r)) == ssize_t(sizeof(r))) opened += r[0], closed += r[1];
+  for (pid_t k : kids) waitpid(k, nullptr, 0);
+  printf("flood: %d connections from %d processes, frames of %zu bytes for %d s: %ld opened, %ld closed by the agent\n",
+         conns, procs, bytes, seconds, opened, closed);
+  return 0;
+}
+
+std::string exe_of(pid_t pid) {
+  char buf[4096];
+  ssize_t n = readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), buf, sizeof(buf) - 1);
+  return n > 0 ? std::string(buf, size_t(n)) : std::string();
+}
+
+int cmd_fork_exec(const std::string& agent, const std::string& mode, const std::string& out) {
+  if (mode != "exec" && mode != "exit") return fprintf(stderr, "fork-exec: exec or exit\n"), 2;
+  Client c(agent);
+  auto keys = list_keys(c);  // once answered, the agent has accepted (and read) us
+  if (keys.empty()) return fprintf(stderr, "fork-exec: no keys listed\n"), 1;
+  const pid_t parent = getpid();
+  const std::string me = exe_of(parent);
+  fflush(stdout);
+  pid_t child = fork();
+  if (child < 0) return 1;
+  if (child == 0) {
+    for (int i = 0; i < 1000; i++) {  // until the parent has run sleep, or exited
+      if (mode == "exit" ? getppid() != parent : (!exe_of(parent).empty() && exe_of(parent) != me)) break;
+      usleep(10 * 1000);
+    }
+    std::string why;
+    bool ok = sign_and_verify(c, keys[0], view("fork-exec"), &why);
+    std::ofstream(out) << (ok ? std::string("signed") : "failed: " + why) << "\n";
+    _exit(ok ? 0 : 1);
+  }
+  if (mode == "exec") {
+    execl("/bin/sleep", "sleep", "5", static_cast<char*>(nullptr));
+    return 1;
+  }
+  return 0;
+}
+
 // ------------------------------------------------------------------ memory scan
 
 // The secret parts of a private key, as big-endian magnitudes / raw bytes.
@@ -887,6 +1103,12 @@ int main(int argc, char** argv) {
   if (cmd == "half-frame" && argc == 3) return cmd_half_frame(arg(2));
   if (cmd == "sign-and-vanish" && argc == 3) return cmd_sign_and_vanish(arg(2));
   if (cmd == "unlock-guesses" && argc == 4) return cmd_unlock_guesses(arg(2), atoi(argv[3]));
+  if (cmd == "pipeline" && argc == 4) return cmd_pipeline(arg(2), atol(argv[3]));
+  if (cmd == "unlock-parallel" && argc == 4) return cmd_unlock_parallel(arg(2), atoi(argv[3]));
+  if (cmd == "flood" && argc == 7) {
+    return cmd_flood(arg(2), atoi(argv[3]), size_t(atol(argv[4])), atoi(argv[5]), atoi(argv[6]));
+  }
+  if (cmd == "fork-exec" && argc == 5) return cmd_fork_exec(arg(2), arg(3), arg(4));
   if (cmd == "memscan" && argc >= 4) return cmd_memscan(atoi(argv[2]), std::vector<std::string>(argv + 3, argv + argc));
   if (cmd == "ptrace" && argc == 3) return cmd_ptrace(atoi(argv[2]));
   if (cmd == "landlock-abi" && argc == 2) return printf("%d\n", landlock_abi()) < 0;

@@ -3,6 +3,7 @@
 // process, listening on a socket in a temp dir, and a blocking client for it.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -37,6 +38,7 @@ class AgentClient {
   }
   ~AgentClient() { close(fd_); }
   bool connected() const { return connected_; }
+  int fd() const { return fd_; }
 
   void send_raw(ByteView b) {
     size_t off = 0;
@@ -184,6 +186,17 @@ inline std::vector<Bytes> identities_of(const std::optional<Bytes>& reply) {
     out.push_back(to_bytes(blob));
   }
   return out;
+}
+
+// After a hostile exchange, a fresh client must still see the one key and sign with it.
+inline void expect_still_serving(const AgentHarness& agent, const PrivateKey& key) {
+  auto c = agent.client();
+  auto ids = identities_of(c.call(msg::kRequestIdentities));
+  ASSERT_EQ(ids.size(), 1u);
+  Bytes data = to_bytes(view("still here"));
+  auto sig = signature_of(c.call(msg::kSignRequest, sign_body(key.public_key().blob(), data)));
+  ASSERT_TRUE(sig);
+  EXPECT_TRUE(verify_signature(key.public_key(), *sig, data).ok());
 }
 
 }  // namespace skagent::testing

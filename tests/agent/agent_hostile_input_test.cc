@@ -15,17 +15,6 @@ PrivateKey make(KeyType t = KeyType::ed25519) {
   return std::move(*k);
 }
 
-// After each hostile exchange, a fresh client must still see the key and sign.
-void expect_still_serving(const AgentHarness& agent, const PrivateKey& key) {
-  auto c = agent.client();
-  auto ids = identities_of(c.call(msg::kRequestIdentities));
-  ASSERT_EQ(ids.size(), 1u);
-  Bytes data = to_bytes(view("still here"));
-  auto sig = signature_of(c.call(msg::kSignRequest, sign_body(key.public_key().blob(), data)));
-  ASSERT_TRUE(sig);
-  EXPECT_TRUE(verify_signature(key.public_key(), *sig, data).ok());
-}
-
 class Hostile : public ::testing::Test {
  protected:
   void SetUp() override {

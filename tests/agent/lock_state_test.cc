@@ -133,11 +133,14 @@ TEST(LockState, SuccessResetsFailureCount) {
   EXPECT_GT(d.count(), 0);
 }
 
-TEST(LockState, ReserveAttemptSlot) {
-  LockState l;
-  auto t = LockState::Clock::now() + std::chrono::seconds(3);
-  l.reserve_attempt_slot(t);
-  EXPECT_EQ(l.next_attempt(), t);
+TEST(LockState, StepSetsTheDelayPerFailureAndItsCap) {
+  LockState l(std::chrono::milliseconds(2));
+  ASSERT_TRUE(l.lock(pw("secret")).ok());
+  for (int i = 0; i < 150; i++) EXPECT_FALSE(l.unlock(pw("wrong")).ok());
+  // 100 failures at most count: 100 x 2 ms.
+  milliseconds d = delay_after_failure(l);
+  EXPECT_LE(d.count(), 200);
+  EXPECT_GT(d.count(), 150);
 }
 
 }  // namespace

@@ -2,9 +2,17 @@
 // /proc readers: the parsers on awkward and hostile text, and the real thing on ourselves.
 #include <gtest/gtest.h>
 #include <limits.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <functional>
+#include <thread>
+
+#include "platform/peer_identity.h"
 #include "platform/process_info.h"
 
 namespace skagent {
@@ -89,6 +97,77 @@ TEST(ProcessInfo, AGoneProcessIsAnError) {
   EXPECT_FALSE(read_process_info(0).ok());
   EXPECT_FALSE(read_process_info(-1).ok());
   EXPECT_TRUE(read_process_chain(child).empty());
+}
+
+// A child that waits for a byte on `go`, then runs /bin/sleep (exec) or exits.
+pid_t start_child(int go, bool exec_after) {
+  pid_t child = fork();
+  if (child == 0) {
+    char b;
+    if (read(go, &b, 1) != 1) _exit(1);
+    if (!exec_after) _exit(0);
+    execl("/bin/sleep", "sleep", "30", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return child;
+}
+
+bool wait_until(const std::function<bool()>& done) {
+  for (int i = 0; i < 500 && !done(); i++) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return done();
+}
+
+// What became of a process read earlier: the same program, another one (it exec'd), or
+// none (it exited), told by its pidfd and, without one, by its start time.
+TEST(ProcessInfo, FateTellsExecAndExitFromRunning) {
+  for (bool with_pidfd : {true, false}) {
+    int go[2];
+    ASSERT_EQ(pipe(go), 0);
+    pid_t child = start_child(go[0], true);
+    ASSERT_GT(child, 0);
+    close(go[0]);
+    auto then = read_process_info(child);
+    ASSERT_TRUE(then.ok()) << then.error().message;
+    int pidfd = with_pidfd ? int(syscall(SYS_pidfd_open, child, 0)) : -1;
+    if (with_pidfd) {
+      ASSERT_GE(pidfd, 0);
+    }
+    EXPECT_EQ(process_fate(*then, pidfd), ProcessFate::running);
+    ASSERT_EQ(write(go[1], "x", 1), 1);
+    close(go[1]);
+    EXPECT_TRUE(wait_until([&] { return process_fate(*then, pidfd) == ProcessFate::replaced; }))
+        << "exec of /bin/sleep not seen (pidfd " << with_pidfd << ")";
+    kill(child, SIGKILL);
+    // A zombie has exited too, before it is reaped, and so has a reaped one.
+    EXPECT_TRUE(wait_until([&] { return process_fate(*then, pidfd) == ProcessFate::exited; }));
+    if (with_pidfd) {
+      EXPECT_TRUE(pidfd_exited(pidfd));
+    }
+    waitpid(child, nullptr, 0);
+    EXPECT_EQ(process_fate(*then, pidfd), ProcessFate::exited);
+    if (pidfd >= 0) close(pidfd);
+  }
+}
+
+TEST(ProcessInfo, PeerPidfdNamesTheConnectingProcess) {
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  bool gone = true;
+  int fd = peer_pidfd(sv[0], &gone);
+  EXPECT_FALSE(gone);
+  if (fd >= 0) {  // a kernel with SO_PEERPIDFD (6.5+)
+    EXPECT_FALSE(pidfd_exited(fd));
+    close(fd);
+  }
+  close(sv[0]);
+  close(sv[1]);
+  // Not a socket: no pidfd, and no claim that the peer is gone (the caller falls back).
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  EXPECT_EQ(peer_pidfd(p[0], &gone), -1);
+  EXPECT_FALSE(gone);
+  close(p[0]);
+  close(p[1]);
 }
 
 }  // namespace

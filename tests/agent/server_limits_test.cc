@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The agent against clients that try to exhaust it (issue 13, defects 2, 3, 5 and 6): a
+// million pipelined frames on one connection, wrong unlocks guessed in parallel, incomplete
+// frames that never end, buffers that fill the budget, a flood of connections from one
+// process, and a caller that hands its socket to a child and then runs another program.
+#include <gtest/gtest.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "agent/request_context.h"
+#include "tests/agent/agent_harness.h"
+
+namespace skagent::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+PrivateKey make() {
+  auto k = PrivateKey::generate(KeyType::ed25519);
+  if (!k) abort();
+  return std::move(*k);
+}
+
+double ms_since(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+Bytes header(uint32_t len, uint8_t type) {
+  Writer w;
+  w.u32(len);
+  w.u8(type);
+  return w.take();
+}
+
+// Defect 2: each queued frame used to add a stack level (20,000 were enough to crash).
+TEST(ServerLimits, AMillionPipelinedFramesAreAllAnswered) {
+  AgentHarness agent;
+  PrivateKey key = make();
+  ASSERT_TRUE(agent.client().call_ok(msg::kAddIdentity, add_body(key, "k")));
+  constexpr size_t kBatch = 10000, kFrames = 100 * kBatch;
+  Bytes batch;
+  for (size_t i = 0; i < kBatch; i++) {
+    Bytes f = header(1, 0xee);  // a five-byte frame of an unknown type
+    batch.insert(batch.end(), f.begin(), f.end());
+  }
+  auto c = agent.client();
+  auto t0 = Clock::now();
+  std::thread writer([&] {
+    for (size_t i = 0; i < kFrames / kBatch; i++) c.send_raw(batch);
+  });
+  // Every answer is FAILURE: 00 00 00 01 05.
+  const uint8_t failure[5] = {0, 0, 0, 1, msg::kFailure};
+  size_t answered = 0, pos = 0, wrong = 0;
+  uint8_t buf[65536];
+  while (answered < kFrames) {
+    struct pollfd p = {c.fd(), POLLIN, 0};
+    if (poll(&p, 1, 20000) != 1) break;
+    ssize_t n = read(c.fd(), buf, sizeof(buf));
+    if (n <= 0) break;
+    for (ssize_t i = 0; i < n; i++) {
+      if (buf[i] != failure[pos]) wrong++;
+      if (++pos == 5) pos = 0, answered++;
+    }
+  }
+  writer.join();
+  EXPECT_EQ(answered, kFrames);
+  EXPECT_EQ(wrong, 0u);
+  printf("[ figures  ] %zu pipelined frames on one connection answered in %.0f ms\n", answered, ms_since(t0));
+  expect_still_serving(agent, key);
+}
+
+// Defect 3: the count and the delay are the agent's; guesses on 300 connections at once wait
+// their turns, and other requests are not delayed meanwhile.
+TEST(ServerLimits, ParallelWrongUnlocksWaitTheAgentWideDelays) {
+  AgentOptions o;
+  o.unlock_delay_step = std::chrono::microseconds(100);  // 0.1 ms instead of 0.1 s
+  AgentHarness agent(o);
+  PrivateKey key = make();
+  auto owner = agent.client();
+  ASSERT_TRUE(owner.call_ok(msg::kAddIdentity, add_body(key, "k")));
+  Writer right;
+  right.string("the right password");
+  ASSERT_TRUE(owner.call_ok(msg::kLock, right.bytes()));
+  constexpr int kGuesses = 300;
+  std::vector<std::unique_ptr<AgentClient>> guessers;
+  for (int i = 0; i < kGuesses; i++) guessers.push_back(std::make_unique<AgentClient>(agent.socket_path()));
+  auto t0 = Clock::now();
+  for (int i = 0; i < kGuesses; i++) {
+    Writer w;
+    w.string("wrong guess " + std::to_string(i));
+    guessers[size_t(i)]->send(msg::kUnlock, w.bytes());
+  }
+  std::atomic<bool> done{false};
+  int refused = 0;
+  double took = 0;
+  std::thread answers([&] {
+    for (auto& g : guessers) {
+      auto r = g->receive(30000);
+      if (r && r->size() == 1 && (*r)[0] == msg::kFailure) refused++;
+    }
+    took = ms_since(t0);
+    done = true;
+  });
+  // Meanwhile another connection lists (locked: no keys) without waiting for the guesses.
+  auto other = agent.client();
+  double slowest = 0;
+  int lists = 0;
+  while (!done) {
+    auto t = Clock::now();
+    auto r = other.call(msg::kRequestIdentities);
+    slowest = std::max(slowest, ms_since(t));
+    EXPECT_TRUE(r && !r->empty() && (*r)[0] == msg::kIdentitiesAnswer);
+    lists++;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  answers.join();
+  EXPECT_EQ(refused, kGuesses);
+  // The k-th guess waits min(k, 100) steps after the one before it.
+  double sum_ms = 0;
+  for (int k = 1; k < kGuesses; k++) sum_ms += std::min(k, 100) * 0.1;
+  EXPECT_GE(took, sum_ms) << "300 parallel guesses answered in " << took << " ms";
+  EXPECT_LT(slowest, 200.0) << "a list waited for the guesses";
+  EXPECT_GT(lists, 5);
+  printf("[ figures  ] %d parallel wrong unlocks took %.0f ms (agent-wide sum of delays %.0f ms); "
+         "%d lists meanwhile, slowest %.1f ms\n", kGuesses, took, sum_ms, lists, slowest);
+  // The right password waits its turn too, then unlocks.
+  EXPECT_TRUE(owner.call_ok(msg::kUnlock, right.bytes()));
+  expect_still_serving(agent, key);
+}
+
+// Defect 6: a frame that does not complete within the deadline closes its connection; an
+// idle connection (no frame begun) stays.
+TEST(ServerLimits, AnIncompleteFrameIsDroppedAfterTheDeadline) {
+  AgentOptions o;
+  o.frame_deadline = milliseconds(500);
+  AgentHarness agent(o);
+  auto idle = agent.client();
+  auto slow = agent.client();
+  Bytes part = header(100, msg::kSignRequest);
+  part.resize(part.size() + 10, 0);
+  auto t0 = Clock::now();
+  slow.send_raw(part);
+  EXPECT_TRUE(slow.closed_by_peer(5000));
+  double took = ms_since(t0);
+  EXPECT_GE(took, 450.0);
+  EXPECT_LT(took, 2000.0);
+  EXPECT_TRUE(idle.call(msg::kRequestIdentities).has_value());
+}
+
+// Defect 6: the agent-wide budget for buffered bytes; the largest holders are closed.
+TEST(ServerLimits, TheBufferBudgetClosesTheLargestHolders) {
+  AgentOptions o;
+  o.buffer_budget = size_t(1) << 20;
+  AgentHarness agent(o);
+  PrivateKey key = make();
+  ASSERT_TRUE(agent.client().call_ok(msg::kAddIdentity, add_body(key, "k")));
+  // A person's frame, 10 KiB of 40 KiB sent so far.
+  auto person = agent.client();
+  Bytes first = header(40 * 1024, 0xee);
+  first.resize(4 + 10 * 1024, 0);
+  person.send_raw(first);
+  // Eight connections with 200 KiB of a 256 KiB frame each: 1.6 MiB for a 1 MiB budget.
+  std::vector<std::unique_ptr<AgentClient>> hogs;
+  for (int i = 0; i < 8; i++) {
+    hogs.push_back(std::make_unique<AgentClient>(agent.socket_path()));
+    Bytes h = header(256 * 1024, 0xee);
+    h.resize(4 + 200 * 1024, 0);
+    hogs.back()->send_raw(h);
+  }
+  int closed = 0;
+  for (auto& h : hogs) closed += h->closed_by_peer(300) ? 1 : 0;
+  EXPECT_GE(closed, 4) << "the budget did not close the largest holders";
+  EXPECT_LT(closed, 8);
+  // The person's frame survives and is answered once complete.
+  person.send_raw(Bytes(30 * 1024, 0));
+  auto r = person.receive();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, Bytes{msg::kFailure});
+  expect_still_serving(agent, key);
+}
+
+// After fork: closes every descriptor but 0-2, `a` and `b`, so that the child holds no copy
+// of the test's sockets (they would not read EOF when the agent closes them). No allocation:
+// the test process has threads.
+void close_others(int a, int b) {
+  const unsigned keep[2] = {unsigned(std::min(a, b)), unsigned(std::max(a, b))};
+  unsigned from = 3;
+  for (unsigned k : keep) {
+    if (k > from) close_range(from, k - 1, 0);
+    from = std::max(from, k + 1);
+  }
+  close_range(from, ~0U, 0);
+}
+
+// A child process that connects, lists, and writes what it got (the reply's type) to `out`.
+// Only system calls after fork (the test process has threads).
+struct ChildClient {
+  explicit ChildClient(const std::string& path) {
+    sun.sun_family = AF_UNIX;
+    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path.c_str());
+    list = header(1, msg::kRequestIdentities);
+  }
+  // 0 on no reply; the reply's type byte otherwise.
+  static uint8_t list_once(int fd, const Bytes& req) {
+    if (write(fd, req.data(), req.size()) != ssize_t(req.size())) return 0;
+    uint8_t buf[4096];
+    struct pollfd p = {fd, POLLIN, 0};
+    if (poll(&p, 1, 5000) != 1) return 0;
+    ssize_t n = read(fd, buf, sizeof(buf));
+    return n >= 5 ? buf[4] : 0;
+  }
+  int connect_once() const {
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0 && connect(fd, reinterpret_cast<const sockaddr*>(&sun), sizeof(sun)) != 0) {
+      close(fd);
+      return -1;
+    }
+    return fd;
+  }
+  // Forks a process that opens `n` connections, lists on each, writes each result byte to
+  // `report`, and then holds them until `hold` reads EOF.
+  pid_t start(int n, int report, int hold) const {
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    close_others(report, hold);
+    for (int i = 0; i < n; i++) {
+      int fd = connect_once();
+      uint8_t r = fd >= 0 ? list_once(fd, list) : 0;
+      if (write(report, &r, 1) != 1) _exit(1);
+    }
+    char b;
+    while (read(hold, &b, 1) > 0) {
+    }
+    _exit(0);
+  }
+  struct sockaddr_un sun {};
+  Bytes list;
+};
+
+uint8_t read_byte(int fd) {
+  struct pollfd p = {fd, POLLIN, 0};
+  uint8_t b = 0;
+  if (poll(&p, 1, 10000) != 1 || read(fd, &b, 1) != 1) return 0;
+  return b;
+}
+
+// Defect 6: one process holds at most its share of the slots, and when every slot is taken
+// a newcomer gets the oldest idle slot of the process holding the most.
+TEST(ServerLimits, SlotsPerProcessAndTheHeaviestHolderYields) {
+  AgentOptions o;
+  o.max_connections = 6;
+  o.max_connections_per_process = 4;
+  AgentHarness agent(o);
+  std::vector<std::unique_ptr<AgentClient>> mine;
+  for (int i = 0; i < 4; i++) {
+    mine.push_back(std::make_unique<AgentClient>(agent.socket_path()));
+    EXPECT_TRUE(mine.back()->call(msg::kRequestIdentities).has_value()) << i;
+  }
+  auto fifth = agent.client();
+  EXPECT_TRUE(fifth.closed_by_peer(2000)) << "a fifth connection from one process was kept";
+  ChildClient child(agent.socket_path());
+  int report[2], hold[2];
+  ASSERT_EQ(pipe(report), 0);
+  ASSERT_EQ(pipe(hold), 0);
+  pid_t two = child.start(2, report[1], hold[0]);  // the table is full after these
+  EXPECT_EQ(read_byte(report[0]), msg::kIdentitiesAnswer);
+  EXPECT_EQ(read_byte(report[0]), msg::kIdentitiesAnswer);
+  pid_t newcomer = child.start(1, report[1], hold[0]);
+  EXPECT_EQ(read_byte(report[0]), msg::kIdentitiesAnswer) << "a newcomer found no slot";
+  // The slot came from our oldest connection (we hold 4, the other process 2).
+  EXPECT_TRUE(mine[0]->closed_by_peer(2000));
+  for (size_t i = 1; i < mine.size(); i++) EXPECT_TRUE(mine[i]->call(msg::kRequestIdentities).has_value()) << i;
+  close(hold[1]);
+  waitpid(two, nullptr, 0);
+  waitpid(newcomer, nullptr, 0);
+  close(hold[0]);
+  close(report[0]);
+  close(report[1]);
+}
+
+std::string self_exe() {
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  return n > 0 ? std::string(buf, size_t(n)) : "";
+}
+
+std::string exe_of(pid_t pid) {
+  char buf[PATH_MAX];
+  ssize_t n = readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), buf, sizeof(buf) - 1);
+  return n > 0 ? std::string(buf, size_t(n)) : "";
+}
+
+// Defect 5: process A connects (and is served once), forks B, which keeps the socket, and
+// then runs another program (or exits). B's signature request must name A's program, with
+// what became of A, never the program that now runs under A's pid.
+void fork_after_connect(bool exec_after) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("skagent-fork-" + std::to_string(getpid()) + (exec_after ? "-exec" : "-exit"));
+  std::filesystem::create_directories(dir);
+  const std::string audit = (dir / "audit.jsonl").string();
+  AgentOptions o;
+  o.policy_overrides = {"Audit " + audit};
+  AgentHarness agent(o);
+  PrivateKey key = make();
+  ASSERT_TRUE(agent.client().call_ok(msg::kAddIdentity, add_body(key, "k")));
+  ChildClient cc(agent.socket_path());
+  Bytes body = sign_body(key.public_key().blob(), view("fork after connect"));
+  Bytes sign = header(uint32_t(body.size() + 1), msg::kSignRequest);
+  sign.insert(sign.end(), body.begin(), body.end());
+  int go[2], done[2];
+  ASSERT_EQ(pipe(go), 0);
+  ASSERT_EQ(pipe(done), 0);
+  pid_t a = fork();
+  if (a == 0) {
+    close_others(go[0], done[1]);
+    int fd = cc.connect_once();
+    if (fd < 0 || ChildClient::list_once(fd, cc.list) != msg::kIdentitiesAnswer) _exit(1);
+    if (fork() == 0) {  // B
+      char b;
+      if (read(go[0], &b, 1) != 1) _exit(1);
+      uint8_t r = ChildClient::list_once(fd, sign);
+      if (write(done[1], &r, 1) != 1) _exit(1);
+      _exit(0);
+    }
+    if (exec_after) execl("/bin/sleep", "sleep", "30", static_cast<char*>(nullptr));
+    _exit(0);
+  }
+  ASSERT_GT(a, 0);
+  const std::string me = self_exe();
+  bool ready = false;
+  for (int i = 0; i < 500 && !ready; i++) {
+    if (exec_after) {
+      std::string now = exe_of(a);
+      ready = !now.empty() && now != me;
+    } else {
+      ready = waitpid(a, nullptr, WNOHANG) == a;
+    }
+    if (!ready) std::this_thread::sleep_for(milliseconds(10));
+  }
+  ASSERT_TRUE(ready);
+  ASSERT_EQ(write(go[1], "x", 1), 1);
+  EXPECT_EQ(read_byte(done[0]), msg::kSignResponse);
+  if (exec_after) {
+    kill(a, SIGKILL);
+    waitpid(a, nullptr, 0);
+  }
+  std::ifstream in(audit);
+  std::string line((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(line.find("\"caller\":{\"pid\":" + std::to_string(a) + ","), std::string::npos) << line;
+  EXPECT_NE(line.find("\"exe\":\"" + me + "\""), std::string::npos) << line;
+  EXPECT_NE(line.find(exec_after ? "\"state\":\"replaced\"" : "\"state\":\"exited\""), std::string::npos) << line;
+  EXPECT_EQ(line.find("sleep"), std::string::npos) << line;
+  for (int fd : {go[0], go[1], done[0], done[1]}) close(fd);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ServerLimits, ACallerThatExecsAfterConnectingIsNamedAndMarked) { fork_after_connect(true); }
+TEST(ServerLimits, ACallerThatExitsAfterConnectingIsNamedAndMarked) { fork_after_connect(false); }
+
+TEST(ServerLimits, PromptsSayWhatBecameOfTheCaller) {
+  SignContext c;
+  auto caller = std::make_shared<CallerInfo>();
+  caller->pid = 42;
+  ProcessInfo p;
+  p.pid = 42;
+  p.exe = "/usr/bin/python3";
+  caller->chain = {p};
+  c.caller = caller;
+  c.key_comment = "k";
+  EXPECT_NE(confirm_prompt_text(c, 0).find("Requested by /usr/bin/python3 (pid 42)\n"), std::string::npos);
+  c.caller_fate = ProcessFate::replaced;
+  EXPECT_NE(confirm_prompt_text(c, 0).find("Requested by /usr/bin/python3 (pid 42, which has run another program since it connected)"),
+            std::string::npos) << confirm_prompt_text(c, 0);
+  c.caller_fate = ProcessFate::exited;
+  EXPECT_NE(touch_notice_body(c).find("/usr/bin/python3 (pid 42, which has exited since it connected)"),
+            std::string::npos) << touch_notice_body(c);
+  EXPECT_NE(audit_json(c, 0).find("\"state\":\"exited\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace skagent::testing
