@@ -231,16 +231,19 @@ TEST_F(ForwardingTrust, AForwardedConnectionCannotRemoveAKeyHiddenFromIt) {
 TEST_F(ForwardingTrust, UnknownConstraintExtensionWithPayloadFailsTheAdd) {
   AgentHarness agent;
   auto c = agent.client();
-  Writer unknown;
-  unknown.u8(255);
-  unknown.string("unknown-constraint@example.com");
-  unknown.string(bytes_of("payload"));
-  unknown.u32(42);
-  EXPECT_TRUE(c.call_failed(msg::kAddIdConstrained, add_body(user_, "k", unknown.bytes())));
-  Bytes confirm_then_unknown{2};
-  confirm_then_unknown.insert(confirm_then_unknown.end(), unknown.bytes().begin(), unknown.bytes().end());
-  EXPECT_TRUE(c.call_failed(msg::kAddIdConstrained, add_body(user_, "k", confirm_then_unknown)));
-  EXPECT_FALSE(listed(c, blob_));
+  // Payloads that are valid constraints themselves, so that an agent skipping
+  // the extension (its payload or not) would add the key.
+  for (const Bytes& payload : {Bytes{2}, Bytes{1, 0, 0, 0, 60}, test::concat({as_ssh_string(view("x")), Bytes{2}})}) {
+    Writer unknown;
+    unknown.u8(255);
+    unknown.string("unknown-constraint@example.com");
+    unknown.raw(payload);
+    EXPECT_TRUE(c.call_failed(msg::kAddIdConstrained, add_body(user_, "k", unknown.bytes())));
+    Bytes lifetime_then_unknown{1, 0, 0, 0, 60};
+    lifetime_then_unknown.insert(lifetime_then_unknown.end(), unknown.bytes().begin(), unknown.bytes().end());
+    EXPECT_TRUE(c.call_failed(msg::kAddIdConstrained, add_body(user_, "k", lifetime_then_unknown)));
+    EXPECT_FALSE(listed(c, blob_));
+  }
 }
 
 // Thin spot: a connection from another uid is closed at accept without an
