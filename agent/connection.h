@@ -34,8 +34,24 @@ struct Connection {
   // The local process that connected (/proc), read when the connection is accepted.
   std::shared_ptr<const CallerInfo> caller;
 
-  // A connection bound by ssh is one that reaches us from another host.
-  bool remote() const { return !bindings.empty(); }
+  // Set for good when a session-bind fails: ssh ignores the failure and goes
+  // on forwarding, so the connection may come from another host that we could
+  // not identify. Later binds, even good ones, never clear it.
+  bool bind_failed = false;
+
+  // The one answer to "does this connection come from another host?" (provider
+  // and PKCS#11 adds, destination-constrained keys): bound by ssh, or a bind
+  // was tried and failed.
+  bool remote() const { return bind_failed || !bindings.empty(); }
+  // The one answer to "did this come through agent forwarding?" (ForwardedSigning,
+  // Confirm forwarded, prompts, audit): some binding was for forwarding (an
+  // authentication bind after it does not undo that), or a bind failed.
+  bool forwarded() const {
+    for (const auto& b : bindings) {
+      if (b.forwarding) return true;
+    }
+    return bind_failed;
+  }
 };
 
 }  // namespace skagent

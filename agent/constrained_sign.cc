@@ -49,4 +49,19 @@ Result<ConstrainedSignInfo> check_constrained_sign(
   return info;
 }
 
+Result<ConstrainedSignInfo> check_constrained_sign_on(
+    const PublicKey& request_key, const std::vector<DestinationConstraint>& constraints,
+    const Connection& conn, ByteView data) {
+  if (!constraints.empty() && conn.bind_failed) {
+    return refuse("a session-bind on this connection failed, so its hosts are unknown");
+  }
+  return check_constrained_sign(request_key, constraints, conn.bindings, data);
+}
+
+bool identity_visible_on(const std::vector<DestinationConstraint>& constraints,
+                         const Connection& conn) {
+  if (constraints.empty()) return true;
+  return !conn.bind_failed && identity_visible(constraints, conn.bindings);
+}
+
 }  // namespace skagent

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/connection.h"
 #include "agent/destination_constraint.h"
 #include "agent/session_binding.h"
 #include "ssh/bytes.h"
@@ -28,5 +29,16 @@ struct ConstrainedSignInfo {
 Result<ConstrainedSignInfo> check_constrained_sign(
     const PublicKey& request_key, const std::vector<DestinationConstraint>& constraints,
     const std::vector<SessionBinding>& bindings, ByteView data);
+
+// The same for a connection: after a failed session-bind (Connection::
+// bind_failed) every destination-constrained key is refused on it for good.
+Result<ConstrainedSignInfo> check_constrained_sign_on(
+    const PublicKey& request_key, const std::vector<DestinationConstraint>& constraints,
+    const Connection& conn, ByteView data);
+
+// identity_visible for a connection: after a failed session-bind no
+// destination-constrained key is listed, removed or replaced through it.
+bool identity_visible_on(const std::vector<DestinationConstraint>& constraints,
+                         const Connection& conn);
 
 }  // namespace skagent

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Enforcement of destination constraints against a connection's session
-// bindings (OpenSSH 9.2 identity_permitted, permitted_by_dest_constraints,
-// match_key_hop).
+// bindings (OpenSSH identity_permitted, permitted_by_dest_constraints,
+// match_key_hop; host certificates as in 10.3+).
 #include <ctime>
 #include <string>
 #include <string_view>
@@ -25,13 +25,14 @@ bool allowed_ca_signature_algorithm(std::string_view alg) {
   return false;
 }
 
-// OpenSSH 9.2 sshkey_cert_check_host(wildcard): a host cert without
-// principals is valid for any name; otherwise the hop hostname is matched as
-// a pattern against each principal.
+// OpenSSH 10.3+ sshkey_cert_check_host (commit 5166b6cbf, after
+// CVE-2024-7594): a host certificate without principals is valid for no
+// host, and each principal is a pattern matched against the hop's hostname.
+// (9.2 let a principal-less certificate match any host, and used the
+// hostname as the pattern.)
 bool principals_allow(const Certificate& cert, std::string_view hostname) {
-  if (cert.principals.empty()) return true;
   for (const auto& p : cert.principals) {
-    if (match_pattern(p, hostname)) return true;
+    if (match_pattern(hostname, p)) return true;
   }
   return false;
 }

@@ -32,7 +32,15 @@ void Agent::extension(Request& req) {
   }
   if (name == "session-bind@openssh.com") {
     auto s = apply_session_bind(r.rest(), req.conn->bindings);
-    if (!s) log_.error("session-bind: " + s.error().message);
+    if (!s) {
+      // ssh goes on when the bind fails; from now on this connection is
+      // forwarded and untrusted, whatever binds later (OpenSSH 9.6 remembers
+      // the attempt; a later good bind must not reopen it either).
+      req.conn->bind_failed = true;
+      log_.error("session-bind: " + s.error().message +
+                 "; connection " + std::to_string(req.conn->id) +
+                 " is now treated as forwarded and untrusted");
+    }
     return req.reply(msg::status(s.ok()));
   }
   log_.debug("unsupported extension \"" + name + "\"");

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "agent/agent.h"
+#include "agent/constrained_sign.h"
 #include "agent/constraints.h"
 #include "agent/messages.h"
 #include "agent/provider_allowlist.h"
@@ -15,7 +16,7 @@ void Agent::list_identities(Request& req) {
   Writer body;
   uint32_t n = 0;
   for (const auto& id : ids_.all()) {
-    if (!identity_visible(id->destinations, req.conn->bindings)) continue;
+    if (!identity_visible_on(id->destinations, *req.conn)) continue;
     body.string(id->blob);
     body.string(id->comment);
     n++;
@@ -82,7 +83,7 @@ void Agent::add_identity(Request& req) {
     return req.reply(msg::status(false));
   }
   if (auto existing = ids_.find((*id)->blob);
-      existing && !identity_visible(existing->destinations, req.conn->bindings)) {
+      existing && !identity_visible_on(existing->destinations, *req.conn)) {
     log_.error("add: refusing to replace a key not visible on this connection");
     return req.reply(msg::status(false));
   }
@@ -112,7 +113,7 @@ void Agent::remove_identity(Request& req) {
     return req.reply(msg::status(false));
   }
   auto id = ids_.find(blob);
-  if (!id || !identity_visible(id->destinations, req.conn->bindings)) {
+  if (!id || !identity_visible_on(id->destinations, *req.conn)) {
     log_.debug("remove: key not found");
     return req.reply(msg::status(false));
   }

@@ -104,48 +104,84 @@ std::string process_name(const ProcessInfo& p) {
 
 }  // namespace
 
+namespace {
+
+// Code points that must not reach a person as themselves: they break or
+// reorder lines, or are invisible (Unicode Zl, Zp, Cf, C1, and the spaces
+// other than U+0020 that can fake alignment), so a client, a server, a key
+// comment or a command line could forge prompt lines with them.
+bool hidden_code_point(uint32_t cp) {
+  static constexpr std::pair<uint32_t, uint32_t> kRanges[] = {
+      {0x0080, 0x00a0}, {0x00ad, 0x00ad}, {0x034f, 0x034f}, {0x0600, 0x0605},
+      {0x061c, 0x061c}, {0x06dd, 0x06dd}, {0x070f, 0x070f}, {0x0890, 0x0891},
+      {0x08e2, 0x08e2}, {0x115f, 0x1160}, {0x1680, 0x1680}, {0x180b, 0x180f},
+      {0x2000, 0x200f}, {0x2028, 0x202f}, {0x205f, 0x206f}, {0x3000, 0x3000},
+      {0x3164, 0x3164}, {0xfe00, 0xfe0f}, {0xfeff, 0xfeff}, {0xffa0, 0xffa0},
+      {0xfff0, 0xfffb}, {0xfffe, 0xffff}, {0x110bd, 0x110bd}, {0x110cd, 0x110cd},
+      {0x13430, 0x1343f}, {0x1bca0, 0x1bca3}, {0x1d173, 0x1d17a}, {0xe0000, 0xe0fff},
+  };
+  for (const auto& [lo, hi] : kRanges) {
+    if (cp >= lo && cp <= hi) return true;
+  }
+  return false;
+}
+
+// One UTF-8 sequence at s[i]: its length and code point, or 0 when invalid
+// (bad lead or continuation byte, truncated, overlong, surrogate, > U+10FFFF).
+size_t utf8_sequence(std::string_view s, size_t i, uint32_t& cp) {
+  auto c = static_cast<unsigned char>(s[i]);
+  size_t len = c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xf0 && c < 0xf5 ? 4 : 0;
+  if (len == 0 || i + len > s.size()) return 0;
+  cp = len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07;
+  for (size_t k = 1; k < len; k++) {
+    auto cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (cc & 0x3f);
+  }
+  if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+      (cp >= 0xd800 && cp <= 0xdfff)) {
+    return 0;
+  }
+  return len;
+}
+
+std::string hex_escape(const char* fmt, uint32_t v) {
+  char buf[16];
+  snprintf(buf, sizeof(buf), fmt, unsigned(v));
+  return buf;
+}
+
+}  // namespace
+
 std::string printable(std::string_view s, size_t max) {
+  static constexpr std::string_view kCut = "...[cut]";
   std::string out;
   size_t i = 0;
-  while (i < s.size() && out.size() < max) {
+  while (i < s.size()) {
     auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x7f) {
-      out.push_back(char(c));
-      i++;
-      continue;
+    std::string piece;
+    size_t used = 1;
+    uint32_t cp = 0;
+    if (c == '\\') {
+      piece = "\\\\";  // so that a visible escape cannot be faked
+    } else if (c >= 0x20 && c < 0x7f) {
+      piece.assign(1, char(c));
+    } else if (c < 0x80) {
+      piece = hex_escape("\\x%02x", c);  // C0 controls and DEL
+    } else if (size_t len = utf8_sequence(s, i, cp); len == 0) {
+      piece = hex_escape("\\x%02x", c);  // invalid UTF-8, one byte at a time
+    } else if (hidden_code_point(cp)) {
+      piece = hex_escape(cp > 0xffff ? "\\U%08x" : "\\u%04x", cp);
+      used = len;
+    } else {
+      piece.assign(s.substr(i, len));
+      used = len;
     }
-    if (c < 0x80) {  // control characters
-      out.push_back('?');
-      i++;
-      continue;
-    }
-    size_t len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-    if (c >= 0xf5) len = 0;
-    bool ok = len > 0 && i + len <= s.size();
-    uint32_t cp = ok ? (len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07) : 0;
-    for (size_t k = 1; ok && k < len; k++) {
-      auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xc0) != 0x80) ok = false;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    if (ok) {
-      // Overlong forms, surrogates, C1 controls and bidirectional controls.
-      if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-          (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0) ||
-          (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e ||
-          cp == 0x200f || cp == 0x061c) {
-        ok = false;
-      }
-    }
-    if (!ok) {
-      out.push_back('?');
-      i++;
-      continue;
-    }
-    out.append(s.substr(i, len));
-    i += len;
+    if (out.size() + piece.size() > max) break;  // never half an escape or character
+    out += piece;
+    i += used;
   }
-  if (i < s.size()) out += "...";
+  if (i < s.size()) out += kCut;
   return out;
 }
 
@@ -244,8 +280,9 @@ std::shared_ptr<SignContext> build_sign_context(Connection& conn, const Identity
 
   for (const auto& b : conn.bindings) {
     ctx->hops.push_back(make_hop(b.host_key, b.forwarding, known_hosts, candidates));
-    if (b.forwarding) ctx->forwarded = true;
   }
+  ctx->forwarded = conn.forwarded();
+  ctx->bind_failed = conn.bind_failed;
   if (auto ua = parse_userauth_request(data, id.key)) {
     ctx->kind = SignKind::userauth;
     ctx->user = ua->user;
@@ -322,6 +359,7 @@ std::string describe_path(const SignContext& c) {
     if (is_destination) break;
     s += " > " + describe_hop(c.hops[i]) + (c.hops[i].forwarding ? " (agent forwarded)" : "");
   }
+  if (c.bind_failed) s += " > an UNIDENTIFIED host (its session-bind failed)";
   return s;
 }
 
@@ -425,6 +463,7 @@ std::string audit_json(const SignContext& c, std::time_t now) {
   }
   j += "},\"forwarded\":";
   j += c.forwarded ? "true" : "false";
+  if (c.bind_failed) j += ",\"bind_failed\":true";
   j += ",\"chain\":[";
   for (size_t i = 0; i < c.hops.size(); i++) {
     const auto& h = c.hops[i];

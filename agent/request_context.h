@@ -55,7 +55,8 @@ struct SignContext {
   bool caller_checked = false;
   // Through which hosts: the connection's session-bind chain, oldest first.
   std::vector<HopInfo> hops;
-  bool forwarded = false;  // some binding was made for agent forwarding
+  bool forwarded = false;  // Connection::forwarded(): forwarding bind, or a failed bind
+  bool bind_failed = false;  // a session-bind on the connection failed: hosts unknown
   // What.
   SignKind kind = SignKind::other;
   std::string user;                     // user-auth: the user name
@@ -94,8 +95,13 @@ std::shared_ptr<SignContext> build_sign_context(Connection& conn, const Identity
                                                 const KnownHosts& known_hosts,
                                                 const std::vector<std::string>& extra_candidates);
 
-// Text safe to show a person: control characters, invalid UTF-8 and
-// bidirectional overrides become '?', and at most `max` bytes are kept.
+// The one sanitiser for text chosen by someone else (client, server, key
+// comment, certificate, command line) on its way to a prompt, a notification
+// or the audit log: backslash, C0/C1 controls, line and paragraph separators,
+// format characters (Cf: bidi controls, zero-width, tags...), odd spaces and
+// invalid UTF-8 (overlong, surrogates, truncated) become visible escapes
+// (a backslash, \x0a, \u2029, \U000e0041); at most `max` bytes of it are kept, and a
+// cut string ends in "...[cut]".
 std::string printable(std::string_view s, size_t max = 200);
 
 // Short descriptions.

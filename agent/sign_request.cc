@@ -74,7 +74,7 @@ void Agent::sign(Request& req) {
   // and the audit line written when the reply goes (agent/sign_guard.cc).
   auto ctx = sign_context(req.conn, *id, data);
   ReplyFn reply = audited(ctx, std::move(req.reply));
-  auto permitted = check_constrained_sign(id->key, id->destinations, req.conn->bindings, data);
+  auto permitted = check_constrained_sign_on(id->key, id->destinations, *req.conn, data);
   if (!permitted) return refuse_sign(*ctx, permitted.error().message, reply);
   if (is_security_key(id->key.type) && options_.restrict_websafe &&
       match_pattern_list(id->key.application, options_.websafe_allowlist) != 1 &&
@@ -125,13 +125,14 @@ void Agent::sign_security_key(std::shared_ptr<SignContext> ctx, std::shared_ptr<
   }
   SkSignRequest sr;
   sr.alg = id->key.type == KeyType::sk_ed25519 ? 1 : 0;
-  sr.data = std::move(data);
+  sr.data = data;  // `data` stays here, to check what the provider returns
   sr.application = id->key.application;
   sr.key_handle = key->sk_key_handle();
   sr.flags = key->sk_flags();
   const uint8_t flags = sr.flags;
   // PIN (verify-required keys) and the touch notice: agent/sk_sign_flow.cc.
-  sk_sign(std::move(ctx), id, std::move(sr), [this, id, reply = std::move(reply),
+  sk_sign(std::move(ctx), id, std::move(sr), [this, id, data = std::move(data),
+                                              reply = std::move(reply),
                                               flags](Result<SkSignResult> res) {
     if (!res) {
       log_.error("sign: " + res.error().message);
@@ -141,7 +142,16 @@ void Agent::sign_security_key(std::shared_ptr<SignContext> ctx, std::shared_ptr<
       log_.error("sign: user presence check failed for " + describe(*id));
       return reply(msg::status(false));
     }
-    reply(sign_response(encode_sk_signature(id->key, *res)));
+    // A provider (or its helper) is code we do not trust with the answer:
+    // the signature must verify against the key over SHA256(application) ||
+    // flags || counter || SHA256(data), as PKCS#11 ones are checked.
+    Bytes sig = encode_sk_signature(id->key, *res);
+    if (auto v = verify_signature(id->key.plain(), sig, data); !v) {
+      log_.error("sign: security key provider returned a bad signature for " + describe(*id) +
+                 ": " + v.error().message);
+      return reply(msg::status(false));
+    }
+    reply(sign_response(sig));
   });
 }
 

@@ -12,6 +12,7 @@
 #include <cstdlib>
 
 #include "agent/agent.h"
+#include "agent/constrained_sign.h"
 #include "agent/constraints.h"
 #include "agent/messages.h"
 #include "agent/provider_allowlist.h"
@@ -177,7 +178,7 @@ void Agent::remove_smartcard(Request& req) {
   for (const auto& id : ids_.all()) {
     if (id->pkcs11_provider != path) continue;
     any = true;
-    if (!identity_visible(id->destinations, req.conn->bindings)) {
+    if (!identity_visible_on(id->destinations, *req.conn)) {
       log_.error("PKCS#11 remove: provider " + path + " holds keys not visible on this connection");
       return req.reply(msg::status(false));
     }

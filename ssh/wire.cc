@@ -70,15 +70,20 @@ bool Reader::mpint(ByteView& out) {
   size_t start = pos_;
   ByteView b;
   if (!string(b)) return false;
+  // As OpenSSH's sshbuf_get_bignum2_bytes_direct: refuse negative and
+  // over-long values, accept and strip any leading zero bytes. Refusing a
+  // padded value that OpenSSH accepts lets a peer make a check fail here
+  // that passes there (a failed session-bind that ssh ignores).
+  constexpr size_t kMaxBytes = 16384 / 8;
   bool negative = !b.empty() && (b[0] & 0x80) != 0;
-  // A leading zero is only allowed when it keeps the value positive.
-  bool non_minimal = b.size() >= 2 && b[0] == 0 && (b[1] & 0x80) == 0;
-  bool lone_zero = b.size() == 1 && b[0] == 0;
-  if (negative || non_minimal || lone_zero || b.size() > 16384 / 8 + 1) {
+  bool too_large = b.size() > kMaxBytes + 1 || (b.size() == kMaxBytes + 1 && b[0] != 0);
+  if (negative || too_large) {
     pos_ = start;
     return false;
   }
-  out = (!b.empty() && b[0] == 0) ? b.subspan(1) : b;
+  size_t skip = 0;
+  while (skip < b.size() && b[skip] == 0) skip++;
+  out = b.subspan(skip);
   return true;
 }
 

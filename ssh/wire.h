@@ -25,8 +25,9 @@ class Reader {
   [[nodiscard]] bool string(ByteView& out);
   // A string that must be text: no NUL bytes allowed.
   [[nodiscard]] bool cstring(std::string& out);
-  // mpint as a non-negative magnitude without leading zeros; negative or
-  // non-minimal encodings are refused, as OpenSSH's sshbuf_get_bignum2 does.
+  // mpint as a non-negative magnitude without leading zeros: negative and
+  // over-long (> 16384 bits) values are refused, leading zero bytes are
+  // accepted and stripped, exactly as OpenSSH's sshbuf_get_bignum2 does.
   [[nodiscard]] bool mpint(ByteView& out);
   // The same, copied out (key components that outlive the input).
   [[nodiscard]] bool mpint(Bytes& out);

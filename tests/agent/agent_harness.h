@@ -156,6 +156,17 @@ inline Bytes add_body(const PrivateKey& key, std::string_view comment, ByteView 
   return w.take();
 }
 
+// An SSHSIG blob for namespace `ns` (ssh-keygen -Y sign's data to sign).
+inline Bytes sshsig(const std::string& ns) {
+  Writer w;
+  w.raw(view("SSHSIG"));
+  w.string(ns);
+  w.string("");
+  w.string("sha512");
+  w.string(Bytes(64, 7));
+  return w.take();
+}
+
 inline Bytes sign_body(ByteView blob, ByteView data, uint32_t flags = 0) {
   Writer w;
   w.string(blob);

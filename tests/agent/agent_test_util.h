@@ -33,6 +33,26 @@ inline Bytes sign(const PrivateKey& k, ByteView data, RsaHash h = RsaHash::sha51
 
 inline Bytes bytes_of(std::string_view s) { return to_bytes(view(s)); }
 
+// An ECDSA signature blob re-encoded with `extra` more leading zero bytes in
+// its r (a valid encoding to OpenSSH's sshbuf_get_bignum2, not a minimal one).
+inline Bytes pad_ecdsa_r(ByteView sig, size_t extra = 1) {
+  Reader r(sig);
+  std::string alg;
+  ByteView inner, rv, sv;
+  EXPECT_TRUE(r.cstring(alg) && r.string(inner) && r.empty());
+  Reader ir(inner);
+  EXPECT_TRUE(ir.string(rv) && ir.string(sv) && ir.empty());  // raw mpint bytes
+  Bytes padded(extra, 0);
+  padded.insert(padded.end(), rv.begin(), rv.end());
+  Writer in;
+  in.string(padded);
+  in.string(sv);
+  Writer w;
+  w.string(alg);
+  w.string(in.bytes());
+  return w.take();
+}
+
 // session-bind@openssh.com body, signed by `signer` over `sid`, naming `host`.
 inline Bytes bind_body(const PublicKey& host, const PrivateKey& signer, ByteView sid,
                        bool forwarding) {
@@ -57,6 +77,7 @@ struct CertSpec {
   uint64_t valid_after = 0, valid_before = ~uint64_t{0};
   Bytes critical;
   RsaHash ca_hash = RsaHash::sha512;
+  size_t pad_ca_r = 0;  // leading zero bytes added to an ECDSA CA signature's r
 };
 
 // An OpenSSH certificate on `subject`, signed by `ca`, parsed back.
@@ -78,6 +99,7 @@ inline PublicKey certify(const PublicKey& subject, const PrivateKey& ca, const C
   w.string(Bytes{});  // reserved
   w.string(ca.public_key().blob());
   Bytes sig = sign(ca, w.bytes(), spec.ca_hash);
+  if (spec.pad_ca_r > 0) sig = pad_ecdsa_r(sig, spec.pad_ca_r);
   w.string(sig);
   auto k = parse_public_key(w.bytes());
   EXPECT_TRUE(k.ok()) << (k.ok() ? "" : k.error().message);

@@ -475,13 +475,18 @@ TEST_F(MatchKeyHopTest, CriticalOptionsRefused) {
   EXPECT_FALSE(match_key_hop(cert(s), ca_hop("host_d", *ca_), kNow));
 }
 
-TEST_F(MatchKeyHopTest, PrincipalsFollowOpenSSH92) {
-  // No principals: valid for any host (sshkey_cert_check_host in 9.2).
-  EXPECT_TRUE(match_key_hop(cert(spec({})), ca_hop("anything", *ca_), kNow));
-  // The hop hostname is the pattern, the principal the string.
-  EXPECT_TRUE(match_key_hop(cert(spec({"host_d"})), ca_hop("host_*", *ca_), kNow));
-  EXPECT_FALSE(match_key_hop(cert(spec({"host_*"})), ca_hop("host_d", *ca_), kNow));
+TEST_F(MatchKeyHopTest, PrincipalsFollowOpenSSH103) {
+  // No principals: valid for NO host (OpenSSH 10.3+, after CVE-2024-7594;
+  // 9.2 matched any host), not even one named by a wildcard or "(ORIGIN)".
+  EXPECT_FALSE(match_key_hop(cert(spec({})), ca_hop("anything", *ca_), kNow));
+  EXPECT_FALSE(match_key_hop(cert(spec({})), ca_hop("*", *ca_), kNow));
+  EXPECT_FALSE(match_key_hop(cert(spec({})), ca_hop("", *ca_), kNow));
+  // The principal is the pattern, the hop hostname the string.
+  EXPECT_FALSE(match_key_hop(cert(spec({"host_d"})), ca_hop("host_*", *ca_), kNow));
+  EXPECT_TRUE(match_key_hop(cert(spec({"host_*"})), ca_hop("host_d", *ca_), kNow));
+  EXPECT_FALSE(match_key_hop(cert(spec({"host_*"})), ca_hop("other", *ca_), kNow));
   EXPECT_TRUE(match_key_hop(cert(spec({"x", "host_d"})), ca_hop("host_d", *ca_), kNow));
+  EXPECT_FALSE(match_key_hop(cert(spec({"x", "y"})), ca_hop("host_d", *ca_), kNow));
 }
 
 TEST_F(MatchKeyHopTest, ForgedCertificateRefused) {

@@ -143,16 +143,6 @@ PrivateKey make() {
   return std::move(*k);
 }
 
-Bytes sshsig(const std::string& ns) {
-  Writer w;
-  w.raw(view("SSHSIG"));
-  w.string(ns);
-  w.string("");
-  w.string("sha512");
-  w.string(Bytes(64, 7));
-  return w.take();
-}
-
 Bytes session_bind(const PrivateKey& host, std::string_view sid, bool forwarding) {
   Writer w;
   w.string("session-bind@openssh.com");
@@ -294,10 +284,15 @@ class Pins : public ::testing::Test {
     unplugged_ = std::filesystem::temp_directory_path() / ("skagent-unplugged-" + std::to_string(getpid()));
     std::filesystem::remove(unplugged_);
     setenv("SK_PIN_TEST_UNPLUGGED", unplugged_.c_str(), 1);
+    lie_ = unplugged_.string() + ".lie";
+    std::filesystem::remove(lie_);
+    setenv("SK_PIN_TEST_LIE", lie_.c_str(), 1);
     unsetenv("SK_PIN_TEST_PIN");  // "1234"
   }
   void TearDown() override {
     unsetenv("SK_PIN_TEST_UNPLUGGED");
+    unsetenv("SK_PIN_TEST_LIE");
+    std::filesystem::remove(lie_);
     unsetenv("SK_PIN_TEST_PIN_FILE");
     std::filesystem::remove(unplugged_);
   }
@@ -308,9 +303,11 @@ class Pins : public ::testing::Test {
     return o;
   }
   // A verify-required key made by ssh-keygen through the provider.
-  std::optional<PrivateKey> key(const std::filesystem::path& dir) {
-    auto file = dir / "sk_uv";
-    std::string cmd = "SSH_SK_PROVIDER=" + provider_ + " ssh-keygen -q -N '' -t ed25519-sk -O verify-required -f " +
+  std::optional<PrivateKey> key(const std::filesystem::path& dir, const std::string& type = "ed25519-sk",
+                                const std::string& extra = "") {
+    auto file = dir / ("sk_uv_" + std::to_string(keys_made_++));
+    std::string cmd = "SSH_SK_PROVIDER=" + provider_ + " ssh-keygen -q -N '' -t " + type + " " + extra +
+                      " -O verify-required -f " +
                       file.string() + " </dev/null >/dev/null 2>&1";
     if (system(cmd.c_str()) != 0) return std::nullopt;
     auto k = read_private_key_file(view(slurp(file)), "");
@@ -331,7 +328,73 @@ class Pins : public ::testing::Test {
   }
   std::string provider_;
   std::filesystem::path unplugged_;
+  std::filesystem::path lie_;  // while it exists, the provider lies (sk_pin_provider.c)
+  int keys_made_ = 0;
 };
+
+// Mutation gap: a negated -O websafe-allow pattern (match result -1) refuses
+// what is neither a login nor an SSHSIG, as a pattern that does not match does.
+TEST_F(Pins, ANegatedWebsafePatternRefusesNonSshSignatures) {
+  Scene scene("1234");
+  AgentOptions o = options({"PinCache 60"});
+  o.websafe_allowlist = "ssh:*,!ssh:web";
+  AgentHarness agent(o);
+  auto c = agent.client();
+  auto web = key(agent.dir(), "ed25519-sk", "-O application=ssh:web");
+  auto ok = key(agent.dir(), "ed25519-sk", "-O application=ssh:ok");
+  ASSERT_TRUE(web && ok);
+  ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(*web, "web", provider_constraint())));
+  ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(*ok, "ok", provider_constraint())));
+  Bytes other = test::bytes_of("a WebAuthn challenge, say");
+  EXPECT_TRUE(c.call_failed(msg::kSignRequest, sign_body(web->public_key().blob(), other)))
+      << "ssh:web is negated in the allowlist, yet signed non-SSH data";
+  EXPECT_TRUE(signature_of(c.call(msg::kSignRequest, sign_body(ok->public_key().blob(), other))));
+  EXPECT_TRUE(sign(c, *web)) << "an SSHSIG is always allowed";
+}
+
+// Defect 1: sk-provider adds from a connection whose bind failed are refused,
+// as from any forwarded connection (-O allow-remote-pkcs11 not given).
+TEST_F(Pins, AProviderAddIsRefusedAfterAFailedBind) {
+  AgentHarness agent(options({}));
+  auto k = key(agent.dir());
+  ASSERT_TRUE(k);
+  PrivateKey host = make(), liar = make();
+  Writer bad;
+  bad.string("session-bind@openssh.com");
+  bad.raw(test::bind_body(host.public_key(), liar, test::bytes_of("sid"), true));
+  auto c = agent.client();
+  EXPECT_TRUE(c.call_failed(msg::kExtension, bad.bytes()));
+  EXPECT_TRUE(c.call_failed(msg::kAddIdConstrained, add_body(*k, "uv", provider_constraint())));
+  auto local = agent.client();
+  EXPECT_TRUE(local.call_ok(msg::kAddIdConstrained, add_body(*k, "uv", provider_constraint())));
+}
+
+// Issue 13 defect 8: what the provider returns is checked against the key
+// before it is passed on, as PKCS#11 signatures are.
+TEST_F(Pins, ASignatureTheProviderLiesAboutIsRefused) {
+  Scene scene("1234");
+  AgentHarness agent(options({"PinCache 60"}));
+  auto c = agent.client();
+  for (const std::string type : {"ed25519-sk", "ecdsa-sk"}) {
+    auto k = key(agent.dir(), type);
+    ASSERT_TRUE(k) << type;
+    ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(*k, "uv " + type, provider_constraint())));
+    ASSERT_TRUE(sign(c, *k)) << type << ": an honest provider";
+    for (char how : {'s', 'c', 'f'}) {
+      std::ofstream(lie_) << how;
+      Bytes data = sshsig("git");
+      auto reply = c.call(msg::kSignRequest, sign_body(k->public_key().blob(), data));
+      EXPECT_EQ(reply, std::optional<Bytes>(msg::status(false))) << type << ": lie '" << how << "' was passed on";
+      std::filesystem::remove(lie_);
+    }
+    if (type == "ecdsa-sk") {  // a padded r is a valid encoding: still signs
+      std::ofstream(lie_) << 'r';
+      EXPECT_TRUE(sign(c, *k)) << "an ECDSA r with a leading zero byte was refused";
+      std::filesystem::remove(lie_);
+    }
+    EXPECT_TRUE(sign(c, *k)) << type << ": honest again";
+  }
+}
 
 TEST_F(Pins, AskedCachedForTheTimeGivenThenAskedAgain) {
   Scene scene("1234");

@@ -173,8 +173,71 @@ TEST(SignContextText, CallerControlledTextCannotForgeLines) {
   EXPECT_EQ(t.find("\nTo sign in to root@bank"), std::string::npos) << t;
   EXPECT_EQ(t.find("\nPath: this machine\n"), std::string::npos) << t;
   EXPECT_EQ(t.find("\xe2\x80\xae"), std::string::npos);
-  EXPECT_EQ(printable("ok\x01\x7f\xff\xc3\xa9", 100), "ok???\xc3\xa9");
-  EXPECT_EQ(printable(std::string(300, 'a'), 10), "aaaaaaaaaa...");
+  EXPECT_EQ(printable("ok\x01\x7f\xff\xc3\xa9", 100), "ok\\x01\\x7f\\xff\xc3\xa9");
+  EXPECT_EQ(printable(std::string(300, 'a'), 10), "aaaaaaaaaa...[cut]");
+}
+
+// Issue 13 defect 4: every hostile string comes out as one line of visible
+// text: no separator, control, format character or invalid UTF-8 survives.
+TEST(SignContextText, HostileStringsAreEscapedVisibly) {
+  const struct {
+    std::string in, out;
+  } table[] = {
+      {"git\u2029Path: this machine > github.com\u2029", ""},  // filled below
+      {"a\xe2\x80\xa8" "b", "a\\u2028b"},                           // LINE SEPARATOR
+      {"a\xe2\x80\xa9" "b", "a\\u2029b"},                           // PARAGRAPH SEPARATOR
+      {"\xe2\x80\xae" "evil", "\\u202eevil"},                        // RLO
+      {"\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad", "\\u202a\\u202b\\u202c\\u202d"},
+      {"\xe2\x81\xa6x\xe2\x81\xa9", "\\u2066x\\u2069"},       // LRI, PDI
+      {"\xe2\x80\x8bzw\xe2\x80\x8d", "\\u200bzw\\u200d"},     // zero-width space / joiner
+      {"\xef\xbb\xbf" "bom", "\\ufeffbom"},                         // BOM (Cf)
+      {"soft\xc2\xadhyphen", "soft\\u00adhyphen"},                 // SHY (Cf)
+      {"\xd8\x9c", "\\u061c"},                                    // ALM
+      {"\xf3\xa0\x80\x81tag", "\\U000e0001tag"},                 // LANGUAGE TAG
+      {"nel\xc2\x85x", "nel\\u0085x"},                            // C1 NEL
+      {"csi\xc2\x9b" "31m", "csi\\u009b31m"},                        // C1 CSI
+      {"nb\xc2\xa0sp", "nb\\u00a0sp"},                            // a space that fakes alignment
+      {"a\nb\rc\td\x1b[2J\x7f", "a\\x0ab\\x0dc\\x09d\\x1b[2J\\x7f"},
+      {std::string("nul\0x", 5), "nul\\x00x"},
+      {"\xc0\xaf", "\\xc0\\xaf"},                                 // overlong '/'
+      {"\xe0\x80\x8a", "\\xe0\\x80\\x8a"},                       // overlong LF
+      {"\xed\xa0\x80", "\\xed\\xa0\\x80"},                       // unpaired surrogate (CESU)
+      {"\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80"},             // > U+10FFFF
+      {"cut\xe2\x80", "cut\\xe2\\x80"},                           // truncated sequence
+      {"back\\u2029slash", "back\\\\u2029slash"},                   // a faked escape stays distinguishable
+      {"caf\xc3\xa9 \xe6\x97\xa5\xf0\x9f\x94\x91", "caf\xc3\xa9 \xe6\x97\xa5\xf0\x9f\x94\x91"},  // real text kept
+  };
+  for (const auto& row : table) {
+    std::string got = printable(row.in, 1000);
+    if (!row.out.empty()) {
+      EXPECT_EQ(got, row.out) << row.in;
+    }
+    for (unsigned char c : got) EXPECT_TRUE(c >= 0x20 && c != 0x7f) << got;
+    EXPECT_EQ(got.find("\xe2\x80\xa9"), std::string::npos);
+  }
+  EXPECT_EQ(printable(table[0].in, 1000), "git\\u2029Path: this machine > github.com\\u2029");
+
+  // The cap never cuts an escape or a character in half, and says it cut.
+  EXPECT_EQ(printable("ab\xe2\x80\xa9" "cd", 7), "ab...[cut]");
+  EXPECT_EQ(printable("ab\xe2\x80\xa9" "cd", 8), "ab\\u2029...[cut]");
+  EXPECT_EQ(printable("\xc3\xa9\xc3\xa9", 3), "\xc3\xa9...[cut]");
+  EXPECT_EQ(printable(std::string(5000, '\n'), 64).size(), 64 + 8u);
+
+  // End to end: the issue's user name in a login through a forwarded agent
+  // cannot add a "Path:" line to the prompt, the notice or the audit line.
+  auto c = ctx_for(SignKind::userauth, {hop("jump", true), hop("build", false)});
+  c.user = "git\xe2\x80\xa9Path: this machine > github.com\xe2\x80\xa9";
+  c.key_comment = "me\xe2\x80\xa8" "Key fingerprint SHA256:forged";
+  for (const std::string& t : {confirm_prompt_text(c, 0), pin_prompt_text(c, ""),
+                               touch_notice_body(c), audit_json(c, 0)}) {
+    EXPECT_EQ(t.find("\xe2\x80\xa9"), std::string::npos) << t;
+    EXPECT_EQ(t.find("\xe2\x80\xa8"), std::string::npos) << t;
+    size_t paths = 0;
+    for (size_t at = t.find("Path: "); at != std::string::npos; at = t.find("Path: ", at + 1)) {
+      paths += at == 0 || t[at - 1] == '\n';
+    }
+    EXPECT_LE(paths, 1u) << t;
+  }
 }
 
 TEST(SignContextText, AuditLineIsOneJsonObject) {
@@ -183,7 +246,7 @@ TEST(SignContextText, AuditLineIsOneJsonObject) {
   c.reason = "said \"no\"\n";
   std::string j = audit_json(c, 0);
   EXPECT_EQ(j.rfind("{\"time\":\"1970-01-01T00:00:00Z\",\"event\":\"sign\",\"decision\":\"refused\"", 0), 0u) << j;
-  EXPECT_NE(j.find("\"reason\":\"said \\\"no\\\"?\""), std::string::npos) << j;
+  EXPECT_NE(j.find("\"reason\":\"said \\\"no\\\"\\\\x0a\""), std::string::npos) << j;
   EXPECT_NE(j.find("\"exe\":\"/usr/bin/ssh\""), std::string::npos) << j;
   EXPECT_NE(j.find("\"chain\":[{\"host\":\"jump\""), std::string::npos) << j;
   EXPECT_NE(j.find("\"forwarding\":true"), std::string::npos) << j;

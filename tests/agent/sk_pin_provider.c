@@ -12,6 +12,11 @@
  *   - $SK_PIN_TEST_DELAY_MS makes every sk_sign wait that long first, as a token waits for
  *     its touch.
  *   - sk_enroll passes through, so ssh-keygen -O verify-required makes keys with it.
+ *   - While the file named by $SK_PIN_TEST_LIE exists, a successful sk_sign lies in its
+ *     answer, by the file's first byte: 's' flips a bit of the signature, 'c' changes the
+ *     counter, 'f' changes a flag other than user presence, 'r' puts a leading zero byte
+ *     before an ECDSA r (a valid encoding: the signature still verifies). The agent must
+ *     check what it is given.
  * Every sk_sign writes one line to stderr (the agent's, through skagent-sk-helper):
  *   "sk-pin-test: sign pin=none|right|wrong result=N"
  * so a test can count how often a PIN reached the token. */
@@ -57,6 +62,36 @@ __attribute__((constructor)) static void load_dummy(void) {
   if (dl == NULL) return;
   dummy_sign = (sign_fn)dlsym(dl, "sk_sign");
   dummy_enroll = (enroll_fn)dlsym(dl, "sk_enroll");
+}
+
+/* sk-api.h's struct sk_sign_response (the part a lie touches). */
+struct sign_response {
+  uint8_t flags;
+  uint32_t counter;
+  uint8_t* sig_r;
+  size_t sig_r_len;
+  uint8_t* sig_s;
+  size_t sig_s_len;
+};
+
+static void lie(struct sign_response* r) {
+  const char* f = getenv("SK_PIN_TEST_LIE");
+  FILE* fp = f != NULL && *f != 0 ? fopen(f, "r") : NULL;
+  if (fp == NULL) return;
+  int how = fgetc(fp);
+  fclose(fp);
+  if (how == 's' && r->sig_r_len > 0) r->sig_r[r->sig_r_len - 1] ^= 0x01;
+  if (how == 'c') r->counter += 1;
+  if (how == 'f') r->flags ^= 0x10;
+  if (how == 'r' && r->sig_s != NULL) {
+    uint8_t* padded = malloc(r->sig_r_len + 1);
+    if (padded == NULL) return;
+    padded[0] = 0;
+    memcpy(padded + 1, r->sig_r, r->sig_r_len);
+    free(r->sig_r);
+    r->sig_r = padded;
+    r->sig_r_len++;
+  }
 }
 
 static void say(const char* what, int rc) {
@@ -109,6 +144,7 @@ int sk_sign(uint32_t alg, const uint8_t* data, size_t data_len, const char* appl
     if ((flags & 0x04) != 0) tries_left = 8;
     rc = dummy_sign(alg, data, data_len, application, key_handle, key_handle_len, flags, pin,
                     options, sign_response);
+    if (rc == 0) lie((struct sign_response*)*sign_response);
   }
   say(what, rc);
   return rc;
