@@ -24,6 +24,7 @@
 #include "platform/process_info.h"
 #include "platform/sandbox.h"
 #include "platform/unix_listener.h"
+#include "ssh/crypto_memory.h"
 
 using namespace skagent;
 
@@ -176,6 +177,11 @@ int serve(const AgentOptions& opts, const Listener& listener, pid_t parent_pid, 
 }  // namespace
 
 int main(int argc, char** argv) {
+  using skagent::install_wiping_crypto_allocator;
+  if (!install_wiping_crypto_allocator()) {
+    fprintf(stderr, "%s: cannot make OpenSSL wipe the memory it frees\n", argv[0]);
+    return 1;
+  }
   sanitise_stdfd();
   auto parsed = parse_agent_options(argc, argv);
   if (!parsed) {

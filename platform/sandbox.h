@@ -10,7 +10,7 @@
 // writing, creating, executing; no TCP at all).
 //
 // The helpers (skagent-sk-helper): a filter whose default action kills the helper, allowing
-// what a token library needs (files, ioctl on devices, AF_UNIX and netlink sockets, threads),
+// what a token library needs (files, the hidraw ioctls, AF_UNIX and netlink sockets, threads),
 // and Landlock: read everything, read/write/ioctl under /dev only, no exec, no TCP.
 #pragma once
 

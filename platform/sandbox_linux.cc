@@ -1,5 +1,6 @@
 // seccomp (libseccomp) and Landlock sandboxes for the agent and its helpers; see sandbox.h.
 #include <fcntl.h>
+#include <linux/hidraw.h>
 #include <linux/landlock.h>
 #include <seccomp.h>
 #include <sched.h>
@@ -307,7 +308,14 @@ Status apply_helper_sandbox() {
   Filter f(SCMP_ACT_KILL_PROCESS);
   allow_common(f);
   kill_escapes(f);
-  f.allow({SCMP_SYS(ioctl), SCMP_SYS(flock), SCMP_SYS(bind), SCMP_SYS(statfs),
+  // ioctl: what libfido2 asks of a hidraw node (its report descriptor), and what libc asks of
+  // any descriptor (isatty, non-blocking, close-on-exec). Anything else, TIOCSTI into a terminal
+  // above all, ends the helper. (The request is an unsigned int: the upper half is ignored.)
+  for (unsigned long req : std::initializer_list<unsigned long>{TCGETS, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX,
+                                                                 HIDIOCGRDESCSIZE, HIDIOCGRDESC, HIDIOCGRAWINFO}) {
+    f.rule(SCMP_ACT_ALLOW, SCMP_SYS(ioctl), SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, req & 0xffffffffUL));
+  }
+  f.allow({SCMP_SYS(flock), SCMP_SYS(bind), SCMP_SYS(statfs),
            SCMP_SYS(fstatfs), SCMP_SYS(timerfd_create), SCMP_SYS(timerfd_settime),
            SCMP_SYS(timerfd_gettime), SCMP_SYS(prctl), SCMP_SYS(sched_getparam),
            SCMP_SYS(sched_getscheduler), SCMP_SYS(fsync), SCMP_SYS(fdatasync)});

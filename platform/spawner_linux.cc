@@ -109,7 +109,9 @@ std::pair<int, pid_t> spawn_one(const std::vector<std::string>& allowed, ByteVie
     sigfillset(&all);
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    // A new session without a controlling terminal: whatever runs in a helper (a token library)
+    // or a prompter cannot type into the terminal the agent was started from (TIOCSTI).
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
     pid_t pid = -1;
     int rc = posix_spawnp(&pid, cargv[0], &fa, &attr, cargv.data(), envp.data());
     int32_t out[2] = {rc, int32_t(pid)};

@@ -1,6 +1,6 @@
 // The pre-dlopen check that a library exports C_GetFunctionList: real files,
 // and hostile ELF images (it parses a file named by a client).
-#include "pkcs11/elf_exports.h"
+#include "platform/elf_exports.h"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -15,7 +15,7 @@
 
 #include "tests/agent/agent_harness.h"
 
-namespace skagent::pkcs11 {
+namespace skagent {
 namespace {
 
 constexpr const char* kSoftHsm = "/usr/lib/softhsm/libsofthsm2.so";
@@ -245,4 +245,4 @@ TEST(ElfExports, RandomMutationsNeverCrash) {
 }
 
 }  // namespace
-}  // namespace skagent::pkcs11
+}  // namespace skagent
