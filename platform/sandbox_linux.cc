@@ -129,13 +129,6 @@ class Ruleset {
   int fd_ = -1;
 };
 
-std::string parent_of(const std::string& path) {
-  auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
 // ------------------------------------------------------------------ seccomp
 
 class Filter {
@@ -250,20 +243,16 @@ int landlock_abi() {
   return abi > 0 ? int(abi) : 0;
 }
 
-Status apply_agent_landlock(const AgentSandboxPaths& paths) {
+Status apply_agent_landlock() {
   int abi = landlock_abi();
   if (abi == 0) return {};  // kernel without Landlock (or disabled): seccomp still applies
   Ruleset rs(abi);
   if (!rs.ok()) return make_error(Errc::io, std::string("landlock_create_ruleset: ") + strerror(errno));
   // Read anything (provider checks, PKCS#11 module headers, OpenSSL's configuration); write,
-  // create, truncate or execute nothing. Only our socket and its directory may go at exit.
+  // create, remove, truncate or execute nothing. REMOVE_FILE on the socket's directory would
+  // cover every file beneath it (with -a ~/x.sock, the whole home directory): the spawner
+  // removes the socket at exit instead (remove_through_spawner, platform/process.h).
   if (auto s = rs.allow("/", kFsRead); !s) return s;
-  if (!paths.socket_path.empty()) {
-    if (auto s = rs.allow(parent_of(paths.socket_path), LANDLOCK_ACCESS_FS_REMOVE_FILE); !s) return s;
-  }
-  if (!paths.own_dir.empty()) {
-    if (auto s = rs.allow(parent_of(paths.own_dir), LANDLOCK_ACCESS_FS_REMOVE_DIR); !s) return s;
-  }
   return rs.restrict_self();
 }
 

@@ -49,6 +49,19 @@ else
     note "another uid: skipped (no root or sudo)"
 fi
 
+# ------------------------------------------------------------------ the socket, removed from outside the sandbox
+# The agent's Landlock grants no removal (REMOVE_FILE on the socket's directory would cover all
+# beneath it); its spawner removes the socket at exit. A relative -a is made absolute before a
+# daemon's chdir("/"), so the file removed is the one made.
+mkdir -p "$T/rel"
+out=$(cd "$T/rel" && t "$SKAGENT" -s -a rel.sock </dev/null 2>"$T/rel.err")
+rel_pid=$(printf '%s' "$out" | sed -n 's/^SSH_AGENT_PID=\([0-9]*\);.*/\1/p')
+check_match "relative -a: SSH_AUTH_SOCK is printed absolute" "$out" "^SSH_AUTH_SOCK=$(re "$T/rel/rel.sock");"
+check "relative -a: the socket is made" test -S "$T/rel/rel.sock"
+kill "$rel_pid" 2>/dev/null
+check "relative -a, daemon: the socket is removed at exit" wait_for 10 test ! -e "$T/rel/rel.sock"
+is_alive "$rel_pid" && kill -9 "$rel_pid" 2>/dev/null
+
 # ------------------------------------------------------------------ hardening: seccomp, ptrace
 check_eq "sandbox: the agent runs under a seccomp filter" "$(status_field "$AGENT_PID" Seccomp)" 2
 spawner=$(pgrep -P "$AGENT_PID" -x skagent-spawn)
