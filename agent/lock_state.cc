@@ -49,8 +49,10 @@ Status LockState::unlock(ByteView password) {
   }
   locked_ = false;
   failures_ = 0;
-  hash_.clear();
-  salt_.clear();
+  // Freed, not just emptied: a self-wiping buffer wipes when its memory is released, and the
+  // salt and hash are an offline brute-force target for anyone who can read the heap later.
+  Bytes().swap(hash_);
+  Bytes().swap(salt_);
   return {};
 }
 

@@ -21,6 +21,8 @@ class LockState {
   explicit LockState(std::chrono::microseconds step = std::chrono::milliseconds(100)) : step_(step) {}
 
   bool locked() const { return locked_; }
+  // Bytes of salt and hash still held (freed, so wiped, on unlock): for the tests.
+  size_t held_bytes() const { return salt_.capacity() + hash_.capacity(); }
   Status lock(ByteView password);
   // Returns ok on success; on failure the delay before the next attempt grows.
   Status unlock(ByteView password);

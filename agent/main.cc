@@ -25,6 +25,7 @@
 #include "platform/process_info.h"
 #include "platform/sandbox.h"
 #include "platform/unix_listener.h"
+#include "ssh/crypto_memory.h"
 
 using namespace skagent;
 
@@ -124,14 +125,15 @@ int serve(const AgentOptions& opts, const Listener& listener, pid_t parent_pid, 
   std::string sk_helper = sk_helper_path(), pkcs11_helper = pkcs11_helper_path();
   const char* askpass = getenv("SSH_ASKPASS");
   if (auto s = start_spawner({askpass != nullptr && *askpass != 0 ? askpass : "/usr/bin/ssh-askpass",
-                              sk_helper, pkcs11_helper, TouchNotifier::kGdbus});
+                              sk_helper, pkcs11_helper, TouchNotifier::kGdbus},
+                             {listener.path, listener.own_dir});
       !s) {
     log.error(s.error().message);
     return 1;
   }
   // Landlock hides /proc/PID/exe of unsandboxed callers: a helper forked now reads it.
   if (auto s = start_process_info_service(); !s) log.error(s.error().message);
-  if (auto s = apply_agent_landlock({listener.path, listener.own_dir}); !s) {
+  if (auto s = apply_agent_landlock(); !s) {
     log.error("sandbox: " + s.error().message + "; going on without Landlock");
   }
   // Block before any thread exists: threads inherit the mask, and a signal
@@ -170,13 +172,19 @@ int serve(const AgentOptions& opts, const Listener& listener, pid_t parent_pid, 
     log.error("sandbox: " + s.error().message + "; going on without a system-call filter");
   }
   loop.run();
-  remove_listener_files(listener);
+  // The sandbox may remove nothing: the spawner does it (platform/sandbox.h).
+  if (!remove_through_spawner()) remove_listener_files(listener);
   return exit_code;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  using skagent::install_wiping_crypto_allocator;
+  if (!install_wiping_crypto_allocator()) {
+    fprintf(stderr, "%s: cannot make OpenSSL wipe the memory it frees\n", argv[0]);
+    return 1;
+  }
   sanitise_stdfd();
   auto parsed = parse_agent_options(argc, argv);
   if (!parsed) {

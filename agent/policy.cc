@@ -248,7 +248,8 @@ Status PolicyStore::load_from_disk() {
   if (!overrides) return overrides.error();
   PolicyConfig file;
   if (!path_.empty()) {
-    auto text = read_file_head(path_, kMaxPolicyFileSize + 1);  // the parser reports a larger file
+    // The parser reports a larger file. A file others may write is refused (as ssh does).
+    auto text = read_file_head(path_, kMaxPolicyFileSize + 1, nullptr, FileOwner::user_or_root);
     if (!text && !(may_be_missing_ && text.error().code == Errc::not_found)) return text.error();
     if (!text) text = std::string();
     auto parsed = parse_policy_config(*text, path_, home_);
@@ -264,6 +265,11 @@ Status PolicyStore::open_audit_file(const AuditTarget& t) {
   if (t.path == audit_path_ && audit_fd_ >= 0) return {};
   int fd = ::open(t.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return make_error(Errc::io, "Audit " + t.path + ": " + strerror(errno));
+  // Someone else's file (or one others may write) would let them edit the record.
+  if (auto ok = check_file_owner(fd, t.path); !ok) {
+    close(fd);
+    return make_error(Errc::denied, "Audit " + ok.error().message);
+  }
   if (audit_fd_ >= 0) close(audit_fd_);
   audit_fd_ = fd;
   audit_path_ = t.path;

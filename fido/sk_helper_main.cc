@@ -24,6 +24,7 @@
 #include "platform/hardening.h"
 #include "platform/helper_channel.h"
 #include "platform/sandbox.h"
+#include "ssh/crypto_memory.h"
 #include "ssh/wire.h"
 
 namespace {
@@ -82,6 +83,10 @@ skagent::Bytes handle(const Signer& signer, skagent::fido::CardWatch& cards, ska
 
 int main(int argc, char** argv) {
   using namespace skagent;
+  if (!install_wiping_crypto_allocator()) {
+    fprintf(stderr, "%s: cannot make OpenSSL wipe the memory it frees\n", argv[0]);
+    return 1;
+  }
   if (argc != 2) {
     fprintf(stderr, "usage: skagent-sk-helper provider-path|internal (started by skagent)\n");
     return 2;
@@ -96,6 +101,8 @@ int main(int argc, char** argv) {
   for (Bytes body;;) {
     FrameRead got = read_frame(kHelperChannelFd, kMaxHelperFrame, body);
     if (got != FrameRead::ok) return got == FrameRead::closed ? 0 : 1;
-    if (!write_frame(kHelperChannelFd, handle(signer, cards, body))) return 1;
+    bool sent = write_frame(kHelperChannelFd, handle(signer, cards, body));
+    wipe_frame(body);
+    if (!sent) return 1;
   }
 }

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "fido/sk_abi.h"
+#include "platform/elf_exports.h"
 
 namespace skagent {
 
@@ -31,8 +32,12 @@ void free_response(sk_sign_response* r) {
 }  // namespace
 
 Result<SkProvider> SkProvider::load(const std::string& path) {
-  void* dl = dlopen(path.c_str(), RTLD_NOW);
-  if (dl == nullptr) return make_error(Errc::not_found, std::string("provider dlopen: ") + dlerror());
+  // As OpenSSH does since 9.3p2 (CVE-2023-38408): a library that is not a provider is refused
+  // before any of its code (constructors included) runs, and the file checked is the file loaded.
+  auto loaded = dlopen_exporting(path, {"sk_api_version", "sk_enroll", "sk_sign", "sk_load_resident_keys"},
+                                 RTLD_NOW | RTLD_LOCAL);
+  if (!loaded) return make_error(loaded.error().code, "provider: " + loaded.error().message);
+  void* dl = *loaded;
   auto version = reinterpret_cast<uint32_t (*)()>(dlsym(dl, "sk_api_version"));
   auto sign = reinterpret_cast<SignFn>(dlsym(dl, "sk_sign"));
   if (version == nullptr || sign == nullptr) {

@@ -19,6 +19,7 @@
 #include "keygen/list_devices.h"
 #include "keygen/show_key.h"
 #include "keygen/sk_token.h"
+#include "ssh/crypto_memory.h"
 
 using namespace skagent;
 using namespace skagent::keygen;
@@ -126,6 +127,10 @@ int run(Console& console, const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (!install_wiping_crypto_allocator()) {
+    fprintf(stderr, "%s: cannot make OpenSSL wipe the memory it frees\n", argv[0]);
+    return 1;
+  }
   sanitise_stdfd();
   no_core_dumps();
   set_locale();

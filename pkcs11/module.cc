@@ -12,7 +12,7 @@
 #include <cstdio>
 #include <optional>
 
-#include "pkcs11/elf_exports.h"
+#include "platform/elf_exports.h"
 #include "pkcs11/key_attributes.h"
 #include "platform/secure_memory.h"
 
@@ -338,47 +338,18 @@ struct Module::Impl {
   }
 };
 
-namespace {
-
-// The module file, open for as long as it takes to check and load it.
-class ModuleFile {
- public:
-  explicit ModuleFile(const std::string& path)
-      : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) {}
-  ~ModuleFile() {
-    if (fd_ >= 0) close(fd_);
-  }
-  ModuleFile(const ModuleFile&) = delete;
-  ModuleFile& operator=(const ModuleFile&) = delete;
-  int fd() const { return fd_; }
-  // The name under which dlopen() loads exactly this open file, whatever
-  // happens to the path meanwhile.
-  std::string proc_path() const { return "/proc/self/fd/" + std::to_string(fd_); }
-
- private:
-  int fd_;
-};
-
-}  // namespace
-
 Result<std::unique_ptr<Module>> Module::open(const std::string& path) {
   // Before anything of the library runs (constructors included), the file
   // must be a PKCS#11 module; the file checked is the file loaded.
-  ModuleFile file(path);
-  if (file.fd() < 0) return make_error(Errc::not_found, path + ": " + strerror(errno));
-  auto exported = fd_exports_function(file.fd(), "C_GetFunctionList");
-  if (!exported) return make_error(exported.error().code, path + ": " + exported.error().message);
-  if (!*exported) {
-    return make_error(Errc::denied, path + " does not export C_GetFunctionList: not a PKCS#11 module");
+  auto dl = dlopen_exporting(path, {"C_GetFunctionList"}, RTLD_NOW | RTLD_LOCAL);
+  if (!dl) {
+    if (dl.error().code != Errc::denied) return dl.error();
+    return make_error(Errc::denied, dl.error().message + ": not a PKCS#11 module");
   }
   std::unique_ptr<Module> m(new Module());
   m->impl_ = std::make_unique<Impl>();
   Impl& i = *m->impl_;
-  i.dl = dlopen(file.proc_path().c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (i.dl == nullptr) {
-    const char* e = dlerror();
-    return make_error(Errc::not_found, path + ": dlopen: " + (e ? e : "failed"));
-  }
+  i.dl = *dl;
   auto get_list = reinterpret_cast<CK_C_GetFunctionList>(dlsym(i.dl, "C_GetFunctionList"));
   if (get_list == nullptr) {
     return make_error(Errc::denied, path + " does not export C_GetFunctionList: not a PKCS#11 module");

@@ -16,6 +16,7 @@
 #include "pkcs11/pkcs11_helper_protocol.h"
 #include "platform/hardening.h"
 #include "platform/helper_channel.h"
+#include "ssh/crypto_memory.h"
 #include "ssh/wire.h"
 
 namespace {
@@ -78,6 +79,10 @@ Bytes handle(State& st, ByteView body) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (!install_wiping_crypto_allocator()) {
+    fprintf(stderr, "%s: cannot make OpenSSL wipe the memory it frees\n", argv[0]);
+    return 1;
+  }
   if (argc != 2) {
     fprintf(stderr, "usage: skagent-pkcs11-helper module-path (started by skagent)\n");
     return 2;
@@ -91,7 +96,9 @@ int main(int argc, char** argv) {
     FrameRead got = read_frame(kHelperChannelFd, kMaxFrame, body);
     if (got == FrameRead::closed) break;
     if (got == FrameRead::broken) return 1;
-    if (!write_frame(kHelperChannelFd, handle(st, body))) return 1;
+    bool sent = write_frame(kHelperChannelFd, handle(st, body));
+    wipe_frame(body);
+    if (!sent) return 1;
     if (st.exit_after_reply) return 1;
   }
   st.module.reset();  // C_Finalize: logs out and closes the sessions

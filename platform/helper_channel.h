@@ -54,7 +54,11 @@ Bytes helper_frame(ByteView body);
 
 // The helper's side, blocking: one frame's body into `body`, at most `max` bytes.
 enum class FrameRead { ok, closed, broken };  // closed: EOF before a frame began
+// The buffer is wiped, capacity included, before the new frame is read into it.
 FrameRead read_frame(int fd, uint32_t max, Bytes& body);
+// Empties a frame buffer once it has been handled and wipes all it held (capacity included):
+// a helper keeps its buffer between frames, so a PIN must not outlive its request.
+void wipe_frame(Bytes& body);
 bool write_all(int fd, ByteView bytes);
 bool write_frame(int fd, ByteView body);
 

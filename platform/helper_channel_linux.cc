@@ -105,6 +105,11 @@ ssize_t read_full(int fd, uint8_t* p, size_t n) {
 
 }  // namespace
 
+void wipe_frame(Bytes& body) {
+  body.clear();
+  wipe_spare(body);
+}
+
 FrameRead read_frame(int fd, uint32_t max, Bytes& body) {
   uint8_t len_bytes[4];
   ssize_t got = read_full(fd, len_bytes, sizeof len_bytes);
@@ -112,7 +117,10 @@ FrameRead read_frame(int fd, uint32_t max, Bytes& body) {
   uint32_t len = 0;
   Reader lr(ByteView(len_bytes, size_t(got)));
   if (got != sizeof len_bytes || !lr.u32(len) || len > max) return FrameRead::broken;
-  body.assign(len, 0);
+  // assign() would overwrite only the new length: a PIN in a longer earlier frame would stay
+  // in the capacity beyond it. The whole buffer goes first.
+  wipe_frame(body);
+  body.resize(len);
   return read_full(fd, body.data(), len) == ssize_t(len) ? FrameRead::ok : FrameRead::broken;
 }
 

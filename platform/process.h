@@ -28,6 +28,12 @@ Result<pid_t> spawn_process(const SpawnOptions& opts);
 // both). Children are re-parented to the caller (a child subreaper), which waits for them and
 // signals them as before. Only programs named in `allowed` (argv[0] as given) may be started;
 // they get the environment of the moment the spawner was made plus SpawnOptions::extra_env.
-Status start_spawner(std::vector<std::string> allowed);
+// `remove_at_exit` names the agent's socket and the directory made for it (absolute paths;
+// "" for none): the spawner, outside the agent's sandbox, removes them when asked.
+Status start_spawner(std::vector<std::string> allowed, std::vector<std::string> remove_at_exit = {});
+
+// Asks the spawner to remove the files named at its start: a socket only while it is still a
+// socket, a directory only when empty. False when no spawner runs (the caller removes them).
+bool remove_through_spawner();
 
 }  // namespace skagent

@@ -7,11 +7,27 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace skagent {
 
-Result<std::string> read_file_head(const std::string& path, size_t limit, bool* truncated) {
+Status check_file_owner(int fd, const std::string& path) {
+  struct stat st {};
+  if (fstat(fd, &st) != 0) return make_error(Errc::io, path + ": " + strerror(errno));
+  if (st.st_uid != 0 && st.st_uid != geteuid()) {
+    return make_error(Errc::denied, path + ": bad owner (uid " + std::to_string(st.st_uid) +
+                                        "; must be owned by uid " + std::to_string(geteuid()) + " or root)");
+  }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    char mode[8];
+    snprintf(mode, sizeof mode, "%04o", unsigned(st.st_mode & 07777));
+    return make_error(Errc::denied, path + ": bad permissions (mode " + mode + "; writable by group or others)");
+  }
+  return {};
+}
+
+Result<std::string> read_file_head(const std::string& path, size_t limit, bool* truncated, FileOwner owner) {
   if (truncated != nullptr) *truncated = false;
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return make_error(errno == ENOENT ? Errc::not_found : Errc::io, path + ": " + strerror(errno));
@@ -19,6 +35,13 @@ Result<std::string> read_file_head(const std::string& path, size_t limit, bool* 
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     close(fd);
     return make_error(Errc::io, path + ": not a regular file");
+  }
+  // Checked on the file opened, so a symlink or a rename cannot swap in another.
+  if (owner == FileOwner::user_or_root) {
+    if (auto ok = check_file_owner(fd, path); !ok) {
+      close(fd);
+      return ok.error();
+    }
   }
   std::string out;
   char buf[8192];

@@ -7,11 +7,11 @@
 // clone, sockets other than AF_UNIX, mount, bpf, kexec, module loading... The agent never
 // executes programs itself: prompts and helpers are started by a small spawner process forked
 // before any key arrives (platform/process.h), so the filter need not allow exec. Where the
-// kernel has Landlock, the agent may also only read files and remove its own socket (no
-// writing, creating, executing; no TCP at all).
+// kernel has Landlock, the agent may also only read files (no writing, creating, removing,
+// executing; no TCP at all).
 //
 // The helpers (skagent-sk-helper): a filter whose default action kills the helper, allowing
-// what a token library needs (files, ioctl on devices, AF_UNIX and netlink sockets, threads),
+// what a token library needs (files, the hidraw ioctls, AF_UNIX and netlink sockets, threads),
 // and Landlock: read everything, read/write/ioctl under /dev only, no exec, no TCP.
 #pragma once
 
@@ -21,14 +21,12 @@
 
 namespace skagent {
 
-struct AgentSandboxPaths {
-  std::string socket_path;  // the listening socket (removed at exit); may be empty
-  std::string own_dir;      // the directory we made for it (removed at exit); may be empty
-};
-
-// Landlock for the agent. Per thread: call before any other thread starts (threads started
-// afterwards inherit it). ok() when applied or when the kernel has no Landlock.
-Status apply_agent_landlock(const AgentSandboxPaths& paths);
+// Landlock for the agent: read only; nothing may be written, created, removed or executed.
+// (Its socket and directory are removed at exit by the spawner, outside the sandbox: a removal
+// right would cover the whole tree beneath the socket's directory.) Per thread: call before any
+// other thread starts (threads started afterwards inherit it). ok() when applied or when the
+// kernel has no Landlock.
+Status apply_agent_landlock();
 // The agent's seccomp filter, for every thread of the process.
 Status apply_agent_seccomp();
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // seccomp (libseccomp) and Landlock sandboxes for the agent and its helpers; see sandbox.h.
 #include <fcntl.h>
+#include <linux/hidraw.h>
 #include <linux/landlock.h>
 #include <seccomp.h>
 #include <sched.h>
@@ -129,13 +130,6 @@ class Ruleset {
   int fd_ = -1;
 };
 
-std::string parent_of(const std::string& path) {
-  auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
 // ------------------------------------------------------------------ seccomp
 
 class Filter {
@@ -250,20 +244,16 @@ int landlock_abi() {
   return abi > 0 ? int(abi) : 0;
 }
 
-Status apply_agent_landlock(const AgentSandboxPaths& paths) {
+Status apply_agent_landlock() {
   int abi = landlock_abi();
   if (abi == 0) return {};  // kernel without Landlock (or disabled): seccomp still applies
   Ruleset rs(abi);
   if (!rs.ok()) return make_error(Errc::io, std::string("landlock_create_ruleset: ") + strerror(errno));
   // Read anything (provider checks, PKCS#11 module headers, OpenSSL's configuration); write,
-  // create, truncate or execute nothing. Only our socket and its directory may go at exit.
+  // create, remove, truncate or execute nothing. REMOVE_FILE on the socket's directory would
+  // cover every file beneath it (with -a ~/x.sock, the whole home directory): the spawner
+  // removes the socket at exit instead (remove_through_spawner, platform/process.h).
   if (auto s = rs.allow("/", kFsRead); !s) return s;
-  if (!paths.socket_path.empty()) {
-    if (auto s = rs.allow(parent_of(paths.socket_path), LANDLOCK_ACCESS_FS_REMOVE_FILE); !s) return s;
-  }
-  if (!paths.own_dir.empty()) {
-    if (auto s = rs.allow(parent_of(paths.own_dir), LANDLOCK_ACCESS_FS_REMOVE_DIR); !s) return s;
-  }
   return rs.restrict_self();
 }
 
@@ -308,7 +298,14 @@ Status apply_helper_sandbox() {
   Filter f(SCMP_ACT_KILL_PROCESS);
   allow_common(f);
   kill_escapes(f);
-  f.allow({SCMP_SYS(ioctl), SCMP_SYS(flock), SCMP_SYS(bind), SCMP_SYS(statfs),
+  // ioctl: what libfido2 asks of a hidraw node (its report descriptor), and what libc asks of
+  // any descriptor (isatty, non-blocking, close-on-exec). Anything else, TIOCSTI into a terminal
+  // above all, ends the helper. (The request is an unsigned int: the upper half is ignored.)
+  for (unsigned long req : std::initializer_list<unsigned long>{TCGETS, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX,
+                                                                 HIDIOCGRDESCSIZE, HIDIOCGRDESC, HIDIOCGRAWINFO}) {
+    f.rule(SCMP_ACT_ALLOW, SCMP_SYS(ioctl), SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, req & 0xffffffffUL));
+  }
+  f.allow({SCMP_SYS(flock), SCMP_SYS(bind), SCMP_SYS(statfs),
            SCMP_SYS(fstatfs), SCMP_SYS(timerfd_create), SCMP_SYS(timerfd_settime),
            SCMP_SYS(timerfd_gettime), SCMP_SYS(prctl), SCMP_SYS(sched_getparam),
            SCMP_SYS(sched_getscheduler), SCMP_SYS(fsync), SCMP_SYS(fdatasync)});

@@ -2,7 +2,8 @@
 // The spawner (see start_spawner in process.h). Protocol over a SOCK_SEQPACKET socketpair, one
 // message per request: u32 argc, argc strings; u32 envc, envc strings (extra_env); u32 nfds,
 // nfds u32 child descriptor numbers, with the parent descriptors as SCM_RIGHTS in that order;
-// u8 null_stdin. Reply: u32 status (0 ok, else an errno), u32 pid.
+// u8 null_stdin. Reply: u32 status (0 ok, else an errno), u32 pid. A message of argc 0 and
+// nothing else asks for the files named at start-up to be removed (the agent's exit).
 //
 // The spawner forks an intermediate process that posix_spawns the program and exits at once,
 // so the program is re-parented to the nearest child subreaper: the agent.
@@ -11,6 +12,7 @@
 #include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -110,7 +112,9 @@ std::pair<int, pid_t> spawn_one(const std::vector<std::string>& allowed, ByteVie
     sigfillset(&all);
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    // A new session without a controlling terminal: whatever runs in a helper (a token library)
+    // or a prompter cannot type into the terminal the agent was started from (TIOCSTI).
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
     pid_t pid = -1;
     int rc = posix_spawnp(&pid, cargv[0], &fa, &attr, cargv.data(), envp.data());
     int32_t out[2] = {rc, int32_t(pid)};
@@ -131,7 +135,26 @@ std::pair<int, pid_t> spawn_one(const std::vector<std::string>& allowed, ByteVie
   return {got[0], pid_t(got[1])};
 }
 
-[[noreturn]] void spawner_main(int sock, const std::vector<std::string>& allowed) {
+// Runs in the spawner: only the socket and directory named at start, and only as what they
+// were (a socket, an empty directory), whatever a hijacked agent asks.
+int remove_files(const std::vector<std::string>& files) {
+  for (const auto& f : files) {
+    struct stat st {};
+    if (f.empty() || f[0] != '/' || lstat(f.c_str(), &st) != 0) continue;
+    if (S_ISSOCK(st.st_mode)) unlink(f.c_str());
+    if (S_ISDIR(st.st_mode)) rmdir(f.c_str());
+  }
+  return 0;
+}
+
+bool is_remove_request(ByteView msg) {
+  Reader r(msg);
+  uint32_t argc = 1;
+  return r.u32(argc) && argc == 0 && r.empty();
+}
+
+[[noreturn]] void spawner_main(int sock, const std::vector<std::string>& allowed,
+                               const std::vector<std::string>& remove_at_exit) {
   std::vector<uint8_t> buf(kMaxMessage);
   for (;;) {
     struct iovec iov = {buf.data(), buf.size()};
@@ -157,8 +180,11 @@ std::pair<int, pid_t> spawn_one(const std::vector<std::string>& allowed, ByteVie
       }
     }
     std::pair<int, pid_t> res{EINVAL, -1};
-    if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) == 0 &&
-        std::none_of(fds.begin(), fds.end(), [](int fd) { return fd < 0; })) {
+    if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) == 0 && fds.empty() &&
+        is_remove_request(ByteView(buf.data(), size_t(n)))) {
+      res = {remove_files(remove_at_exit), 0};
+    } else if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) == 0 &&
+               std::none_of(fds.begin(), fds.end(), [](int fd) { return fd < 0; })) {
       res = spawn_one(allowed, ByteView(buf.data(), size_t(n)), fds);
     }
     for (int fd : fds) {
@@ -171,7 +197,7 @@ std::pair<int, pid_t> spawn_one(const std::vector<std::string>& allowed, ByteVie
 
 }  // namespace
 
-Status start_spawner(std::vector<std::string> allowed) {
+Status start_spawner(std::vector<std::string> allowed, std::vector<std::string> remove_at_exit) {
   std::lock_guard<std::mutex> lock(g_mu);
   if (g_sock >= 0) return {};
   int sv[2];
@@ -206,11 +232,24 @@ Status start_spawner(std::vector<std::string> allowed) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    spawner_main(keep, allowed);
+    spawner_main(keep, allowed, remove_at_exit);
   }
   close(sv[1]);
   g_sock = sv[0];
   return {};
+}
+
+bool remove_through_spawner() {
+  std::lock_guard<std::mutex> lock(g_mu);
+  if (g_sock < 0) return false;
+  Writer w;
+  w.u32(0);
+  if (send(g_sock, w.bytes().data(), w.bytes().size(), MSG_NOSIGNAL) != ssize_t(w.bytes().size())) return false;
+  uint32_t reply[2];
+  ssize_t n;
+  do n = recv(g_sock, reply, sizeof(reply), 0);
+  while (n < 0 && errno == EINTR);
+  return n == ssize_t(sizeof(reply)) && reply[0] == 0;
 }
 
 std::optional<Result<pid_t>> spawn_through_spawner(const SpawnOptions& opts) {

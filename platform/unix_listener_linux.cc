@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 
@@ -43,6 +44,13 @@ Result<std::string> make_private_dir() {
 Result<Listener> listen_unix(const std::string& path, int parent_pid) {
   Listener l;
   l.path = path;
+  // Absolute from the start: a daemon's chdir("/") would otherwise change which file the
+  // path names when the socket is removed at exit.
+  if (!path.empty() && path[0] != '/') {
+    char cwd[PATH_MAX];
+    if (getcwd(cwd, sizeof cwd) == nullptr) return sys_error("getcwd");
+    l.path = std::string(cwd) + "/" + path;
+  }
   if (path.empty()) {
     auto dir = make_private_dir();
     if (!dir) return dir.error();

@@ -29,8 +29,12 @@
 //   fork-exec AGENT exec|exit OUT   connect and list, fork a child that keeps the socket, then
 //                                   exec /bin/sleep 5 (or exit); the child then signs with the
 //                                   first key and writes "signed" or why not to OUT
-//   memscan PID KEYFILE...          read every readable mapping of PID through /proc/PID/mem
-//                                   and count the private-key secrets of each key file found
+//   lock|unlock AGENT PASSWORD      one LOCK or UNLOCK request (exit 0: SUCCESS)
+//   add-refused AGENT KEYFILE       add with an sk-provider constraint: checked, then refused
+//   memscan PID[,PID...] SECRET...  read every readable mapping of each PID through
+//                                   /proc/PID/mem and look for every 16-byte window of each
+//                                   secret: the private numbers of a key file, text:LABEL=TEXT,
+//                                   hex:LABEL=HEX
 //   soak AGENT PID SECONDS KEYDIR   mixed clients; see tests/soak/run.sh
 //   ptrace PID                      attach to a child of our own (must work), then to PID
 //                                   (must fail)
@@ -54,6 +58,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <unordered_map>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -62,6 +67,9 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <openssl/bn.h>
+#include <openssl/sha.h>
 
 #include "agent/messages.h"
 #include "platform/sandbox.h"
@@ -781,9 +789,63 @@ int cmd_fork_exec(const std::string& agent, const std::string& mode, const std::
   return 0;
 }
 
+// lock AGENT PASSWORD / unlock AGENT PASSWORD: one request; succeeds when the agent said SUCCESS.
+int cmd_lock(const std::string& agent, uint8_t type, const std::string& password) {
+  Client c(agent);
+  Writer pw;
+  pw.string(view(password));
+  return is_status(c.call(type, pw.bytes(), 60000), msg::kSuccess) ? 0 : 1;
+}
+
+// ------------------------------------------------------------------ a refused add
+
+// add-refused AGENT KEYFILE: adds a software key with an sk-provider constraint, which the agent
+// refuses only after it has parsed and checked the whole key; succeeds when it answered FAILURE.
+int cmd_add_refused(const std::string& agent, const std::string& keyfile) {
+  std::ifstream in(keyfile, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  auto k = read_private_key_file(view(text), "");
+  if (!k) return fprintf(stderr, "add-refused: %s: %s\n", keyfile.c_str(), k.error().message.c_str()), 1;
+  Client c(agent);
+  Writer w;
+  k->key.write(w);
+  w.string(view("refused"));
+  w.u8(255);  // SSH_AGENT_CONSTRAIN_EXTENSION
+  w.string(view("sk-provider@openssh.com"));
+  w.string(view("/nonexistent/sk-provider.so"));
+  if (!is_status(c.call(msg::kAddIdConstrained, w.bytes()), msg::kFailure)) {
+    return fprintf(stderr, "add-refused: the agent did not refuse\n"), 1;
+  }
+  return 0;
+}
+
 // ------------------------------------------------------------------ memory scan
 
 // The secret parts of a private key, as big-endian magnitudes / raw bytes.
+Bytes without_leading_zeros(ByteView v) {
+  size_t i = 0;
+  while (i < v.size() && v[i] == 0) i++;
+  return to_bytes(v.subspan(i));
+}
+
+// d mod (m - 1), big-endian: an RSA key's dP and dQ (not in the OpenSSH file; OpenSSL makes them).
+Bytes crt_exponent(ByteView d, ByteView m) {
+  BIGNUM* bd = BN_bin2bn(d.data(), int(d.size()), nullptr);
+  BIGNUM* bm = BN_bin2bn(m.data(), int(m.size()), nullptr);
+  BIGNUM* r = BN_new();
+  BN_CTX* ctx = BN_CTX_new();
+  Bytes out;
+  if (bd && bm && r && ctx && BN_sub_word(bm, 1) && BN_mod(r, bd, bm, ctx)) {
+    out.resize(size_t(BN_num_bytes(r)));
+    BN_bn2bin(r, out.data());
+  }
+  BN_CTX_free(ctx);
+  BN_clear_free(r);
+  BN_clear_free(bm);
+  BN_clear_free(bd);
+  return out;
+}
+
 std::vector<std::pair<std::string, Bytes>> secrets_of(const PrivateKey& key) {
   Writer w;
   key.write(w);
@@ -795,89 +857,156 @@ std::vector<std::pair<std::string, Bytes>> secrets_of(const PrivateKey& key) {
   ByteView a, b, c, d, e, f;
   const PublicKey& pub = key.public_key();
   if (pub.type == KeyType::ed25519) {
-    if (r.string(a) && r.string(b) && b.size() == 64) out.push_back({"ed25519 seed", to_bytes(b.first(32))});
+    if (r.string(a) && r.string(b) && b.size() == 64) {
+      out.push_back({"ed25519 seed", to_bytes(b.first(32))});
+      // What signing derives from the seed (the secret scalar and the nonce prefix).
+      Bytes h(SHA512_DIGEST_LENGTH);
+      SHA512(b.data(), 32, h.data());
+      out.push_back({"ed25519 SHA-512(seed)", h});
+    }
   } else if (is_ecdsa(pub.type) && !is_security_key(pub.type)) {
-    if (r.string(a) && r.string(b) && mp(c)) out.push_back({"ecdsa d", to_bytes(c)});
+    if (r.string(a) && r.string(b) && mp(c)) out.push_back({"ecdsa d", without_leading_zeros(c)});
   } else if (pub.type == KeyType::rsa) {
+    // n, e, d, iqmp, p, q
     if (mp(a) && mp(b) && mp(c) && mp(d) && mp(e) && mp(f)) {
-      out.push_back({"rsa d", to_bytes(c)});
-      out.push_back({"rsa p", to_bytes(e)});
-      out.push_back({"rsa q", to_bytes(f)});
+      out.push_back({"rsa d", without_leading_zeros(c)});
+      out.push_back({"rsa qInv", without_leading_zeros(d)});
+      out.push_back({"rsa p", without_leading_zeros(e)});
+      out.push_back({"rsa q", without_leading_zeros(f)});
+      out.push_back({"rsa dP", crt_exponent(c, e)});
+      out.push_back({"rsa dQ", crt_exponent(c, f)});
     }
   } else if (pub.type == KeyType::dsa) {
-    if (mp(a) && mp(b) && mp(c) && mp(d) && mp(e)) out.push_back({"dsa x", to_bytes(e)});
+    if (mp(a) && mp(b) && mp(c) && mp(d) && mp(e)) out.push_back({"dsa x", without_leading_zeros(e)});
   }
   // Little-endian copies too: OpenSSL keeps BIGNUM words little-endian in memory.
   size_t n = out.size();
   for (size_t i = 0; i < n; i++) {
-    if (out[i].first == "ed25519 seed") continue;
+    if (out[i].first.rfind("ed25519", 0) == 0) continue;
     Bytes rev(out[i].second.rbegin(), out[i].second.rend());
     out.push_back({out[i].first + " (little-endian)", rev});
   }
   return out;
 }
 
-int cmd_memscan(int pid, const std::vector<std::string>& keyfiles) {
-  struct Needle {
+Bytes from_hex(std::string_view hex) {
+  Bytes out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(uint8_t(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+  return out;
+}
+
+// memscan PID[,PID...] [KEYFILE | text:LABEL=TEXT | hex:LABEL=HEX]...
+// Every 16-byte window of every secret (the whole secret when shorter; at least 8 bytes) is
+// looked for at every offset of every readable mapping of each process: a secret is found when
+// any 16 consecutive bytes of it are, so a partly overwritten copy counts too. Windows are
+// indexed by their first 8 bytes in a bitmap and a hash map, so one pass over the memory
+// checks all of them at once.
+int cmd_memscan(const std::string& pids_arg, const std::vector<std::string>& args) {
+  constexpr size_t kWindow = 16, kKey = 8;
+  struct Secret {
     std::string what;
     Bytes bytes;
     int hits = 0;
   };
-  std::vector<Needle> needles;
-  for (const auto& kf : keyfiles) {
-    std::ifstream in(kf, std::ios::binary);
+  std::vector<Secret> secrets;
+  for (const auto& arg : args) {
+    if (arg.rfind("text:", 0) == 0 || arg.rfind("hex:", 0) == 0) {
+      bool hex = arg[0] == 'h';
+      std::string rest = arg.substr(hex ? 4 : 5);
+      auto eq = rest.find('=');
+      if (eq == std::string::npos) return fprintf(stderr, "memscan: %s: want LABEL=VALUE\n", arg.c_str()), 1;
+      Bytes b = hex ? from_hex(rest.substr(eq + 1)) : to_bytes(view(rest.substr(eq + 1)));
+      if (b.size() < kKey) return fprintf(stderr, "memscan: %s: shorter than %zu bytes\n", arg.c_str(), kKey), 1;
+      secrets.push_back({rest.substr(0, eq), std::move(b), 0});
+      continue;
+    }
+    std::ifstream in(arg, std::ios::binary);
     std::string text((std::istreambuf_iterator<char>(in)), {});
     auto k = read_private_key_file(view(text), "");
-    if (!k) return fprintf(stderr, "memscan: %s: %s\n", kf.c_str(), k.error().message.c_str()), 1;
-    for (auto& [what, b] : secrets_of(k->key)) needles.push_back({kf + ": " + what, std::move(b), 0});
+    if (!k) return fprintf(stderr, "memscan: %s: %s\n", arg.c_str(), k.error().message.c_str()), 1;
+    for (auto& [what, b] : secrets_of(k->key)) secrets.push_back({arg + ": " + what, std::move(b), 0});
   }
-  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
-  int mem = open(("/proc/" + std::to_string(pid) + "/mem").c_str(), O_RDONLY | O_CLOEXEC);
-  if (!maps || mem < 0) return fprintf(stderr, "memscan: cannot open /proc/%d/mem: %s\n", pid, strerror(errno)), 1;
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(maps, line);) lines.push_back(line);
-  // A sanitizer build's shadow memory (x86-64 ASan: 0x7fff8000 up to 0x10007fff8000, 14 TiB
-  // reserved) holds poison marks, never data: not read.
-  bool asan = std::any_of(lines.begin(), lines.end(), [](const std::string& l) { return l.find("libasan") != std::string::npos; });
-  auto is_asan_shadow = [&](unsigned long lo) { return asan && lo >= 0x7fff8000UL && lo < 0x10007fff8000UL; };
-  // Regions are read in chunks that overlap by the longest needle, so none is missed at a seam.
-  size_t overlap = 0;
-  for (const auto& nd : needles) overlap = std::max(overlap, nd.bytes.size());
-  constexpr size_t kChunk = 16 << 20;
-  std::vector<uint8_t> buf(kChunk + overlap);
-  size_t regions = 0, bytes = 0;
-  for (const auto& line : lines) {
-    unsigned long lo = 0, hi = 0;
-    char perms[8] = {};
-    if (sscanf(line.c_str(), "%lx-%lx %7s", &lo, &hi, perms) != 3 || perms[0] != 'r') continue;
-    if (line.find("[vvar]") != std::string::npos || line.find("[vsyscall]") != std::string::npos) continue;
-    if (is_asan_shadow(lo)) continue;
-    bool read_any = false;
-    for (unsigned long at = lo; at < hi; at += kChunk) {
-      size_t want = std::min<size_t>(hi - at, kChunk + overlap);
-      ssize_t n = pread(mem, buf.data(), want, off_t(at));
-      if (n <= 0) break;
-      read_any = true;
-      bytes += std::min<size_t>(size_t(n), kChunk);
-      for (auto& nd : needles) {
+  struct Window {
+    size_t secret, offset, len;
+  };
+  std::unordered_map<uint64_t, std::vector<Window>> windows;
+  std::vector<uint64_t> bitmap(size_t(1) << 18);  // 2^24 bits
+  auto slot = [](uint64_t k) { return size_t((k * 0x9E3779B97F4A7C15ULL) >> 40); };
+  size_t nwindows = 0;
+  for (size_t i = 0; i < secrets.size(); i++) {
+    const Bytes& b = secrets[i].bytes;
+    if (b.size() < kKey) continue;
+    size_t len = std::min(b.size(), kWindow);
+    for (size_t off = 0; off + len <= b.size(); off++) {
+      uint64_t k;
+      memcpy(&k, b.data() + off, kKey);
+      windows[k].push_back({i, off, len});
+      bitmap[slot(k) >> 6] |= uint64_t(1) << (slot(k) & 63);
+      nwindows++;
+    }
+  }
+  size_t regions = 0, bytes = 0, processes = 0;
+  for (size_t from = 0; from < pids_arg.size();) {
+    size_t comma = pids_arg.find(',', from);
+    if (comma == std::string::npos) comma = pids_arg.size();
+    int pid = atoi(pids_arg.substr(from, comma - from).c_str());
+    from = comma + 1;
+    std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+    int mem = open(("/proc/" + std::to_string(pid) + "/mem").c_str(), O_RDONLY | O_CLOEXEC);
+    if (!maps || mem < 0) return fprintf(stderr, "memscan: cannot open /proc/%d/mem: %s\n", pid, strerror(errno)), 1;
+    processes++;
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(maps, line);) lines.push_back(line);
+    // A sanitizer build's shadow memory (x86-64 ASan: 0x7fff8000 up to 0x10007fff8000, 14 TiB
+    // reserved) holds poison marks, never data: not read.
+    bool asan = std::any_of(lines.begin(), lines.end(), [](const std::string& l) { return l.find("libasan") != std::string::npos; });
+    auto is_asan_shadow = [&](unsigned long lo) { return asan && lo >= 0x7fff8000UL && lo < 0x10007fff8000UL; };
+    // Regions are read in chunks that overlap by one window, so none is missed at a seam.
+    constexpr size_t kChunk = 16 << 20;
+    std::vector<uint8_t> buf(kChunk + kWindow);
+    for (const auto& line : lines) {
+      unsigned long lo = 0, hi = 0;
+      char perms[8] = {};
+      if (sscanf(line.c_str(), "%lx-%lx %7s", &lo, &hi, perms) != 3 || perms[0] != 'r') continue;
+      if (line.find("[vvar]") != std::string::npos || line.find("[vsyscall]") != std::string::npos) continue;
+      if (is_asan_shadow(lo)) continue;
+      bool read_any = false;
+      for (unsigned long at = lo; at < hi; at += kChunk) {
+        size_t want = std::min<size_t>(hi - at, kChunk + kWindow);
+        ssize_t n = pread(mem, buf.data(), want, off_t(at));
+        if (n <= 0) break;
+        read_any = true;
+        bytes += std::min<size_t>(size_t(n), kChunk);
         // A hit starting in the overlap is the next chunk's, so it is counted once.
-        auto it = buf.begin(), end = buf.begin() + n;
-        while ((it = std::search(it, end, nd.bytes.begin(), nd.bytes.end())) != end) {
-          if (size_t(it - buf.begin()) >= kChunk) break;
-          nd.hits++;
-          fprintf(stderr, "memscan: %s found at 0x%lx in %s\n", nd.what.c_str(), at + size_t(it - buf.begin()),
-                  line.c_str());
-          ++it;
+        size_t last = std::min<size_t>(size_t(n), kChunk);
+        for (size_t i = 0; i < last && i + kKey <= size_t(n); i++) {
+          uint64_t k;
+          memcpy(&k, buf.data() + i, kKey);
+          size_t sl = slot(k);
+          if (!(bitmap[sl >> 6] >> (sl & 63) & 1)) continue;
+          auto it = windows.find(k);
+          if (it == windows.end()) continue;
+          for (const Window& w : it->second) {
+            Secret& sec = secrets[w.secret];
+            if (i + w.len > size_t(n) || memcmp(buf.data() + i, sec.bytes.data() + w.offset, w.len) != 0) continue;
+            if (sec.hits++ < 5) {
+              fprintf(stderr, "memscan: %s bytes %zu..%zu found in pid %d at 0x%lx in %s\n", sec.what.c_str(),
+                      w.offset, w.offset + w.len, pid, at + i, line.c_str());
+            }
+          }
         }
       }
+      regions += read_any;
     }
-    regions += read_any;
+    close(mem);
   }
-  close(mem);
   int found = 0;
-  for (const auto& nd : needles) found += nd.hits > 0;
-  printf("scanned %zu regions, %zu MiB; %zu secrets looked for, %d found\n", regions, bytes >> 20,
-         needles.size(), found);
+  for (const auto& sec : secrets) {
+    found += sec.hits > 0;
+    if (sec.hits > 0) fprintf(stderr, "memscan: %s: %d windows found\n", sec.what.c_str(), sec.hits);
+  }
+  printf("scanned %zu processes, %zu regions, %zu MiB; %zu secrets (%zu 16-byte windows) looked for, %d found\n",
+         processes, regions, bytes >> 20, secrets.size(), nwindows, found);
   return found == 0 && regions > 0 ? 0 : 1;
 }
 
@@ -1102,6 +1231,9 @@ int main(int argc, char** argv) {
   if (cmd == "malformed" && argc == 5) return cmd_malformed(arg(2), atoi(argv[3]), size_t(atoi(argv[4])));
   if (cmd == "half-frame" && argc == 3) return cmd_half_frame(arg(2));
   if (cmd == "sign-and-vanish" && argc == 3) return cmd_sign_and_vanish(arg(2));
+  if (cmd == "lock" && argc == 4) return cmd_lock(arg(2), msg::kLock, arg(3));
+  if (cmd == "unlock" && argc == 4) return cmd_lock(arg(2), msg::kUnlock, arg(3));
+  if (cmd == "add-refused" && argc == 4) return cmd_add_refused(arg(2), arg(3));
   if (cmd == "unlock-guesses" && argc == 4) return cmd_unlock_guesses(arg(2), atoi(argv[3]));
   if (cmd == "pipeline" && argc == 4) return cmd_pipeline(arg(2), atol(argv[3]));
   if (cmd == "unlock-parallel" && argc == 4) return cmd_unlock_parallel(arg(2), atoi(argv[3]));
@@ -1109,7 +1241,7 @@ int main(int argc, char** argv) {
     return cmd_flood(arg(2), atoi(argv[3]), size_t(atol(argv[4])), atoi(argv[5]), atoi(argv[6]));
   }
   if (cmd == "fork-exec" && argc == 5) return cmd_fork_exec(arg(2), arg(3), arg(4));
-  if (cmd == "memscan" && argc >= 4) return cmd_memscan(atoi(argv[2]), std::vector<std::string>(argv + 3, argv + argc));
+  if (cmd == "memscan" && argc >= 4) return cmd_memscan(arg(2), std::vector<std::string>(argv + 3, argv + argc));
   if (cmd == "ptrace" && argc == 3) return cmd_ptrace(atoi(argv[2]));
   if (cmd == "landlock-abi" && argc == 2) return printf("%d\n", landlock_abi()) < 0;
   if (cmd == "soak" && argc == 6) return cmd_soak(arg(2), atoi(argv[3]), atoi(argv[4]), arg(5));

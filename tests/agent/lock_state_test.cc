@@ -20,6 +20,18 @@ milliseconds delay_after_failure(LockState& l) {
   return std::chrono::duration_cast<milliseconds>(l.next_attempt() - LockState::Clock::now());
 }
 
+// The salt and bcrypt-pbkdf hash are an offline brute-force target: an unlock releases (and so
+// wipes) their buffers rather than emptying them.
+TEST(LockState, UnlockLetsGoOfTheSaltAndHash) {
+  LockState l;
+  ASSERT_TRUE(l.lock(pw("secret")).ok());
+  EXPECT_GE(l.held_bytes(), 48u);
+  EXPECT_FALSE(l.unlock(pw("wrong")).ok());
+  EXPECT_GE(l.held_bytes(), 48u);
+  ASSERT_TRUE(l.unlock(pw("secret")).ok());
+  EXPECT_EQ(l.held_bytes(), 0u);
+}
+
 TEST(LockState, LockThenUnlock) {
   LockState l;
   EXPECT_FALSE(l.locked());

@@ -63,6 +63,44 @@ TEST(ReadFile, NotARegularFileIsRefusedWithoutWaiting) {
   }
 }
 
+// As ssh checks its config: a file others may write is refused, also through a symlink (the
+// file opened is the one checked); the owner's own 0600 or 0644 file is read.
+TEST(ReadFile, UserOrRootRefusesFilesOthersMayWrite) {
+  TempDir d;
+  struct Case {
+    const char* name;
+    mode_t mode;
+    bool ok;
+  };
+  for (const Case& c : {Case{"m600", 0600, true}, Case{"m644", 0644, true}, Case{"m664", 0664, false},
+                        Case{"m620", 0620, false}, Case{"m602", 0602, false}, Case{"m666", 0666, false}}) {
+    std::string f = d.write(c.name, "Confirm never\n");
+    ASSERT_EQ(chmod(f.c_str(), c.mode), 0);
+    std::string link = d.path + "/link-" + c.name;
+    ASSERT_EQ(symlink(f.c_str(), link.c_str()), 0);
+    for (const std::string& p : {f, link}) {
+      auto t = read_file_head(p, 100, nullptr, FileOwner::user_or_root);
+      EXPECT_EQ(t.ok(), c.ok) << p;
+      if (!c.ok && !t.ok()) {
+        EXPECT_EQ(t.error().code, Errc::denied);
+        EXPECT_NE(t.error().message.find("bad permissions"), std::string::npos) << t.error().message;
+      }
+      EXPECT_TRUE(read_file_head(p, 100).ok()) << "FileOwner::any reads " << p;
+    }
+  }
+}
+
+TEST(ReadFile, UserOrRootRefusesAnotherUsersFile) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to give a file away";
+  TempDir d;
+  std::string f = d.write("theirs", "Confirm never\n");
+  ASSERT_EQ(chmod(f.c_str(), 0644), 0);
+  ASSERT_EQ(chown(f.c_str(), 65534, 65534), 0);
+  auto t = read_file_head(f, 100, nullptr, FileOwner::user_or_root);
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.error().message.find("bad owner"), std::string::npos) << t.error().message;
+}
+
 TEST(ReadFile, ReadsProcEntries) {
   auto t = read_file_head("/proc/self/stat", 4096);
   ASSERT_TRUE(t.ok()) << t.error().message;

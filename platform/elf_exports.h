@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Reading an ELF shared object's dynamic symbol table without loading it, so
-// the pkcs11 helper can refuse a library that is not a PKCS#11 module before
-// dlopen() runs any of its code (constructors included).
+// the helpers can refuse a library that is not a PKCS#11 module or a security
+// key provider before dlopen() runs any of its code (constructors included).
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
 #include "ssh/bytes.h"
 #include "ssh/error.h"
 
-namespace skagent::pkcs11 {
+namespace skagent {
 
 // Whether `image` (a whole 64-bit little-endian ELF shared object) defines and
 // exports a function named `symbol` in its .dynsym. An image that is not such
@@ -25,4 +26,10 @@ Result<bool> file_exports_function(const std::string& path, std::string_view sym
 // between this check and dlopen().
 Result<bool> fd_exports_function(int fd, std::string_view symbol);
 
-}  // namespace skagent::pkcs11
+// Opens `path`, checks that it exports every function in `symbols`, and only then dlopen()s
+// that very open file (through /proc/self/fd, so it cannot be swapped in between). A library
+// lacking one is refused (Errc::denied, naming the symbol) with none of its code run.
+Result<void*> dlopen_exporting(const std::string& path, std::initializer_list<std::string_view> symbols,
+                               int dlopen_flags);
+
+}  // namespace skagent

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include "pkcs11/elf_exports.h"
+#include "platform/elf_exports.h"
 
+#include <dlfcn.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -10,7 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace skagent::pkcs11 {
+namespace skagent {
 
 namespace {
 
@@ -111,4 +112,27 @@ Result<bool> file_exports_function(const std::string& path, std::string_view sym
   return res;
 }
 
-}  // namespace skagent::pkcs11
+Result<void*> dlopen_exporting(const std::string& path, std::initializer_list<std::string_view> symbols,
+                               int dlopen_flags) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) return make_error(Errc::not_found, path + ": " + strerror(errno));
+  for (std::string_view symbol : symbols) {
+    auto exported = fd_exports_function(fd, symbol);
+    Status refused;
+    if (!exported) refused = make_error(exported.error().code, path + ": " + exported.error().message);
+    else if (!*exported) refused = make_error(Errc::denied, path + " does not export " + std::string(symbol));
+    if (!refused) {
+      close(fd);
+      return refused.error();
+    }
+  }
+  void* dl = dlopen(("/proc/self/fd/" + std::to_string(fd)).c_str(), dlopen_flags);
+  close(fd);  // the loaded mapping does not need it
+  if (dl == nullptr) {
+    const char* e = dlerror();
+    return make_error(Errc::not_found, path + ": dlopen: " + (e ? e : "failed"));
+  }
+  return dl;
+}
+
+}  // namespace skagent

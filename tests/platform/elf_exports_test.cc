@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // The pre-dlopen check that a library exports C_GetFunctionList: real files,
 // and hostile ELF images (it parses a file named by a client).
-#include "pkcs11/elf_exports.h"
+#include "platform/elf_exports.h"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -16,7 +16,7 @@
 
 #include "tests/agent/agent_harness.h"
 
-namespace skagent::pkcs11 {
+namespace skagent {
 namespace {
 
 constexpr const char* kSoftHsm = "/usr/lib/softhsm/libsofthsm2.so";
@@ -246,4 +246,4 @@ TEST(ElfExports, RandomMutationsNeverCrash) {
 }
 
 }  // namespace
-}  // namespace skagent::pkcs11
+}  // namespace skagent
