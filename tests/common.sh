@@ -123,5 +123,13 @@ clean_stale_ssh_dirs() {
         done
         [ $live = 0 ] && rm -rf "$d"
     done
+    # OpenSSH 10.1+ and skagent put default agent sockets (and sshd its forwarded ones) in
+    # ~/.ssh/agent: remove the dead ones the run left there.
+    local home
+    home=$(getent passwd "$user" | cut -d: -f6)
+    for s in "$home"/.ssh/agent/s.*; do
+        [ -S "$s" ] && [ "$s" -nt "$marker" ] || continue
+        grep -qF " $s" /proc/net/unix 2>/dev/null || rm -f "$s"
+    done
     return 0
 }
