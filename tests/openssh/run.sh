@@ -12,7 +12,7 @@
 #              ssh-add, ssh-keygen, sftp-server, ssh-sk-helper and ssh-pkcs11-helper. When the
 #              tarball is missing or the build fails, every test counts as a failure.
 # Environment: SKAGENT (agent under test, default $BUILD/bin/skagent), REGRESS_DIR (default
-# /usr/lib/openssh/regress, from Debian's openssh-tests; not used with --latest),
+# /usr/lib/openssh/regress, from Debian's openssh-tests; with --latest, the built peer's),
 # REGRESS_TIMEOUT (seconds per test, default 300, 200 with --latest), REGRESS_JOBS (tests run
 # at once, default 4), KEEP=1 keeps the scratch directories.
 # Prints one "PASS name" / "FAIL name" per test and a last line "N passed, N failed".
@@ -67,7 +67,7 @@ if [ $FLAVOUR = latest ]; then
     fi
     cat "$build_err" >&2
     rm -f "$build_err"
-    REGRESS_DIR=$PEER/regress
+    REGRESS_DIR=${REGRESS_DIR:-$PEER/regress}
 else
     PEER=
 fi
@@ -154,10 +154,10 @@ run_as() { # run_as dir cmd... : run as RUN_USER with a clean environment, cwd d
 
 # The peer as the test user can reach it: else a copy of its programs and regress suite.
 if [ $FLAVOUR = latest ] &&
-        ! run_as "$WORK" sh -c 'test -r "$1/regress/test-exec.sh" && test -x "$1/ssh"' _ "$PEER" 2>/dev/null; then
+        ! run_as "$WORK" sh -c 'test -r "$1/test-exec.sh" && test -x "$2/ssh"' _ "$REGRESS_DIR" "$PEER" 2>/dev/null; then
     mkdir -p "$WORK/peer"
     for f in "${PEER_PROGRAMS[@]}" config.h; do cp "$PEER/$f" "$WORK/peer/" || cannot_run "cannot copy $PEER/$f"; done
-    cp -r "$PEER/regress" "$WORK/peer/regress" || cannot_run "cannot copy $PEER/regress"
+    cp -r "$REGRESS_DIR" "$WORK/peer/regress" || cannot_run "cannot copy $REGRESS_DIR"
     chmod -R a+rX "$WORK/peer"
     PEER=$WORK/peer
     REGRESS_DIR=$PEER/regress
