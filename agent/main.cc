@@ -120,11 +120,12 @@ std::string home_directory() {
   return pw != nullptr && pw->pw_dir != nullptr ? pw->pw_dir : "";
 }
 
-// The socket: -a's path, -T's $TMPDIR/ssh-XXXXXXXXXX/agent.<ppid>, or (OpenSSH 10.1's
-// default) ~/.ssh/agent/s.<host hash>.agent.<random>, after removing this host's stale
-// sockets there unless -U.
+// The socket: -T's $TMPDIR/ssh-XXXXXXXXXX/agent.<ppid> (winning over -a, as in OpenSSH 10.5),
+// -a's path, or (OpenSSH 10.1's default) ~/.ssh/agent/s.<host hash>.agent.<random>, after
+// removing this host's stale sockets there unless -U.
 Result<Listener> open_listener(const AgentOptions& o, pid_t parent_pid) {
-  if (!o.socket_path.empty() || o.tmp_socket) return listen_unix(o.socket_path, parent_pid);
+  if (o.tmp_socket) return listen_unix("", parent_pid);
+  if (!o.socket_path.empty()) return listen_unix(o.socket_path, parent_pid);
   std::string home = home_directory(), host = local_hostname();
   if (home.empty()) return make_error(Errc::io, "Couldn't determine home directory");
   if (!o.keep_stale) remove_stale_agent_sockets(home, host, false);

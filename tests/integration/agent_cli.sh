@@ -151,6 +151,14 @@ SSH_AGENT_PID=$pid t "$SKAGENT" -k >/dev/null 2>&1 </dev/null
 if wait_for 5 test ! -e "$(dirname "$sock")"; then ok "-k removes -T socket and directory"; else
     fail "-k removes -T socket and directory" "$sock"; fi
 
+if ! ref_agent_is_old; then
+    out=$(TMPDIR=/tmp t "$SKAGENT" -s -T -a "$T/ta.sock" </dev/null 2>/dev/null)
+    sock=$(printf '%s\n' "$out" | sed -n 's/^SSH_AUTH_SOCK=\([^;]*\);.*/\1/p')
+    pid=$(pid_of "$out"); [ -n "$pid" ] && bg_pids+=("$pid")
+    check_match "-T wins over -a (as OpenSSH 10.5)" "$sock" '^/tmp/ssh-[A-Za-z0-9]{8,}/agent\.[0-9]+$'
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null
+fi
+
 # ------------------------------------------------------------------ eval lines with odd paths
 # SSH_AUTH_SOCK is shell-escaped (OpenSSH 10.3): eval in sh gives back the path, and runs
 # nothing ("x$y;z" printed bare, as 10.5 prints it, would run z).

@@ -81,7 +81,8 @@ set_peer_env() { # PEER_ENV: BUILDDIR and the TEST_SSH_* variables of the flavou
             TEST_SSH_SSHADD="$p/ssh-add" TEST_SSH_SSHKEYGEN="$p/ssh-keygen"
             TEST_SSH_SSHKEYSCAN="$p/ssh-keyscan" TEST_SSH_SFTP="$p/sftp" TEST_SSH_SCP="$p/scp"
             TEST_SSH_SFTPSERVER="$p/sftp-server" TEST_SSH_SK_HELPER="$p/ssh-sk-helper"
-            TEST_SSH_PKCS11_HELPER="$p/ssh-pkcs11-helper")
+            TEST_SSH_PKCS11_HELPER="$p/ssh-pkcs11-helper"
+            TEST_SSH_OPENSSL="$(command -v openssl || echo /usr/bin/openssl)")
     else
         PEER_ENV=(BUILDDIR="$REGRESS_DIR"
             TEST_SSH_SSH=/usr/bin/ssh TEST_SSH_SSHD=/usr/sbin/sshd TEST_SSH_SSHADD=/usr/bin/ssh-add
@@ -111,7 +112,10 @@ fi
 RUN_HOME=$(getent passwd "$RUN_USER" | cut -d: -f6)
 SUDO_CMD=
 can_sudo && SUDO_CMD=sudo
-ensure_sshd_dirs || echo "openssh: warning: /run/sshd missing and cannot be created" >&2
+PRIVSEP_DIRS=(/run/sshd)
+[ $FLAVOUR = latest ] && PRIVSEP_DIRS+=(/var/empty)  # the peer's sshd was built with the default
+ensure_sshd_dirs "${PRIVSEP_DIRS[@]}" ||
+    echo "$SUITE: warning: ${PRIVSEP_DIRS[*]} missing and cannot be created" >&2
 
 WORK=$(mktemp -d /tmp/skagent-regress.XXXXXX)
 chmod 0755 "$WORK"
@@ -120,6 +124,7 @@ TAG="regress-$$-$RANDOM"
 touch "$WORK/.start"
 cleanup() {
     local t
+    [ "$(type -t home_keys_remove)" = function ] && home_keys_remove
     for t in "${TESTS[@]}"; do reap_tagged "$TAG-$t" ""; done
     reap_tagged "$TAG" "$WORK"
     clean_stale_ssh_dirs "$RUN_USER" "$WORK/.start"
@@ -187,7 +192,7 @@ run_one() { # run_one test : runs one regress test, leaves $WORK/$t.res (status 
     if [ ! -f "$script" ]; then echo "FAIL|no $script" >"$res"; return; fi
     mkdir -p "$OBJ"
     # test-exec.sh and the tests use these helpers from $OBJ.
-    for f in netcat mkdtemp modpipe setuid-allowed check-perm; do
+    for f in netcat mkdtemp modpipe setuid-allowed check-perm timestamp; do
         [ -x "$REGRESS_DIR/$f" ] && cp "$REGRESS_DIR/$f" "$OBJ/"
     done
     agent=$AGENT
@@ -236,13 +241,43 @@ run_one() { # run_one test : runs one regress test, leaves $WORK/$t.res (status 
 }
 
 # The tests are independent (own directory, own port), so a few run at once.
+# 10.5's pubkey-priority.sh expects the user's own ~/.ssh (ssh finds it through the password
+# database, not $HOME) to hold id_rsa, id_ecdsa, id_ecdsa_sk and id_ed25519 and no id_ed25519_sk
+# or id_mldsa44_ed25519, as on the machines upstream runs it (OpenSSH 10.5's own agent fails it
+# without them too). It runs alone, after the others, with those four made for it and removed
+# afterwards; ones that were already there are left alone.
+SOLO_TESTS=(pubkey-priority)
+HOME_KEYS=()
+home_keys_make() {
+    local t f sk=$REGRESS_DIR/misc/sk-dummy/sk-dummy.so
+    for t in rsa ecdsa ecdsa_sk ed25519; do
+        f=$RUN_HOME/.ssh/id_$t
+        [ -e "$f" ] && continue
+        run_as "$WORK" sh -c 'mkdir -p -m 0700 "$HOME/.ssh"' || return 1
+        run_as "$WORK" env SSH_SK_HELPER="$PEER/ssh-sk-helper" \
+            "$PEER/ssh-keygen" -q -N '' -t "${t/_sk/-sk}" -w "$sk" -C "regress-$TAG" -f "$f" \
+            </dev/null >/dev/null 2>&1 || { echo "$SUITE: cannot make $f" >&2; return 1; }
+        HOME_KEYS+=("$f" "$f.pub")
+    done
+}
+home_keys_remove() {
+    [ ${#HOME_KEYS[@]} -gt 0 ] && rm -f "${HOME_KEYS[@]}"
+    HOME_KEYS=()
+}
+
 running=0
+solo=()
 for t in "${TESTS[@]}"; do
+    if [ $FLAVOUR = latest ] && [[ " ${SOLO_TESTS[*]} " == *" $t "* ]]; then solo+=("$t"); continue; fi
     TAGT="$TAG-$t" run_one "$t" &
     running=$((running + 1))
     if [ "$running" -ge "$REGRESS_JOBS" ]; then wait -n; running=$((running - 1)); fi
 done
 wait
+for t in "${solo[@]}"; do
+    if home_keys_make; then TAGT="$TAG-$t" run_one "$t"; else echo "FAIL|cannot make the keys in ~/.ssh it expects" >"$WORK/$t.res"; fi
+    home_keys_remove
+done
 
 for t in "${TESTS[@]}"; do
     if [ -f "$WORK/$t.res" ]; then
