@@ -33,7 +33,8 @@ using namespace skagent;
 namespace {
 
 // -V prints it as OpenSSH 10.5 prints its own: "<version>, <OpenSSL version>" on stderr.
-constexpr const char* kVersion = "skagent 0.1.0 (ssh-agent protocol, OpenSSH 10.5 compatible)";
+// (no comma in it: scripts split 10.5's line at the first one)
+constexpr const char* kVersion = "skagent 0.1.0 (ssh-agent of OpenSSH 10.5)";
 
 bool use_csh(const AgentOptions& o) {
   if (o.shell != AgentOptions::Shell::auto_detect) return o.shell == AgentOptions::Shell::csh;

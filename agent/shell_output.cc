@@ -16,7 +16,7 @@ bool plain(unsigned char c) {
 
 bool has_control_characters(const std::string& value) {
   for (unsigned char c : value) {
-    if (c < 0x20 || c == 0x7f) return true;
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return true;  // a tab goes in double quotes
   }
   return false;
 }

@@ -9,7 +9,7 @@ namespace skagent {
 // backslash, and a value with a space or tab goes in double quotes. Where that form would not
 // give the value back when evaluated (a quote inside double quotes; $ ` ; & | < > ( ) * ? [ ] ~
 // # ! { } left bare, as 10.5 leaves them), skagent single-quotes the whole word instead.
-// Values with control characters have no safe csh form: callers refuse them
+// Values with control characters other than tab have no safe csh form: callers refuse them
 // (has_control_characters).
 std::string shell_word(const std::string& value);
 bool has_control_characters(const std::string& value);

@@ -52,6 +52,7 @@ TEST(ShellOutput, ControlCharacters) {
   EXPECT_TRUE(has_control_characters(std::string("/tmp/a\0b", 8)));
   EXPECT_TRUE(has_control_characters("/tmp/\x7f"));
   EXPECT_FALSE(has_control_characters("/tmp/a b\xc3\xa9"));
+  EXPECT_FALSE(has_control_characters("/tmp/a\tb"));  // 10.5 double-quotes it; so do we
 }
 
 }  // namespace

@@ -171,7 +171,8 @@ else
         d=$T/esc$i; mkdir -m 0700 "$d"
         out=$(cd "$d" && t "$SKAGENT" -s -a "$d/$name" </dev/null 2>/dev/null)
         pid=$(pid_of "$out"); [ -n "$pid" ] && bg_pids+=("$pid")
-        got=$(cd "$d" && sh -c "$out"' >/dev/null; printf "%s" "$SSH_AUTH_SOCK"' 2>&1)
+        got=$(cd "$d" && sh -c "{ $out
+} >/dev/null"'; printf "%s" "$SSH_AUTH_SOCK"' 2>&1)
         check_eq "eval gives back the socket path [$name]" "$got" "$d/$name"
         if [ ! -e "$d/RAN" ]; then ok "eval runs nothing [$name]"; else fail "eval runs nothing [$name]"; fi
         [ $i = 1 ] && check_eq "a path with a space is printed as OpenSSH 10.5 prints it" \
@@ -198,7 +199,8 @@ activate() {
     local sock=$1 fds=$2 off=$3; shift 3
     python3 -c 'import os, socket, sys
 s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8)
-os.dup2(s.fileno(), 3)
+if s.fileno() != 3: os.dup2(s.fileno(), 3)
+os.set_inheritable(3, True)
 os.environ["LISTEN_FDS"] = sys.argv[2]; os.environ["LISTEN_PID"] = str(os.getpid() + int(sys.argv[3]))
 os.execv(sys.argv[4], sys.argv[4:])' "$sock" "$fds" "$off" "$@" >"$sock.out" 2>"$sock.err" </dev/null &
     act_pid=$!
