@@ -52,7 +52,9 @@ cannot_run() { # cannot_run why: every test fails, said plainly
     exit 1
 }
 
-# The peer's programs (TEST_SSH_* of test-exec.sh) and where the regress suite lives.
+# The peer's programs (TEST_SSH_* of test-exec.sh) and where the regress suite lives. With
+# --latest the peer's directory also comes first in PATH: hostkey-agent.sh runs a bare `ssh -Q`,
+# which must be 10.5's, not Debian's 9.2 (the tests name the agent by $SSHAGENT, never by PATH).
 if [ $FLAVOUR = latest ]; then
     build_err=$(mktemp /tmp/skagent-regress-build.XXXXXX)
     PEER=$("$(dirname "$0")/build_latest.sh" 2>"$build_err")
@@ -201,7 +203,7 @@ run_one() { # run_one test : runs one regress test, leaves $WORK/$t.res (status 
     port=$(free_port)
     start=$(date +%s)
     run_as "$OBJ" timeout -s INT -k 20 "$REGRESS_TIMEOUT" \
-        env PATH="$REGRESS_DIR:/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin" \
+        env PATH="$REGRESS_DIR:${PEER:+$PEER:}/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin" \
         OBJ="$OBJ" TEST_SHELL=/bin/sh TEST_SSH_UNSAFE_PERMISSIONS=1 \
         TEST_SSH_PORT="$port" SUDO="$SUDO_CMD" \
         TEST_SSH_SSHAGENT="$agent" "${PEER_ENV[@]}" \
