@@ -15,12 +15,15 @@ Status read_associated_certs(Reader& r, Constraints& c) {
   ByteView list;
   if (!r.boolean(certs_only) || !r.string(list)) return bad("truncated associated-certs");
   Reader lr(list);
+  size_t listed = 0;  // plain keys count towards the limit too, as in OpenSSH
   while (!lr.empty()) {
     ByteView cert;
     if (!lr.string(cert)) return bad("truncated certificate list");
-    if (c.associated_certs.size() >= kMaxAssociatedCerts) return bad("too many certificates");
+    if (++listed > kMaxAssociatedCerts) return bad("too many certificates");
     auto k = parse_public_key(cert);
-    if (!k || !k->is_cert()) return bad("associated key is not a certificate");
+    if (!k) return bad("bad associated key: " + k.error().message);
+    // OpenSSH skips plain keys in the list (ssh-add sends them: agent-pkcs11-cert.sh).
+    if (!k->is_cert()) continue;
     c.associated_certs.push_back(to_bytes(cert));
   }
   c.certs_only = certs_only;

@@ -8,6 +8,8 @@ namespace skagent {
 
 namespace {
 
+constexpr size_t kMaxUserPattern = 256;  // bytes, as OpenSSH 10.4 (AGENT_USER_CONSTRAINT_MAX_LEN)
+
 Error malformed(const std::string& what) {
   return make_error(Errc::malformed, "restrict-destination: " + what);
 }
@@ -32,6 +34,8 @@ Result<DestinationHop> parse_hop(ByteView body) {
   if (!reserved.empty()) {
     return make_error(Errc::unsupported, "restrict-destination: unsupported hop extensions");
   }
+  // OpenSSH 10.4's cap: a pattern is matched against every login, keep it short.
+  if (hop.user.size() > kMaxUserPattern) return malformed("user match pattern too long");
   while (!r.empty()) {
     auto k = read_hop_key(r);
     if (!k) return k.error();

@@ -30,24 +30,11 @@ Agent::Agent(const AgentOptions& options, const Logger& log, EventLoop& loop,
   }
 }
 
-namespace {
-
-// session-bind@openssh.com, which OpenSSH 10.5 accepts while locked: refusing
-// it would leave a forwarded connection unbound (looking local) once unlocked.
-bool is_session_bind(const Request& req) {
-  if (req.type != msg::kExtension) return false;
-  Reader r(req.body);
-  std::string name;
-  return r.cstring(name) && name == "session-bind@openssh.com";
-}
-
-}  // namespace
-
 void Agent::dispatch(Request req) {
   if (next_expiry_ && *next_expiry_ <= std::chrono::steady_clock::now()) schedule_expiry();
-  // While locked, only UNLOCK (and session-bind) work and the key list is
-  // empty (as OpenSSH).
-  if (lock_.locked() && req.type != msg::kUnlock && !is_session_bind(req)) {
+  // While locked, only UNLOCK works, the key list is empty and extensions decide for
+  // themselves (session-bind still works: OpenSSH 10.5).
+  if (lock_.locked() && req.type != msg::kUnlock && req.type != msg::kExtension) {
     if (req.type == msg::kRequestIdentities) return req.reply(Bytes{msg::kIdentitiesAnswer, 0, 0, 0, 0});
     log_.debug("agent locked: refusing request " + std::to_string(req.type));
     return req.reply(msg::status(false));

@@ -7,7 +7,8 @@ namespace skagent {
 
 namespace {
 
-constexpr const char* kSupported[] = {"query", "session-bind@openssh.com"};
+// OpenSSH 10.5 answers "query" with the extensions it takes besides query itself.
+constexpr const char* kSupported[] = {"session-bind@openssh.com"};
 
 Bytes query_reply() {
   Writer w;
@@ -16,6 +17,10 @@ Bytes query_reply() {
   for (const char* name : kSupported) w.string(name);
   return w.take();
 }
+
+// A known extension that fails answers SSH_AGENT_EXTENSION_FAILURE (OpenSSH 10.3), so a
+// client can tell "failed" from "not supported" (SSH_AGENT_FAILURE).
+Bytes extension_status(bool ok) { return Bytes{ok ? msg::kSuccess : msg::kExtensionFailure}; }
 
 }  // namespace
 
@@ -26,10 +31,8 @@ void Agent::extension(Request& req) {
     log_.error("extension: malformed request");
     return req.reply(msg::status(false));
   }
-  if (name == "query") {
-    if (!r.empty()) return req.reply(msg::status(false));
-    return req.reply(query_reply());
-  }
+  // session-bind works while locked (OpenSSH 10.5): ssh binds every new connection before it
+  // knows the agent is locked. Every other extension waits for the unlock.
   if (name == "session-bind@openssh.com") {
     auto s = apply_session_bind(r.rest(), req.conn->bindings);
     if (!s) {
@@ -41,7 +44,16 @@ void Agent::extension(Request& req) {
                  "; connection " + std::to_string(req.conn->id) +
                  " is now treated as forwarded and untrusted");
     }
-    return req.reply(msg::status(s.ok()));
+    return req.reply(extension_status(s.ok()));
+  }
+  if (lock_.locked()) {
+    log_.debug("agent locked: refusing extension \"" + name + "\"");
+    return req.reply(msg::status(false));
+  }
+  if (name == "query") {
+    // (OpenSSH ignores bytes after the name; a query that carries any is malformed here)
+    if (!r.empty()) return req.reply(extension_status(false));
+    return req.reply(query_reply());
   }
   log_.debug("unsupported extension \"" + name + "\"");
   req.reply(msg::status(false));

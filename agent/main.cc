@@ -3,6 +3,7 @@
 // harden, bind the socket, print the eval lines, fork (or not), then serve.
 #include <fcntl.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -16,6 +17,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+
+#include <openssl/crypto.h>
 
 #include "agent/agent.h"
 #include "agent/server.h"
@@ -31,7 +34,9 @@ using namespace skagent;
 
 namespace {
 
-constexpr const char* kVersion = "skagent 0.1.0 (ssh-agent protocol, OpenSSH 9.2 compatible)";
+// -V prints it as OpenSSH 10.5 prints its own: "<version>, <OpenSSL version>" on stderr.
+// (no comma in it: scripts split 10.5's line at the first one)
+constexpr const char* kVersion = "skagent 0.1.0 (ssh-agent of OpenSSH 10.5)";
 
 bool use_csh(const AgentOptions& o) {
   if (o.shell != AgentOptions::Shell::auto_detect) return o.shell == AgentOptions::Shell::csh;
@@ -76,11 +81,58 @@ void raise_fd_limit() {
   }
 }
 
-// systemd socket activation: LISTEN_PID is us and exactly one fd (3) given.
-bool socket_activated() {
+// systemd socket activation, under OpenSSH 10.0's conditions: only with -d or -D, no -a and
+// no command, and then LISTEN_FDS must be 1 and LISTEN_PID us (anything else is fatal, not
+// ignored). Returns 1 when activated, 0 when not, -1 (reported) when fatal.
+int socket_activation(const AgentOptions& o) {
   const char* pid = getenv("LISTEN_PID");
   const char* fds = getenv("LISTEN_FDS");
-  return pid != nullptr && fds != nullptr && atol(pid) == long(getpid()) && atoi(fds) == 1;
+  if (!o.socket_path.empty() || !o.command.empty() || !(o.debug || o.foreground) || pid == nullptr ||
+      fds == nullptr) {
+    return 0;
+  }
+  if (strcmp(fds, "1") != 0) {
+    fprintf(stderr, "unexpected LISTEN_FDS contents (want: \"1\" got \"%s\")\n", fds);
+    return -1;
+  }
+  char* end = nullptr;
+  errno = 0;
+  long want = strtol(pid, &end, 10);
+  if (errno != 0 || end == pid || *end != 0 || want < 1 || want > INT_MAX) {
+    fprintf(stderr, "invalid LISTEN_PID \"%s\"\n", pid);
+    return -1;
+  }
+  if (want != long(getpid())) {
+    fprintf(stderr, "bad LISTEN_PID: %ld vs pid %ld\n", want, long(getpid()));
+    return -1;
+  }
+  int listening = 0;
+  socklen_t len = sizeof(listening);
+  if (getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) {
+    fprintf(stderr, "LISTEN_FDS given, but fd 3 is not a listening socket\n");
+    return -1;
+  }
+  return 1;
+}
+
+// ssh-agent's idea of home: $HOME, else the password database.
+std::string home_directory() {
+  const char* home = getenv("HOME");
+  if (home != nullptr && *home != 0) return home;
+  struct passwd* pw = getpwuid(getuid());
+  return pw != nullptr && pw->pw_dir != nullptr ? pw->pw_dir : "";
+}
+
+// The socket: -T's $TMPDIR/ssh-XXXXXXXXXX/agent.<ppid> (winning over -a, as in OpenSSH 10.5),
+// -a's path, or (OpenSSH 10.1's default) ~/.ssh/agent/s.<host hash>.agent.<random>, after
+// removing this host's stale sockets there unless -U.
+Result<Listener> open_listener(const AgentOptions& o, pid_t parent_pid) {
+  if (o.tmp_socket) return listen_unix("", parent_pid);
+  if (!o.socket_path.empty()) return listen_unix(o.socket_path, parent_pid);
+  std::string home = home_directory(), host = local_hostname();
+  if (home.empty()) return make_error(Errc::io, "Couldn't determine home directory");
+  if (!o.keep_stale) remove_stale_agent_sockets(home, host, false);
+  return listen_in_home(home, host);
 }
 
 std::string sk_helper_path() {
@@ -118,7 +170,7 @@ void detach() {
 }
 
 int serve(const AgentOptions& opts, const Listener& listener, pid_t parent_pid, Logger& log,
-          std::shared_ptr<PolicyStore> policy) {
+          std::shared_ptr<PolicyStore> policy, bool activated) {
   // The sandbox (platform/sandbox.h): children are started by a spawner forked now, before any
   // key; Landlock goes on before the worker threads start (it is per thread); seccomp once
   // everything is set up, just before serving.
@@ -153,7 +205,8 @@ int serve(const AgentOptions& opts, const Listener& listener, pid_t parent_pid, 
     // With a policy file SIGHUP re-reads it; without one it ends us, as ssh-agent.
     if (sig == SIGHUP && agent.reload_policy()) return;
     log.info("exiting on signal " + std::to_string(sig));
-    exit_code = 2;
+    // OpenSSH 10.1: systemd stopping a socket-activated agent is a clean exit.
+    exit_code = sig == SIGTERM && activated ? 0 : 2;
     loop.stop();
   });
   if (!opts.command.empty()) {
@@ -193,9 +246,22 @@ int main(int argc, char** argv) {
     return 1;
   }
   AgentOptions opts = std::move(*parsed);
-  if (opts.version) return puts(kVersion) < 0;
+  if (opts.version) {
+    fprintf(stderr, "%s, %s\n", kVersion, OpenSSL_version(OPENSSL_VERSION));
+    return 0;
+  }
   bool csh = use_csh(opts);
   if (opts.kill) return kill_agent(csh);
+  if (opts.clean_stale > 0) {  // -u, -uu
+    std::string home = home_directory();
+    if (home.empty()) {
+      fprintf(stderr, "Couldn't determine home directory\n");
+      return 1;
+    }
+    remove_stale_agent_sockets(home, local_hostname(), opts.clean_stale > 1);
+    printf("Deleted stale agent sockets in ~/.ssh/agent\n");
+    return 0;
+  }
   // The policy (skagent.conf(5)), read before we fork so that a bad file is
   // reported here; its audit file is opened now, before any sandbox.
   auto policy = PolicyStore::open(opts);
@@ -210,24 +276,26 @@ int main(int argc, char** argv) {
   Logger log;
   pid_t parent_pid = getpid();
   Listener listener;
-  bool activated = socket_activated();
+  int activation = socket_activation(opts);
+  if (activation < 0) return 1;
+  bool activated = activation == 1;
   if (activated) {
-    int listening = 0;
-    socklen_t len = sizeof(listening);
-    if (getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) {
-      fprintf(stderr, "LISTEN_FDS given, but fd 3 is not a listening socket\n");
-      return 1;
-    }
     listener.fd = 3;
     fcntl(3, F_SETFD, FD_CLOEXEC);
     fcntl(3, F_SETFL, fcntl(3, F_GETFL) | O_NONBLOCK);
   } else {
-    auto l = listen_unix(opts.socket_path, parent_pid);
+    auto l = open_listener(opts, parent_pid);
     if (!l) {
       fprintf(stderr, "%s\n", l.error().message.c_str());
       return 1;
     }
     listener = *l;
+    // Such a path has no form that both sh and csh read back (see shell_output.h).
+    if (has_control_characters(listener.path)) {
+      remove_listener_files(listener);
+      fprintf(stderr, "socket path has control characters; refusing it\n");
+      return 1;
+    }
   }
 
   if (opts.debug || opts.foreground) {
@@ -237,7 +305,7 @@ int main(int argc, char** argv) {
              long(parent_pid));
       fflush(stdout);
     }
-    return serve(opts, listener, parent_pid, log, *policy);
+    return serve(opts, listener, parent_pid, log, *policy, activated);
   }
 
   fflush(stdout);
@@ -265,5 +333,5 @@ int main(int argc, char** argv) {
   }
   detach();
   log.configure(Logger::Sink::syslog_sink, Logger::Level::info);
-  return serve(opts, listener, parent_pid, log, *policy);
+  return serve(opts, listener, parent_pid, log, *policy, activated);
 }

@@ -8,11 +8,12 @@
 namespace skagent {
 
 const char* const kAgentUsage =
-    "usage: skagent [-c | -s] [-Dd] [-a bind_address] [-E fingerprint_hash]\n"
+    "usage: skagent [-c | -s] [-DdTU] [-a bind_address] [-E fingerprint_hash]\n"
     "               [-f config] [-O option] [-o policy] [-P allowed_providers] [-t life]\n"
-    "       skagent [-a bind_address] [-E fingerprint_hash] [-f config] [-O option]\n"
+    "       skagent [-TU] [-a bind_address] [-E fingerprint_hash] [-f config] [-O option]\n"
     "               [-o policy] [-P allowed_providers] [-t life] command [arg ...]\n"
     "       skagent [-c | -s] -k\n"
+    "       skagent -u\n"
     "       skagent -V\n";
 
 std::optional<uint32_t> parse_duration(const std::string& s) {
@@ -70,8 +71,14 @@ static Status apply_flag(AgentOptions& o, int c, const char* arg) {
       o.shell = want;
       break;
     }
-    case 'd': o.debug = true; break;
-    case 'D': o.foreground = true; break;
+    case 'd':
+    case 'D':  // OpenSSH 10 refuses -d with -D, and either one twice
+      if (o.debug || o.foreground) return make_error(Errc::malformed, "");
+      (c == 'd' ? o.debug : o.foreground) = true;
+      break;
+    case 'T': o.tmp_socket = true; break;
+    case 'U': o.keep_stale = true; break;
+    case 'u': o.clean_stale++; break;
     case 'k': o.kill = true; break;
     case 'V': o.version = true; break;
     case 'a': o.socket_path = arg; break;
@@ -102,14 +109,17 @@ Result<AgentOptions> parse_agent_options(int argc, char** argv) {
   opterr = 1;
   int c;
   // '+' stops at the first non-option, so "skagent cmd -x" passes -x to cmd.
-  while ((c = getopt(argc, argv, "+cDdksE:a:f:O:o:P:t:V")) != -1) {
+  while ((c = getopt(argc, argv, "+cDdksTuUE:a:f:O:o:P:t:V")) != -1) {
     if (c == '?') return make_error(Errc::malformed, "");
     if (auto s = apply_flag(o, c, optarg); !s) return s.error();
   }
   for (int i = optind; i < argc; i++) o.command.emplace_back(argv[i]);
-  if ((o.debug || o.foreground) && (!o.command.empty() || o.kill)) {
+  // As OpenSSH 10.5: a command goes with none of -c -s -k -d -D -u.
+  if (!o.command.empty() && (o.shell != AgentOptions::Shell::auto_detect || o.kill || o.debug ||
+                             o.foreground || o.clean_stale > 0)) {
     return make_error(Errc::malformed, "");
   }
+  if ((o.debug || o.foreground) && o.kill) return make_error(Errc::malformed, "");
   return o;
 }
 

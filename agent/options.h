@@ -21,6 +21,9 @@ struct AgentOptions {
   bool kill = false;                    // -k
   bool version = false;                 // -V
   std::string socket_path;              // -a
+  bool tmp_socket = false;              // -T: the old $TMPDIR/ssh-XXXXXXXXXX/agent.<ppid> socket
+  bool keep_stale = false;              // -U: no stale-socket cleanup in ~/.ssh/agent
+  int clean_stale = 0;                  // -u: clean ~/.ssh/agent and exit; -uu: of every host
   FingerprintHash fingerprint_hash = FingerprintHash::sha256;  // -E
   std::string allowed_providers = "/usr/lib*/*,/usr/local/lib*/*";  // -P
   uint32_t default_lifetime = 0;        // -t, seconds; 0 = forever

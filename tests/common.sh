@@ -89,14 +89,19 @@ ensure_test_user() {
     return 0
 }
 
-# sshd (privilege separation) needs /run/sshd; nothing creates it when sshd is not a service.
+# sshd (privilege separation) needs /run/sshd (Debian's; OpenSSH built from source without
+# --with-privsep-path wants /var/empty); nothing creates it when sshd is not a service.
+#   ensure_sshd_dirs [DIR...]      (default /run/sshd)
 ensure_sshd_dirs() {
-    [ -d /run/sshd ] && return 0
-    if [ "$(id -u)" = 0 ]; then
-        install -d -m 0755 -o root -g root /run/sshd
-    else
-        sudo -n install -d -m 0755 -o root -g root /run/sshd
-    fi
+    local d
+    for d in "${@:-/run/sshd}"; do
+        [ -d "$d" ] && continue
+        if [ "$(id -u)" = 0 ]; then
+            install -d -m 0755 -o root -g root "$d" || return 1
+        else
+            sudo -n install -d -m 0755 -o root -g root "$d" || return 1
+        fi
+    done
 }
 
 # Can the test user (or the current user) run sudo without a password?
@@ -123,6 +128,14 @@ clean_stale_ssh_dirs() {
             if [ ! -S "$s" ] || grep -qF " $s" /proc/net/unix 2>/dev/null; then live=1; fi
         done
         [ $live = 0 ] && rm -rf "$d"
+    done
+    # OpenSSH 10.1+ and skagent put default agent sockets (and sshd its forwarded ones) in
+    # ~/.ssh/agent: remove the dead ones the run left there.
+    local home
+    home=$(getent passwd "$user" | cut -d: -f6)
+    for s in "$home"/.ssh/agent/s.*; do
+        [ -S "$s" ] && [ "$s" -nt "$marker" ] || continue
+        grep -qF " $s" /proc/net/unix 2>/dev/null || rm -f "$s"
     done
     return 0
 }

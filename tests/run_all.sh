@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Runs every test suite and sums their results.
 #
-#   tests/run_all.sh                      # unit, integration, openssh
+#   tests/run_all.sh                      # unit, integration, openssh, openssh-latest
 #   tests/run_all.sh integration openssh  # some suites
 #   SKAGENT=/usr/bin/ssh-agent tests/run_all.sh integration openssh   # against OpenSSH's agent
 #
 # Suites: unit ($BUILD/bin/unit-tests, GoogleTest), integration (tests/integration/*.sh, one
-# suite each), openssh (tests/openssh/run.sh: OpenSSH's regress tests). Each prints its own
+# suite each), openssh (tests/openssh/run.sh: Debian 12's OpenSSH 9.2 regress tests),
+# openssh-latest (tests/openssh/run.sh --latest: OpenSSH 10.5's, built once). Each prints its own
 # "N passed, N failed"; a suite that crashes, times out or prints no count counts as one failure.
 # Prints each suite's failures and count, then "N passed, N failed" as the last line; exits 1
 # when anything failed. Full logs: $TEST_LOG_DIR (default $BUILD/test-logs).
@@ -21,7 +22,7 @@ TEST_LOG_DIR=${TEST_LOG_DIR:-$BUILD/test-logs}
 mkdir -p "$TEST_LOG_DIR" || { echo "run_all: cannot create $TEST_LOG_DIR" >&2; exit 1; }
 export SKAGENT BUILD
 
-if [ $# -gt 0 ]; then SUITES=("$@"); else SUITES=(unit integration openssh); fi
+if [ $# -gt 0 ]; then SUITES=("$@"); else SUITES=(unit integration openssh openssh-latest); fi
 
 total_pass=0
 total_fail=0
@@ -123,7 +124,9 @@ for suite in "${SUITES[@]}"; do
         integration/*) run_counted "$suite" "$TEST_LOG_DIR/integration-${suite#integration/}.log" \
                            bash "$HERE/$suite.sh" ;;
         openssh) run_openssh ;;
-        *) echo "run_all: unknown suite '$suite' (unit, integration, integration/NAME, openssh)" >&2
+        openssh-latest) run_counted openssh-latest "$TEST_LOG_DIR/openssh-latest.log" \
+                            bash "$HERE/openssh/run.sh" --latest ;;
+        *) echo "run_all: unknown suite '$suite' (unit, integration, integration/NAME, openssh, openssh-latest)" >&2
            record "$suite" 0 1 "unknown suite" ;;
     esac
 done

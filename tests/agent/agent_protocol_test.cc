@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "tests/agent/agent_harness.h"
+#include "tests/agent/agent_test_util.h"
 
 namespace skagent::testing {
 namespace {
@@ -159,19 +160,61 @@ TEST(AgentProtocol, DefaultLifetimeFromTheCommandLine) {
   EXPECT_TRUE(identities_of(c.call(msg::kRequestIdentities)).empty());
 }
 
-TEST(AgentProtocol, QueryExtensionListsWhatIsSupported) {
+// The bytes OpenSSH 10.5's ssh-agent answers "query" with (29, "query", then the supported
+// extensions: session-bind only; tests/integration/agent_cli.sh compares with the real one).
+TEST(AgentProtocol, QueryExtensionAnswersAsOpenSsh105) {
   AgentHarness agent;
   auto c = agent.client();
   Writer w;
   w.string("query");
   auto reply = c.call(msg::kExtension, w.bytes());
   ASSERT_TRUE(reply);
-  ASSERT_EQ((*reply)[0], msg::kExtensionResponse);
-  Reader r(ByteView(*reply).subspan(1));
-  std::string name, first;
-  ASSERT_TRUE(r.cstring(name) && r.cstring(first));
-  EXPECT_EQ(name, "query");
-  EXPECT_EQ(first, "query");
+  Writer want;
+  want.u8(msg::kExtensionResponse);
+  want.string("query");
+  want.string("session-bind@openssh.com");
+  EXPECT_EQ(*reply, want.bytes());
+  w.u8(0);  // trailing bytes: the known extension fails
+  auto bad = c.call(msg::kExtension, w.bytes());
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(*bad, Bytes{msg::kExtensionFailure});
+}
+
+// While locked: session-bind still binds (OpenSSH 10.5), query and unknown extensions fail
+// with SSH_AGENT_FAILURE; a failing session-bind still says EXTENSION_FAILURE.
+TEST(AgentProtocol, LockedAgentTakesSessionBindOnly) {
+  AgentHarness agent;
+  auto c = agent.client();
+  ASSERT_TRUE(c.call_ok(msg::kLock, lock_body("hunter2")));
+  PrivateKey host = make(KeyType::ed25519);
+  Writer bind;
+  bind.string("session-bind@openssh.com");
+  bind.raw(test::bind_body(host, test::bytes_of("sid-locked"), false));
+  EXPECT_TRUE(c.call_ok(msg::kExtension, bind.bytes()));
+  Writer bad_bind;
+  bad_bind.string("session-bind@openssh.com");
+  bad_bind.string(test::bytes_of("not a key"));
+  auto bad = c.call(msg::kExtension, bad_bind.bytes());
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(*bad, Bytes{msg::kExtensionFailure});
+  Writer query;
+  query.string("query");
+  EXPECT_TRUE(c.call_failed(msg::kExtension, query.bytes()));
+  Writer unknown;
+  unknown.string("no-such-extension@example.com");
+  EXPECT_TRUE(c.call_failed(msg::kExtension, unknown.bytes()));
+  ASSERT_TRUE(c.call_ok(msg::kUnlock, lock_body("hunter2")));
+  auto answer = c.call(msg::kExtension, query.bytes());
+  ASSERT_TRUE(answer);
+  EXPECT_EQ((*answer)[0], msg::kExtensionResponse);
+}
+
+TEST(AgentProtocol, UnknownExtensionIsPlainFailure) {
+  AgentHarness agent;
+  auto c = agent.client();
+  Writer unknown;
+  unknown.string("no-such-extension@example.com");
+  EXPECT_TRUE(c.call_failed(msg::kExtension, unknown.bytes()));
 }
 
 // PKCS#11 adds and removes themselves are tested in tests/pkcs11/agent_pkcs11_test.cc.

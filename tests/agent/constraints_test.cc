@@ -154,10 +154,21 @@ TEST_F(ConstraintsTest, AssociatedCerts) {
   EXPECT_TRUE(none->associated_certs.empty());
 }
 
-TEST_F(ConstraintsTest, AssociatedCertsRefusesNonCertificate) {
+// OpenSSH 9.6+ skips plain keys in the list (`if (!sshkey_is_cert(...)) continue;`), and
+// ssh-add 10.5 sends them (agent-pkcs11-cert.sh): kept out, not refused.
+TEST_F(ConstraintsTest, AssociatedCertsSkipsPlainKeys) {
   Bytes plain = user_->public_key().blob();
-  EXPECT_FALSE(parse(associated_certs(false, {plain})).ok());
-  EXPECT_FALSE(parse(associated_certs(false, {cert_blob(), plain})).ok());
+  auto only_plain = parse(associated_certs(false, {plain}));
+  ASSERT_TRUE(only_plain.ok()) << only_plain.error().message;
+  EXPECT_TRUE(only_plain->associated_certs.empty());
+  auto mixed = parse(associated_certs(true, {plain, cert_blob(), plain}));
+  ASSERT_TRUE(mixed.ok()) << mixed.error().message;
+  ASSERT_EQ(mixed->associated_certs.size(), 1u);
+  EXPECT_TRUE(equal(mixed->associated_certs[0], cert_blob()));
+  EXPECT_TRUE(mixed->certs_only);
+}
+
+TEST_F(ConstraintsTest, AssociatedCertsRefusesMalformedKeys) {
   EXPECT_FALSE(parse(associated_certs(false, {test::bytes_of("garbage")})).ok());
   EXPECT_FALSE(parse(associated_certs(false, {Bytes{}})).ok());
   Bytes trailing = cert_blob();
@@ -197,6 +208,10 @@ TEST_F(ConstraintsTest, TooManyAssociatedCerts) {
   auto ok = parse(associated_certs(false, certs));
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_EQ(ok->associated_certs.size(), 1024u);
+  // Skipped plain keys count towards the limit too (as in OpenSSH).
+  std::vector<Bytes> mixed(1024, user_->public_key().blob());
+  mixed.push_back(cert_blob());
+  EXPECT_FALSE(parse(associated_certs(false, mixed)).ok());
 }
 
 TEST_F(ConstraintsTest, AllCombined) {

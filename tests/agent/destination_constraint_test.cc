@@ -91,6 +91,16 @@ TEST_F(DestinationParseTest, ValidityRules) {
   EXPECT_TRUE(refused({}, to_no_keys));
 }
 
+// OpenSSH 10.4: a user-name pattern longer than 256 bytes is refused (256 is fine).
+TEST_F(DestinationParseTest, UserPatternCappedAt256Bytes) {
+  auto r = parse_destination_constraints(test::constraint_bytes({}, to_host(std::string(256, 'u'))));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ((*r)[0].to.user.size(), 256u);
+  auto over = parse_destination_constraints(test::constraint_bytes({}, to_host(std::string(257, 'u'))));
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().code, Errc::malformed);
+}
+
 TEST_F(DestinationParseTest, RefusesNonEmptyReserved) {
   HopSpec to = to_host();
   to.reserved = test::bytes_of("x");

@@ -104,9 +104,46 @@ TEST_F(AgentOptionsTest, BooleanFlags) {
   auto v = parse({"-V"});
   ASSERT_TRUE(v.ok());
   EXPECT_TRUE(v->version);
-  auto dD = parse({"-dD"});
-  ASSERT_TRUE(dD.ok());
-  EXPECT_TRUE(dD->debug && dD->foreground);
+}
+
+// As ssh-agent (9.2 and 10.5): -d and -D exclude each other, and neither may repeat.
+TEST_F(AgentOptionsTest, DebugAndForegroundExcludeEachOther) {
+  for (auto args : std::vector<std::vector<std::string>>{{"-dD"}, {"-Dd"}, {"-d", "-d"}, {"-D", "-D"}}) {
+    EXPECT_FALSE(parse(args).ok()) << args[0];
+  }
+}
+
+// OpenSSH 10.1: -T (old /tmp socket), -U (no stale cleanup), -u / -uu (clean up and exit).
+TEST_F(AgentOptionsTest, SocketLocationFlags) {
+  auto d = parse({});
+  ASSERT_TRUE(d.ok());
+  EXPECT_FALSE(d->tmp_socket);
+  EXPECT_FALSE(d->keep_stale);
+  EXPECT_EQ(d->clean_stale, 0);
+  auto t = parse({"-T", "-s"});
+  ASSERT_TRUE(t.ok());
+  EXPECT_TRUE(t->tmp_socket);
+  auto tu = parse({"-TU"});
+  ASSERT_TRUE(tu.ok());
+  EXPECT_TRUE(tu->tmp_socket && tu->keep_stale);
+  auto u = parse({"-u"});
+  ASSERT_TRUE(u.ok());
+  EXPECT_EQ(u->clean_stale, 1);
+  auto uu = parse({"-uu"});
+  ASSERT_TRUE(uu.ok());
+  EXPECT_EQ(uu->clean_stale, 2);
+  auto cmd = parse({"-T", "-U", "sh", "-c", "true"});  // -T and -U go with a command
+  ASSERT_TRUE(cmd.ok());
+  EXPECT_TRUE(cmd->tmp_socket && cmd->keep_stale);
+  EXPECT_EQ(cmd->command.size(), 3u);
+}
+
+// OpenSSH 10.5 refuses a command together with -c, -s, -k, -d, -D or -u.
+TEST_F(AgentOptionsTest, CommandWithModeFlagsRefused) {
+  for (const char* flag : {"-c", "-s", "-k", "-d", "-D", "-u"}) {
+    EXPECT_FALSE(parse({flag, "true"}).ok()) << flag;
+  }
+  EXPECT_TRUE(parse({"-t", "1", "true"}).ok());
 }
 
 TEST_F(AgentOptionsTest, BindAddressAndProviders) {
@@ -201,9 +238,9 @@ TEST_F(AgentOptionsTest, CommandModeTakesEverythingAfterFirstNonOption) {
 }
 
 TEST_F(AgentOptionsTest, DoubleDashEndsOptions) {
-  auto r = parse({"-s", "--", "-d", "x"});
+  auto r = parse({"-T", "--", "-d", "x"});
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->shell, AgentOptions::Shell::sh);
+  EXPECT_TRUE(r->tmp_socket);
   EXPECT_FALSE(r->debug);
   EXPECT_EQ(r->command, (std::vector<std::string>{"-d", "x"}));
 }
