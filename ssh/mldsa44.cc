@@ -7,7 +7,10 @@
 // Constant time. Secret inputs are the seed ξ, the secret-key encoding, and everything
 // derived from them (ρ', K, s1, s2, t0, ρ'', y, w, c·s1, c·s2, c·t0, z and the hint before
 // a signature is accepted). Code on those values has no secret-dependent branch or memory
-// index, with exactly three declassified values, each at the decision that reads it:
+// index, with exactly four declassified values, each where it becomes public or at the
+// decision that reads it:
+//   0. ρ, the seed of the matrix Â: derived from ξ but published as the first 32 bytes of the
+//      public key, so ExpandA's rejection sampling on it is on public data.
 //   1. ExpandS (RejBoundedPoly): whether a half-byte of the SHAKE256(ρ') stream is < 15.
 //      Rejected half-bytes are discarded; which positions were rejected is independent of
 //      the values kept (each kept value is uniform in 0..14 whatever was rejected).
@@ -500,6 +503,7 @@ void keygen(const uint8_t seed[kSeedSize], uint8_t pk[kPublicKeySize], uint8_t s
   const uint8_t kl[2] = {kK, kL};
   Xof(256, ok).absorb(seed, kSeedSize).absorb(kl, 2).squeeze(s.expanded, sizeof(s.expanded));
   const uint8_t* rho = s.expanded;
+  declassify(rho, 32);  // declassification 0: ρ is part of the public key
   const uint8_t* rho_prime = s.expanded + 32;
   const uint8_t* key = s.expanded + 96;
   expand_a(rho, s.a, ok);
@@ -538,6 +542,9 @@ bool sign(const uint8_t sk[kSecretKeySize], ByteView msg, ByteView ctx,
   auto st = std::make_unique<Wiped<SignState>>();
   SignState& s = st->v;
   const uint8_t* rho = sk;
+  // Declassification 0: the secret key's ρ is the public key's ρ. (The marking applies to
+  // the caller's buffer, which is why this is the one place the input is touched.)
+  declassify(rho, 32);
   std::copy(sk + 32, sk + 64, s.k);
   std::copy(sk + 64, sk + 64 + kTrSize, s.tr);
   const uint8_t* in = sk + 64 + kTrSize;
