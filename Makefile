@@ -187,6 +187,12 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1_PAGES)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5_PAGES)))
 
+# ML-DSA-44+Ed25519 against OpenSSH 10.5 and under valgrind (tests/integration/mldsa.sh).
+$(BUILD)/bin/skagent-test-mldsa: $(call obj,tests/mldsa/mldsa_tool.cc) $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+check: $(BUILD)/bin/skagent-test-mldsa
+
 # ---- Adversarial tests (tests/integration/adversarial.sh) and soak (tests/soak/run.sh): a
 # hostile-client driver, and an sk provider that makes a forbidden system call when it signs.
 $(BUILD)/bin/skagent-adversary: $(call obj,$(wildcard tests/adversary/*.cc)) $(LIBS)

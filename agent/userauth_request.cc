@@ -17,7 +17,7 @@ constexpr std::string_view kHostbound = "publickey-hostbound-v00@openssh.com";
 
 // OpenSSH's key type identity (sshkey_type_from_name): the curve is not part
 // of it, certificates are.
-enum class Family { dsa, rsa, ecdsa, ed25519, sk_ecdsa, sk_ed25519 };
+enum class Family { dsa, rsa, ecdsa, ed25519, sk_ecdsa, sk_ed25519, mldsa44_ed25519 };
 
 struct AlgType {
   Family family;
@@ -31,6 +31,7 @@ Family family_of(KeyType t) {
     case KeyType::ed25519: return Family::ed25519;
     case KeyType::sk_ecdsa_p256: return Family::sk_ecdsa;
     case KeyType::sk_ed25519: return Family::sk_ed25519;
+    case KeyType::mldsa44_ed25519: return Family::mldsa44_ed25519;
     default: return Family::ecdsa;
   }
 }
@@ -55,7 +56,7 @@ std::optional<AlgType> alg_type(std::string_view name) {
     return AlgType{family_of(info->type), cert};
   }
   for (auto t : {KeyType::dsa, KeyType::rsa, KeyType::ecdsa_p256, KeyType::ed25519,
-                 KeyType::sk_ecdsa_p256, KeyType::sk_ed25519}) {
+                 KeyType::sk_ecdsa_p256, KeyType::sk_ed25519, KeyType::mldsa44_ed25519}) {
     if (short_name_is(t, name)) return AlgType{family_of(t), false};
   }
   return std::nullopt;

@@ -48,6 +48,8 @@ Result<KeySpec> parse_key_spec(const std::string& name, unsigned bits) {
     spec.type = KeyType::sk_ed25519;
   } else if (n == "ecdsa-sk" || name == "sk-ecdsa-sha2-nistp256@openssh.com") {
     spec.type = KeyType::sk_ecdsa_p256;
+  } else if (n == "mldsa44-ed25519" || name == "ssh-mldsa44-ed25519@openssh.com") {
+    spec.type = KeyType::mldsa44_ed25519;
   } else if (n == "rsa" || name == "ssh-rsa") {
     spec.type = KeyType::rsa;
   } else if (n == "ecdsa") {
@@ -81,7 +83,7 @@ Result<KeySpec> parse_key_spec(const std::string& name, unsigned bits) {
     }
     spec.bits = bits;
   } else {
-    spec.bits = 256;  // Ed25519 and the security key types have one size; -b is ignored
+    spec.bits = 256;  // Ed25519, ML-DSA-44+Ed25519 and the security key types have one size; -b is ignored
   }
   return spec;
 }
@@ -96,6 +98,7 @@ std::string key_spec_name(KeyType type) {
     case KeyType::ed25519: return "ed25519";
     case KeyType::sk_ecdsa_p256: return "ecdsa-sk";
     case KeyType::sk_ed25519: return "ed25519-sk";
+    case KeyType::mldsa44_ed25519: return "mldsa44-ed25519";
   }
   return "unknown";
 }
@@ -192,7 +195,7 @@ Result<Options> parse_command_line(int argc, char** argv, const char* sk_provide
 std::string usage_text() {
   return "usage: skagent-keygen [-q] [-a rounds] [-b bits] [-C comment] [-f output_keyfile]\n"
          "                      [-N new_passphrase] [-O option] [-w provider]\n"
-         "                      [-t ecdsa | ecdsa-sk | ed25519 | ed25519-sk | rsa]\n"
+         "                      [-t ecdsa | ecdsa-sk | ed25519 | ed25519-sk | mldsa44-ed25519 | rsa]\n"
          "       skagent-keygen -K [-a rounds] [-N new_passphrase] [-O device=path] [-w provider]\n"
          "       skagent-keygen -l [-v] [-E fingerprint_hash] [-f input_keyfile]\n"
          "       skagent-keygen -y [-P passphrase] [-f input_keyfile]\n"

@@ -181,6 +181,7 @@ std::string default_key_path(KeyType type) {
     case KeyType::ed25519: name = "id_ed25519"; break;
     case KeyType::sk_ecdsa_p256: name = "id_ecdsa_sk"; break;
     case KeyType::sk_ed25519: name = "id_ed25519_sk"; break;
+    case KeyType::mldsa44_ed25519: name = "id_mldsa44_ed25519"; break;
   }
   return home_dir() + "/.ssh/" + name;
 }

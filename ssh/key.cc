@@ -4,12 +4,13 @@
 #include <array>
 
 #include "ssh/evp.h"
+#include "ssh/mldsa44_ed25519.h"
 
 namespace skagent {
 
 namespace {
 
-constexpr std::array<KeyTypeInfo, 8> kTypes = {{
+constexpr std::array<KeyTypeInfo, 9> kTypes = {{
     {KeyType::dsa, "ssh-dss", "ssh-dss-cert-v01@openssh.com", "", "DSA", false},
     {KeyType::rsa, "ssh-rsa", "ssh-rsa-cert-v01@openssh.com", "", "RSA", false},
     {KeyType::ecdsa_p256, "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256-cert-v01@openssh.com",
@@ -23,6 +24,8 @@ constexpr std::array<KeyTypeInfo, 8> kTypes = {{
      "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com", "nistp256", "ECDSA-SK", true},
     {KeyType::sk_ed25519, "sk-ssh-ed25519@openssh.com", "sk-ssh-ed25519-cert-v01@openssh.com",
      "", "ED25519-SK", true},
+    {KeyType::mldsa44_ed25519, "ssh-mldsa44-ed25519@openssh.com",
+     "ssh-mldsa44-ed25519-cert-v01@openssh.com", "", "MLDSA44-ED25519", false},
 }};
 
 Error malformed(std::string_view what) {
@@ -63,6 +66,14 @@ Result<void> read_fields(KeyType type, Reader& r, PublicKey& k) {
       return {};
     case KeyType::ed25519:
       return read_ed25519_point(r, k);
+    case KeyType::mldsa44_ed25519: {
+      ByteView pk;
+      if (!r.string(pk) || pk.size() != mldsa44_ed25519::kPublicKeySize) {
+        return malformed("bad ML-DSA-44+Ed25519 public key");
+      }
+      k.point = to_bytes(pk);
+      return {};
+    }
     case KeyType::sk_ed25519:
       if (auto s = read_ed25519_point(r, k); !s) return s;
       break;
@@ -115,6 +126,7 @@ void PublicKey::write_plain_fields(Writer& w) const {
       return;
     case KeyType::ed25519:
     case KeyType::sk_ed25519:
+    case KeyType::mldsa44_ed25519:
       w.string(point);
       break;
     default:

@@ -24,6 +24,7 @@ enum class KeyType : uint8_t {
   ed25519,
   sk_ecdsa_p256,
   sk_ed25519,
+  mldsa44_ed25519,  // ML-DSA-44 + Ed25519 composite (ssh/mldsa44_ed25519.h)
 };
 
 struct KeyTypeInfo {
@@ -51,7 +52,7 @@ struct PublicKey {
   KeyType type = KeyType::ed25519;
   Bytes rsa_e, rsa_n;                  // RSA
   Bytes dsa_p, dsa_q, dsa_g, dsa_y;    // DSA
-  Bytes point;                         // ECDSA Q (uncompressed) or Ed25519 pk
+  Bytes point;                         // ECDSA Q (uncompressed), Ed25519 pk, ML-DSA-44+Ed25519 pk
   std::string application;             // security keys
   std::shared_ptr<const Certificate> cert;
 

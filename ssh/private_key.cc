@@ -71,6 +71,13 @@ Result<PrivateKey> PrivateKey::read(Reader& r) {
       if (ok) s.x = to_bytes(sk);
       break;
     }
+    case KeyType::mldsa44_ed25519: {
+      // The seed pair only; unlike Ed25519, a certificate carries no copy of the public key.
+      ByteView sk;
+      ok = r.string(sk) && sk.size() == 64;
+      if (ok) s.x = to_bytes(sk);
+      break;
+    }
     case KeyType::sk_ed25519:
     case KeyType::sk_ecdsa_p256: {
       ByteView pk, kh, reserved;
@@ -105,6 +112,9 @@ void PrivateKey::write(Writer& w) const {
       return;
     case KeyType::ed25519:
       w.string(pub_.point), w.string(s.x);
+      return;
+    case KeyType::mldsa44_ed25519:
+      w.string(s.x);
       return;
     case KeyType::sk_ed25519:
     case KeyType::sk_ecdsa_p256:

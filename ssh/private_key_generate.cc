@@ -2,8 +2,10 @@
 // Software key generation, extracting OpenSSH's components from OpenSSL keys.
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/rand.h>
 #include <openssl/rsa.h>
 
+#include "ssh/mldsa44_ed25519.h"
 #include "ssh/private_key_secret.h"
 
 namespace skagent {
@@ -68,6 +70,14 @@ Result<PrivateKey> PrivateKey::generate(KeyType type, unsigned bits) {
     ok = EVP_PKEY_get_octet_string_param(pk->get(), OSSL_PKEY_PARAM_PUB_KEY, k.pub_.point.data(),
                                          k.pub_.point.size(), &len) == 1 &&
          len == k.pub_.point.size() && get_bn(pk->get(), OSSL_PKEY_PARAM_PRIV_KEY, s.x);
+  } else if (type == KeyType::mldsa44_ed25519) {
+    // Two independent 32-byte seeds, as OpenSSH draws them.
+    s.x.resize(mldsa44_ed25519::kSecretSize);
+    if (RAND_bytes(s.x.data(), int(s.x.size())) != 1) return evp::crypto_error("randomness for key");
+    auto pk = mldsa44_ed25519::public_key(s.x);
+    if (!pk) return pk.error();
+    k.pub_.point = std::move(*pk);
+    ok = true;
   } else {
     return make_error(Errc::unsupported, "cannot generate this key type in software");
   }

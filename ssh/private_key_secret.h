@@ -9,7 +9,7 @@ namespace skagent {
 
 // Secret components in OpenSSH's representation; Bytes wipes itself.
 struct PrivateKey::Secret {
-  Bytes x;  // DSA x, ECDSA d, RSA d, Ed25519 sk (seed || pk)
+  Bytes x;  // DSA x, ECDSA d, RSA d, Ed25519 sk (seed || pk), ML-DSA-44+Ed25519 seeds (64)
   Bytes rsa_iqmp, rsa_p, rsa_q;
 };
 

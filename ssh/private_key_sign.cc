@@ -3,6 +3,7 @@
 #include <openssl/core_names.h>
 #include <openssl/rand.h>
 
+#include "ssh/mldsa44_ed25519.h"
 #include "ssh/private_key_secret.h"
 
 namespace skagent {
@@ -139,7 +140,18 @@ Result<Bytes> encode_signature(KeyType type, std::string_view alg, ByteView raw)
 
 }  // namespace
 
+// OpenSSH's ssh-mldsa-eddsa.c: string "ssh-mldsa44-ed25519@openssh.com", string signature.
+static Result<Bytes> mldsa44_ed25519_sign(const PublicKey& pub, const Bytes& seeds, ByteView data) {
+  auto sig = mldsa44_ed25519::sign(seeds, data);
+  if (!sig) return sig.error();
+  Writer w;
+  w.string(key_type_info(pub.type).name);
+  w.string(*sig);
+  return w.take();
+}
+
 Result<Bytes> PrivateKey::sign(ByteView data, RsaHash hash) const {
+  if (pub_.type == KeyType::mldsa44_ed25519) return mldsa44_ed25519_sign(pub_, secret_->x, data);
   auto pk = private_pkey(pub_, *secret_);
   if (!pk) return pk.error();
   KeyType t = pub_.type;
@@ -171,6 +183,14 @@ static bool ed25519_consistent(const PublicKey& pub, const Bytes& sk) {
 Status PrivateKey::validate() const {
   if (skagent::is_security_key(pub_.type)) {
     if (pub_.application.empty()) return make_error(Errc::malformed, "security key without application");
+    return {};
+  }
+  if (pub_.type == KeyType::mldsa44_ed25519) {
+    // Both public keys are re-derived from the seeds and must be the ones presented.
+    auto derived = mldsa44_ed25519::public_key(secret_->x);
+    if (!derived || !equal(*derived, pub_.point)) {
+      return make_error(Errc::malformed, "ML-DSA-44+Ed25519 seeds do not match the public key");
+    }
     return {};
   }
   if (pub_.type == KeyType::ed25519) {

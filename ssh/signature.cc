@@ -5,6 +5,7 @@
 
 #include "ssh/evp.h"
 #include "ssh/key.h"
+#include "ssh/mldsa44_ed25519.h"
 
 namespace skagent {
 
@@ -106,6 +107,11 @@ Status verify_signature(const PublicKey& key, ByteView signature, ByteView data,
   if (!rsa && alg != key_type_info(key.type).name) return bad_signature("algorithm mismatch");
   if (rsa && !required_alg.empty() && alg != required_alg) {
     return bad_signature("RSA algorithm " + alg + " is not the one required");
+  }
+  if (key.type == KeyType::mldsa44_ed25519) {
+    if (!r.empty()) return bad_signature("trailing bytes after signature");
+    if (inner.size() != mldsa44_ed25519::kSignatureSize) return bad_signature("bad ML-DSA-44+Ed25519 signature size");
+    return check(mldsa44_ed25519::verify(key.point, data, inner));
   }
   auto pk = evp::public_pkey(key);
   if (!pk) return pk.error();

@@ -156,6 +156,28 @@ echo
 echo
 echo "sk-ed25519/vtoken rows: OpenSSH's ssh-agent with -S libskagent-sk.so, skagent with provider \"internal\"."
 echo
+# ML-DSA-44+Ed25519 (ssh-mldsa44-ed25519@openssh.com) needs OpenSSH 10.5 (9.2 has no such
+# key): its ssh-agent, ssh-keygen and ssh-add from tests/openssh/build_latest.sh, beside skagent.
+mldsa_rows() {
+  local latest a k=$work/keys/mldsa44-ed25519 n
+  latest=$(BUILD=$BUILD "$root/tests/openssh/build_latest.sh" 2>/dev/null) || {
+    echo "sign mldsa44-ed25519: n/a (no OpenSSH 10.5 build: tests/openssh/build_latest.sh)"; return 0; }
+  "$latest/ssh-keygen" -q -t mldsa44-ed25519 -N '' -C bench-mldsa44-ed25519 -f "$k"
+  start_agent ref105 "$latest/ssh-agent"
+  for a in ref105 new; do
+    SSH_AUTH_SOCK=$work/$a/sock "$latest/ssh-add" -q "$k"
+    : > "$work/$a.mldsa"
+    step "$work/$a.mldsa" sign --socket "$work/$a/sock" --comment bench-mldsa44-ed25519 \
+      --name mldsa44-ed25519 --seconds "$seconds"
+  done
+  for n in 8 1; do
+    echo "sign mldsa44-ed25519, $n client(s): OpenSSH 10.5 ssh-agent" \
+      "$(awk -v m="sign.mldsa44-ed25519.c$n.ops_per_s" '$1 == m {printf "%.0f/s", $2}' "$work/ref105.mldsa")," \
+      "skagent $(awk -v m="sign.mldsa44-ed25519.c$n.ops_per_s" '$1 == m {printf "%.0f/s", $2}' "$work/new.mldsa")"
+  done
+}
+mldsa_rows
+echo
 # The fido figures always print (the table, then the overhead metrics); a missed
 # 1 ms target or a failed measurement makes the whole run fail, after the output.
 fido_status=0

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "ssh/mldsa44_ed25519.h"
 #include "ssh/wire.h"
 #include "tests/bench/agent_messages.h"
 
@@ -125,6 +126,15 @@ Status check_sk_ed25519(Reader& key, Reader& sig, ByteView data) {
   return digest_verify(k.get(), nullptr, raw, msg.bytes());
 }
 
+// ML-DSA-44+Ed25519: no OpenSSL 3.0 has ML-DSA, so this one uses skagent's own verifier
+// (checked against OpenSSH 10.5 by tests/integration/mldsa.sh).
+Status check_mldsa44_ed25519(Reader& key, Reader& sig, ByteView data) {
+  ByteView pk, raw;
+  if (!key.string(pk) || !sig.string(raw)) return bad("malformed mldsa44-ed25519 key or signature");
+  if (!mldsa44_ed25519::verify(pk, data, raw)) return bad("signature does not verify");
+  return {};
+}
+
 }  // namespace
 
 Status check_signature(ByteView key_blob, ByteView data, ByteView signature, uint32_t flags) {
@@ -137,6 +147,7 @@ Status check_signature(ByteView key_blob, ByteView data, ByteView signature, uin
     if (key_type == "ssh-ed25519") return check_ed25519(key, sig, data);
     if (key_type == "ecdsa-sha2-nistp256") return check_ecdsa_p256(key, sig, data);
     if (key_type == "sk-ssh-ed25519@openssh.com") return check_sk_ed25519(key, sig, data);
+    if (key_type == "ssh-mldsa44-ed25519@openssh.com") return check_mldsa44_ed25519(key, sig, data);
     return make_error(Errc::unsupported, "cannot check " + key_type + " signatures");
   }();
   if (st && !sig.empty()) return bad("trailing bytes after the " + sig_type + " signature");

@@ -208,6 +208,7 @@ keygen_args() {
         ecdsa-sha2-nistp521) echo "-t ecdsa -b 521" ;;
         ssh-rsa) echo "-t rsa -b 3072" ;;
         ssh-dss) echo "-t dsa" ;;
+        ssh-mldsa44-ed25519@openssh.com) echo "-t mldsa44-ed25519" ;;
         *) return 1 ;;
     esac
 }
@@ -215,6 +216,7 @@ keygen_args() {
 list_tag() {
     case $1 in
         ssh-ed25519) echo ED25519 ;; ecdsa-*) echo ECDSA ;; ssh-rsa) echo RSA ;; ssh-dss) echo DSA ;;
+        ssh-mldsa44-ed25519@openssh.com) echo MLDSA44-ED25519 ;;
     esac
 }
 USER_CA=

@@ -37,7 +37,7 @@ TEST_P(PrivateKeyTypes, SerializeRoundTripSignAndVerify) {
 INSTANTIATE_TEST_SUITE_P(All, PrivateKeyTypes,
                          ::testing::Values(KeyType::ed25519, KeyType::ecdsa_p256,
                                            KeyType::ecdsa_p384, KeyType::ecdsa_p521,
-                                           KeyType::rsa));
+                                           KeyType::rsa, KeyType::mldsa44_ed25519));
 
 TEST(PrivateKey, EveryTruncationFailsCleanly) {
   auto key = PrivateKey::generate(KeyType::ecdsa_p256);
@@ -52,11 +52,43 @@ TEST(PrivateKey, EveryTruncationFailsCleanly) {
 }
 
 TEST(PrivateKey, MismatchedSecretFailsValidation) {
-  auto a = PrivateKey::generate(KeyType::ed25519);
-  auto b = PrivateKey::generate(KeyType::ed25519);
-  ASSERT_TRUE(a.ok() && b.ok());
-  a->set_public_key(b->public_key());
-  EXPECT_FALSE(a->validate().ok());
+  for (KeyType t : {KeyType::ed25519, KeyType::mldsa44_ed25519}) {
+    auto a = PrivateKey::generate(t);
+    auto b = PrivateKey::generate(t);
+    ASSERT_TRUE(a.ok() && b.ok());
+    a->set_public_key(b->public_key());
+    EXPECT_FALSE(a->validate().ok()) << key_type_info(t).name;
+  }
+}
+
+// OpenSSH's layout (ssh-mldsa-eddsa.c): string pk (1344), string seeds (64); a wrong size of
+// either, or a truncation anywhere, is refused.
+TEST(PrivateKey, MldsaSerialisationIsOpenSSHs) {
+  auto key = PrivateKey::generate(KeyType::mldsa44_ed25519);
+  ASSERT_TRUE(key.ok());
+  Writer w;
+  key->write(w);
+  const Bytes& full = w.bytes();
+  Reader r(full);
+  std::string name;
+  ByteView pk, seeds;
+  ASSERT_TRUE(r.cstring(name) && r.string(pk) && r.string(seeds) && r.empty());
+  EXPECT_EQ(name, "ssh-mldsa44-ed25519@openssh.com");
+  EXPECT_EQ(pk.size(), 1344u);
+  EXPECT_EQ(seeds.size(), 64u);
+  EXPECT_EQ(key->public_key().bits(), 256u);
+  for (size_t n = 0; n < full.size(); n += 97) {
+    Reader t(ByteView(full).first(n));
+    EXPECT_FALSE(PrivateKey::read(t).ok()) << "accepted a truncation at " << n;
+  }
+  Writer bad;
+  bad.string(name), bad.string(pk), bad.string(seeds.first(63));
+  Reader br(bad.bytes());
+  EXPECT_FALSE(PrivateKey::read(br).ok());
+  Writer badpk;
+  badpk.string(name), badpk.string(pk.first(1343)), badpk.string(seeds);
+  Reader bp(badpk.bytes());
+  EXPECT_FALSE(PrivateKey::read(bp).ok());
 }
 
 TEST(PublicKey, HostileBlobsAreRefused) {
