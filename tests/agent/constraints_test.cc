@@ -24,7 +24,7 @@ Bytes lifetime(uint32_t secs) {
 
 Bytes confirm() { return Bytes{2}; }
 
-Bytes extension(std::string_view name, ByteView body) { return constraint_extension(name, body); }
+Bytes extension(std::string_view name, ByteView body) { return test::constraint_extension(name, body); }
 
 Bytes sk_provider(std::string_view path) { return extension(kSkProvider, as_ssh_string(view(path))); }
 
