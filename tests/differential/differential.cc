@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "agent/messages.h"
+#include "agent/userauth_request.h"
 #include "ssh/key_file.h"
 #include "tests/agent/agent_harness.h"
 #include "tests/agent/agent_test_util.h"
@@ -337,7 +338,7 @@ class Generator {
       u.key = &k;
       if (!sids_[conn].empty() && chance(80)) u.session_id = sids_[conn][pick(sids_[conn].size())];
       u.user = chance(50) ? "alice" : "bob";
-      if (k.type == KeyType::rsa) u.alg = chance(50) ? "rsa-sha2-512" : "rsa-sha2-256";
+      if (k.type == KeyType::rsa) u.alg = std::string(chance(50) ? "rsa-sha2-512" : "rsa-sha2-256") + (k.is_cert() ? "-cert-v01@openssh.com" : "");
       if (chance(10)) {
         u.method = "publickey-hostbound-v00@openssh.com";
         u.host_key = &p_.hosts[pick(p_.hosts.size())].public_key();
@@ -515,12 +516,12 @@ std::string key_label(ByteView blob) {
   return std::string(k->type_name());
 }
 
-std::string data_kind(ByteView data) {
+// What the data is, as skagent's policy sees it (a user-auth request must name the key and an
+// algorithm of its type, certificate or not).
+std::string data_kind(ByteView blob, ByteView data) {
   if (data.size() >= 6 && std::string(data.begin(), data.begin() + 6) == "SSHSIG") return "sshsig";
-  Reader r(data);
-  ByteView sid;
-  uint8_t t = 0;
-  if (r.string(sid) && r.u8(t) && t == 50) return "userauth";
+  auto key = parse_public_key(blob);
+  if (key && parse_userauth_request(data, *key)) return "userauth";
   return "other";
 }
 
@@ -537,7 +538,7 @@ std::string describe(const Op& o, const ConnState& c) {
       uint32_t flags = 0;
       s << "sign";
       if (r.string(blob)) s << " key=" << key_label(blob);
-      if (r.string(data)) s << " data=" << data_kind(data);
+      if (r.string(data)) s << " data=" << data_kind(blob, data);
       if (r.u32(flags)) s << " flags=" << flags;
       break;
     }
