@@ -130,9 +130,11 @@ class World {
       w.u32(len);
       w.raw(frame);
       cl.out.insert(cl.out.end(), w.bytes().begin(), w.bytes().end());
-      if (!complete) break;  // an incomplete frame: the agent waits for the rest
+      // A bad length closes the connection as soon as its header is read, and replies
+      // still queued for it may go unsent.
       if (len == 0 || len > msg::kMaxFrame) cl.bad_length = true;
-      else cl.expected++;
+      if (!complete) break;  // an incomplete frame: the agent waits for the rest
+      if (!cl.bad_length) cl.expected++;
     }
     for (auto& cl : c) {
       if (cl.out.empty()) continue;
@@ -148,7 +150,7 @@ class World {
     if (!all_done(c)) loop_.run();
     for (auto& cl : c) {
       if (cl.fd < 0) continue;
-      FUZZ_CHECK(cl.replies == cl.expected || (cl.eof && cl.bad_length));
+      FUZZ_CHECK(cl.replies == cl.expected || (cl.eof && cl.bad_length && cl.replies <= cl.expected));
       if (cl.watched) loop_.unwatch(cl.fd);
       close(cl.fd);
     }

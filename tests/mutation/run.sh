@@ -28,6 +28,14 @@ tests() { (cd "$work" && BUILD="$work/build" timeout 600 build/bin/unit-tests --
 
 # Mutant lines: FILE ||| TEXT ||| REPLACEMENT ||| FILTER ||| AREA
 mapfile -t lines < <(grep -v '^#' "$LIST" | grep -v '^[[:space:]]*$')
+# The unmutated copy must build and pass every filter, or no mutant result means anything.
+all_filters=$(printf '%s\n' "${lines[@]}" | awk -F' \\|\\|\\| ' '{print $4}' | tr ':' '\n' | sort -u | paste -sd:)
+if ! build || ! tests "$all_filters"; then
+    echo "mutation: the unmutated tree does not build or its tests fail:" >&2
+    tail -n 20 "$work/make.log" "$work/test.log" >&2
+    exit 2
+fi
+echo "baseline: unmutated copy passes $all_filters"
 killed=0; survived=0; invalid=0; n=0; survivors=()
 for line in "${lines[@]}"; do
     n=$((n + 1))
@@ -36,6 +44,12 @@ for line in "${lines[@]}"; do
     filter=$(printf '%s' "$line" | awk -F' \\|\\|\\| ' '{print $4}')
     area=$(printf '%s' "$line" | awk -F' \\|\\|\\| ' '{print $5}')
     cp -p "$work/$file" "$work/.orig"
+    # What the build will replace, kept to put back (cheaper than building the original again).
+    obj=build/obj/${file%.cc}.o
+    rm -rf "$work/.keep" && mkdir -p "$work/.keep"
+    cp -a "$work/$obj" "$work/.keep/obj" 2>/dev/null
+    cp -a "$work/build/lib" "$work/.keep/lib"
+    cp -a "$work/build/bin/unit-tests" "$work/.keep/unit-tests"
     if ! python3 - "$work/$file" "$line" <<'PY'
 import sys
 path, line = sys.argv[1], sys.argv[2]
@@ -60,9 +74,11 @@ PY
         echo "KILLED   #$n $area $file ($(grep -c '^\[  FAILED  \]' "$work/test.log") failing test lines)"
         killed=$((killed + 1))
     fi
-    # Put the line back; the next build recompiles this object from the original.
-    cp "$work/.orig" "$work/$file"
-    touch "$work/$file"
+    # Put the line, its object, the libraries and the test binary back as they were.
+    cp -p "$work/.orig" "$work/$file"
+    [ -e "$work/.keep/obj" ] && cp -a "$work/.keep/obj" "$work/$obj"
+    rm -rf "$work/build/lib" && cp -a "$work/.keep/lib" "$work/build/lib"
+    cp -a "$work/.keep/unit-tests" "$work/build/bin/unit-tests"
 done
 total=$((killed + survived))
 echo "mutation score: $killed killed of $total ($(( total ? 100 * killed / total : 0 ))%), $invalid invalid${survivors[*]:+; survivors: ${survivors[*]}}"
