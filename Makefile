@@ -79,8 +79,10 @@ PKCS11_TEST_MODULES := $(BUILD)/bin/skagent-test-pkcs11-crash.so $(BUILD)/bin/sk
 ADVERSARY_BINS := $(BUILD)/bin/skagent-adversary $(BUILD)/bin/skagent-test-sk-forbidden.so
 # An sk provider that wants a PIN (OpenSSH's sk-dummy behind a PIN check): prompts.sh, unit tests.
 PROMPT_TEST_BINS := $(BUILD)/bin/skagent-test-sk-pin.so
+# Differential testing against OpenSSH's agent (tests/differential/, `make differential`).
+DIFF_BIN := $(BUILD)/bin/skagent-differential
 
-.PHONY: all check unit bench fuzz fuzz-build soak install uninstall clean
+.PHONY: all check unit bench fuzz fuzz-build soak install uninstall clean differential mutation
 all: $(BINS) $(SK_LIB)
 
 $(BUILD)/obj/%.o: %.cc
@@ -145,7 +147,7 @@ unit: $(BUILD)/bin/unit-tests $(BINS) $(PKCS11_TEST_MODULES) $(PROMPT_TEST_BINS)
 	$(BUILD)/bin/unit-tests
 
 # Every suite: unit, integration with real OpenSSH, OpenSSH's regress tests.
-check: $(BINS) $(SK_LIB) $(BUILD)/bin/unit-tests $(PKCS11_TEST_MODULES) $(ADVERSARY_BINS) $(PROMPT_TEST_BINS)
+check: $(BINS) $(SK_LIB) $(BUILD)/bin/unit-tests $(PKCS11_TEST_MODULES) $(ADVERSARY_BINS) $(PROMPT_TEST_BINS) $(DIFF_BIN)
 	$(SANITIZER_ENV) BUILD=$(abspath $(BUILD)) tests/run_all.sh
 
 bench: $(BINS) $(SK_LIB) $(BUILD)/bin/skagent-bench
@@ -209,6 +211,20 @@ $(BUILD)/bin/skagent-test-sk-forbidden.so: tests/adversary/sk_forbidden_provider
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -fPIC -shared $(LDFLAGS) -o $@ $<
 
+# ---- Differential testing against OpenSSH's own agent (tests/differential/README.md):
+# `make differential` runs DIFF_SEQUENCES generated and mutated message sequences through both.
+DIFF_SEQUENCES ?= 100000
+$(DIFF_BIN): $(call obj,$(wildcard tests/differential/*.cc)) $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CXX) $(LDFLAGS) -o $@ $^ -lgtest $(LDLIBS)
+differential: $(BINS) $(SK_LIB) $(DIFF_BIN)
+	BUILD=$(abspath $(BUILD)) tests/differential/run.sh $(DIFF_SEQUENCES) $${DIFF_SEED:-1}
+
+# ---- Mutation check (tests/mutation/run.sh): plants each one-line bug of
+# tests/mutation/mutants.txt in a copy of the tree, rebuilds the unit tests there, runs them.
+mutation:
+	BUILD=$(abspath $(BUILD)) tests/mutation/run.sh
+
 SOAK_SECONDS ?= 600
 soak: $(BINS) $(ADVERSARY_BINS)
 	BUILD=$(abspath $(BUILD)) tests/soak/run.sh $(SOAK_SECONDS)
@@ -238,6 +254,7 @@ $(FUZZ_DIR)/%: $(FUZZ_DIR)/obj/tests/fuzz/%_fuzz.o $(FUZZ_LIB)
 fuzz-build: $(FUZZ_BINS)
 fuzz: $(FUZZ_BINS)
 	BUILD=$(abspath $(BUILD)) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_NAMES)
+	$(MAKE) differential
 
 # ---- Windows: the named-pipe transport (platform/*_windows.cc) and its test program,
 # cross-compiled with Debian's mingw-w64 into $(BUILD)/windows/. Debian has no OpenSSL for

@@ -161,6 +161,15 @@ inline Bytes constraint_bytes(const HopSpec& from, const HopSpec& to, ByteView r
   return as_ssh_string(inner.bytes());
 }
 
+// A constraint extension as ssh-add writes it: byte 255, string name, then its body.
+inline Bytes constraint_extension(std::string_view name, ByteView body) {
+  Writer w;
+  w.u8(255);
+  w.string(name);
+  w.raw(body);
+  return w.take();
+}
+
 inline Bytes concat(const std::vector<Bytes>& parts) {
   Bytes out;
   for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());

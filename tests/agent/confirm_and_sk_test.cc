@@ -194,6 +194,21 @@ TEST(SecurityKey, WebsafeRuleAllowsOnlySshDataForWebApplications) {
   EXPECT_TRUE(signature_of(c.call(msg::kSignRequest, sign_body(blob, sshsig.bytes()))));
 }
 
+// -O websafe-allow with a negation: a key whose application a negated pattern matches
+// (match_pattern_list answers -1) is not allowed, so the websafe rule holds for it. The
+// mutation check (tests/mutation) found no test for this.
+TEST(SecurityKey, ANegatedWebsafeAllowPatternKeepsTheRule) {
+  AgentOptions opts;
+  opts.websafe_allowlist = "!ssh:,ssh:*";
+  AgentHarness agent(opts);
+  auto c = agent.client();
+  auto key = dummy_sk_key(agent.dir(), "ed25519-sk");
+  ASSERT_TRUE(key);
+  ASSERT_EQ(key->public_key().application, "ssh:");
+  ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(*key, "negated", provider_constraint(kSkDummy))));
+  EXPECT_TRUE(c.call_failed(msg::kSignRequest, sign_body(key->public_key().blob(), view("webauthn challenge"))));
+}
+
 TEST(SecurityKey, ARestartedHelperKeepsServing) {
   AgentOptions opts;
   AgentHarness agent(opts);

@@ -25,13 +25,7 @@ Bytes lifetime(uint32_t secs) {
 
 Bytes confirm() { return Bytes{2}; }
 
-Bytes extension(std::string_view name, ByteView body) {
-  Writer w;
-  w.u8(255);
-  w.string(name);
-  w.raw(body);
-  return w.take();
-}
+Bytes extension(std::string_view name, ByteView body) { return test::constraint_extension(name, body); }
 
 Bytes sk_provider(std::string_view path) { return extension(kSkProvider, as_ssh_string(view(path))); }
 

@@ -21,7 +21,7 @@ fi
 # libfido2 session's CTAPHID reports).
 max_len() {
     case $1 in
-        agent_dispatch|private_key_file|private_key) echo 65536 ;;
+        agent_dispatch|agent_stream|private_key_file|private_key) echo 65536 ;;
         vtoken_request) echo 16384 ;;
         *) echo 8192 ;;
     esac

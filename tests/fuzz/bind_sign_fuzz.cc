@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Structure-aware session-bind + sign: the input (read through FuzzedDataProvider) chooses
+// destination constraints for two keys, then session-binds on two connections — with REAL
+// signatures by fixed host keys over the session ids it chooses, or deliberately bad ones —
+// and user-auth, hostbound, SSHSIG and other sign requests, lists and removes. So it gets past
+// signature verification into the hop checks. One Agent, reset between inputs.
+//
+// Oracles, from OpenSSH's process_sign_request: a destination-constrained key signs only on a
+// connection with at least one accepted bind, only a user-auth request whose session id is the
+// last bound one and whose host key (if any) is the last bound host key, which must be named
+// by one of the key's to-hops (for that user, if the hop names one); with more than one bind
+// the request must carry the host key. Every returned signature verifies.
+// SKAGENT_FUZZ_FAIL_CLOSED_BIND=1 adds defect 1 of issue 13: after a failed bind on a
+// connection, a destination-constrained key never signs there.
+#include <fuzzer/FuzzedDataProvider.h>
+
+#include <cstdlib>
+#include <memory>
+
+#include "agent/agent.h"
+#include "agent/messages.h"
+#include "tests/fuzz/fuzz_util.h"
+
+using namespace skagent;
+
+namespace {
+
+constexpr int kHosts = 4;
+bool g_fail_closed = false;
+
+struct Fixed {
+  std::vector<PrivateKey> hosts;  // fixed Ed25519 host keys
+  std::vector<Bytes> user_priv;   // private serializations of the two user keys
+  std::vector<PrivateKey> user;
+};
+Fixed* g_fixed = nullptr;
+
+struct Conn {
+  std::shared_ptr<Connection> c = std::make_shared<Connection>();
+  std::vector<std::pair<Bytes, int>> bound;  // accepted binds: session id, host index
+  bool bind_failed = false;
+};
+
+struct Hop {
+  int from = -1, to = 0;  // host indexes; -1 = this machine
+  std::string user;
+};
+
+class World {
+ public:
+  World() {
+    opts_.allowed_providers = "/nonexistent-provider-dir/*";
+    log_.configure(Logger::Sink::stderr_sink, Logger::Level::error);
+    agent_ = std::make_unique<Agent>(opts_, log_, loop_, "/nonexistent/skagent-sk-helper",
+                                     "/nonexistent/skagent-pkcs11-helper");
+  }
+
+  Bytes call(const std::shared_ptr<Connection>& conn, ByteView message) {
+    bool replied = false;
+    Bytes answer;
+    Request req;
+    req.conn = conn;
+    req.type = message[0];
+    req.body = message.subspan(1);
+    req.reply = [this, &replied, &answer](Bytes reply) {
+      replied = true;
+      answer = std::move(reply);
+      loop_.stop();
+    };
+    agent_->dispatch(std::move(req));
+    if (!replied) loop_.run();
+    FUZZ_CHECK(replied);
+    return answer;
+  }
+
+  void run(FuzzedDataProvider& in) {
+    auto control = std::make_shared<Connection>();
+    FUZZ_CHECK(call(control, Bytes{msg::kRemoveAllIdentities}) == msg::status(true));
+    // Two keys, each with its own destination constraints (none for an empty list).
+    std::vector<Hop> hops[2];
+    for (int k = 0; k < 2; k++) {
+      int n = in.ConsumeIntegralInRange(0, 3);
+      for (int i = 0; i < n; i++) {
+        Hop h;
+        h.from = in.ConsumeIntegralInRange(-1, kHosts - 1);
+        h.to = in.ConsumeIntegralInRange(0, kHosts - 1);
+        if (in.ConsumeBool()) h.user = in.ConsumeBool() ? "alice" : "bob";
+        hops[k].push_back(h);
+      }
+      Writer m;
+      m.u8(hops[k].empty() ? msg::kAddIdentity : msg::kAddIdConstrained);
+      m.raw(g_fixed->user_priv[k]);
+      m.string("user-key");
+      if (!hops[k].empty()) m.raw(constraint(hops[k]));
+      FUZZ_CHECK(call(control, m.bytes()) == msg::status(true));
+    }
+    Conn conns[2];
+    while (in.remaining_bytes() > 0) {
+      Conn& c = conns[in.ConsumeIntegralInRange(0, 1)];
+      switch (in.ConsumeIntegralInRange(0, 5)) {
+        case 0:
+        case 1: bind(in, c); break;
+        case 2:
+        case 3: sign(in, c, hops); break;
+        case 4: call(c.c, Bytes{msg::kRequestIdentities}); break;
+        default: {
+          Writer m;
+          m.u8(msg::kRemoveIdentity);
+          m.string(g_fixed->user[in.ConsumeIntegralInRange(0, 1)].public_key().blob());
+          call(c.c, m.bytes());
+        }
+      }
+    }
+  }
+
+ private:
+  static Bytes hop_bytes(int host, const std::string& user) {
+    Writer w;
+    w.string(user);
+    w.string(host < 0 ? "" : "host" + std::to_string(host));
+    w.string(Bytes{});
+    if (host >= 0) {
+      w.string(g_fixed->hosts[host].public_key().blob());
+      w.boolean(false);
+    }
+    return w.take();
+  }
+
+  static Bytes constraint(const std::vector<Hop>& hops) {
+    Writer list;
+    for (const auto& h : hops) {
+      Writer one;
+      one.string(hop_bytes(h.from, ""));
+      one.string(hop_bytes(h.to, h.user));
+      one.string(Bytes{});
+      list.string(one.bytes());
+    }
+    Writer w;
+    w.u8(255);
+    w.string("restrict-destination-v00@openssh.com");
+    w.string(list.bytes());
+    return w.take();
+  }
+
+  Bytes session_id(FuzzedDataProvider& in, const Conn& c) {
+    if (!c.bound.empty() && in.ConsumeBool()) return c.bound[in.ConsumeIntegralInRange<size_t>(0, c.bound.size() - 1)].first;
+    return to_bytes(view(in.ConsumeRandomLengthString(80)));
+  }
+
+  void bind(FuzzedDataProvider& in, Conn& c) {
+    int h = in.ConsumeIntegralInRange(0, kHosts - 1);
+    Bytes sid = session_id(in, c);
+    bool fwd = in.ConsumeBool();
+    int corrupt = in.ConsumeIntegralInRange(0, 7);  // 0-2: a bad signature
+    Bytes signed_over = sid;
+    if (corrupt == 0) signed_over.push_back(0);
+    const PrivateKey& signer = g_fixed->hosts[corrupt == 1 ? (h + 1) % kHosts : h];
+    auto sig = signer.sign(signed_over);
+    FUZZ_CHECK(sig.ok());
+    Bytes s = *sig;
+    if (corrupt == 2 && !s.empty()) s.back() ^= 1;
+    Writer m;
+    m.u8(msg::kExtension);
+    m.string("session-bind@openssh.com");
+    m.string(g_fixed->hosts[h].public_key().blob());
+    m.string(sid);
+    m.string(s);
+    m.boolean(fwd);
+    Bytes r = call(c.c, m.bytes());
+    bool ok = r == msg::status(true);
+    if (corrupt <= 2) FUZZ_CHECK(!ok);  // a bad signature never binds
+    if (ok) {
+      if (std::find(c.bound.begin(), c.bound.end(), std::make_pair(sid, h)) == c.bound.end())
+        c.bound.emplace_back(sid, h);
+    } else {
+      c.bind_failed = true;
+    }
+  }
+
+  void sign(FuzzedDataProvider& in, Conn& c, const std::vector<Hop> (&hops)[2]) {
+    int k = in.ConsumeIntegralInRange(0, 1);
+    const PublicKey& key = g_fixed->user[k].public_key();
+    Bytes sid = session_id(in, c);
+    std::string user = in.ConsumeBool() ? "alice" : "bob";
+    int host = -1;
+    Bytes data;
+    int kind = in.ConsumeIntegralInRange(0, 3);
+    if (kind <= 1) {
+      Writer w;
+      w.string(sid);
+      w.u8(50);
+      w.string(user);
+      w.string("ssh-connection");
+      w.string(kind == 1 ? "publickey-hostbound-v00@openssh.com" : "publickey");
+      w.u8(1);
+      w.string(key.type_name());
+      w.string(key.blob());
+      if (kind == 1) {
+        host = in.ConsumeIntegralInRange(0, kHosts - 1);
+        w.string(g_fixed->hosts[host].public_key().blob());
+      }
+      data = w.take();
+    } else if (kind == 2) {
+      Writer w;
+      w.raw(view("SSHSIG"));
+      w.string(in.ConsumeBool() ? "git" : "file");
+      w.string(Bytes{});
+      w.string("sha512");
+      w.string(Bytes(64, 7));
+      data = w.take();
+    } else {
+      data = to_bytes(view(in.ConsumeRandomLengthString(64)));
+    }
+    Writer m;
+    m.u8(msg::kSignRequest);
+    m.string(key.blob());
+    m.string(data);
+    m.u32(0);
+    Bytes r = call(c.c, m.bytes());
+    if (r.empty() || r[0] != msg::kSignResponse) return;
+    Reader rr(ByteView(r).subspan(1));
+    ByteView sig;
+    FUZZ_CHECK(rr.string(sig) && rr.empty());
+    FUZZ_CHECK(verify_signature(key, sig, data).ok());
+    if (hops[k].empty()) return;
+    // A destination-constrained key signed: OpenSSH's conditions must all hold.
+    FUZZ_CHECK(!c.bound.empty());
+    FUZZ_CHECK(kind <= 1);
+    FUZZ_CHECK(sid == c.bound.back().first);
+    int last = c.bound.back().second;
+    FUZZ_CHECK(c.bound.size() == 1 || host >= 0);
+    FUZZ_CHECK(host < 0 || host == last);
+    bool named = false;
+    for (const auto& h : hops[k])
+      if (h.to == last && (h.user.empty() || h.user == user)) named = true;
+    FUZZ_CHECK(named);
+    if (g_fail_closed) FUZZ_CHECK(!c.bind_failed);
+  }
+
+  AgentOptions opts_;
+  Logger log_;
+  EventLoop loop_;
+  std::unique_ptr<Agent> agent_;
+};
+
+World* g_world = nullptr;
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  setenv("SSH_ASKPASS_REQUIRE", "never", 1);
+  unsetenv("DISPLAY");
+  unsetenv("WAYLAND_DISPLAY");
+  g_fail_closed = getenv("SKAGENT_FUZZ_FAIL_CLOSED_BIND") != nullptr;
+  stderr = fopen("/dev/null", "w");
+  g_fixed = new Fixed();
+  for (int i = 0; i < kHosts; i++) g_fixed->hosts.push_back(fuzz::read_key(fuzz::fixed_ed25519_private(uint8_t(150 + 10 * i))));
+  for (uint8_t first : {1, 101}) {
+    g_fixed->user_priv.push_back(fuzz::fixed_ed25519_private(first));
+    g_fixed->user.push_back(fuzz::read_key(g_fixed->user_priv.back()));
+  }
+  g_world = new World();
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  FuzzedDataProvider in(data, size);
+  g_world->run(in);
+  return 0;
+}
