@@ -87,7 +87,7 @@ std::string unsplittable(std::string_view s) {
 std::string answer_line(AskpassStyle style) {
   switch (style) {
     case AskpassStyle::gtk_question: return "OK allows it, Cancel refuses.";
-    case AskpassStyle::kde: return "Yes allows it, No refuses.";
+    case AskpassStyle::kde: return "Accept allows it, Cancel refuses.";
     default: break;
   }
   return "To allow it, type yes and press OK. Anything else refuses.";
@@ -128,13 +128,13 @@ std::string plain_text(const ConfirmQuestion& q) {
 std::string confirm_text(AskpassStyle style, const ConfirmQuestion& q) {
   switch (style) {
     case AskpassStyle::kde: {
-      // ksshaskpass asks Yes/No only for OpenSSH's exact form: one line
+      // ksshaskpass asks Accept/Cancel only for OpenSSH's exact form: one line
       // "Allow use of key ...", then "Key fingerprint ....". The details go
       // into the first line as HTML line breaks (the <b> makes Qt read the
       // whole text as HTML, so what others chose is always escaped).
       std::string t = "Allow use of key " + html_line(q.key_name) + "?<br><b>" + html_line(q.decision) + "</b><br>";
       for (const auto& d : q.details) t += "<br>" + html_line(d);
-      t += "<br><br>" + answer_line(style) + "\nKey fingerprint " + html_line(q.fingerprint) + ".";
+      t += "<br><br>" + answer_line(style) + "<br>\nKey fingerprint " + html_line(q.fingerprint) + ".";
       return t;
     }
     case AskpassStyle::qt_entry: {

@@ -41,7 +41,7 @@ struct ConfirmQuestion {
 // Debian's alternatives point at one of them, are followed).
 enum class AskpassStyle {
   gtk_question,  // gnome-ssh-askpass: a real OK/Cancel question; plain text; OK prints nothing
-  kde,           // ksshaskpass: a Yes/No question only for OpenSSH's two-line form; HTML; prints "yes"
+  kde,           // ksshaskpass: an Accept/Cancel question only for OpenSSH's two-line form; HTML; prints "yes"
   qt_entry,      // lxqt-openssh-askpass: a password field; renders HTML
   plain_entry,   // x11-ssh-askpass, ssh-askpass-fullscreen: a password field; plain text
   unknown,       // anything else: assumed to be a password field that may render markup
