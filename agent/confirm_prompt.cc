@@ -83,10 +83,43 @@ std::string unsplittable(std::string_view s) {
   return out;
 }
 
+// x11-ssh-askpass and ssh-askpass-fullscreen never wrap: a long line runs off
+// the screen. Lines are broken at spaces to `width` columns; a word longer than
+// that gets a line of its own, whole.
+std::string wrapped(std::string_view text, size_t width) {
+  std::string out;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view line = text.substr(pos, nl - pos);
+    size_t col = 0;
+    size_t w = 0;
+    while (w < line.size()) {
+      size_t end = line.find(' ', w);
+      if (end == std::string_view::npos) end = line.size();
+      std::string_view word = line.substr(w, end - w);
+      if (col > 0 && col + 1 + word.size() > width) {
+        out += "\n  ";
+        col = 2;
+      } else if (col > 0) {
+        out.push_back(' ');
+        col++;
+      }
+      out += word;
+      col += word.size();
+      w = end + 1;
+    }
+    if (nl < text.size()) out.push_back('\n');
+    pos = nl + 1;
+  }
+  return out;
+}
+
 // What closes every form: how to answer, in the words of the buttons shown.
 std::string answer_line(AskpassStyle style) {
   switch (style) {
-    case AskpassStyle::gtk_question: return "OK allows it, Cancel refuses.";
+    case AskpassStyle::gtk_question: return "Yes allows it, No refuses.";
     case AskpassStyle::kde: return "Accept allows it, Cancel refuses.";
     default: break;
   }
@@ -145,7 +178,7 @@ std::string confirm_text(AskpassStyle style, const ConfirmQuestion& q) {
     case AskpassStyle::gtk_question:
       return unsplittable(plain_text(q)) + "\n\n" + answer_line(style);
     case AskpassStyle::plain_entry:
-      return plain_text(q) + "\n\n" + answer_line(style);
+      return wrapped(plain_text(q) + "\n\n" + answer_line(style), 72);
     case AskpassStyle::unknown: break;
   }
   return without_markup(plain_text(q)) + "\n\n" + answer_line(style);

@@ -40,7 +40,7 @@ struct ConfirmQuestion {
 // SSH_ASKPASS resolves to (symbolic links such as /usr/bin/ssh-askpass, which
 // Debian's alternatives point at one of them, are followed).
 enum class AskpassStyle {
-  gtk_question,  // gnome-ssh-askpass: a real OK/Cancel question; plain text; OK prints nothing
+  gtk_question,  // gnome-ssh-askpass: a real Yes/No question; plain text; Yes prints nothing
   kde,           // ksshaskpass: an Accept/Cancel question only for OpenSSH's two-line form; HTML; prints "yes"
   qt_entry,      // lxqt-openssh-askpass: a password field; renders HTML
   plain_entry,   // x11-ssh-askpass, ssh-askpass-fullscreen: a password field; plain text
