@@ -34,14 +34,20 @@ mkdir -p "$SRC"
     (cd "$SKAGENT_ROOT" && tar --null -T - -cf -) | tar -xf - -C "$SRC" ||
     { fail "copy the tree"; finish; }
 check "the copy has no build directory" test ! -e "$SRC/build"
+stamp=$T/before-build
+touch "$stamp"
 
 start=$(date +%s)
-(cd "$SRC" && DEB_BUILD_OPTIONS="parallel=2 nocheck" timeout -k 10 1500 dpkg-buildpackage -us -uc -b) \
+# (BUILD, which names the tree under test, must not reach the package's Makefile.)
+(cd "$SRC" && env -u BUILD DEB_BUILD_OPTIONS="parallel=2 nocheck" timeout -k 10 1500 dpkg-buildpackage -us -uc -b) \
     >"$T/build.log" 2>&1
 rc=$?
 check_eq "dpkg-buildpackage -us -uc -b exits 0 ($(( $(date +%s) - start )) s)" "$rc" 0 ||
     { note "$(tail -n 25 "$T/build.log")"; finish; }
 check_match "the Makefile built in parallel" "$(cat "$T/build.log")" "make -j2"
+check "the package was built in its own tree" test -x "$SRC/build/bin/skagent"
+check_eq "nothing of the build under test was touched" \
+    "$(find "$BUILD" -maxdepth 2 -newer "$stamp" -path "$BUILD/bin/*" 2>/dev/null | wc -l)" 0
 ARCH=$(dpkg --print-architecture)
 DEB=$T/build/skagent_${VERSION}_$ARCH.deb
 check "skagent_${VERSION}_$ARCH.deb was built" test -s "$DEB" || finish
