@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <climits>
 #include <cstring>
 #include <strings.h>
 
@@ -44,7 +45,150 @@ const char* kind_name(Prompter::Kind k) {
   return "prompt";
 }
 
+// Qt rich text (ksshaskpass, lxqt-openssh-askpass): everything escaped, and
+// each word that holds a line-break opportunity ('/', '-') kept whole, so that
+// a path or an option is never split over two lines.
+std::string html_line(std::string_view s) {
+  std::string out;
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    size_t end = s.find(' ', pos);
+    if (end == std::string_view::npos) end = s.size();
+    std::string_view w = s.substr(pos, end - pos);
+    std::string e;
+    for (char c : w) {
+      switch (c) {
+        case '<': e += "&lt;"; break;
+        case '>': e += "&gt;"; break;
+        case '&': e += "&amp;"; break;
+        case '"': e += "&quot;"; break;
+        default: e.push_back(c);
+      }
+    }
+    if (w.find_first_of("/-") != std::string_view::npos) e = "<nobr>" + e + "</nobr>";
+    if (pos > 0) out.push_back(' ');
+    out += e;
+    pos = end + 1;
+  }
+  return out;
+}
+
+// GTK (Pango) wraps after '/' and '-': a WORD JOINER (U+2060) after each
+// forbids that, so a path or an option is never split over two lines.
+std::string unsplittable(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    out.push_back(c);
+    if (c == '/' || c == '-') out += "\xe2\x81\xa0";
+  }
+  return out;
+}
+
+// x11-ssh-askpass and ssh-askpass-fullscreen never wrap: a long line runs off
+// the screen. Lines are broken at spaces to `width` columns; a word longer than
+// that gets a line of its own, whole.
+std::string wrapped(std::string_view text, size_t width) {
+  std::string out;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view line = text.substr(pos, nl - pos);
+    size_t col = 0;
+    size_t w = 0;
+    while (w < line.size()) {
+      size_t end = line.find(' ', w);
+      if (end == std::string_view::npos) end = line.size();
+      std::string_view word = line.substr(w, end - w);
+      if (col > 0 && col + 1 + word.size() > width) {
+        out += "\n  ";
+        col = 2;
+      } else if (col > 0) {
+        out.push_back(' ');
+        col++;
+      }
+      out += word;
+      col += word.size();
+      w = end + 1;
+    }
+    if (nl < text.size()) out.push_back('\n');
+    pos = nl + 1;
+  }
+  return out;
+}
+
+// What closes every form: how to answer, in the words of the buttons shown.
+std::string answer_line(AskpassStyle style) {
+  switch (style) {
+    case AskpassStyle::gtk_question: return "Yes allows it, No refuses.";
+    case AskpassStyle::kde: return "Accept allows it, Cancel refuses.";
+    default: break;
+  }
+  return "To allow it, type yes and press OK. Anything else refuses.";
+}
+
 }  // namespace
+
+AskpassStyle askpass_style(const std::string& program) {
+  char resolved[PATH_MAX];
+  std::string path = realpath(program.c_str(), resolved) != nullptr ? resolved : program;
+  std::string name = path.substr(path.rfind('/') + 1);
+  if (name == "gnome-ssh-askpass") return AskpassStyle::gtk_question;
+  if (name == "ksshaskpass") return AskpassStyle::kde;
+  if (name == "lxqt-openssh-askpass") return AskpassStyle::qt_entry;
+  if (name == "x11-ssh-askpass" || name == "ssh-askpass-fullscreen") return AskpassStyle::plain_entry;
+  return AskpassStyle::unknown;
+}
+
+std::string without_markup(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "\xe2\x80\xb9"; break;  // U+2039 SINGLE LEFT-POINTING ANGLE QUOTATION MARK
+      case '>': out += "\xe2\x80\xba"; break;  // U+203A
+      case '&': out += "\xef\xbc\x86"; break;  // U+FF06 FULLWIDTH AMPERSAND
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string plain_text(const ConfirmQuestion& q) {
+  std::string t = q.decision + "\n\nKey fingerprint " + q.fingerprint + ".";
+  for (const auto& d : q.details) t += "\n" + d;
+  return t;
+}
+
+std::string confirm_text(AskpassStyle style, const ConfirmQuestion& q) {
+  switch (style) {
+    case AskpassStyle::kde: {
+      // ksshaskpass asks Accept/Cancel only for OpenSSH's exact form: one line
+      // "Allow use of key ...", then "Key fingerprint ....". The details go
+      // into the first line as HTML line breaks (the <b> makes Qt read the
+      // whole text as HTML, so what others chose is always escaped).
+      std::string t = "Allow use of key " + html_line(q.key_name) + "?<br><b>" + html_line(q.decision) + "</b><br>";
+      for (const auto& d : q.details) t += "<br>" + html_line(d);
+      t += "<br><br>" + answer_line(style) + "<br>\nKey fingerprint " + html_line(q.fingerprint) + ".";
+      return t;
+    }
+    case AskpassStyle::qt_entry: {
+      std::string t = "<b>" + html_line(q.decision) + "</b><br><br>Key fingerprint " + html_line(q.fingerprint) + ".";
+      for (const auto& d : q.details) t += "<br>" + html_line(d);
+      return t + "<br><br><b>" + answer_line(style) + "</b>";
+    }
+    case AskpassStyle::gtk_question:
+      return unsplittable(plain_text(q)) + "\n\n" + answer_line(style);
+    case AskpassStyle::plain_entry:
+      return wrapped(plain_text(q) + "\n\n" + answer_line(style), 72);
+    case AskpassStyle::unknown: break;
+  }
+  return without_markup(plain_text(q)) + "\n\n" + answer_line(style);
+}
+
+bool confirm_answer_is_yes(AskpassStyle style, std::string_view answer) {
+  if (answer.size() == 3 && strncasecmp(answer.data(), "yes", 3) == 0) return true;
+  return answer.empty() && style == AskpassStyle::gtk_question;
+}
 
 // ------------------------------------------------------------------ Prompter
 
@@ -73,6 +217,18 @@ std::shared_ptr<ConfirmPrompt> Prompter::ask(Kind kind, const std::string& text,
     return p;
   }
   p->start(askpass_program(), text, timeout);
+  return p;
+}
+
+std::shared_ptr<ConfirmPrompt> Prompter::ask(const ConfirmQuestion& q,
+                                             std::function<void(PromptOutcome)> done,
+                                             std::chrono::seconds timeout) {
+  if (!askpass_allowed()) return ask(Kind::confirm, plain_text(q), std::move(done), timeout);
+  const std::string program = askpass_program();
+  const AskpassStyle style = askpass_style(program);
+  auto p = std::make_shared<ConfirmPrompt>(loop_, log_, Kind::confirm, std::move(done));
+  p->set_style(style);
+  p->start(program, confirm_text(style, q), timeout);
   return p;
 }
 
@@ -170,7 +326,7 @@ void ConfirmPrompt::on_exit(int status) {
   }
   if (kind_ == Prompter::Kind::notice) return finish(false, "the notice was closed");
   std::string answer = output_.substr(0, output_.find_first_of("\r\n"));
-  bool yes = exited_ok && (answer.empty() || strcasecmp(answer.c_str(), "yes") == 0);
+  bool yes = exited_ok && confirm_answer_is_yes(style_, answer);
   finish(yes, yes ? "" : "the person said no");
 }
 

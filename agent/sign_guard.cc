@@ -103,10 +103,10 @@ void Agent::sign_guarded(std::shared_ptr<SignContext> ctx, std::shared_ptr<const
     log_.info("sign: " + describe(*id) + " approved earlier for this process and destination");
     return sign_permitted(std::move(ctx), std::move(id), std::move(data), flags, std::move(reply));
   }
-  const std::string text = confirm_prompt_text(*ctx, remembered.empty() ? 0 : kp.approve_for);
+  const ConfirmQuestion question = confirm_question(*ctx, remembered.empty() ? 0 : kp.approve_for);
   std::weak_ptr<Connection> weak = ctx->conn;
   auto prompt = prompter_.ask(
-      Prompter::Kind::confirm, text,
+      question,
       [this, weak, ctx, id, data = std::move(data), flags, reply = std::move(reply), remembered,
        approve_for = kp.approve_for](PromptOutcome o) mutable {
         if (auto c = weak.lock()) c->pending.reset();

@@ -94,7 +94,8 @@ void Agent::sk_send(std::shared_ptr<SkAttempt> s, std::unique_ptr<Secret> pin) {
     if (s->policy.notify == NotifyMode::yes) {
       notice = notifier_.show(touch_notice_summary(), touch_notice_body(*s->ctx));
     } else if (s->policy.notify == NotifyMode::askpass && Prompter::available()) {
-      notice = prompter_.ask(Prompter::Kind::notice, touch_notice_body(*s->ctx), nullptr,
+      // An askpass shows no summary: it leads the text.
+      notice = prompter_.ask(Prompter::Kind::notice, touch_notice_summary() + ": " + touch_notice_body(*s->ctx), nullptr,
                              std::chrono::seconds(120));
     }
   }

@@ -25,6 +25,12 @@ TEST_DEPS=(openssh-client openssh-server openssh-sftp-server openssh-tests sudo 
            # agent also uses it at run time for touch notifications) and the recording
            # notification service (python3-dbus, python3-gi)
            dbus-daemon libglib2.0-bin python3-dbus python3-gi
+           # prompt_screens.sh: an X server, screenshots, OCR, synthetic key presses, the real
+           # askpass programs and a notification daemon (dunst); x11-ssh-askpass's 20 px font
+           xvfb imagemagick tesseract-ocr tesseract-ocr-eng xdotool xfonts-base dunst
+           ssh-askpass ssh-askpass-gnome ksshaskpass lxqt-openssh-askpass ssh-askpass-fullscreen
+           # debian_package.sh: dpkg-buildpackage (dpkg-dev, debhelper, fakeroot) and lintian
+           dpkg-dev debhelper fakeroot lintian
            # OpenSSH 10.5 built from ../shared/peers for the openssh-latest suite and the
            # differential tests (tests/openssh/build_latest.sh)
            autoconf automake zlib1g-dev

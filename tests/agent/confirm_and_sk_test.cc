@@ -47,12 +47,18 @@ TEST(Confirm, YesSignsNoRefuses) {
   ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(key, "k", confirm_constraint())));
   Bytes blob = key.public_key().blob();
   {
-    Askpass yes(agent.dir(), "echo \"$1|$SSH_ASKPASS_PROMPT\" > \"$(dirname \"$0\")/asked\"; exit 0");
+    Askpass yes(agent.dir(), "echo \"$1|$SSH_ASKPASS_PROMPT\" > \"$(dirname \"$0\")/asked\"; echo yes");
     EXPECT_TRUE(signature_of(c.call(msg::kSignRequest, sign_body(blob, view("d")))));
     std::ifstream asked(agent.dir() / "asked");
     std::string text((std::istreambuf_iterator<char>(asked)), {});
-    EXPECT_NE(text.find("Allow use of key k?"), std::string::npos) << text;
+    EXPECT_NE(text.find(" wants key k to sign 1 bytes"), std::string::npos) << text;
+    EXPECT_NE(text.find("type yes and press OK"), std::string::npos) << text;
     EXPECT_NE(text.find("|confirm"), std::string::npos) << text;
+  }
+  {
+    // An askpass that may have shown a password field: OK on an empty field is no yes.
+    Askpass empty(agent.dir(), "exit 0");
+    EXPECT_TRUE(c.call_failed(msg::kSignRequest, sign_body(blob, view("d"))));
   }
   {
     Askpass no(agent.dir(), "exit 1");
@@ -86,7 +92,7 @@ TEST(Confirm, AnOpenPromptDoesNotDelayOtherClients) {
   ASSERT_TRUE(setup.call_ok(msg::kAddIdentity, add_body(plain, "p")));
   // The askpass marks that it is up, so the timing below runs while the prompt is open.
   auto shown = agent.dir() / "prompt-shown";
-  Askpass slow(agent.dir(), "touch '" + shown.string() + "'; sleep 2; exit 0");
+  Askpass slow(agent.dir(), "touch '" + shown.string() + "'; sleep 2; echo yes");
   auto waiting = agent.client();
   waiting.send(msg::kSignRequest, sign_body(confirmed.public_key().blob(), view("d")));
   for (int i = 0; i < 500 && !std::filesystem::exists(shown); i++) {

@@ -166,8 +166,10 @@ TEST(Prompts, ShowTheCallerAndWhatIsSignedAndAreAudited) {
   Bytes blob = key.public_key().blob();
   ASSERT_TRUE(signature_of(c.call(msg::kSignRequest, sign_body(blob, sshsig("git")))));
   std::string log = scene.log();
-  EXPECT_EQ(log.rfind("confirm|Allow use of key work key?\nKey fingerprint SHA256:", 0), 0u) << log;
-  EXPECT_NE(log.find("Requested by " + self_exe() + " (pid " + std::to_string(getpid()) + ")"),
+  const std::string me = self_exe().substr(self_exe().rfind('/') + 1);
+  EXPECT_EQ(log.rfind("confirm|" + me + " wants key work key to make a git signature (namespace \"git\")\n\n"
+                      "Key fingerprint SHA256:", 0), 0u) << log;
+  EXPECT_NE(log.find("Asked by: " + self_exe() + " (pid " + std::to_string(getpid()) + ")"),
             std::string::npos) << log;
   EXPECT_NE(log.find("namespace \"git\""), std::string::npos) << log;
   scene.queue({"!cancel"});
@@ -407,7 +409,8 @@ TEST_F(Pins, AskedCachedForTheTimeGivenThenAskedAgain) {
   ASSERT_TRUE(sign(c, *k));  // t=0: typed
   const auto typed = std::chrono::steady_clock::now();
   EXPECT_EQ(scene.prompts(), 1);
-  EXPECT_EQ(scene.log().rfind("-|Enter the PIN of your security key to make an SSHSIG signature", 0), 0u) << scene.log();
+  EXPECT_EQ(scene.log().rfind("-|Enter the PIN of your security key: ", 0), 0u) << scene.log();
+  EXPECT_NE(scene.log().find(" wants key uv key to "), std::string::npos) << scene.log();
   std::this_thread::sleep_until(typed + std::chrono::milliseconds(1200));
   ASSERT_TRUE(sign(c, *k));  // t=1.2: cached
   EXPECT_EQ(scene.prompts(), 1) << "the cached PIN was not used";
@@ -560,7 +563,7 @@ TEST_F(Pins, AnAskpassNoticeIsShownWhileTheTouchIsAwaited) {
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1400));
   auto e = scene.entries();
   ASSERT_EQ(e.size(), 1u) << scene.log();
-  EXPECT_EQ(e[0].rfind("none|Touch your security key to make an SSHSIG signature", 0), 0u) << e[0];
+  EXPECT_EQ(e[0].rfind("none|Touch your security key: " + self_exe().substr(self_exe().rfind('/') + 1) + " wants key touch key to ", 0), 0u) << e[0];
 }
 
 TEST_F(Pins, ACancelledPinPromptRefuses) {

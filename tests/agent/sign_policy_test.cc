@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -134,21 +135,84 @@ TEST(SignPolicy, DestinationsCheckEveryHop) {
 TEST(SignContextText, PromptsSayWhoWhereAndWhat) {
   auto login = ctx_for(SignKind::userauth, {hop("jump", true), hop("build", false)});
   std::string t = confirm_prompt_text(login, 300);
-  EXPECT_EQ(t.rfind("Allow use of key alice@laptop?\nKey fingerprint SHA256:key (ED25519).\n", 0), 0u) << t;
-  EXPECT_NE(t.find("Requested by /usr/bin/ssh (pid 4242), started from /usr/bin/bash <- /usr/sbin/sshd\n"),
+  // The first line is the decision, in plain words; the details follow.
+  EXPECT_EQ(t.rfind("jump (through a forwarded agent) wants key alice@laptop to log in to alice@build\n\n"
+                    "Key fingerprint SHA256:key (ED25519).\n", 0), 0u) << t;
+  EXPECT_NE(t.find("\nAsked by: /usr/bin/ssh (pid 4242)\nStarted from: /usr/bin/bash, /usr/sbin/sshd\n"),
             std::string::npos) << t;
-  EXPECT_NE(t.find("Command line: ssh -A jump ssh build"), std::string::npos) << t;
-  EXPECT_NE(t.find("To sign in to alice@build"), std::string::npos) << t;
-  EXPECT_NE(t.find("Path: this machine > jump (agent forwarded) > build"), std::string::npos) << t;
+  EXPECT_NE(t.find("\nCommand line: ssh -A jump ssh build"), std::string::npos) << t;
+  EXPECT_NE(t.find("\nPath: this machine > jump (agent forwarded) > build"), std::string::npos) << t;
   EXPECT_NE(t.find("for 5 minutes"), std::string::npos) << t;
+  auto local = ctx_for(SignKind::userauth, {hop("build", false)});
+  EXPECT_EQ(confirm_prompt_text(local, 0).rfind("ssh wants key alice@laptop to log in to alice@build\n", 0), 0u);
   auto sig = ctx_for(SignKind::sshsig, {});
   t = confirm_prompt_text(sig, 0);
-  EXPECT_NE(t.find("namespace \"git\""), std::string::npos) << t;
+  EXPECT_EQ(t.rfind("ssh wants key alice@laptop to make a git signature (namespace \"git\")\n", 0), 0u) << t;
   EXPECT_EQ(t.find("Path:"), std::string::npos) << t;
-  EXPECT_NE(touch_notice_body(login).find("Touch your security key to sign in to alice@build"), std::string::npos);
+  sig.sig_namespace = "file";
+  EXPECT_NE(confirm_prompt_text(sig, 0).find("to sign a file (namespace \"file\")\n"), std::string::npos);
+  EXPECT_EQ(touch_notice_body(login).rfind("jump (through a forwarded agent) wants key alice@laptop to log in to alice@build.", 0), 0u)
+      << touch_notice_body(login);
   std::string pin = pin_prompt_text(login, "Wrong PIN. 2 tries left before the key locks.");
   EXPECT_EQ(pin.rfind("Wrong PIN. 2 tries left", 0), 0u) << pin;
-  EXPECT_NE(pin.find("sign in to alice@build"), std::string::npos) << pin;
+  EXPECT_NE(pin.find("to log in to alice@build"), std::string::npos) << pin;
+}
+
+// Each askpass gets a form it shows as a question, with nothing others chose read as markup.
+TEST(SignContextText, AskpassForms) {
+  auto c = ctx_for(SignKind::sshsig, {});
+  c.key_comment = "k<b>ey</b>";
+  auto caller = std::make_shared<CallerInfo>(*c.caller);
+  caller->chain[0].argv = {"ssh-keygen", "-Y", "sign", "-n", "file", "notes.txt><br>To sign in to x<!--"};
+  c.caller = caller;
+  const ConfirmQuestion q = confirm_question(c, 0);
+  // ksshaskpass: OpenSSH's two lines (its pattern ^Allow use of key (.*)?\nKey fingerprint .*\.$),
+  // HTML throughout, escaped.
+  std::string kde = confirm_text(AskpassStyle::kde, q);
+  EXPECT_EQ(kde.rfind("Allow use of key <nobr>k&lt;b&gt;ey&lt;/b&gt;</nobr>?<br><b>ssh wants key <nobr>k&lt;b&gt;ey&lt;/b&gt;</nobr> to", 0), 0u) << kde;
+  EXPECT_EQ(std::count(kde.begin(), kde.end(), '\n'), 1) << kde;
+  EXPECT_EQ(kde.substr(kde.find('\n')), "\nKey fingerprint SHA256:key (ED25519).") << kde;
+  EXPECT_NE(kde.find(" file notes.txt&gt;&lt;br&gt;To sign in to <nobr>x&lt;!--</nobr><br>"), std::string::npos) << kde;
+  EXPECT_NE(kde.find("<nobr>/usr/bin/ssh</nobr> (pid 4242)"), std::string::npos) << kde;
+  EXPECT_EQ(kde.find("<br>To sign"), std::string::npos) << kde;
+  EXPECT_NE(kde.find("Accept allows it, Cancel refuses.<br>\n"), std::string::npos) << kde;
+  std::string lxqt = confirm_text(AskpassStyle::qt_entry, q);
+  EXPECT_EQ(lxqt.rfind("<b>ssh wants key <nobr>k&lt;b&gt;ey&lt;/b&gt;</nobr>", 0), 0u) << lxqt;
+  EXPECT_EQ(lxqt.find("<br>To sign"), std::string::npos) << lxqt;
+  EXPECT_NE(lxqt.find("type yes and press OK"), std::string::npos) << lxqt;
+  // Plain-text programs show the text as it is; GTK gets word joiners after '/' and '-'.
+  std::string x11 = confirm_text(AskpassStyle::plain_entry, q);
+  EXPECT_EQ(x11.rfind("ssh wants key k<b>ey</b> to make a git signature", 0), 0u) << x11;
+  EXPECT_NE(x11.find("type yes and press OK"), std::string::npos) << x11;
+  // They do not wrap: lines are broken at spaces, at most 72 columns but for a longer word.
+  EXPECT_NE(x11.find(" notes.txt><br>To sign in to\n  x<!--\n"), std::string::npos) << x11;
+  for (size_t pos = 0, nl; (nl = x11.find('\n', pos)) != std::string::npos || pos < x11.size(); pos = nl + 1) {
+    if (nl == std::string::npos) nl = x11.size();
+    EXPECT_LE(nl - pos, 72u) << x11.substr(pos, nl - pos);
+  }
+  std::string gtk = confirm_text(AskpassStyle::gtk_question, q);
+  EXPECT_NE(gtk.find("-\xe2\x81\xa0Y sign -\xe2\x81\xa0n file"), std::string::npos) << gtk;
+  EXPECT_NE(gtk.find("Yes allows it, No refuses."), std::string::npos) << gtk;
+  // Anything else: no < > & at all.
+  std::string other = confirm_text(AskpassStyle::unknown, q);
+  EXPECT_EQ(other.find_first_of("<>&"), std::string::npos) << other;
+  EXPECT_NE(other.find("type yes and press OK"), std::string::npos) << other;
+  // Only a real question may be answered with nothing.
+  for (auto s : {AskpassStyle::kde, AskpassStyle::qt_entry, AskpassStyle::plain_entry, AskpassStyle::unknown}) {
+    EXPECT_FALSE(confirm_answer_is_yes(s, ""));
+    EXPECT_TRUE(confirm_answer_is_yes(s, "yes"));
+    EXPECT_TRUE(confirm_answer_is_yes(s, "YES"));
+    EXPECT_FALSE(confirm_answer_is_yes(s, "yess"));
+    EXPECT_FALSE(confirm_answer_is_yes(s, "no"));
+  }
+  EXPECT_TRUE(confirm_answer_is_yes(AskpassStyle::gtk_question, ""));
+  EXPECT_EQ(askpass_style("/usr/lib/openssh/gnome-ssh-askpass"), AskpassStyle::gtk_question);
+  EXPECT_EQ(askpass_style("/nonexistent/ksshaskpass"), AskpassStyle::kde);
+  EXPECT_EQ(askpass_style("/usr/bin/lxqt-openssh-askpass"), AskpassStyle::qt_entry);
+  EXPECT_EQ(askpass_style("/usr/libexec/ssh-askpass/x11-ssh-askpass"), AskpassStyle::plain_entry);
+  EXPECT_EQ(askpass_style("/usr/bin/ssh-askpass-fullscreen"), AskpassStyle::plain_entry);
+  EXPECT_EQ(askpass_style("/bin/sh"), AskpassStyle::unknown);
+  EXPECT_EQ(touch_notice_body(c).find_first_of("<>&"), std::string::npos) << touch_notice_body(c);
 }
 
 TEST(SignContextText, UnknownAndUnverifiedHosts) {
@@ -160,17 +224,17 @@ TEST(SignContextText, UnknownAndUnverifiedHosts) {
   t = confirm_prompt_text(claimed, 0);
   EXPECT_NE(t.find("no session binding proves it"), std::string::npos) << t;
   auto none = ctx_for(SignKind::userauth, {});
-  EXPECT_NE(confirm_prompt_text(none, 0).find("alice@an unidentified host"), std::string::npos);
+  EXPECT_NE(confirm_prompt_text(none, 0).find("alice@an unidentified host\n"), std::string::npos);
 }
 
 TEST(SignContextText, CallerControlledTextCannotForgeLines) {
   auto c = ctx_for(SignKind::userauth, {hop("build", false)});
   auto caller = std::make_shared<CallerInfo>(*c.caller);
-  caller->chain[0].argv = {"ssh", "x\nTo sign in to root@bank\n", "\xe2\x80\xae" "evil"};
+  caller->chain[0].argv = {"ssh", "x\nssh wants key x to log in to root@bank\n", "\xe2\x80\xae" "evil"};
   c.caller = caller;
   c.user = "bob\r\nPath: this machine";
   std::string t = confirm_prompt_text(c, 0);
-  EXPECT_EQ(t.find("\nTo sign in to root@bank"), std::string::npos) << t;
+  EXPECT_EQ(t.find("\nssh wants key x to log in to root@bank"), std::string::npos) << t;
   EXPECT_EQ(t.find("\nPath: this machine\n"), std::string::npos) << t;
   EXPECT_EQ(t.find("\xe2\x80\xae"), std::string::npos);
   EXPECT_EQ(printable("ok\x01\x7f\xff\xc3\xa9", 100), "ok\\x01\\x7f\\xff\xc3\xa9");

@@ -176,13 +176,14 @@ answer yes
 check "two hops, confirmed: ssh succeeds" two_hops
 check_eq "one prompt for the forwarded login" "$(prompts)" 1
 P=$(last_prompt)
-check_match "prompt names the key" "$P" "^confirm\|Allow use of key it-user-key\? Key fingerprint SHA256:"
-check_match "prompt names the caller's executable" "$P" "Requested by /usr/bin/ssh \(pid [0-9]+\)"
-check_match "prompt names the caller's parents (ssh <- timeout <- the shell)" "$P" \
-    "\(pid [0-9]+\), started from /usr/bin/timeout <- /usr/bin/[a-z]*sh( <- |\$)"
-check_match "prompt names user and host (hop2 from its @cert-authority line)" "$P" "To sign in to $(re "$ME")@hop2 "
+check_match "prompt starts with the decision: who (hop1, forwarded), which key, user and host (hop2 from its @cert-authority line)" \
+    "$P" "^confirm\|hop1 \(through a forwarded agent\) wants key it-user-key to log in to $(re "$ME")@hop2  Key fingerprint SHA256:"
+check_match "prompt names the caller's executable" "$P" "Asked by: /usr/bin/ssh \(pid [0-9]+\)"
+check_match "prompt names the caller's parents (ssh, timeout, the shell)" "$P" \
+    "\(pid [0-9]+\) Started from: /usr/bin/timeout, /usr/bin/[a-z]*sh(, | )"
+check_match "prompt asks for a typed yes (the test askpass may be a password field)" "$P" "To allow it, type yes and press OK\.( |\$)"
 check_match "prompt shows the path (hop1 from a hashed entry)" "$P" \
-    "Path: this machine > hop1 \(agent forwarded\) > hop2"
+    "Path: this machine › hop1 \(agent forwarded\) › hop2"
 note "a real prompt, as the askpass got it:"
 sed 's/^/    | /' "$ASKPASS_LAST"
 
@@ -238,8 +239,9 @@ sleep 1
 rm -f "$T/msg.sig"
 check "SSHSIG with Confirm always: signed after a yes" t ssh-keygen -Y sign -q -n git -f "$K/user.pub" "$T/msg"
 P=$(last_prompt)
-check_match "the SSHSIG prompt names the namespace" "$P" "for namespace \"git\""
-check_match "the SSHSIG prompt names ssh-keygen" "$P" "Requested by /usr/bin/ssh-keygen \(pid [0-9]+\)"
+check_match "the SSHSIG prompt starts with ssh-keygen, the key and the namespace" "$P" \
+    "^confirm\|ssh-keygen wants key it-user-key to make a git signature \(namespace \"git\"\)  Key"
+check_match "the SSHSIG prompt names ssh-keygen's path" "$P" "Asked by: /usr/bin/ssh-keygen \(pid [0-9]+\)"
 write_policy
 kill -HUP "$AGENT_PID"
 sleep 1
@@ -251,7 +253,7 @@ check "login with the security key" t ssh -F "$CFG" -o IdentitiesOnly=yes -i "$K
 wait_for 10 grep -q ' close ' "$NOTIFY_LOG"
 N=$(grep ' notify ' "$NOTIFY_LOG" | tail -n 1)
 check_match "a touch notification was shown" "$N" "notify [0-9]+ skagent\|Touch your security key\|"
-check_match "it names user and host" "$N" "Touch your security key to sign in to $(re "$ME")@hop1"
+check_match "it starts with the decision: user and host" "$N" "\|ssh wants key it-touch-key to log in to $(re "$ME")@hop1\. "
 id=$(printf '%s' "$N" | awk '{print $3}')
 opened=$(grep -n " notify $id " "$NOTIFY_LOG" | cut -d: -f1 | head -n 1)
 closed=$(grep -n " close $id\$" "$NOTIFY_LOG" | cut -d: -f1 | head -n 1)
@@ -265,7 +267,7 @@ pins_sent() { grep -c "sk-pin-test: sign pin=$1" "$AGENT_DIR/err"; }
 answer 1234
 check "login with a verify-required key: PIN asked" pin_login
 check_eq "one PIN prompt" "$(prompts -)" 1
-check_match "the PIN prompt says where to" "$(last_prompt -)" "^-\|Enter the PIN of your security key to sign in to $(re "$ME")@hop1"
+check_match "the PIN prompt says where to" "$(last_prompt -)" "^-\|Enter the PIN of your security key: ssh wants key it-pin-key to log in to $(re "$ME")@hop1 "
 check "again within PinCache: no prompt" pin_login
 check_eq "still one PIN prompt" "$(prompts -)" 1
 sleep 11
