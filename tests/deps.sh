@@ -26,7 +26,10 @@ TEST_DEPS=(openssh-client openssh-server openssh-sftp-server openssh-tests sudo 
            dbus-daemon libglib2.0-bin python3-dbus python3-gi
            # OpenSSH 10.5 built from ../shared/peers for the openssh-latest suite and the
            # differential tests (tests/openssh/build_latest.sh)
-           autoconf automake zlib1g-dev)
+           autoconf automake zlib1g-dev
+           # token_peer.sh: Yubico's python-fido2 and pyscard, an independent CTAP2 client that
+           # reaches skagent-vtoken through pcscd+vpcd
+           python3-fido2 python3-pyscard)
 
 # deps_for KIND...: the package list for build and/or test.
 deps_for() {
