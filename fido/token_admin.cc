@@ -4,7 +4,7 @@
 #include <fido/credman.h>
 
 #include "fido/cancel.h"
-#include "fido/device_list.h"
+#include "fido/device_select.h"
 #include "fido/fido_error.h"
 #include "fido/fido_ptr.h"
 
@@ -48,18 +48,19 @@ void fill_from_cbor(const fido_cbor_info_t* ci, TokenInfo& info) {
 
 Result<Options> single_device(const Options& o, std::string_view what) {
   if (!o.device.empty()) return o;
-  auto list = list_devices(o.sources);
-  if (!list) return list.error();
-  if (list->empty()) return no_device_error(what);
-  if (list->size() > 1) {
+  // Only what opens as a FIDO token counts: a reader holding a bank card or
+  // a PIV card is not a second security key.
+  auto candidates = open_candidates(o, what);
+  if (!candidates) return candidates.error();
+  if (candidates->size() > 1) {
     std::string names;
-    for (const auto& d : *list) names += (names.empty() ? "" : ", ") + d.path;
-    return make_error(Errc::denied, std::string(what) + ": " + std::to_string(list->size()) +
+    for (const auto& d : *candidates) names += (names.empty() ? "" : ", ") + d.path();
+    return make_error(Errc::denied, std::string(what) + ": " + std::to_string(candidates->size()) +
                                         " security keys are connected (" + names +
                                         "): name the one to use with -O device=PATH");
   }
   Options one = o;
-  one.device = list->front().path;
+  one.device = candidates->front().path();
   return one;
 }
 
