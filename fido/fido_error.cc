@@ -23,8 +23,8 @@ Meaning meaning(int rc) {
               "three wrong PINs in a row: remove and reinsert the security key, then try again"};
     case FIDO_ERR_PIN_BLOCKED:
       return {Errc::pin_blocked,
-              "the PIN is blocked after too many wrong tries: only a reset of the security key "
-              "(which erases its credentials) unblocks it"};
+              "PIN blocked after too many wrong tries: the security key must be reset, which "
+              "deletes every credential on it"};
     case FIDO_ERR_PIN_NOT_SET:
       return {Errc::denied,
               "the security key has no PIN yet: set one first (for example with "
@@ -118,9 +118,15 @@ Error fido_error(int rc, std::string_view what) {
 }
 
 Error fido_error(int rc, std::string_view what, fido_dev_t* dev) {
-  if (rc != FIDO_ERR_PIN_INVALID || dev == nullptr) return fido_error(rc, what);
+  if ((rc != FIDO_ERR_PIN_INVALID && rc != FIDO_ERR_PIN_AUTH_BLOCKED) || dev == nullptr) return fido_error(rc, what);
   int retries = -1;
   if (fido_dev_get_retry_count(dev, &retries) != FIDO_OK || retries < 0) return fido_error(rc, what);
+  if (rc == FIDO_ERR_PIN_AUTH_BLOCKED) {
+    // The third wrong PIN in a row: say how many the PIN itself has left.
+    std::string text = std::string(meaning(rc).text) + " (" + std::to_string(retries) +
+                       (retries == 1 ? " try" : " tries") + " left before the PIN is blocked)";
+    return make_error(Errc::pin_blocked, compose(what, text.c_str(), rc));
+  }
   std::string text = "wrong PIN: " + std::to_string(retries) +
                      (retries == 1 ? " try" : " tries") + " left before the PIN is blocked";
   if (retries == 0) return fido_error(FIDO_ERR_PIN_BLOCKED, what);

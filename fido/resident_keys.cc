@@ -42,6 +42,8 @@ std::optional<ResidentKey> resident_key(const fido_cred_t* cred, const char* rp_
   k.flags = kUserPresenceRequired | kResidentKey;
   if (fido_cred_prot(cred) == FIDO_CRED_PROT_UV_REQUIRED) k.flags |= kUserVerificationRequired;
   k.user_id = copy(fido_cred_user_id_ptr(cred), fido_cred_user_id_len(cred));
+  if (const char* name = fido_cred_user_name(cred)) k.user_name = name;
+  k.cred_protect = fido_cred_prot(cred);
   k.key.flags = k.flags;
   k.key.public_key = std::move(*pk);
   k.key.key_handle = copy(fido_cred_id_ptr(cred), fido_cred_id_len(cred));

@@ -22,6 +22,8 @@ struct ResidentKey {
   EnrolledKey key;          // public key and key handle (no attestation)
   uint8_t flags = 0;        // user presence | resident | user verification when credProtect says so
   Bytes user_id;
+  std::string user_name;     // what the token keeps beside the user id (may be empty)
+  int cred_protect = 0;      // the credProtect level (1-3); 0: the token did not say
 };
 
 Result<std::vector<ResidentKey>> load_resident_keys(const Options& o, const char* pin);

@@ -34,7 +34,7 @@ Result<unsigned long> parse_number(const char* text, unsigned long min, unsigned
   return v;
 }
 
-enum LongOption { kListDevices = 1000, kHelp, kVersion };
+enum LongOption { kListDevices = 1000, kHelp, kVersion, kListResident, kDeleteResident, kSetPin, kTokenInfo, kResetToken };
 
 }  // namespace
 
@@ -106,6 +106,11 @@ std::string key_spec_name(KeyType type) {
 Result<Options> parse_command_line(int argc, char** argv, const char* sk_provider_env) {
   static const struct option kLong[] = {
       {"list-devices", no_argument, nullptr, kListDevices},
+      {"list-resident", no_argument, nullptr, kListResident},
+      {"delete-resident", required_argument, nullptr, kDeleteResident},
+      {"set-pin", no_argument, nullptr, kSetPin},
+      {"token-info", no_argument, nullptr, kTokenInfo},
+      {"reset-token", no_argument, nullptr, kResetToken},
       {"help", no_argument, nullptr, kHelp},
       {"version", no_argument, nullptr, kVersion},
       {nullptr, 0, nullptr, 0},
@@ -146,6 +151,14 @@ Result<Options> parse_command_line(int argc, char** argv, const char* sk_provide
       case 'l': set_mode(Mode::fingerprint); break;
       case 'y': set_mode(Mode::print_public); break;
       case kListDevices: set_mode(Mode::list_devices); break;
+      case kListResident: set_mode(Mode::list_resident); break;
+      case kDeleteResident:
+        set_mode(Mode::delete_resident);
+        o.delete_target = optarg;
+        break;
+      case kSetPin: set_mode(Mode::set_pin); break;
+      case kTokenInfo: set_mode(Mode::token_info); break;
+      case kResetToken: set_mode(Mode::reset_token); break;
       case 'N': o.new_passphrase = optarg; break;
       case 'P': o.passphrase = optarg; break;
       case 'O': o.sk_options.emplace_back(optarg); break;
@@ -165,7 +178,13 @@ Result<Options> parse_command_line(int argc, char** argv, const char* sk_provide
     }
   }
   if (optind < argc) return bad("Too many arguments.");
-  if (modes > 1) return bad("Choose one of -K, -l, -y and --list-devices.");
+  if (modes > 1) {
+    return bad("Choose one of -K, -l, -y, --list-devices, --list-resident, --delete-resident, --set-pin, "
+               "--token-info and --reset-token.");
+  }
+  if (is_token_mode(o.mode) && !o.provider.empty() && o.provider != "internal") {
+    return bad("the token commands use the built-in FIDO2 middleware; -w is not used with them.");
+  }
   if (o.provider.empty()) {
     o.provider = sk_provider_env != nullptr && *sk_provider_env != '\0' ? sk_provider_env
                                                                        : "internal";
@@ -192,6 +211,11 @@ Result<Options> parse_command_line(int argc, char** argv, const char* sk_provide
   return o;
 }
 
+bool is_token_mode(Mode m) {
+  return m == Mode::list_resident || m == Mode::delete_resident || m == Mode::set_pin || m == Mode::token_info ||
+         m == Mode::reset_token;
+}
+
 std::string usage_text() {
   return "usage: skagent-keygen [-q] [-a rounds] [-b bits] [-C comment] [-f output_keyfile]\n"
          "                      [-N new_passphrase] [-O option] [-w provider]\n"
@@ -200,6 +224,9 @@ std::string usage_text() {
          "       skagent-keygen -l [-v] [-E fingerprint_hash] [-f input_keyfile]\n"
          "       skagent-keygen -y [-P passphrase] [-f input_keyfile]\n"
          "       skagent-keygen --list-devices\n"
+         "       skagent-keygen --list-resident [-E fingerprint_hash] [-O device=path]\n"
+         "       skagent-keygen --delete-resident fingerprint|application [-O user=name] [-O device=path]\n"
+         "       skagent-keygen --set-pin | --token-info | --reset-token [-O device=path]\n"
          "Security key options (-O): application=ssh:..., challenge=file, device=path,\n"
          "  no-touch-required, resident, user=name, verify-required, write-attestation=file\n";
 }

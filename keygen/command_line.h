@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // skagent-keygen's command line, a subset of ssh-keygen's with the same
-// letters and meanings, plus --list-devices.
+// letters and meanings, plus --list-devices and the token commands
+// (--list-resident, --delete-resident, --set-pin, --token-info, --reset-token).
 #pragma once
 
 #include <optional>
@@ -19,6 +20,11 @@ enum class Mode {
   fingerprint,        // -l
   print_public,       // -y
   list_devices,       // --list-devices
+  list_resident,      // --list-resident
+  delete_resident,    // --delete-resident FINGERPRINT|APPLICATION
+  set_pin,            // --set-pin
+  token_info,         // --token-info
+  reset_token,        // --reset-token
   help,               // -h / --help
   version,            // -V / --version
 };
@@ -37,6 +43,7 @@ struct Options {
   std::optional<std::string> new_passphrase;  // -N (may be empty)
   std::optional<std::string> passphrase;      // -P (to read an encrypted key)
   std::vector<std::string> sk_options;        // -O, in order
+  std::string delete_target;                // --delete-resident's argument
   std::string provider;                     // -w, else $SSH_SK_PROVIDER, else "internal"
   FingerprintHash hash = FingerprintHash::sha256;  // -E
   uint32_t rounds = 16;                     // -a
@@ -55,6 +62,9 @@ Result<KeySpec> parse_key_spec(const std::string& name, unsigned bits);
 
 // "ed25519-sk", "rsa", ...: how the -t name of a type reads in messages.
 std::string key_spec_name(KeyType type);
+
+// The modes that manage a token (keygen/manage_token.h).
+bool is_token_mode(Mode m);
 
 std::string usage_text();
 

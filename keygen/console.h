@@ -25,11 +25,16 @@ class Console {
   // A yes/no question on the terminal (true only for an answer starting with
   // y or Y). Errc::denied when there is no terminal to ask on.
   virtual Result<bool> confirm(std::string_view question) = 0;
+  // A line typed on the terminal, echoed: a confirmation that must be
+  // spelled out (--reset-token). Errc::denied when there is no terminal.
+  virtual Result<std::string> ask_typed(std::string_view prompt) = 0;
   // One line of input (a file name), read from standard input as ssh-keygen
   // does; Errc::not_found at end of input.
   virtual Result<std::string> ask_line(std::string_view prompt) = 0;
 };
 
-std::unique_ptr<Console> make_terminal_console();
+struct PromptEnvironment;
+// PINs and passphrases are asked as `env` (read by main) says.
+std::unique_ptr<Console> make_terminal_console(PromptEnvironment env);
 
 }  // namespace skagent::keygen

@@ -13,16 +13,6 @@ namespace {
 
 constexpr int kMaxPinTries = 3;
 
-std::string to_hex(ByteView b) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (uint8_t c : b) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 0x0f]);
-  }
-  return out;
-}
-
 // Loads the resident credentials of one token (or of all, device empty),
 // asking for the PIN (again when it was wrong, at most kMaxPinTries times).
 Result<std::vector<SkResidentCredential>> load_with_pin(Console& console, SkToken& token,

@@ -123,6 +123,8 @@ class FidoToken : public SkToken {
       if (auto dev = fido::Device::open(d.path, kInfoTimeout)) {
         info.pin_set = dev->has_pin();
         add_resident_info(*dev, info);
+      } else if (d.transport == fido::Transport::pcsc) {
+        continue;  // a card without the FIDO applet (a bank or PIV card) is no security key
       }
       out.push_back(std::move(info));
     }

@@ -17,6 +17,8 @@
 #include "keygen/generate.h"
 #include "keygen/key_files.h"
 #include "keygen/list_devices.h"
+#include "keygen/manage_token.h"
+#include "keygen/pin_prompt.h"
 #include "keygen/show_key.h"
 #include "keygen/sk_token.h"
 #include "ssh/crypto_memory.h"
@@ -72,8 +74,34 @@ Result<std::string> input_file(Console& console, const Options& o) {
   return line->empty() ? def : *line;
 }
 
-int run(Console& console, const Options& o) {
+TokenAction token_action(Mode m) {
+  switch (m) {
+    case Mode::delete_resident: return TokenAction::remove;
+    case Mode::set_pin: return TokenAction::set_pin;
+    case Mode::token_info: return TokenAction::info;
+    case Mode::reset_token: return TokenAction::reset;
+    default: return TokenAction::list;
+  }
+}
+
+int run_token(Console& console, const Options& o, const fido::DeviceSources& sources) {
+  TokenRequest req;
+  req.action = token_action(o.mode);
+  req.target = o.delete_target;
+  req.hash = o.hash;
+  req.sources = sources;
+  if (auto s = parse_token_options(o.sk_options, req); !s) return fail(console, s.error());
+  if (auto s = run_token_command(console, req); !s) return fail(console, s.error());
+  return 0;
+}
+
+int run(Console& console, const Options& o, const fido::DeviceSources& sources) {
   switch (o.mode) {
+    case Mode::list_resident:
+    case Mode::delete_resident:
+    case Mode::set_pin:
+    case Mode::token_info:
+    case Mode::reset_token: return run_token(console, o, sources);
     case Mode::help:
       console.out(usage_text());
       return 0;
@@ -134,11 +162,13 @@ int main(int argc, char** argv) {
   sanitise_stdfd();
   no_core_dumps();
   set_locale();
-  auto console = make_terminal_console();
+  // The environment is read here only; what needs it gets it passed in.
+  auto console = make_terminal_console(prompt_environment(getenv("DISPLAY"), getenv("WAYLAND_DISPLAY"),
+                                                          getenv("SSH_ASKPASS_REQUIRE"), getenv("SSH_ASKPASS")));
   auto options = parse_command_line(argc, argv, getenv("SSH_SK_PROVIDER"));
   if (!options) {
     console->err("skagent-keygen: " + options.error().message + "\n" + usage_text());
     return 1;
   }
-  return run(*console, *options);
+  return run(*console, *options, fido::sources_from_environment());
 }

@@ -19,11 +19,6 @@ namespace {
 
 constexpr const char* kDefaultAskpass = "/usr/bin/ssh-askpass";
 
-std::string env_or_empty(const char* name) {
-  const char* v = getenv(name);
-  return v != nullptr ? v : "";
-}
-
 bool equals_nocase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); i++) {
@@ -136,12 +131,15 @@ bool terminal_available() {
 
 }  // namespace
 
-PromptEnvironment current_prompt_environment() {
+PromptEnvironment prompt_environment(const char* display, const char* wayland_display,
+                                     const char* askpass_require, const char* askpass) {
+  auto text = [](const char* v) { return std::string(v != nullptr ? v : ""); };
   PromptEnvironment env;
   env.terminal = terminal_available();
-  env.display = env_or_empty("DISPLAY");
-  env.wayland_display = env_or_empty("WAYLAND_DISPLAY");
-  env.askpass_require = env_or_empty("SSH_ASKPASS_REQUIRE");
+  env.display = text(display);
+  env.wayland_display = text(wayland_display);
+  env.askpass_require = text(askpass_require);
+  env.askpass = text(askpass);
   return env;
 }
 
@@ -159,9 +157,8 @@ PromptMethod choose_prompt_method(const PromptEnvironment& env) {
   return allow_askpass ? PromptMethod::askpass : PromptMethod::none;
 }
 
-std::string askpass_program() {
-  std::string p = env_or_empty("SSH_ASKPASS");
-  return p.empty() ? kDefaultAskpass : p;
+std::string askpass_program(const PromptEnvironment& env) {
+  return env.askpass.empty() ? kDefaultAskpass : env.askpass;
 }
 
 Result<SecretText> run_askpass(const std::string& program, std::string_view prompt) {
@@ -210,10 +207,12 @@ Result<SecretText> read_terminal_secret(std::string_view prompt) {
   return read_line(tty.get(), true, prompt);
 }
 
-Result<SecretText> ask_secret(std::string_view prompt) {
-  switch (choose_prompt_method(current_prompt_environment())) {
+Result<SecretText> ask_secret(const PromptEnvironment& given, std::string_view prompt) {
+  PromptEnvironment env = given;
+  env.terminal = terminal_available();  // a terminal may have gone since start-up
+  switch (choose_prompt_method(env)) {
     case PromptMethod::terminal: return read_terminal_secret(prompt);
-    case PromptMethod::askpass: return run_askpass(askpass_program(), prompt);
+    case PromptMethod::askpass: return run_askpass(askpass_program(env), prompt);
     case PromptMethod::none: break;
   }
   return make_error(Errc::denied,
@@ -233,12 +232,21 @@ Result<bool> ask_terminal_yes_no(std::string_view question) {
   return !answer->empty() && (answer->view()[0] == 'y' || answer->view()[0] == 'Y');
 }
 
+Result<std::string> ask_terminal_line(std::string_view prompt) {
+  Fd tty(open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (tty.get() < 0) return make_error(Errc::denied, "no terminal to ask on");
+  auto answer = read_line(tty.get(), false, prompt);
+  if (!answer) return answer.error();
+  return std::string(answer->view());
+}
+
 // ---- the console of the real program ----------------------------------------
 
 namespace {
 
 class TerminalConsole : public Console {
  public:
+  explicit TerminalConsole(PromptEnvironment env) : env_(std::move(env)) {}
   void out(std::string_view text) override {
     fwrite(text.data(), 1, text.size(), stdout);
     fflush(stdout);
@@ -250,7 +258,11 @@ class TerminalConsole : public Console {
   }
   Result<SecretText> ask_secret(std::string_view prompt) override {
     fflush(stdout);
-    return keygen::ask_secret(prompt);
+    return keygen::ask_secret(env_, prompt);
+  }
+  Result<std::string> ask_typed(std::string_view prompt) override {
+    fflush(stdout);
+    return ask_terminal_line(prompt);
   }
   Result<bool> confirm(std::string_view question) override {
     fflush(stdout);
@@ -270,10 +282,15 @@ class TerminalConsole : public Console {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     return line;
   }
+
+ private:
+  PromptEnvironment env_;
 };
 
 }  // namespace
 
-std::unique_ptr<Console> make_terminal_console() { return std::make_unique<TerminalConsole>(); }
+std::unique_ptr<Console> make_terminal_console(PromptEnvironment env) {
+  return std::make_unique<TerminalConsole>(std::move(env));
+}
 
 }  // namespace skagent::keygen

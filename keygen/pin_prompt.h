@@ -15,14 +15,16 @@ namespace skagent::keygen {
 enum class PromptMethod { terminal, askpass, none };
 
 struct PromptEnvironment {
-  bool terminal = false;          // /dev/tty can be opened
+  bool terminal = false;          // /dev/tty can be opened (checked again at each prompt)
   std::string display;            // $DISPLAY
   std::string wayland_display;    // $WAYLAND_DISPLAY
   std::string askpass_require;    // $SSH_ASKPASS_REQUIRE: force, prefer, never
+  std::string askpass;            // $SSH_ASKPASS (empty: OpenSSH's default program)
 };
 
-// The current process's environment.
-PromptEnvironment current_prompt_environment();
+// The variables as main read them (null: unset); `terminal` from /dev/tty.
+PromptEnvironment prompt_environment(const char* display, const char* wayland_display,
+                                     const char* askpass_require, const char* askpass);
 
 // OpenSSH's rules: "force" uses askpass even with a terminal; "prefer" uses it
 // when a display is set; "never" forbids it; otherwise the terminal, and
@@ -30,7 +32,7 @@ PromptEnvironment current_prompt_environment();
 PromptMethod choose_prompt_method(const PromptEnvironment& env);
 
 // $SSH_ASKPASS, or OpenSSH's default program.
-std::string askpass_program();
+std::string askpass_program(const PromptEnvironment& env);
 
 // Runs `program prompt`; the answer is its first output line. Errc::denied
 // when it exits non-zero (the person cancelled).
@@ -41,7 +43,11 @@ Result<SecretText> run_askpass(const std::string& program, std::string_view prom
 Result<SecretText> read_terminal_secret(std::string_view prompt);
 
 // Asks by whichever method applies.
-Result<SecretText> ask_secret(std::string_view prompt);
+Result<SecretText> ask_secret(const PromptEnvironment& env, std::string_view prompt);
+
+// One line typed on /dev/tty, echoed (a typed confirmation); Errc::denied
+// without a terminal or at end of input.
+Result<std::string> ask_terminal_line(std::string_view prompt);
 
 // A yes/no question on /dev/tty (end of input is a no); Errc::denied without
 // a terminal.

@@ -119,6 +119,16 @@ std::string key_type_label(const PublicKey& key) {
   return label;
 }
 
+std::string to_hex(ByteView b) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (uint8_t c : b) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 0x0f]);
+  }
+  return out;
+}
+
 std::string sanitize_for_terminal(std::string_view text) {
   std::string out;
   mbtowc(nullptr, nullptr, 0);

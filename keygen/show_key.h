@@ -20,6 +20,9 @@ std::string key_type_label(const PublicKey& key);
 // invalid characters in the current locale become \ooo).
 std::string sanitize_for_terminal(std::string_view text);
 
+// Lower-case hex, two digits a byte.
+std::string to_hex(ByteView bytes);
+
 // "256 SHA256:... comment (ED25519-SK)\n"; "no comment" when `comment` is null.
 std::string fingerprint_line(const PublicKey& key, const std::string* comment,
                              FingerprintHash hash);

@@ -35,7 +35,10 @@ TEST_DEPS=(openssh-client openssh-server openssh-sftp-server openssh-tests sudo 
            # differential tests (tests/openssh/build_latest.sh)
            autoconf automake zlib1g-dev
            # mldsa.sh: ML-DSA signing under memcheck (valgrind, with <valgrind/memcheck.h>)
-           valgrind)
+           valgrind
+           # token_peer.sh: Yubico's python-fido2 and pyscard, an independent CTAP2 client that
+           # reaches skagent-vtoken through pcscd+vpcd
+           python3-fido2 python3-pyscard)
 
 # deps_for KIND...: the package list for build and/or test.
 deps_for() {

@@ -66,6 +66,7 @@ bool Authenticator::power_cycle() {
   ctx_.pin.power_up();
   ctx_.assertions.reset();
   ctx_.credman.clear();
+  ctx_.powered_up = std::chrono::steady_clock::now();
   update_summary();
   return true;
 }

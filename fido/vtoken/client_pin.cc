@@ -15,11 +15,11 @@ size_t code_points(ByteView utf8) {
 }
 
 // The PIN inside a decrypted newPinEnc: 64 bytes, NUL-padded.
-Result<Bytes> unpad_pin(ByteView padded) {
+Result<Bytes> unpad_pin(ByteView padded, size_t min_length) {
   size_t len = 0;
   while (len < padded.size() && padded[len] != 0) len++;
   ByteView pin = padded.first(len);
-  if (len > 63 || code_points(pin) < kMinPinLength) {
+  if (len > 63 || code_points(pin) < min_length) {
     return make_error(Errc::denied, "PIN violates the length policy");
   }
   return to_bytes(pin);
@@ -82,7 +82,7 @@ uint8_t store_new_pin(TokenContext& ctx, const Shared& sh, ByteView new_pin_enc)
   if (new_pin_enc.size() != expected) return ctap::kInvalidParameter;
   auto padded = sh.proto.decrypt(sh.secret, new_pin_enc);
   if (!padded) return ctap::kInvalidParameter;
-  auto pin = unpad_pin(*padded);
+  auto pin = unpad_pin(*padded, ctx.config.min_pin_length);
   if (!pin) return ctap::kPinPolicyViolation;
   TokenState before = ctx.state;
   ctx.state.pin_hash = pin_hash_of(as_string(*pin));

@@ -28,6 +28,7 @@ GetInfoResponse GetInfoResponse::describe(const TokenContext& ctx) {
   r.transports = {"nfc", "usb"};
   r.algorithms = {cose::kAlgEs256, cose::kAlgEdDsa};
   size_t used = ctx.state.credentials.size();
+  r.min_pin_length = ctx.config.min_pin_length;
   r.remaining_discoverable = used < ctx.config.max_resident ? ctx.config.max_resident - used : 0;
   return r;
 }

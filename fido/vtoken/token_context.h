@@ -30,6 +30,11 @@ struct TokenConfig {
   // The credProtect extension is advertised and honoured; false models a
   // CTAP 2.0 token without it.
   bool cred_protect = true;
+  // getInfo's minPINLength; setPIN and changePIN refuse shorter PINs.
+  size_t min_pin_length = 4;
+  // authenticatorReset is taken only this long after power-up (CTAP 2.1
+  // §6.6: 10 s on a real token), then answers NOT_ALLOWED.
+  uint32_t reset_window_ms = 10000;
 };
 
 // One credential found for an assertion.
@@ -67,6 +72,7 @@ struct TokenContext {
   PinSession pin;
   std::optional<AssertionQueue> assertions;
   CredmanCursor credman;
+  std::chrono::steady_clock::time_point powered_up = std::chrono::steady_clock::now();
 
   Status persist() { return file.save(state); }
   bool protocol_offered(int64_t v) const {

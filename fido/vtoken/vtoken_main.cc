@@ -57,6 +57,11 @@ State:
                         with rk answers 0x2B (unsupported option).
   --no-cred-protect     a CTAP 2.0 token: getInfo lists no credProtect extension and
                         makeCredential ignores it.
+  --min-pin-length N    getInfo's minPINLength; setPIN/changePIN refuse shorter PINs
+                        (4 to 63, default 4).
+  --reset-window MS     authenticatorReset is taken only within MS milliseconds of
+                        start or of the control command power-cycle, then answers
+                        0x30 (not allowed), as a real token (default 10000).
 
 Touch (test controls):
   --touch POLICY        how the virtual user answers a request for presence:
@@ -110,6 +115,8 @@ struct Options {
   bool resident_keys = true;
   bool cred_protect = true;
   uint32_t processing_delay_ms = 0;
+  size_t min_pin_length = 4;
+  uint32_t reset_window_ms = 10000;
   TouchPolicy touch;
   uint32_t touch_timeout_ms = 30000;
   bool exit_with_parent = false;
@@ -189,6 +196,12 @@ Result<Options> parse_options(int argc, char** argv) {
       if (!parse_number(v, o.max_resident) || o.max_resident > kMaxResidentCredentials) {
         return bad("--max-resident takes 0 to 64");
       }
+    } else if (a == "--min-pin-length") {
+      if (!parse_number(v, o.min_pin_length) || o.min_pin_length < 4 || o.min_pin_length > 63) {
+        return bad("--min-pin-length takes 4 to 63");
+      }
+    } else if (a == "--reset-window") {
+      if (!parse_number(v, o.reset_window_ms)) return bad("--reset-window takes milliseconds");
     } else if (a == "--touch") {
       auto p = TouchPolicy::parse(v);
       if (!p) return p.error();
@@ -271,6 +284,8 @@ int main(int argc, char** argv) {
   config.resident_keys = opts->resident_keys;
   config.cred_protect = opts->cred_protect;
   config.processing_delay_ms = opts->processing_delay_ms;
+  config.min_pin_length = opts->min_pin_length;
+  config.reset_window_ms = opts->reset_window_ms;
   Authenticator auth(std::move(config), file, std::move(*state), touch);
 
   std::unique_ptr<HidServer> hid;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <vector>
@@ -13,7 +14,9 @@
 #include "fido/sign.h"
 #include "fido/vtoken/cbor.h"
 #include "fido/vtoken/credential_key.h"
+#include "keygen/manage_token.h"
 #include "tests/fido/hostile_token.h"
+#include "tests/keygen/keygen_test_util.h"
 
 namespace skagent::fido::testing {
 namespace {
@@ -244,6 +247,7 @@ struct ClaimedRp {
   std::vector<ClaimedCredential> credentials;
 };
 struct Claims {
+  bool delete_lies = false;  // deleteCredential answers success and deletes nothing
   uint64_t existing = 0;  // getCredsMetadata
   uint64_t total_rps = 0;  // enumerateRPsBegin
   std::optional<uint64_t> total_credentials;  // enumerateCredentialsBegin; default: the real count
@@ -295,6 +299,7 @@ HostileToken::Script credman_token(Claims claims, std::vector<Bytes>* rp_hashes)
         return ok(vc::MapBuilder().add(1, std::move(*key)).build());
       }
       if (*sub == 5 || *sub == 9) return ok(vc::MapBuilder().add(2, vc::bytes(Bytes(32, 0x77))).build());
+      if (*sub == 1) return ok(vc::MapBuilder().add(3, vc::uint(8)).build());  // retries
       return Bytes{0x01};
     }
     if (cmd != 0x0A && cmd != 0x41) return Bytes{0x01};
@@ -346,6 +351,8 @@ HostileToken::Script credman_token(Claims claims, std::vector<Bytes>* rp_hashes)
         if (rp >= claims.rps.size() || next >= claims.rps[rp].credentials.size()) return Bytes{0x30};
         return ok(credential_answer(claims.rps[rp].credentials[next++]).build());
       }
+      case 0x06:
+        return claims.delete_lies ? Bytes{0x00} : Bytes{0x2E};
       default:
         return Bytes{0x3E};
     }
@@ -456,6 +463,87 @@ TEST(FidoHostileToken, CredentialManagementStallsEndAtTheDeadline) {
     EXPECT_GE(took, 350);
     EXPECT_LT(took, 3000);
   }
+}
+
+// ---- skagent-keygen's token commands (keygen/manage_token.h) on a lying token
+
+keygen::TokenRequest token_request(const HostileToken& t, keygen::TokenAction a) {
+  keygen::TokenRequest r;
+  r.action = a;
+  r.device = t.device();
+  r.sources.usb = r.sources.pcsc = false;
+  r.timeout = milliseconds(5000);
+  return r;
+}
+
+TEST(FidoHostileToken, TokenCommandsDeleteThatDeletesNothingIsAnError) {
+  Claims c;
+  c.delete_lies = true;
+  c.existing = 1;
+  c.total_rps = 1;
+  c.rps = {{"ssh:work", {{Bytes{1}, Bytes(64, 1), cose_ed25519()}}}};
+  std::vector<Bytes> enumerated;
+  HostileToken t(credman_token(c, &enumerated));
+  keygen::TokenRequest r = token_request(t, keygen::TokenAction::remove);
+  r.target = "ssh:work";
+  keygen::testing::FakeConsole con;
+  con.secrets = {"1234"};
+  con.confirmations = {true};
+  auto s = keygen::run_token_command(con, r);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("said it deleted the key, but still lists it"), std::string::npos)
+      << s.error().message;
+  EXPECT_EQ(con.out_text.find("Deleted"), std::string::npos);
+}
+
+TEST(FidoHostileToken, TokenCommandsOversizedListsAreBounded) {
+  // 300 relying parties, all enumerable: at most 256 are read, or an error.
+  Claims c;
+  for (int i = 0; i < 300; i++) c.rps.push_back({"ssh:rp" + std::to_string(i), {{Bytes{1}, Bytes(64, uint8_t(i)), cose_ed25519()}}});
+  c.existing = 300;
+  c.total_rps = 300;
+  std::vector<Bytes> enumerated;
+  HostileToken t(credman_token(c, &enumerated));
+  auto t0 = Clock::now();
+  keygen::testing::FakeConsole con;
+  con.secrets = {"1234"};
+  auto s = keygen::run_token_command(con, token_request(t, keygen::TokenAction::list));
+  EXPECT_LT(ms_since(t0), 5500);
+  EXPECT_LE(enumerated.size(), 256u);
+  size_t lines = size_t(std::count(con.out_text.begin(), con.out_text.end(), '\n'));
+  EXPECT_LE(lines, 1 + 2 * 256u) << (s ? "" : s.error().message);
+  // One relying party claiming 100000 credentials: never more than it sent.
+  Claims many;
+  many.existing = 2;
+  many.total_rps = 1;
+  many.total_credentials = 100000;
+  many.rps = {{"ssh:many", {{Bytes{1}, Bytes(64, 1), cose_ed25519()}, {Bytes{2}, Bytes(64, 2), cose_ed25519()}}}};
+  HostileToken t2(credman_token(many, &enumerated));
+  keygen::testing::FakeConsole con2;
+  con2.secrets = {"1234"};
+  auto s2 = keygen::run_token_command(con2, token_request(t2, keygen::TokenAction::list));
+  if (s2) {
+    EXPECT_LE(size_t(std::count(con2.out_text.begin(), con2.out_text.end(), '\n')), 5u) << con2.out_text;
+  } else {
+    EXPECT_NE(s2.error().message.find("loading resident keys"), std::string::npos) << s2.error().message;
+  }
+}
+
+TEST(FidoHostileToken, TokenCommandsNeverPrintATokensEscapes) {
+  Claims c;
+  c.existing = 1;
+  c.total_rps = 1;
+  c.rps = {{"ssh:\x1b]0;owned\x07\x1b[2J", {{Bytes{'a', 0x1b, '['}, Bytes(64, 1), cose_ed25519()}}}};
+  std::vector<Bytes> enumerated;
+  HostileToken t(credman_token(c, &enumerated));
+  keygen::testing::FakeConsole con;
+  con.secrets = {"1234"};
+  auto s = keygen::run_token_command(con, token_request(t, keygen::TokenAction::list));
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_NE(con.out_text.find("1 resident SSH key"), std::string::npos) << con.out_text;
+  EXPECT_EQ(con.out_text.find('\x1b'), std::string::npos) << con.out_text;
+  EXPECT_EQ(con.out_text.find('\x07'), std::string::npos) << con.out_text;
+  EXPECT_NE(con.out_text.find("user \"0x611b5b\""), std::string::npos) << con.out_text;
 }
 
 }  // namespace

@@ -153,6 +153,8 @@ finish() {
 
 # t CMD... : run CMD with the per-command timeout.
 t() { timeout -k 5 "$TEST_TIMEOUT" "$@"; }
+# tool NAME: the path of skagent's program NAME beside the agent under test, else in $BUILD/bin.
+tool() { local p; p=$(dirname "$SKAGENT")/$1; [ -x "$p" ] || p=$BUILD/bin/$1; printf '%s' "$p"; }
 
 # wait_for SECONDS CMD... : poll CMD every 0.1 s until it succeeds.
 wait_for() {

@@ -22,8 +22,9 @@ class FakeConsole : public Console {
   std::deque<std::string> secrets;       // answers to ask_secret, in order
   std::deque<bool> confirmations;        // answers to confirm
   std::deque<std::string> lines;         // answers to ask_line
+  std::deque<std::string> typed;         // answers to ask_typed
   bool terminal = true;                  // false: confirm() fails as with no terminal
-  std::vector<std::string> secret_prompts, confirm_prompts, line_prompts;
+  std::vector<std::string> secret_prompts, confirm_prompts, line_prompts, typed_prompts;
 
   void out(std::string_view t) override { out_text.append(t); }
   void err(std::string_view t) override { err_text.append(t); }
@@ -41,6 +42,14 @@ class FakeConsole : public Console {
     bool b = confirmations.front();
     confirmations.pop_front();
     return b;
+  }
+  Result<std::string> ask_typed(std::string_view prompt) override {
+    typed_prompts.emplace_back(prompt);
+    if (!terminal) return make_error(Errc::denied, "no terminal to ask on");
+    if (typed.empty()) return make_error(Errc::denied, "no more scripted lines");
+    std::string l = typed.front();
+    typed.pop_front();
+    return l;
   }
   Result<std::string> ask_line(std::string_view prompt) override {
     line_prompts.emplace_back(prompt);

@@ -425,6 +425,7 @@ TEST_F(VtokenE2E, StatePersistsAcrossRestartsAndResetWipesIt) {
   EXPECT_GE(fido_assert_sigcount(a.get(), 0), 3u);
   EXPECT_EQ(again.status()["resident_credentials"], "1");
 
+  ASSERT_EQ(again.control("power-cycle"), "ok");  // a reset is taken only just after power-up
   ASSERT_EQ(fido_dev_reset(dev.get()), FIDO_OK);
   EXPECT_EQ(again.status()["resident_credentials"], "0");
   EXPECT_EQ(again.status()["pin_set"], "0");
