@@ -237,7 +237,7 @@ if w=$(window_of Dunst); then
     note "dunst, touch notification: tesseract read: $s"
     check_match "dunst: the summary" "$s" "Touch your security key"
     check_match "dunst: the decision (ssh-keygen wants key touch-key for a git signature)" "$s" \
-        "ssh-keygen wants key touch.key to make a git signature \(namespace .git.\)"
+        "ssh-keygen wants key touch.key to make a git signature \(namespace .{1,3}git.{1,3}\)"
 else
     fail "dunst: no notification window"
 fi
