@@ -50,6 +50,13 @@ static Result<std::shared_ptr<Identity>> build_identity(const PrivateKey& key, s
   if (auto v = key.validate(); !v) return v.error();
   auto id = std::make_shared<Identity>();
   id->key = key.public_key();
+  // As OpenSSH (which verifies a certificate whenever it parses one): a certificate whose CA
+  // signature does not verify is refused, not listed for servers to reject later.
+  if (id->key.is_cert()) {
+    if (auto v = verify_certificate_signature(*id->key.cert); !v) {
+      return make_error(Errc::malformed, "certificate's CA signature does not verify: " + v.error().message);
+    }
+  }
   id->blob = id->key.blob();
   id->comment = std::move(comment);
   Writer w;
