@@ -78,6 +78,11 @@ class AgentClient {
     auto r = call(type, body);
     return r && r->size() == 1 && (*r)[0] == msg::kFailure;
   }
+  // A known extension that failed: SSH_AGENT_EXTENSION_FAILURE (OpenSSH 10.3+).
+  bool call_ext_failed(uint8_t type, ByteView body = {}) {
+    auto r = call(type, body);
+    return r && r->size() == 1 && (*r)[0] == msg::kExtensionFailure;
+  }
   // True when the agent closed the connection (EOF within the timeout).
   bool closed_by_peer(int timeout_ms = 5000) {
     uint8_t b;

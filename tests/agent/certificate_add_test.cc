@@ -18,15 +18,20 @@ PublicKey with_flipped_signature_byte(const PublicKey& cert) {
   return std::move(*k);
 }
 
-TEST(CertificateAdd, ACertificateWhoseCaSignatureVerifiesIsAdded) {
-  AgentHarness agent;
-  auto c = agent.client();
-  PrivateKey user = test::generate();
+// A user certificate for alice on `user`'s key, signed by a fresh CA.
+PublicKey user_certificate(const PrivateKey& user) {
   PrivateKey ca = test::generate();
   test::CertSpec spec;
   spec.type = Certificate::kUser;
   spec.principals = {"alice"};
-  PublicKey cert = test::certify(user.public_key(), ca, spec);
+  return test::certify(user.public_key(), ca, spec);
+}
+
+TEST(CertificateAdd, ACertificateWhoseCaSignatureVerifiesIsAdded) {
+  AgentHarness agent;
+  auto c = agent.client();
+  PrivateKey user = test::generate();
+  PublicKey cert = user_certificate(user);
   user.set_public_key(cert);
   ASSERT_TRUE(c.call_ok(msg::kAddIdentity, add_body(user, "certified")));
   auto ids = identities_of(c.call(msg::kRequestIdentities));
@@ -38,11 +43,7 @@ TEST(CertificateAdd, ACertificateWithABadCaSignatureIsRefused) {
   AgentHarness agent;
   auto c = agent.client();
   PrivateKey user = test::generate();
-  PrivateKey ca = test::generate();
-  test::CertSpec spec;
-  spec.type = Certificate::kUser;
-  spec.principals = {"alice"};
-  user.set_public_key(with_flipped_signature_byte(test::certify(user.public_key(), ca, spec)));
+  user.set_public_key(with_flipped_signature_byte(user_certificate(user)));
   EXPECT_TRUE(c.call_failed(msg::kAddIdentity, add_body(user, "forged")));
   EXPECT_TRUE(identities_of(c.call(msg::kRequestIdentities)).empty());
 }

@@ -113,7 +113,7 @@ TEST_F(ForwardingTrust, AFailedBindIsForwardedForGood) {
   AgentHarness agent;
   auto c = agent.client();
   ASSERT_TRUE(c.call_ok(msg::kAddIdentity, add_body(user_, "k")));
-  EXPECT_TRUE(c.call_failed(msg::kExtension, bad_bind(host_c_, liar_, "sid-1", true)));
+  EXPECT_TRUE(c.call_ext_failed(msg::kExtension, bad_bind(host_c_, liar_, "sid-1", true)));
   // Not a local connection: an SSHSIG or arbitrary data is refused...
   EXPECT_TRUE(c.call_failed(msg::kSignRequest, sign_body(blob_, sshsig("git"))));
   EXPECT_TRUE(c.call_failed(msg::kSignRequest, sign_body(blob_, view("arbitrary"))));
@@ -124,7 +124,7 @@ TEST_F(ForwardingTrust, AFailedBindIsForwardedForGood) {
   ASSERT_TRUE(c.call_ok(msg::kExtension, bind(host_c_, "sid-2", true)));
   EXPECT_TRUE(c.call_failed(msg::kSignRequest, sign_body(blob_, sshsig("git"))));
   auto d = agent.client();
-  EXPECT_TRUE(d.call_failed(msg::kExtension, ext("session-bind@openssh.com", bytes_of("garbage"))));
+  EXPECT_TRUE(d.call_ext_failed(msg::kExtension, ext("session-bind@openssh.com", bytes_of("garbage"))));
   ASSERT_TRUE(d.call_ok(msg::kExtension, bind(host_g_, "sid-3", false)));
   EXPECT_TRUE(d.call_failed(msg::kSignRequest, sign_body(blob_, sshsig("git"))));
   // A connection that never tried to bind is local and signs anything.
@@ -149,7 +149,7 @@ TEST_F(ForwardingTrust, DestinationKeysAreHiddenAndRefusedAfterAFailedBind) {
   EXPECT_TRUE(signature_of(direct.call(msg::kSignRequest, sign_body(blob_, login(pub, "sid-g", &g)))));
 
   auto c = agent.client();
-  EXPECT_TRUE(c.call_failed(msg::kExtension, bad_bind(host_c_, liar_, "sid-c", true)));
+  EXPECT_TRUE(c.call_ext_failed(msg::kExtension, bad_bind(host_c_, liar_, "sid-c", true)));
   EXPECT_FALSE(listed(c, blob_)) << "a constrained key was listed after a failed bind";
   ASSERT_TRUE(c.call_ok(msg::kExtension, bind(host_g_, "sid-g2", false)));
   EXPECT_FALSE(listed(c, blob_));

@@ -365,7 +365,7 @@ TEST_F(Pins, AProviderAddIsRefusedAfterAFailedBind) {
   bad.string("session-bind@openssh.com");
   bad.raw(test::bind_body(host.public_key(), liar, test::bytes_of("sid"), true));
   auto c = agent.client();
-  EXPECT_TRUE(c.call_failed(msg::kExtension, bad.bytes()));
+  EXPECT_TRUE(c.call_ext_failed(msg::kExtension, bad.bytes()));
   EXPECT_TRUE(c.call_failed(msg::kAddIdConstrained, add_body(*k, "uv", provider_constraint())));
   auto local = agent.client();
   EXPECT_TRUE(local.call_ok(msg::kAddIdConstrained, add_body(*k, "uv", provider_constraint())));

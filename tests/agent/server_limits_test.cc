@@ -375,10 +375,13 @@ TEST(ServerLimits, PromptsSayWhatBecameOfTheCaller) {
   caller->chain = {p};
   c.caller = caller;
   c.key_comment = "k";
-  EXPECT_NE(confirm_prompt_text(c, 0).find("Requested by /usr/bin/python3 (pid 42)\n"), std::string::npos);
+  EXPECT_NE(confirm_prompt_text(c, 0).find("Asked by: /usr/bin/python3 (pid 42)"), std::string::npos);
   c.caller_fate = ProcessFate::replaced;
-  EXPECT_NE(confirm_prompt_text(c, 0).find("Requested by /usr/bin/python3 (pid 42, which has run another program since it connected)"),
+  EXPECT_NE(confirm_prompt_text(c, 0).find("Asked by: /usr/bin/python3 (pid 42, which has run another program since it connected)"),
             std::string::npos) << confirm_prompt_text(c, 0);
+  // The decision line, first, does not name the program that runs under the pid now either.
+  EXPECT_EQ(confirm_prompt_text(c, 0).rfind("python3 (since replaced by another program) wants key k", 0), 0u)
+      << confirm_prompt_text(c, 0);
   c.caller_fate = ProcessFate::exited;
   EXPECT_NE(touch_notice_body(c).find("/usr/bin/python3 (pid 42, which has exited since it connected)"),
             std::string::npos) << touch_notice_body(c);

@@ -349,7 +349,7 @@ check_match "audit: a forwarded login allowed, with the chain" "$A" \
     '"decision":"allowed","reason":"policy Confirm forwarded[^"]*","approval":"confirmed by the person".*"chain":\[\{"host":"hop1",[^]]*"forwarding":true\},\{"host":"hop2"'
 check_match "audit: a refusal with its reason" "$A" '"decision":"refused","reason":"confirmation: the person said no"'
 check_match "audit: the namespace" "$A" '"kind":"sshsig","namespace":"email"'
-check_match "audit: the caller" "$A" '"caller":\{"pid":[0-9]+,"uid":[0-9]+,"exe":"/usr/bin/ssh","cmdline":"ssh -F '
+check_match "audit: the caller" "$A" '"caller":\{"pid":[0-9]+,"uid":[0-9]+,"state":"running","exe":"/usr/bin/ssh","cmdline":"ssh -F '
 check "audit lines are JSON" /usr/bin/python3 -c "import json,sys; [json.loads(l) for l in open(sys.argv[1])]" "$AUDIT"
 
 # ---------------------------------------------------------------- no prompter: refused at once
