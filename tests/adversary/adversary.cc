@@ -29,7 +29,9 @@
 //   fork-exec AGENT exec|exit OUT   connect and list, fork a child that keeps the socket, then
 //                                   exec /bin/sleep 5 (or exit); the child then signs with the
 //                                   first key and writes "signed" or why not to OUT
-//   lock|unlock AGENT PASSWORD      one LOCK or UNLOCK request (exit 0: SUCCESS)
+//   lock|unlock AGENT PWFILE        one LOCK or UNLOCK request with the password in PWFILE
+//                                   (not on the command line, which the agent records)
+//                                   (exit 0: SUCCESS)
 //   add-refused AGENT KEYFILE       add with an sk-provider constraint: checked, then refused
 //   memscan PID[,PID...] SECRET...  read every readable mapping of each PID through
 //                                   /proc/PID/mem and look for every 16-byte window of each
@@ -789,8 +791,11 @@ int cmd_fork_exec(const std::string& agent, const std::string& mode, const std::
   return 0;
 }
 
-// lock AGENT PASSWORD / unlock AGENT PASSWORD: one request; succeeds when the agent said SUCCESS.
-int cmd_lock(const std::string& agent, uint8_t type, const std::string& password) {
+// lock AGENT PWFILE / unlock AGENT PWFILE: one request; succeeds when the agent said SUCCESS.
+int cmd_lock(const std::string& agent, uint8_t type, const std::string& pwfile) {
+  std::ifstream in(pwfile, std::ios::binary);
+  std::string password((std::istreambuf_iterator<char>(in)), {});
+  if (!in.good() && !in.eof()) return fprintf(stderr, "lock: cannot read %s\n", pwfile.c_str()), 2;
   Client c(agent);
   Writer pw;
   pw.string(view(password));

@@ -272,11 +272,14 @@ SSH_ASKPASS=$ASKPASS_PROG start_agent -f "$POLD/current" || { fail "start agent"
 t ssh-add -q "$K/ssh-ed25519" </dev/null
 check "policy: Confirm never: signs without asking" t ssh-add -T "$K/ssh-ed25519.pub"
 refusals() { grep -c "keeping the previous policy" "$AGENT_DIR/err"; }
+# (counted again at each try: a count taken once, before the agent logged, never changes)
+refusals_over() { [ "$(refusals)" -gt "$1" ]; }
+reloads_over() { [ "$(grep -c "policy: reloaded" "$AGENT_DIR/err")" -gt "$1" ]; }
 # hup_refused WHAT: SIGHUP, then the refusal is logged and the old policy still holds.
 hup_refused() {
     local n; n=$(refusals)
     kill -HUP "$AGENT_PID"
-    check "policy $1 on SIGHUP: refused and logged" wait_for 10 test "$(refusals)" -gt "$n"
+    check "policy $1 on SIGHUP: refused and logged" wait_for 10 refusals_over "$n"
     check "policy $1 on SIGHUP: the last good policy stays (no prompt)" t ssh-add -T "$K/ssh-ed25519.pub"
 }
 printf 'Confirm always\n' >"$POLD/good"; chmod 0666 "$POLD/good"
@@ -290,7 +293,7 @@ fi
 ln -sfn good "$POLD/current"; chmod 0600 "$POLD/good"
 n=$(grep -c "policy: reloaded" "$AGENT_DIR/err")
 kill -HUP "$AGENT_PID"
-wait_for 10 test "$(grep -c "policy: reloaded" "$AGENT_DIR/err")" -gt "$n"
+wait_for 10 reloads_over "$n"
 check_rc "policy: made 0600 again, the new policy is read (the prompt says no)" 1 t ssh-add -T "$K/ssh-ed25519.pub"
 stop_agent
 
@@ -299,6 +302,11 @@ stop_agent
 # the lock password, PINs) is looked for in the agent, its spawner and every helper, read
 # through /proc/PID/mem as root; one hit fails.
 LOCK_PW=lock-pw-Zq81vR3kT7mW
+WRONG_PW=wrong-pw-Hh27cXk9
+# The passwords reach the adversary in files, not on its command line: the agent records each
+# caller's command line (prompts, audit), so a password there would be found in its memory
+# as the caller's, not as one the agent was given.
+printf '%s' "$LOCK_PW" >"$T/lock.pw"; printf '%s' "$WRONG_PW" >"$T/wrong.pw"
 # scan_memory WHAT SECRET...: scan the agent and every process it started.
 scan_memory() {
     local what=$1; shift
@@ -322,15 +330,15 @@ scan_memory "add, sign, remove" "${scan_keys[@]}"
 ssh-keygen -q -t rsa -b 3072 -N '' -C refused -f "$T/refused-rsa" </dev/null
 check "a refused add: parsed, checked, then refused" t "$ADV" add-refused "$SSH_AUTH_SOCK" "$T/refused-rsa"
 check_match "  ... for its constraint" "$(cat "$AGENT_DIR/err")" "sk-provider given for a key that is not a security key"
-check "lock" t "$ADV" lock "$SSH_AUTH_SOCK" "$LOCK_PW"
+check "lock" t "$ADV" lock "$SSH_AUTH_SOCK" "$T/lock.pw"
 check_rc "locked: the keys are hidden" 1 sh -c 'ssh-add -l >/dev/null 2>&1'
 scan_memory "refused add, locked" "${scan_keys[@]}" "$T/refused-rsa" "text:lock password=$LOCK_PW"
-check_rc "a wrong unlock is refused" 1 t "$ADV" unlock "$SSH_AUTH_SOCK" wrong-pw-Hh27cXk9
-check "the right one unlocks" t "$ADV" unlock "$SSH_AUTH_SOCK" "$LOCK_PW"
+check_rc "a wrong unlock is refused" 1 t "$ADV" unlock "$SSH_AUTH_SOCK" "$T/wrong.pw"
+check "the right one unlocks" t "$ADV" unlock "$SSH_AUTH_SOCK" "$T/lock.pw"
 check "unlocked: the keys sign again" t ssh-add -T "$K/ssh-ed25519.pub"
 sleep 2
 scan_memory "wrong and right unlock, then a wait" "${scan_keys[@]}" "$T/refused-rsa" \
-    "text:lock password=$LOCK_PW" "text:wrong lock password=wrong-pw-Hh27cXk9"
+    "text:lock password=$LOCK_PW" "text:wrong lock password=$WRONG_PW"
 stop_agent
 
 # PKCS#11 (SoftHSM2 through skagent-pkcs11-helper): ssh-add -s with a wrong PIN, then the right
