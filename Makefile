@@ -38,18 +38,20 @@ endif
 DEPFLAGS  = -MMD -MP
 
 # Sources by module; platform variants are picked by suffix.
+BASE_SRC     := $(wildcard base/*.cc)
 SSH_SRC      := $(wildcard ssh/*.cc)
 PLATFORM_SRC := $(filter-out %_windows.cc,$(wildcard platform/*.cc))
-AGENT_SRC    := $(filter-out agent/main.cc,$(wildcard agent/*.cc))
+AGENT_SRC    := $(filter-out agent/main.cc,$(wildcard agent/*.cc agent/*/*.cc))
 FIDO_SRC     := $(filter-out fido/sk_helper_main.cc,$(wildcard fido/*.cc))
 PKCS11_SRC   := $(filter-out pkcs11/pkcs11_helper_main.cc,$(wildcard pkcs11/*.cc))
-VTOKEN_SRC   := $(filter-out fido/vtoken/vtoken_main.cc,$(wildcard fido/vtoken/*.cc))
+VTOKEN_SRC   := $(filter-out vtoken/vtoken_main.cc,$(wildcard vtoken/*.cc))
 KEYGEN_SRC   := $(filter-out keygen/main.cc,$(wildcard keygen/*.cc))
-TEST_SRC     := $(wildcard tests/ssh/*_test.cc tests/agent/*_test.cc tests/platform/*_test.cc tests/fido/*_test.cc tests/fido/vtoken/*_test.cc tests/pkcs11/*_test.cc tests/keygen/*_test.cc)
+TEST_SRC     := $(wildcard tests/base/*_test.cc tests/ssh/*_test.cc tests/agent/*_test.cc tests/platform/*_test.cc tests/fido/*_test.cc tests/vtoken/*_test.cc tests/pkcs11/*_test.cc tests/keygen/*_test.cc)
 BENCH_SRC    := $(wildcard tests/bench/*.cc)
 
 obj = $(patsubst %.cc,$(BUILD)/obj/%.o,$(1))
 
+LIB_BASE     := $(BUILD)/lib/libskbase.a
 LIB_SSH      := $(BUILD)/lib/libskssh.a
 LIB_PLATFORM := $(BUILD)/lib/libskplatform.a
 LIB_AGENT    := $(BUILD)/lib/libskagent.a
@@ -60,14 +62,14 @@ LIB_KEYGEN   := $(BUILD)/lib/libskkeygen.a
 # The virtual token needs libcbor; its tests drive it through libfido2 and libpcsclite.
 VTOKEN_LIBS  := $(shell pkg-config --libs libcbor)
 VTOKEN_TEST_LIBS := $(shell pkg-config --libs libfido2 libcbor libpcsclite)
-$(BUILD)/obj/tests/fido/vtoken/%.o: CXXFLAGS += $(shell pkg-config --cflags libpcsclite)
+$(BUILD)/obj/tests/vtoken/%.o: CXXFLAGS += $(shell pkg-config --cflags libpcsclite)
 # skagent-sk-helper (provider "internal") and libskagent-sk.so (OpenSSH's SecurityKeyProvider
 # ABI, exporting only the sk_* functions) run fido/ on libfido2 and libpcsclite.
 FIDO_LIBS    := $(shell pkg-config --libs libfido2 libpcsclite)
 SK_LIB       := $(BUILD)/lib/libskagent-sk.so
 $(BUILD)/obj/fido/pcsc_transport.o $(BUILD)/obj/tests/fido/pcsc_middleware_test.o: CXXFLAGS += $(shell pkg-config --cflags libpcsclite)
 $(BUILD)/fuzz/obj/fido/pcsc_transport.o: FUZZ_CXXFLAGS += $(shell pkg-config --cflags libpcsclite)
-LIBS         := $(LIB_AGENT) $(LIB_PKCS11) $(LIB_FIDO) $(LIB_PLATFORM) $(LIB_SSH)
+LIBS         := $(LIB_AGENT) $(LIB_PKCS11) $(LIB_FIDO) $(LIB_PLATFORM) $(LIB_SSH) $(LIB_BASE)
 
 BINS := $(BUILD)/bin/skagent $(BUILD)/bin/skagent-sk-helper $(BUILD)/bin/skagent-pkcs11-helper
 BINS += $(BUILD)/bin/skagent-vtoken $(BUILD)/bin/skagent-keygen
@@ -89,6 +91,7 @@ $(BUILD)/obj/%.o: %.cc
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) $(DEPFLAGS) -c $< -o $@
 
+$(LIB_BASE): $(call obj,$(BASE_SRC))
 $(LIB_SSH): $(call obj,$(SSH_SRC))
 $(LIB_PLATFORM): $(call obj,$(PLATFORM_SRC))
 $(LIB_AGENT): $(call obj,$(AGENT_SRC))
@@ -108,7 +111,7 @@ $(BUILD)/bin/skagent-sk-helper: $(call obj,fido/sk_helper_main.cc) $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(FIDO_LIBS)
 
-$(SK_LIB): $(call obj,fido/sk_api.cc) $(LIB_FIDO) $(LIB_SSH) $(LIB_PLATFORM) fido/libskagent-sk.map
+$(SK_LIB): $(call obj,fido/sk_api.cc) $(LIB_FIDO) $(LIB_SSH) $(LIB_PLATFORM) $(LIB_BASE) fido/libskagent-sk.map
 	@mkdir -p $(dir $@)
 	$(CXX) -shared $(LDFLAGS) -Wl,--version-script=fido/libskagent-sk.map -Wl,-z,defs -Wl,--as-needed \
 	    -o $@ $(filter-out %.map,$^) $(LDLIBS) $(FIDO_LIBS)
@@ -117,7 +120,7 @@ $(BUILD)/bin/skagent-pkcs11-helper: $(call obj,pkcs11/pkcs11_helper_main.cc) $(L
 	@mkdir -p $(dir $@)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/bin/skagent-vtoken: $(call obj,fido/vtoken/vtoken_main.cc) $(LIB_VTOKEN) $(LIB_SSH)
+$(BUILD)/bin/skagent-vtoken: $(call obj,vtoken/vtoken_main.cc) $(LIB_VTOKEN) $(LIB_SSH) $(LIB_BASE)
 	@mkdir -p $(dir $@)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(VTOKEN_LIBS)
 
@@ -239,7 +242,7 @@ FUZZ_CXXFLAGS := -O1 -g -std=c++20 -Wall -Wextra -Wno-missing-field-initializers
                  $(FUZZ_SAN) -fsanitize=fuzzer-no-link -DSKAGENT_FUZZING \
                  $(shell pkg-config --cflags $(PKGS)) \
                  $(shell pkg-config --cflags p11-kit-1 2>/dev/null || echo -I/usr/include/p11-kit-1)
-FUZZ_LIB_SRC := $(SSH_SRC) $(PLATFORM_SRC) $(AGENT_SRC) $(FIDO_SRC) $(PKCS11_SRC) $(VTOKEN_SRC)
+FUZZ_LIB_SRC := $(BASE_SRC) $(SSH_SRC) $(PLATFORM_SRC) $(AGENT_SRC) $(FIDO_SRC) $(PKCS11_SRC) $(VTOKEN_SRC)
 FUZZ_NAMES   := $(patsubst tests/fuzz/%_fuzz.cc,%,$(wildcard tests/fuzz/*_fuzz.cc))
 FUZZ_BINS    := $(addprefix $(FUZZ_DIR)/,$(FUZZ_NAMES))
 FUZZ_LIB     := $(FUZZ_DIR)/libskfuzz.a
@@ -258,15 +261,15 @@ fuzz: $(FUZZ_BINS)
 
 # ---- Windows: the named-pipe transport (platform/*_windows.cc) and its test program,
 # cross-compiled with Debian's mingw-w64 into $(BUILD)/windows/. Debian has no OpenSSL for
-# mingw, so the agent itself is not built for Windows; ssh/wire.cc is (it needs no OpenSSL),
-# with platform/secure_wipe_windows.cc in place of ssh/bytes.cc. `make windows-test` runs the
+# mingw, so the agent itself is not built for Windows; base/wire.cc is (it needs no OpenSSL),
+# with platform/secure_wipe_windows.cc in place of base/bytes.cc. `make windows-test` runs the
 # test under Wine (tests/integration/windows_pipe.sh, also part of `make check`).
 WIN_CXX      ?= x86_64-w64-mingw32-g++-posix
 WIN_DIR      := $(BUILD)/windows
 WIN_CXXFLAGS := -O2 -g -std=c++20 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers \
                 -I. -D_WIN32_WINNT=0x0A00
 WIN_LDFLAGS  := -static -static-libgcc -static-libstdc++
-WIN_LIB_SRC  := ssh/wire.cc $(wildcard platform/*_windows.cc)
+WIN_LIB_SRC  := base/wire.cc $(wildcard platform/*_windows.cc)
 WIN_TEST     := $(WIN_DIR)/skagent-pipe-test.exe
 
 $(WIN_DIR)/obj/%.o: %.cc

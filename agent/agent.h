@@ -8,20 +8,20 @@
 #include <optional>
 #include <string>
 
-#include "agent/confirm_prompt.h"
+#include "agent/prompts/confirm_prompt.h"
 #include "agent/connection.h"
-#include "agent/identity_store.h"
-#include "agent/known_hosts.h"
-#include "agent/key_shield.h"
-#include "agent/lock_state.h"
+#include "agent/keys/identity_store.h"
+#include "agent/policy/known_hosts.h"
+#include "agent/keys/key_shield.h"
+#include "agent/keys/lock_state.h"
 #include "agent/log.h"
 #include "agent/options.h"
-#include "agent/pin_cache.h"
-#include "agent/pkcs11_helper_client.h"
-#include "agent/policy.h"
-#include "agent/request_context.h"
-#include "agent/sk_helper_client.h"
-#include "agent/touch_notice.h"
+#include "agent/prompts/pin_cache.h"
+#include "agent/helpers/pkcs11_helper_client.h"
+#include "agent/policy/policy.h"
+#include "agent/prompts/request_context.h"
+#include "agent/helpers/sk_helper_client.h"
+#include "agent/prompts/touch_notice.h"
 #include "agent/worker_pool.h"
 #include "platform/event_loop.h"
 
@@ -39,7 +39,7 @@ struct Request {
   ReplyFn reply;  // call exactly once, possibly later
 };
 
-// An UNLOCK waiting for its turn (agent/lock_requests.cc).
+// An UNLOCK waiting for its turn (agent/protocol/lock_requests.cc).
 struct UnlockAttempt {
   std::weak_ptr<Connection> conn;
   Bytes password;
@@ -48,9 +48,8 @@ struct UnlockAttempt {
 
 class Agent {
  public:
-  Agent(const AgentOptions& options, const Logger& log, EventLoop& loop,
-        std::string sk_helper_path, std::string pkcs11_helper_path = {},
-        std::shared_ptr<PolicyStore> policy = nullptr);
+  Agent(const AgentOptions& options, const Logger& log, EventLoop& loop, std::string sk_helper_path,
+        std::string pkcs11_helper_path = {}, std::shared_ptr<PolicyStore> policy = nullptr);
 
   void dispatch(Request req);
   void remove_all_identities();  // SIGUSR1 and REMOVE_ALL
@@ -72,15 +71,15 @@ class Agent {
   void run_unlocks();
   void extension(Request& req);
 
-  // Sign helpers (agent/sign_request.cc).
+  // Sign helpers (agent/protocol/sign_request.cc).
   void sign_permitted(std::shared_ptr<SignContext> ctx, std::shared_ptr<const Identity> id,
                       Bytes data, uint32_t flags, ReplyFn reply);
   void sign_software(std::shared_ptr<const Identity> id, Bytes data, uint32_t flags, ReplyFn reply);
   void sign_security_key(std::shared_ptr<SignContext> ctx, std::shared_ptr<const Identity> id,
                          Bytes data, ReplyFn reply);
 
-  // Context, policy, prompts and audit (agent/sign_guard.cc); PIN and touch
-  // notice for security keys (agent/sk_sign_flow.cc).
+  // Context, policy, prompts and audit (agent/policy/sign_guard.cc); PIN and touch
+  // notice for security keys (agent/helpers/sk_sign_flow.cc).
   std::shared_ptr<SignContext> sign_context(const std::shared_ptr<Connection>& conn,
                                             const Identity& id, ByteView data);
   ReplyFn audited(std::shared_ptr<SignContext> ctx, ReplyFn reply);
@@ -96,7 +95,7 @@ class Agent {
   void watch_cards_for(const std::string& provider);
   void wipe_secrets(const std::string& why);  // cached PINs and approvals
 
-  // PKCS#11 tokens (agent/smartcard_requests.cc, agent/pkcs11_sign.cc).
+  // PKCS#11 tokens (agent/protocol/smartcard_requests.cc, agent/helpers/pkcs11_sign.cc).
   void add_smartcard(Request& req);
   void remove_smartcard(Request& req);
   void sign_pkcs11(std::shared_ptr<const Identity> id, Bytes data, uint32_t flags, ReplyFn reply);

@@ -7,13 +7,13 @@
 #include <memory>
 #include <vector>
 
-#include "agent/session_binding.h"
+#include "agent/protocol/session_binding.h"
 #include "platform/peer_identity.h"
-#include "ssh/bytes.h"
+#include "base/bytes.h"
 
 namespace skagent {
 
-struct CallerInfo;  // agent/request_context.h
+struct CallerInfo;  // agent/prompts/request_context.h
 
 struct Connection {
   int fd = -1;
@@ -24,7 +24,7 @@ struct Connection {
   // agent/server.cc's bookkeeping. `in` is consumed from in_off on (the consumed bytes are
   // already wiped) and compacted only when more must be read, not per frame.
   size_t in_off = 0;
-  size_t buffered = 0;  // in's and out's capacity, as counted in the agent-wide budget
+  size_t buffered = 0;      // in's and out's capacity, as counted in the agent-wide budget
   bool processing = false;  // the request loop runs: a reply given meanwhile returns to it
   std::chrono::steady_clock::time_point partial_since{};  // an incomplete frame waits since
   std::vector<SessionBinding> bindings;

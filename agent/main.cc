@@ -87,8 +87,8 @@ void raise_fd_limit() {
 int socket_activation(const AgentOptions& o) {
   const char* pid = getenv("LISTEN_PID");
   const char* fds = getenv("LISTEN_FDS");
-  if (!o.socket_path.empty() || !o.command.empty() || !(o.debug || o.foreground) || pid == nullptr ||
-      fds == nullptr) {
+  if (!o.socket_path.empty() || !o.command.empty() || !(o.debug || o.foreground) ||
+      pid == nullptr || fds == nullptr) {
     return 0;
   }
   if (strcmp(fds, "1") != 0) {
@@ -160,8 +160,7 @@ std::string pkcs11_helper_path() {
 
 void detach() {
   setsid();
-  if (chdir("/") != 0) {
-  }
+  if (chdir("/") != 0) {}
   int null = open("/dev/null", O_RDWR);
   if (null >= 0) {
     dup2(null, 0), dup2(null, 1), dup2(null, 2);
@@ -176,9 +175,10 @@ int serve(const AgentOptions& opts, const Listener& listener, pid_t parent_pid, 
   // everything is set up, just before serving.
   std::string sk_helper = sk_helper_path(), pkcs11_helper = pkcs11_helper_path();
   const char* askpass = getenv("SSH_ASKPASS");
-  if (auto s = start_spawner({askpass != nullptr && *askpass != 0 ? askpass : "/usr/bin/ssh-askpass",
-                              sk_helper, pkcs11_helper, TouchNotifier::kGdbus},
-                             {listener.path, listener.own_dir});
+  if (auto s =
+          start_spawner({askpass != nullptr && *askpass != 0 ? askpass : "/usr/bin/ssh-askpass",
+                         sk_helper, pkcs11_helper, TouchNotifier::kGdbus},
+                        {listener.path, listener.own_dir});
       !s) {
     log.error(s.error().message);
     return 1;
@@ -299,7 +299,8 @@ int main(int argc, char** argv) {
   }
 
   if (opts.debug || opts.foreground) {
-    log.configure(Logger::Sink::stderr_sink, opts.debug ? Logger::Level::debug : Logger::Level::info);
+    log.configure(Logger::Sink::stderr_sink,
+                  opts.debug ? Logger::Level::debug : Logger::Level::info);
     if (!activated) {
       printf("%secho Agent pid %ld;\n", env_line(csh, "SSH_AUTH_SOCK", listener.path).c_str(),
              long(parent_pid));

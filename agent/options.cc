@@ -29,12 +29,28 @@ std::optional<uint32_t> parse_duration(const std::string& s) {
     }
     uint64_t mult = 0;
     switch (c) {
-      case 's': case 'S': mult = 1; break;
-      case 'm': case 'M': mult = 60; break;
-      case 'h': case 'H': mult = 3600; break;
-      case 'd': case 'D': mult = 86400; break;
-      case 'w': case 'W': mult = 604800; break;
-      default: return std::nullopt;
+      case 's':
+      case 'S':
+        mult = 1;
+        break;
+      case 'm':
+      case 'M':
+        mult = 60;
+        break;
+      case 'h':
+      case 'H':
+        mult = 3600;
+        break;
+      case 'd':
+      case 'D':
+        mult = 86400;
+        break;
+      case 'w':
+      case 'W':
+        mult = 604800;
+        break;
+      default:
+        return std::nullopt;
     }
     if (!digits) return std::nullopt;
     total += cur * mult;  // one term is < 2^52, so checking each sum stops any wrap
@@ -76,19 +92,39 @@ static Status apply_flag(AgentOptions& o, int c, const char* arg) {
       if (o.debug || o.foreground) return make_error(Errc::malformed, "");
       (c == 'd' ? o.debug : o.foreground) = true;
       break;
-    case 'T': o.tmp_socket = true; break;
-    case 'U': o.keep_stale = true; break;
-    case 'u': o.clean_stale++; break;
-    case 'k': o.kill = true; break;
-    case 'V': o.version = true; break;
-    case 'a': o.socket_path = arg; break;
-    case 'P': o.allowed_providers = arg; break;
-    case 'f': o.policy_file = arg; break;
-    case 'o': o.policy_overrides.emplace_back(arg); break;
-    case 'O': return apply_o_option(o, arg);
+    case 'T':
+      o.tmp_socket = true;
+      break;
+    case 'U':
+      o.keep_stale = true;
+      break;
+    case 'u':
+      o.clean_stale++;
+      break;
+    case 'k':
+      o.kill = true;
+      break;
+    case 'V':
+      o.version = true;
+      break;
+    case 'a':
+      o.socket_path = arg;
+      break;
+    case 'P':
+      o.allowed_providers = arg;
+      break;
+    case 'f':
+      o.policy_file = arg;
+      break;
+    case 'o':
+      o.policy_overrides.emplace_back(arg);
+      break;
+    case 'O':
+      return apply_o_option(o, arg);
     case 'E': {
       auto h = fingerprint_hash_by_name(arg);
-      if (!h) return make_error(Errc::unsupported, "Invalid hash algorithm \"" + std::string(arg) + "\"");
+      if (!h)
+        return make_error(Errc::unsupported, "Invalid hash algorithm \"" + std::string(arg) + "\"");
       o.fingerprint_hash = *h;
       break;
     }
@@ -98,7 +134,8 @@ static Status apply_flag(AgentOptions& o, int c, const char* arg) {
       o.default_lifetime = *t;
       break;
     }
-    default: return make_error(Errc::malformed, "");
+    default:
+      return make_error(Errc::malformed, "");
   }
   return {};
 }

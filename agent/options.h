@@ -8,38 +8,38 @@
 #include <string>
 #include <vector>
 
-#include "ssh/error.h"
+#include "base/error.h"
 #include "ssh/fingerprint.h"
 
 namespace skagent {
 
 struct AgentOptions {
   enum class Shell { auto_detect, sh, csh };
-  Shell shell = Shell::auto_detect;     // -s / -c
-  bool debug = false;                   // -d: foreground, debug log to stderr
-  bool foreground = false;              // -D
-  bool kill = false;                    // -k
-  bool version = false;                 // -V
-  std::string socket_path;              // -a
-  bool tmp_socket = false;              // -T: the old $TMPDIR/ssh-XXXXXXXXXX/agent.<ppid> socket
-  bool keep_stale = false;              // -U: no stale-socket cleanup in ~/.ssh/agent
-  int clean_stale = 0;                  // -u: clean ~/.ssh/agent and exit; -uu: of every host
-  FingerprintHash fingerprint_hash = FingerprintHash::sha256;  // -E
+  Shell shell = Shell::auto_detect;  // -s / -c
+  bool debug = false;                // -d: foreground, debug log to stderr
+  bool foreground = false;           // -D
+  bool kill = false;                 // -k
+  bool version = false;              // -V
+  std::string socket_path;           // -a
+  bool tmp_socket = false;           // -T: the old $TMPDIR/ssh-XXXXXXXXXX/agent.<ppid> socket
+  bool keep_stale = false;           // -U: no stale-socket cleanup in ~/.ssh/agent
+  int clean_stale = 0;               // -u: clean ~/.ssh/agent and exit; -uu: of every host
+  FingerprintHash fingerprint_hash = FingerprintHash::sha256;       // -E
   std::string allowed_providers = "/usr/lib*/*,/usr/local/lib*/*";  // -P
-  uint32_t default_lifetime = 0;        // -t, seconds; 0 = forever
-  bool allow_remote_providers = false;  // -O allow-remote-pkcs11
-  bool restrict_websafe = true;         // -O no-restrict-websafe clears
-  std::string websafe_allowlist = "ssh:*";  // -O websafe-allow=
-  std::string policy_file;              // -f: the policy file (skagent.conf(5))
+  uint32_t default_lifetime = 0;                                    // -t, seconds; 0 = forever
+  bool allow_remote_providers = false;                              // -O allow-remote-pkcs11
+  bool restrict_websafe = true;                                     // -O no-restrict-websafe clears
+  std::string websafe_allowlist = "ssh:*";                          // -O websafe-allow=
+  std::string policy_file;                    // -f: the policy file (skagent.conf(5))
   std::vector<std::string> policy_overrides;  // -o "Keyword value": policy lines that win
-  std::vector<std::string> command;     // command mode
+  std::vector<std::string> command;           // command mode
 
-  // Limits against hostile clients (agent/server.cc, agent/lock_requests.cc; README
+  // Limits against hostile clients (agent/server.cc, agent/protocol/lock_requests.cc; README
   // "Security"). Not on the command line: the defaults hold for one person's agent, and
   // tests pass smaller ones.
   size_t max_connections = 4096;
-  size_t max_connections_per_process = 1024;   // one ssh -A carries every forwarded channel
-  size_t buffer_budget = size_t(32) << 20;     // bytes buffered for all connections together
+  size_t max_connections_per_process = 1024;        // one ssh -A carries every forwarded channel
+  size_t buffer_budget = size_t(32) << 20;          // bytes buffered for all connections together
   std::chrono::milliseconds frame_deadline{20000};  // an incomplete frame older than this closes
   std::chrono::microseconds unlock_delay_step{100000};  // added per failed unlock (cap 100 steps)
 };

@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "agent/messages.h"
+#include "agent/protocol/messages.h"
 
 namespace skagent {
 
@@ -103,8 +103,9 @@ bool Server::make_slot(pid_t pid) {
     return false;
   }
   if (conns_.size() < limits_.max_connections) return true;
-  auto heaviest = std::max_element(per_process_.begin(), per_process_.end(),
-                                   [](const auto& a, const auto& b) { return a.second < b.second; });
+  auto heaviest =
+      std::max_element(per_process_.begin(), per_process_.end(),
+                       [](const auto& a, const auto& b) { return a.second < b.second; });
   std::shared_ptr<Connection> victim;
   if (heaviest != per_process_.end() && heaviest->second > held + 1) {
     for (const auto& [id, c] : conns_) {
@@ -195,7 +196,8 @@ bool Server::make_room(const std::shared_ptr<Connection>& c, size_t more) {
   while (buffered_ + more > limits_.buffer_budget) {
     std::shared_ptr<Connection> victim;
     auto older = [](const Connection& a, const Connection& b) {
-      const bool pa = a.partial_since != Clock::time_point{}, pb = b.partial_since != Clock::time_point{};
+      const bool pa = a.partial_since != Clock::time_point{},
+                 pb = b.partial_since != Clock::time_point{};
       if (pa != pb) return pa;
       if (pa && a.partial_since != b.partial_since) return a.partial_since < b.partial_since;
       return a.id < b.id;
@@ -211,7 +213,8 @@ bool Server::make_room(const std::shared_ptr<Connection>& c, size_t more) {
     if (!victim || c->buffered + more >= victim->buffered) victim = c;
     agent_.log().error("buffer budget of " + std::to_string(limits_.buffer_budget) +
                        " bytes reached; closing a connection holding " +
-                       std::to_string(victim == c ? c->buffered + more : victim->buffered) + " bytes");
+                       std::to_string(victim == c ? c->buffered + more : victim->buffered) +
+                       " bytes");
     close_connection(victim);
     if (victim == c) return false;
   }
@@ -351,8 +354,8 @@ void Server::sweep_deadlines() {
 void Server::update_interest(const Connection& c) {
   // Read only while no whole frame waits (backpressure: the kernel holds the rest).
   const bool want_read = !frame_ready(c);
-  loop_.set_interest(c.fd, (want_read ? EventLoop::kRead : 0) |
-                               (c.out.empty() ? 0 : EventLoop::kWrite));
+  loop_.set_interest(c.fd,
+                     (want_read ? EventLoop::kRead : 0) | (c.out.empty() ? 0 : EventLoop::kWrite));
 }
 
 void Server::close_connection(const std::shared_ptr<Connection>& c) {
@@ -363,7 +366,7 @@ void Server::close_connection(const std::shared_ptr<Connection>& c) {
   loop_.unwatch(c->fd);
   close(c->fd);
   c->fd = -1;
-  c->pending.reset();  // cancels a prompt the client was waiting for
+  c->pending.reset();                       // cancels a prompt the client was waiting for
   if (!c->processing) release_buffers(*c);  // else the request loop does, once it stops
 }
 

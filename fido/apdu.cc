@@ -27,12 +27,24 @@ std::string sw_text(uint16_t sw) {
 Error card_refused(uint16_t sw) {
   std::string why;
   switch (sw) {
-    case 0x6A82: why = "no FIDO applet on this card"; break;
-    case 0x6985: why = "the card refused the request in its current state"; break;
-    case 0x6D00: why = "the card does not know the command"; break;
-    case 0x6E00: why = "the card does not accept the command class"; break;
-    case 0x6700: why = "the card refused the length of the request"; break;
-    default: why = "the card refused the request"; break;
+    case 0x6A82:
+      why = "no FIDO applet on this card";
+      break;
+    case 0x6985:
+      why = "the card refused the request in its current state";
+      break;
+    case 0x6D00:
+      why = "the card does not know the command";
+      break;
+    case 0x6E00:
+      why = "the card does not accept the command class";
+      break;
+    case 0x6700:
+      why = "the card refused the length of the request";
+      break;
+    default:
+      why = "the card refused the request";
+      break;
   }
   return make_error(Errc::io, why + " (SW " + sw_text(sw) + ")");
 }
@@ -120,7 +132,8 @@ std::vector<Bytes> nfcctap_msg(ByteView request, size_t chunk) {
   do {
     size_t n = std::min(chunk, request.size() - off);
     bool last = off + n == request.size();
-    Bytes c = header(uint8_t(kClaCtap | (last ? 0 : kClaChain)), kInsNfcCtapMsg, kP1GetResponseSupported, 0x00);
+    Bytes c = header(uint8_t(kClaCtap | (last ? 0 : kClaChain)), kInsNfcCtapMsg,
+                     kP1GetResponseSupported, 0x00);
     if (n > 0) {
       c.push_back(uint8_t(n));
       c.insert(c.end(), request.begin() + long(off), request.begin() + long(off + n));
@@ -179,7 +192,8 @@ Result<Bytes> ctap(const Transmit& transmit, ByteView request, const Limits& lim
     return sw.error();
   }
   if (*sw != kSwOk) return card_refused(*sw);
-  if (reply.empty()) return make_error(Errc::malformed, "the card's CTAP answer has no status byte");
+  if (reply.empty())
+    return make_error(Errc::malformed, "the card's CTAP answer has no status byte");
   return reply;
 }
 

@@ -11,8 +11,8 @@
 #include <functional>
 #include <vector>
 
-#include "ssh/bytes.h"
-#include "ssh/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 
 namespace skagent::fido::apdu {
 

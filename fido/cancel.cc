@@ -34,7 +34,8 @@ bool Interrupts::requester_gone() const {
 }
 
 int Interrupts::remaining_ms() const {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now()).count();
+  auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now()).count();
   if (left < 0) return 0;
   return left > INT32_MAX ? INT32_MAX : int(left);
 }
@@ -63,8 +64,7 @@ CancelWatch::CancelWatch(const Interrupts& in, const Device& dev) : in_(in), dev
 CancelWatch::~CancelWatch() {
   if (thread_.joinable()) {
     uint64_t one = 1;
-    while (write(stop_fd_, &one, sizeof(one)) < 0 && errno == EINTR) {
-    }
+    while (write(stop_fd_, &one, sizeof(one)) < 0 && errno == EINTR) {}
     thread_.join();
   }
   if (stop_fd_ >= 0) close(stop_fd_);
@@ -77,7 +77,8 @@ void CancelWatch::run() {
     if (rc < 0 && errno == EINTR) continue;
     if (rc > 0 && (p[0].revents & POLLIN)) return;  // the request is over
     Reason why = Reason::none;
-    if (rc > 0 && (p[1].revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL))) why = Reason::requester_gone;
+    if (rc > 0 && (p[1].revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)))
+      why = Reason::requester_gone;
     else if (rc == 0 || in_.expired()) why = Reason::timeout;
     if (why == Reason::none) continue;
     reason_ = why;
@@ -88,9 +89,12 @@ void CancelWatch::run() {
 
 Error CancelWatch::error(int rc, std::string_view what, fido_dev_t* dev) const {
   switch (reason()) {
-    case Reason::timeout: return in_.timeout_error(what);
-    case Reason::requester_gone: return in_.gone_error(what);
-    case Reason::none: break;
+    case Reason::timeout:
+      return in_.timeout_error(what);
+    case Reason::requester_gone:
+      return in_.gone_error(what);
+    case Reason::none:
+      break;
   }
   return fido_error(rc, what, dev);
 }

@@ -16,7 +16,7 @@
 
 #include "fido/device.h"
 #include "fido/options.h"
-#include "ssh/error.h"
+#include "base/error.h"
 
 namespace skagent::fido {
 

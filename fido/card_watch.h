@@ -22,7 +22,7 @@ class CardWatch {
 
  private:
   static constexpr uint32_t kGone = UINT32_MAX;  // pcscd's counts are 16-bit
-  std::map<std::string, uint32_t> cards_;  // reader -> the insertion that signed
+  std::map<std::string, uint32_t> cards_;        // reader -> the insertion that signed
 };
 
 }  // namespace skagent::fido

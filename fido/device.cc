@@ -42,16 +42,20 @@ int timeout_ms(std::chrono::milliseconds t) {
 }  // namespace
 
 Transport transport_of(std::string_view path) {
-  if (path.substr(0, kVtokenPathPrefix.size()) == kVtokenPathPrefix) return Transport::virtual_token;
+  if (path.substr(0, kVtokenPathPrefix.size()) == kVtokenPathPrefix)
+    return Transport::virtual_token;
   if (is_pcsc_path(path)) return Transport::pcsc;
   return Transport::usb;
 }
 
 const char* transport_name(Transport t) {
   switch (t) {
-    case Transport::usb: return "usb";
-    case Transport::virtual_token: return "virtual";
-    case Transport::pcsc: return "pcsc";
+    case Transport::usb:
+      return "usb";
+    case Transport::virtual_token:
+      return "virtual";
+    case Transport::pcsc:
+      return "pcsc";
   }
   return "?";
 }

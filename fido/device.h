@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "ssh/error.h"
+#include "base/error.h"
 
 namespace skagent::fido {
 

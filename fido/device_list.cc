@@ -21,7 +21,8 @@ struct InfoFree {
 };
 
 std::string product_of(const fido_dev_info_t* di) {
-  std::string m = fido_dev_info_manufacturer_string(di) ? fido_dev_info_manufacturer_string(di) : "";
+  std::string m =
+      fido_dev_info_manufacturer_string(di) ? fido_dev_info_manufacturer_string(di) : "";
   std::string p = fido_dev_info_product_string(di) ? fido_dev_info_product_string(di) : "";
   if (!m.empty() && !p.empty()) return m + " " + p;
   return m + p;
@@ -45,7 +46,8 @@ Status add_usb(std::vector<DeviceInfo>& out) {
 Status add_pcsc(std::vector<DeviceInfo>& out) {
   auto readers = pcsc_readers();
   if (!readers) return readers.error();
-  for (const auto& r : *readers) out.push_back({std::string(kPcscPathPrefix) + r, Transport::pcsc, r});
+  for (const auto& r : *readers)
+    out.push_back({std::string(kPcscPathPrefix) + r, Transport::pcsc, r});
   return {};
 }
 

@@ -107,15 +107,17 @@ Result<Device> select_by_touch(std::vector<Device> devs, const Interrupts& in, c
     }
     std::this_thread::sleep_for(kTouchPause);
   }
-  return make_error(Errc::not_found,
-                    std::string(what) + ": no security key took the touch request (unplugged, or busy?)");
+  return make_error(
+      Errc::not_found,
+      std::string(what) + ": no security key took the touch request (unplugged, or busy?)");
 }
 
 Result<Device> choose_device(const Options& o, const Interrupts& in, std::string_view what,
                              std::string_view application, ByteView key_handle) {
   auto devs = open_candidates(o, what);
   if (!devs) return devs.error();
-  if (!key_handle.empty()) return select_by_credential(std::move(*devs), application, key_handle, in, o, what);
+  if (!key_handle.empty())
+    return select_by_credential(std::move(*devs), application, key_handle, in, o, what);
   return select_by_touch(std::move(*devs), in, o, what);
 }
 

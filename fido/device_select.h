@@ -15,8 +15,8 @@
 #include "fido/cancel.h"
 #include "fido/device.h"
 #include "fido/options.h"
-#include "ssh/bytes.h"
-#include "ssh/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 
 namespace skagent::fido {
 

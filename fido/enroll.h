@@ -10,8 +10,8 @@
 #include <string>
 
 #include "fido/options.h"
-#include "ssh/bytes.h"
-#include "ssh/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 
 namespace skagent::fido {
 
@@ -20,11 +20,12 @@ inline constexpr size_t kDefaultUserIdSize = 32;
 
 struct EnrollRequest {
   uint32_t alg = kAlgEd25519;
-  ByteView challenge;          // its SHA-256 is the client data hash
+  ByteView challenge;  // its SHA-256 is the client data hash
   std::string application = "ssh:";
-  uint8_t flags = kUserPresenceRequired;  // | kUserVerificationRequired | kResidentKey | kForceOperation
-  Bytes user_id;               // empty: 32 zero bytes
-  const char* pin = nullptr;   // nullptr: none
+  uint8_t flags =
+      kUserPresenceRequired;  // | kUserVerificationRequired | kResidentKey | kForceOperation
+  Bytes user_id;              // empty: 32 zero bytes
+  const char* pin = nullptr;  // nullptr: none
 };
 
 // sk-api's enroll response.

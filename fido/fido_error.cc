@@ -30,21 +30,25 @@ Meaning meaning(int rc) {
               "the security key has no PIN yet: set one first (for example with "
               "fido2-token -S), or leave the PIN out"};
     case FIDO_ERR_PIN_POLICY_VIOLATION:
-      return {Errc::pin_invalid, "the PIN does not meet the security key's rules (too short or too long)"};
+      return {Errc::pin_invalid,
+              "the PIN does not meet the security key's rules (too short or too long)"};
     case FIDO_ERR_PIN_AUTH_INVALID:
     case FIDO_ERR_PIN_TOKEN_EXPIRED:
-      return {Errc::pin_invalid, "the security key did not accept the PIN authentication: try again"};
+      return {Errc::pin_invalid,
+              "the security key did not accept the PIN authentication: try again"};
     case FIDO_ERR_UV_BLOCKED:
       return {Errc::pin_blocked, "built-in user verification is blocked: use the PIN instead"};
     case FIDO_ERR_UV_INVALID:
       return {Errc::denied, "built-in user verification failed: try again or use the PIN"};
     case FIDO_ERR_USER_ACTION_TIMEOUT:
     case FIDO_ERR_ACTION_TIMEOUT:
-      return {Errc::timeout, "the security key was not touched in time: try again and touch it when it blinks"};
+      return {Errc::timeout,
+              "the security key was not touched in time: try again and touch it when it blinks"};
     case FIDO_ERR_KEEPALIVE_CANCEL:
       return {Errc::timeout, "the request was cancelled before the security key was touched"};
     case FIDO_ERR_OPERATION_DENIED:
-      return {Errc::denied, "the security key refused (touch declined or user verification failed)"};
+      return {Errc::denied,
+              "the security key refused (touch declined or user verification failed)"};
     case FIDO_ERR_CREDENTIAL_EXCLUDED:
       return {Errc::exists, "the security key already holds this credential"};
     case FIDO_ERR_NO_CREDENTIALS:
@@ -52,7 +56,8 @@ Meaning meaning(int rc) {
               "the security key does not hold this key (another token, or the key was deleted "
               "or the token reset)"};
     case FIDO_ERR_KEY_STORE_FULL:
-      return {Errc::limit, "the security key has no room for another resident key: delete one first"};
+      return {Errc::limit,
+              "the security key has no room for another resident key: delete one first"};
     case FIDO_ERR_UNSUPPORTED_ALGORITHM:
       return {Errc::unsupported, "the security key does not support this key type"};
     case FIDO_ERR_UNSUPPORTED_OPTION:
@@ -118,17 +123,19 @@ Error fido_error(int rc, std::string_view what) {
 }
 
 Error fido_error(int rc, std::string_view what, fido_dev_t* dev) {
-  if ((rc != FIDO_ERR_PIN_INVALID && rc != FIDO_ERR_PIN_AUTH_BLOCKED) || dev == nullptr) return fido_error(rc, what);
+  if ((rc != FIDO_ERR_PIN_INVALID && rc != FIDO_ERR_PIN_AUTH_BLOCKED) || dev == nullptr)
+    return fido_error(rc, what);
   int retries = -1;
-  if (fido_dev_get_retry_count(dev, &retries) != FIDO_OK || retries < 0) return fido_error(rc, what);
+  if (fido_dev_get_retry_count(dev, &retries) != FIDO_OK || retries < 0)
+    return fido_error(rc, what);
   if (rc == FIDO_ERR_PIN_AUTH_BLOCKED) {
     // The third wrong PIN in a row: say how many the PIN itself has left.
     std::string text = std::string(meaning(rc).text) + " (" + std::to_string(retries) +
                        (retries == 1 ? " try" : " tries") + " left before the PIN is blocked)";
     return make_error(Errc::pin_blocked, compose(what, text.c_str(), rc));
   }
-  std::string text = "wrong PIN: " + std::to_string(retries) +
-                     (retries == 1 ? " try" : " tries") + " left before the PIN is blocked";
+  std::string text = "wrong PIN: " + std::to_string(retries) + (retries == 1 ? " try" : " tries") +
+                     " left before the PIN is blocked";
   if (retries == 0) return fido_error(FIDO_ERR_PIN_BLOCKED, what);
   return make_error(Errc::pin_invalid, compose(what, text.c_str(), rc));
 }

@@ -28,7 +28,9 @@ struct Free {
 template <class T>
 using Ptr = std::unique_ptr<T, Free>;
 
-Error bad(const char* what) { return make_error(Errc::malformed, std::string("security key sent ") + what); }
+Error bad(const char* what) {
+  return make_error(Errc::malformed, std::string("security key sent ") + what);
+}
 
 Result<Bytes> p256_point(ByteView xy) {
   if (xy.size() != 2 * kP256Coordinate) return bad("an ECDSA public key of the wrong length");
@@ -38,12 +40,13 @@ Result<Bytes> p256_point(ByteView xy) {
   Ptr<BIGNUM> y(BN_bin2bn(xy.data() + kP256Coordinate, int(kP256Coordinate), nullptr));
   if (!g || !q || !x || !y) return make_error(Errc::crypto, "OpenSSL: out of memory");
   if (EC_POINT_set_affine_coordinates(g.get(), q.get(), x.get(), y.get(), nullptr) != 1 ||
-      EC_POINT_is_on_curve(g.get(), q.get(), nullptr) != 1 || EC_POINT_is_at_infinity(g.get(), q.get())) {
+      EC_POINT_is_on_curve(g.get(), q.get(), nullptr) != 1 ||
+      EC_POINT_is_at_infinity(g.get(), q.get())) {
     return bad("an ECDSA public key that is not a point on P-256");
   }
   Bytes out(1 + 2 * kP256Coordinate);
-  if (EC_POINT_point2oct(g.get(), q.get(), POINT_CONVERSION_UNCOMPRESSED, out.data(), out.size(), nullptr) !=
-      out.size()) {
+  if (EC_POINT_point2oct(g.get(), q.get(), POINT_CONVERSION_UNCOMPRESSED, out.data(), out.size(),
+                         nullptr) != out.size()) {
     return make_error(Errc::crypto, "OpenSSL: cannot encode the P-256 point");
   }
   return out;
@@ -56,7 +59,8 @@ Bytes bn_bytes(const BIGNUM* b) {
 }
 
 Result<SignatureParts> ecdsa_parts(ByteView der) {
-  if (der.empty() || der.size() > kMaxDerSignature) return bad("an ECDSA signature of impossible length");
+  if (der.empty() || der.size() > kMaxDerSignature)
+    return bad("an ECDSA signature of impossible length");
   const unsigned char* p = der.data();
   Ptr<ECDSA_SIG> sig(d2i_ECDSA_SIG(nullptr, &p, long(der.size())));
   if (!sig || p != der.data() + der.size()) return bad("an ECDSA signature that is not DER");
@@ -73,21 +77,25 @@ Result<SignatureParts> ecdsa_parts(ByteView der) {
 
 Result<Bytes> ssh_public_key(uint32_t alg, ByteView raw) {
   switch (alg) {
-    case kAlgEcdsaP256: return p256_point(raw);
+    case kAlgEcdsaP256:
+      return p256_point(raw);
     case kAlgEd25519:
       if (raw.size() != kEd25519Key) return bad("an Ed25519 public key of the wrong length");
       return to_bytes(raw);
-    default: return make_error(Errc::unsupported, "unsupported key algorithm " + std::to_string(alg));
+    default:
+      return make_error(Errc::unsupported, "unsupported key algorithm " + std::to_string(alg));
   }
 }
 
 Result<SignatureParts> ssh_signature_parts(uint32_t alg, ByteView sig) {
   switch (alg) {
-    case kAlgEcdsaP256: return ecdsa_parts(sig);
+    case kAlgEcdsaP256:
+      return ecdsa_parts(sig);
     case kAlgEd25519:
       if (sig.size() != kEd25519Sig) return bad("an Ed25519 signature of the wrong length");
       return SignatureParts{to_bytes(sig), {}};
-    default: return make_error(Errc::unsupported, "unsupported key algorithm " + std::to_string(alg));
+    default:
+      return make_error(Errc::unsupported, "unsupported key algorithm " + std::to_string(alg));
   }
 }
 

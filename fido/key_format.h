@@ -6,8 +6,8 @@
 
 #include <cstdint>
 
-#include "ssh/bytes.h"
-#include "ssh/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 
 namespace skagent::fido {
 

@@ -46,7 +46,8 @@ Result<Bytes> transmit(Card& c, ByteView capdu) {
   Bytes out(kMaxRapdu);
   DWORD len = DWORD(out.size());
   const SCARD_IO_REQUEST* pci = c.proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
-  LONG rc = SCardTransmit(c.card, pci, capdu.data(), DWORD(capdu.size()), nullptr, out.data(), &len);
+  LONG rc =
+      SCardTransmit(c.card, pci, capdu.data(), DWORD(capdu.size()), nullptr, out.data(), &len);
   if (rc != SCARD_S_SUCCESS) {
     return make_error(Errc::io, std::string("PC/SC transmit: ") + pcsc_stringify_error(rc));
   }
@@ -86,8 +87,8 @@ void* io_open(const char* path) {
     delete c;
     return nullptr;
   }
-  if (SCardConnect(c->ctx, reader.c_str(), SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
-                   &c->card, &c->proto) != SCARD_S_SUCCESS) {
+  if (SCardConnect(c->ctx, reader.c_str(), SCARD_SHARE_SHARED,
+                   SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &c->card, &c->proto) != SCARD_S_SUCCESS) {
     SCardReleaseContext(c->ctx);
     delete c;
     return nullptr;
@@ -221,7 +222,9 @@ const fido_dev_transport_t kTransport = {rx, tx};
 
 }  // namespace
 
-bool is_pcsc_path(std::string_view path) { return path.substr(0, kPcscPathPrefix.size()) == kPcscPathPrefix; }
+bool is_pcsc_path(std::string_view path) {
+  return path.substr(0, kPcscPathPrefix.size()) == kPcscPathPrefix;
+}
 
 int pcsc_open(fido_dev_t* dev, const std::string& reader) {
   int r = fido_dev_set_io_functions(dev, &kIo);
@@ -243,12 +246,15 @@ std::optional<DWORD> reader_state(SCARDCONTEXT ctx, const std::string& reader) {
   return st.dwEventState;
 }
 
-bool holds_card(DWORD state) { return (state & SCARD_STATE_PRESENT) && !(state & SCARD_STATE_MUTE); }
+bool holds_card(DWORD state) {
+  return (state & SCARD_STATE_PRESENT) && !(state & SCARD_STATE_MUTE);
+}
 
 struct Context {
   SCARDCONTEXT ctx = 0;
   Context() {
-    if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx) != SCARD_S_SUCCESS) ctx = 0;
+    if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx) != SCARD_S_SUCCESS)
+      ctx = 0;
   }
   ~Context() {
     if (ctx != 0) SCardReleaseContext(ctx);

@@ -28,7 +28,7 @@
 #include <string_view>
 #include <vector>
 
-#include "ssh/error.h"
+#include "base/error.h"
 
 namespace skagent::fido {
 

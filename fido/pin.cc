@@ -9,8 +9,10 @@ namespace skagent::fido {
 
 namespace {
 
-Status set_or_change(const Options& o, const char* new_pin, const char* old_pin, std::string_view what) {
-  if (new_pin == nullptr || *new_pin == '\0') return make_error(Errc::malformed, std::string(what) + ": empty PIN");
+Status set_or_change(const Options& o, const char* new_pin, const char* old_pin,
+                     std::string_view what) {
+  if (new_pin == nullptr || *new_pin == '\0')
+    return make_error(Errc::malformed, std::string(what) + ": empty PIN");
   Interrupts in(o);
   auto dev = choose_device(o, in, what);
   if (!dev) return dev.error();
@@ -27,7 +29,8 @@ Status set_pin(const Options& o, const char* new_pin) {
 }
 
 Status change_pin(const Options& o, const char* old_pin, const char* new_pin) {
-  if (old_pin == nullptr) return make_error(Errc::pin_required, "changing the security key's PIN: give the current PIN");
+  if (old_pin == nullptr)
+    return make_error(Errc::pin_required, "changing the security key's PIN: give the current PIN");
   return set_or_change(o, new_pin, old_pin, "changing the security key's PIN");
 }
 
@@ -37,7 +40,8 @@ Result<int> pin_retries(const Options& o) {
   auto dev = choose_device(o, in, kWhat);
   if (!dev) return dev.error();
   int retries = -1;
-  if (int r = fido_dev_get_retry_count(dev->get(), &retries); r != FIDO_OK) return fido_error(r, kWhat);
+  if (int r = fido_dev_get_retry_count(dev->get(), &retries); r != FIDO_OK)
+    return fido_error(r, kWhat);
   return retries;
 }
 

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "fido/options.h"
-#include "ssh/error.h"
+#include "base/error.h"
 
 namespace skagent::fido {
 

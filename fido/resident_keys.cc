@@ -21,7 +21,9 @@ constexpr std::string_view kWhat = "loading resident keys from the security key"
 constexpr size_t kMaxRps = 256;
 constexpr size_t kMaxKeysPerRp = 256;
 
-bool ssh_application(const char* rp_id) { return rp_id != nullptr && strncasecmp(rp_id, "ssh:", 4) == 0; }
+bool ssh_application(const char* rp_id) {
+  return rp_id != nullptr && strncasecmp(rp_id, "ssh:", 4) == 0;
+}
 
 Bytes copy(const unsigned char* p, size_t n) { return p == nullptr ? Bytes() : Bytes(p, p + n); }
 
@@ -31,9 +33,14 @@ std::optional<ResidentKey> resident_key(const fido_cred_t* cred, const char* rp_
                                         const Device& dev) {
   ResidentKey k;
   switch (fido_cred_type(cred)) {
-    case COSE_ES256: k.alg = kAlgEcdsaP256; break;
-    case COSE_EDDSA: k.alg = kAlgEd25519; break;
-    default: return std::nullopt;
+    case COSE_ES256:
+      k.alg = kAlgEcdsaP256;
+      break;
+    case COSE_EDDSA:
+      k.alg = kAlgEd25519;
+      break;
+    default:
+      return std::nullopt;
   }
   auto pk = ssh_public_key(k.alg, ByteView(fido_cred_pubkey_ptr(cred), fido_cred_pubkey_len(cred)));
   if (!pk || fido_cred_id_len(cred) == 0) return std::nullopt;
@@ -62,8 +69,8 @@ Status limit(const Device& dev, const Interrupts& in) {
   return {};
 }
 
-Status read_rp(const Device& dev, const Interrupts& in, const char* rp_id, size_t slot, const char* pin,
-               std::vector<ResidentKey>& out) {
+Status read_rp(const Device& dev, const Interrupts& in, const char* rp_id, size_t slot,
+               const char* pin, std::vector<ResidentKey>& out) {
   RkPtr rk(fido_credman_rk_new());
   if (!rk) return make_error(Errc::internal, "fido_credman_rk_new failed");
   if (auto s = limit(dev, in); !s) return s;
@@ -79,15 +86,17 @@ Status read_rp(const Device& dev, const Interrupts& in, const char* rp_id, size_
   return {};
 }
 
-Result<std::vector<ResidentKey>> read_all(const Device& dev, const Interrupts& in, const char* pin) {
+Result<std::vector<ResidentKey>> read_all(const Device& dev, const Interrupts& in,
+                                          const char* pin) {
   std::vector<ResidentKey> out;
   MetadataPtr meta(fido_credman_metadata_new());
   if (!meta) return make_error(Errc::internal, "fido_credman_metadata_new failed");
   if (auto s = limit(dev, in); !s) return s.error();
   int r = fido_credman_get_dev_metadata(dev.get(), meta.get(), pin);
   if (r == FIDO_ERR_INVALID_COMMAND) {
-    return make_error(Errc::unsupported, std::string(kWhat) + ": " + dev.path() +
-                                             " cannot list resident keys (no credential management)");
+    return make_error(Errc::unsupported,
+                      std::string(kWhat) + ": " + dev.path() +
+                          " cannot list resident keys (no credential management)");
   }
   if (r != FIDO_OK) return fido_error(r, kWhat, dev.get());
   if (fido_credman_rk_existing(meta.get()) == 0) return out;
@@ -110,14 +119,16 @@ Result<std::vector<ResidentKey>> read_all(const Device& dev, const Interrupts& i
 
 Result<std::vector<ResidentKey>> load_resident_keys(const Options& o, const char* pin) {
   if (pin == nullptr) {
-    return make_error(Errc::pin_required, std::string(kWhat) + ": reading resident keys needs the security key's PIN");
+    return make_error(Errc::pin_required,
+                      std::string(kWhat) + ": reading resident keys needs the security key's PIN");
   }
   Interrupts in(o);
   auto dev = choose_device(o, in, kWhat);
   if (!dev) return dev.error();
   if (!dev->supports_credman()) {
-    return make_error(Errc::unsupported, std::string(kWhat) + ": " + dev->path() +
-                                             " cannot list resident keys (no credential management)");
+    return make_error(Errc::unsupported,
+                      std::string(kWhat) + ": " + dev->path() +
+                          " cannot list resident keys (no credential management)");
   }
   auto keys = read_all(*dev, in, pin);
   if (!keys && in.expired()) return in.timeout_error(kWhat);

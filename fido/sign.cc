@@ -19,15 +19,18 @@ Result<AssertPtr> new_assertion(const Device& dev, const SignRequest& req) {
   std::string app(req.application);
   int r = fido_assert_set_clientdata(a.get(), req.data.data(), req.data.size());
   if (r == FIDO_OK) r = fido_assert_set_rp(a.get(), app.c_str());
-  if (r == FIDO_OK) r = fido_assert_allow_cred(a.get(), req.key_handle.data(), req.key_handle.size());
+  if (r == FIDO_OK)
+    r = fido_assert_allow_cred(a.get(), req.key_handle.data(), req.key_handle.size());
   if (r == FIDO_OK) {
-    r = fido_assert_set_up(a.get(), (req.flags & kUserPresenceRequired) ? FIDO_OPT_TRUE : FIDO_OPT_FALSE);
+    r = fido_assert_set_up(a.get(),
+                           (req.flags & kUserPresenceRequired) ? FIDO_OPT_TRUE : FIDO_OPT_FALSE);
   }
   if (r != FIDO_OK) return fido_error(r, kWhat);
   if (req.pin == nullptr && (req.flags & kUserVerificationRequired)) {
     if (!dev.has_builtin_uv()) {
-      return make_error(Errc::pin_required, std::string(kWhat) + ": this key requires user verification: "
-                                                                 "give the security key's PIN");
+      return make_error(Errc::pin_required, std::string(kWhat) +
+                                                ": this key requires user verification: "
+                                                "give the security key's PIN");
     }
     if ((r = fido_assert_set_uv(a.get(), FIDO_OPT_TRUE)) != FIDO_OK) return fido_error(r, kWhat);
   }
@@ -37,15 +40,20 @@ Result<AssertPtr> new_assertion(const Device& dev, const SignRequest& req) {
 // The token's answer, checked: one assertion, the presence and verification
 // the key demands, a signature of the right form.
 Result<Signature> unpack(const fido_assert_t* a, const SignRequest& req, const Device& dev) {
-  if (fido_assert_count(a) < 1) return make_error(Errc::malformed, std::string(kWhat) + ": the security key returned no signature");
+  if (fido_assert_count(a) < 1)
+    return make_error(Errc::malformed,
+                      std::string(kWhat) + ": the security key returned no signature");
   uint8_t flags = fido_assert_flags(a, 0);
   if ((req.flags & kUserPresenceRequired) && !(flags & kUserPresenceRequired)) {
-    return make_error(Errc::denied, std::string(kWhat) + ": the security key did not confirm a touch");
+    return make_error(Errc::denied,
+                      std::string(kWhat) + ": the security key did not confirm a touch");
   }
   if ((req.flags & kUserVerificationRequired) && !(flags & kUserVerificationRequired)) {
-    return make_error(Errc::denied, std::string(kWhat) + ": the security key did not verify the user");
+    return make_error(Errc::denied,
+                      std::string(kWhat) + ": the security key did not verify the user");
   }
-  auto parts = ssh_signature_parts(req.alg, ByteView(fido_assert_sig_ptr(a, 0), fido_assert_sig_len(a, 0)));
+  auto parts =
+      ssh_signature_parts(req.alg, ByteView(fido_assert_sig_ptr(a, 0), fido_assert_sig_len(a, 0)));
   if (!parts) return parts.error();
   Signature s;
   s.flags = flags;
@@ -60,9 +68,11 @@ Result<Signature> unpack(const fido_assert_t* a, const SignRequest& req, const D
 
 Result<Signature> sign(const Options& o, const SignRequest& req) {
   if (req.alg != kAlgEcdsaP256 && req.alg != kAlgEd25519) {
-    return make_error(Errc::unsupported, std::string(kWhat) + ": unsupported key algorithm " + std::to_string(req.alg));
+    return make_error(Errc::unsupported, std::string(kWhat) + ": unsupported key algorithm " +
+                                             std::to_string(req.alg));
   }
-  if (req.key_handle.empty()) return make_error(Errc::malformed, std::string(kWhat) + ": empty key handle");
+  if (req.key_handle.empty())
+    return make_error(Errc::malformed, std::string(kWhat) + ": empty key handle");
   Interrupts in(o);
   auto dev = choose_device(o, in, kWhat, req.application, req.key_handle);
   if (!dev) return dev.error();

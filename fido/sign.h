@@ -10,26 +10,26 @@
 #include <string_view>
 
 #include "fido/options.h"
-#include "ssh/bytes.h"
-#include "ssh/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 
 namespace skagent::fido {
 
 struct SignRequest {
   uint32_t alg = kAlgEd25519;
-  ByteView data;                 // the raw message; its SHA-256 is the client data hash
+  ByteView data;  // the raw message; its SHA-256 is the client data hash
   std::string_view application;
   ByteView key_handle;
   uint8_t flags = kUserPresenceRequired;  // the key's flags
-  const char* pin = nullptr;     // nullptr: none
+  const char* pin = nullptr;              // nullptr: none
 };
 
 // sk-api's sign response.
 struct Signature {
-  uint8_t flags = 0;     // as the token reports: 0x01 user present, 0x04 user verified
+  uint8_t flags = 0;  // as the token reports: 0x01 user present, 0x04 user verified
   uint32_t counter = 0;
   Bytes sig_r, sig_s;
-  std::string device;    // the token that signed
+  std::string device;  // the token that signed
 };
 
 Result<Signature> sign(const Options& o, const SignRequest& req);

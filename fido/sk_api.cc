@@ -75,7 +75,8 @@ void free_resident(sk_resident_key* k) {
 
 int do_enroll(uint32_t alg, const uint8_t* challenge, size_t challenge_len, const char* application,
               uint8_t flags, const char* pin, sk_option** options, sk_enroll_response** out) {
-  if (out == nullptr || application == nullptr || (challenge == nullptr && challenge_len != 0)) return kSkErrGeneral;
+  if (out == nullptr || application == nullptr || (challenge == nullptr && challenge_len != 0))
+    return kSkErrGeneral;
   *out = nullptr;
   auto po = parse_provider_options(options);
   if (!po) return report(po.error());
@@ -104,7 +105,8 @@ int do_enroll(uint32_t alg, const uint8_t* challenge, size_t challenge_len, cons
 int do_sign(uint32_t alg, const uint8_t* data, size_t data_len, const char* application,
             const uint8_t* key_handle, size_t key_handle_len, uint8_t flags, const char* pin,
             sk_option** options, sk_sign_response** out) {
-  if (out == nullptr || application == nullptr || key_handle == nullptr || (data == nullptr && data_len != 0)) {
+  if (out == nullptr || application == nullptr || key_handle == nullptr ||
+      (data == nullptr && data_len != 0)) {
     return kSkErrGeneral;
   }
   *out = nullptr;
@@ -190,12 +192,14 @@ Result<ProviderOptions> parse_provider_options(sk_option** options) {
       size_t n = strlen(value);
       if (n >= kUserIdSize) {
         return make_error(Errc::limit, "the \"user\" option is " + std::to_string(n) +
-                                           " bytes: it must be under " + std::to_string(kUserIdSize));
+                                           " bytes: it must be under " +
+                                           std::to_string(kUserIdSize));
       }
       po.user_id.assign(kUserIdSize, 0);
       memcpy(po.user_id.data(), value, n);
     } else if (opt->required) {
-      return make_error(Errc::unsupported, "unsupported option \"" + name + "\" (this provider knows \"device\" and \"user\")");
+      return make_error(Errc::unsupported, "unsupported option \"" + name +
+                                               "\" (this provider knows \"device\" and \"user\")");
     }
   }
   return po;
@@ -203,12 +207,17 @@ Result<ProviderOptions> parse_provider_options(sk_option** options) {
 
 int sk_error_code(const Error& e) {
   switch (e.code) {
-    case Errc::unsupported: return kSkErrUnsupported;
+    case Errc::unsupported:
+      return kSkErrUnsupported;
     case Errc::pin_required:
-    case Errc::pin_invalid: return kSkErrPinRequired;
-    case Errc::not_found: return kSkErrDeviceNotFound;
-    case Errc::exists: return kSkErrCredentialExists;
-    default: return kSkErrGeneral;
+    case Errc::pin_invalid:
+      return kSkErrPinRequired;
+    case Errc::not_found:
+      return kSkErrDeviceNotFound;
+    case Errc::exists:
+      return kSkErrCredentialExists;
+    default:
+      return kSkErrGeneral;
   }
 }
 
@@ -233,15 +242,15 @@ int sk_sign(uint32_t alg, const uint8_t* data, size_t data_len, const char* appl
             const uint8_t* key_handle, size_t key_handle_len, uint8_t flags, const char* pin,
             struct sk_option** options, struct sk_sign_response** sign_response) {
   try {
-    return skagent::fido::do_sign(alg, data, data_len, application, key_handle, key_handle_len, flags, pin,
-                                  options, sign_response);
+    return skagent::fido::do_sign(alg, data, data_len, application, key_handle, key_handle_len,
+                                  flags, pin, options, sign_response);
   } catch (...) {
     return skagent::fido::kSkErrGeneral;
   }
 }
 
-int sk_load_resident_keys(const char* pin, struct sk_option** options, struct sk_resident_key*** rks,
-                          size_t* nrks) {
+int sk_load_resident_keys(const char* pin, struct sk_option** options,
+                          struct sk_resident_key*** rks, size_t* nrks) {
   try {
     return skagent::fido::do_load_resident(pin, options, rks, nrks);
   } catch (...) {

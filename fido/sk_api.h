@@ -12,8 +12,8 @@
 #include <string>
 
 #include "fido/sk_abi.h"
-#include "ssh/bytes.h"
-#include "ssh/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 
 extern "C" {
 
@@ -24,8 +24,8 @@ int sk_enroll(uint32_t alg, const uint8_t* challenge, size_t challenge_len, cons
 int sk_sign(uint32_t alg, const uint8_t* data, size_t data_len, const char* application,
             const uint8_t* key_handle, size_t key_handle_len, uint8_t flags, const char* pin,
             struct sk_option** options, struct sk_sign_response** sign_response);
-int sk_load_resident_keys(const char* pin, struct sk_option** options, struct sk_resident_key*** rks,
-                          size_t* nrks);
+int sk_load_resident_keys(const char* pin, struct sk_option** options,
+                          struct sk_resident_key*** rks, size_t* nrks);
 
 }  // extern "C"
 

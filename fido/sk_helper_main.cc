@@ -25,7 +25,7 @@
 #include "platform/helper_channel.h"
 #include "platform/sandbox.h"
 #include "ssh/crypto_memory.h"
-#include "ssh/wire.h"
+#include "base/wire.h"
 
 namespace {
 
@@ -69,7 +69,8 @@ Signer signer_for(const char* provider, skagent::fido::CardWatch& cards) {
   };
 }
 
-skagent::Bytes handle(const Signer& signer, skagent::fido::CardWatch& cards, skagent::ByteView body) {
+skagent::Bytes handle(const Signer& signer, skagent::fido::CardWatch& cards,
+                      skagent::ByteView body) {
   using namespace skagent;
   auto kind = sk_request_kind(body);
   if (!kind) return encode_sign_reply(kind.error());

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "fido/sk_helper_protocol.h"
 
-#include "ssh/wire.h"
+#include "base/wire.h"
 
 namespace skagent {
 
@@ -75,7 +75,8 @@ Result<bool> decode_check_cards_reply(ByteView body) {
   uint8_t status = 0, left = 0;
   if (!r.u8(status)) return bad("empty reply");
   if (status == kFailed) return decode_failure(r);
-  if (status != kOk || !r.u8(left) || left > 1 || !r.empty()) return bad("malformed card check reply");
+  if (status != kOk || !r.u8(left) || left > 1 || !r.empty())
+    return bad("malformed card check reply");
   return left == 1;
 }
 

@@ -12,8 +12,8 @@
 #include <string>
 
 #include "platform/secret.h"
-#include "ssh/bytes.h"
-#include "ssh/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 
 namespace skagent {
 
@@ -25,7 +25,7 @@ struct SkSignRequest {
   std::string application;
   Bytes key_handle;
   uint8_t flags = 0;
-  Secret pin;        // empty: none
+  Secret pin;  // empty: none
 };
 
 struct SkSignResult {

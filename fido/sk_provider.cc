@@ -14,11 +14,16 @@ namespace {
 
 Error provider_error(int rc) {
   switch (rc) {
-    case fido::kSkErrUnsupported: return make_error(Errc::unsupported, "provider: unsupported option or algorithm");
-    case fido::kSkErrPinRequired: return make_error(Errc::pin_required, "provider: PIN required");
-    case fido::kSkErrDeviceNotFound: return make_error(Errc::not_found, "provider: security key not found");
-    case fido::kSkErrCredentialExists: return make_error(Errc::exists, "provider: credential exists");
-    default: return make_error(Errc::internal, "provider: signature failed (" + std::to_string(rc) + ")");
+    case fido::kSkErrUnsupported:
+      return make_error(Errc::unsupported, "provider: unsupported option or algorithm");
+    case fido::kSkErrPinRequired:
+      return make_error(Errc::pin_required, "provider: PIN required");
+    case fido::kSkErrDeviceNotFound:
+      return make_error(Errc::not_found, "provider: security key not found");
+    case fido::kSkErrCredentialExists:
+      return make_error(Errc::exists, "provider: credential exists");
+    default:
+      return make_error(Errc::internal, "provider: signature failed (" + std::to_string(rc) + ")");
   }
 }
 
@@ -34,8 +39,9 @@ void free_response(sk_sign_response* r) {
 Result<SkProvider> SkProvider::load(const std::string& path) {
   // As OpenSSH does since 9.3p2 (CVE-2023-38408): a library that is not a provider is refused
   // before any of its code (constructors included) runs, and the file checked is the file loaded.
-  auto loaded = dlopen_exporting(path, {"sk_api_version", "sk_enroll", "sk_sign", "sk_load_resident_keys"},
-                                 RTLD_NOW | RTLD_LOCAL);
+  auto loaded =
+      dlopen_exporting(path, {"sk_api_version", "sk_enroll", "sk_sign", "sk_load_resident_keys"},
+                       RTLD_NOW | RTLD_LOCAL);
   if (!loaded) return make_error(loaded.error().code, "provider: " + loaded.error().message);
   void* dl = *loaded;
   auto version = reinterpret_cast<uint32_t (*)()>(dlsym(dl, "sk_api_version"));
@@ -46,7 +52,8 @@ Result<SkProvider> SkProvider::load(const std::string& path) {
   }
   if (!fido::sk_api_compatible(version())) {
     dlclose(dl);
-    return make_error(Errc::unsupported, "provider " + path + " has an incompatible sk-api version");
+    return make_error(Errc::unsupported,
+                      "provider " + path + " has an incompatible sk-api version");
   }
   SkProvider p;
   p.sign_ = sign;

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "fido/sk_helper_protocol.h"
-#include "ssh/error.h"
+#include "base/error.h"
 
 namespace skagent {
 

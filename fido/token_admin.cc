@@ -29,13 +29,15 @@ void fill_from_cbor(const fido_cbor_info_t* ci, TokenInfo& info) {
   info.transports = strings(fido_cbor_info_transports_ptr(ci), fido_cbor_info_transports_len(ci));
   char** names = fido_cbor_info_options_name_ptr(ci);
   const bool* values = fido_cbor_info_options_value_ptr(ci);
-  for (size_t i = 0; names != nullptr && values != nullptr && i < fido_cbor_info_options_len(ci); i++) {
+  for (size_t i = 0; names != nullptr && values != nullptr && i < fido_cbor_info_options_len(ci);
+       i++) {
     if (names[i] != nullptr) info.options.emplace_back(names[i], values[i]);
   }
   const unsigned char* aaguid = fido_cbor_info_aaguid_ptr(ci);
   if (aaguid != nullptr) info.aaguid.assign(aaguid, aaguid + fido_cbor_info_aaguid_len(ci));
   const uint8_t* protocols = fido_cbor_info_protocols_ptr(ci);
-  if (protocols != nullptr) info.pin_protocols.assign(protocols, protocols + fido_cbor_info_protocols_len(ci));
+  if (protocols != nullptr)
+    info.pin_protocols.assign(protocols, protocols + fido_cbor_info_protocols_len(ci));
   for (size_t i = 0; i < fido_cbor_info_algorithm_count(ci); i++) {
     info.algorithms.push_back(fido_cbor_info_algorithm_cose(ci, i));
   }
@@ -91,11 +93,13 @@ Result<TokenInfo> read_token_info(const Options& opts) {
   }
   CborInfoPtr ci(fido_cbor_info_new());
   if (!ci) return make_error(Errc::internal, "fido_cbor_info_new failed");
-  if (int r = fido_dev_get_cbor_info(dev->get(), ci.get()); r != FIDO_OK) return fido_error(r, kWhat);
+  if (int r = fido_dev_get_cbor_info(dev->get(), ci.get()); r != FIDO_OK)
+    return fido_error(r, kWhat);
   fill_from_cbor(ci.get(), info);
   if (info.option("clientPin").value_or(false)) {
     int retries = -1;
-    if (int r = fido_dev_get_retry_count(dev->get(), &retries); r != FIDO_OK) return fido_error(r, kWhat);
+    if (int r = fido_dev_get_retry_count(dev->get(), &retries); r != FIDO_OK)
+      return fido_error(r, kWhat);
     if (retries >= 0) info.pin_retries = retries;
   }
   return info;
@@ -103,15 +107,18 @@ Result<TokenInfo> read_token_info(const Options& opts) {
 
 Status delete_resident_key(const Options& opts, ByteView credential_id, const char* pin) {
   constexpr std::string_view kWhat = "deleting the resident key from the security key";
-  if (pin == nullptr) return make_error(Errc::pin_required, std::string(kWhat) + ": it needs the security key's PIN");
-  if (credential_id.empty()) return make_error(Errc::malformed, std::string(kWhat) + ": no credential named");
+  if (pin == nullptr)
+    return make_error(Errc::pin_required, std::string(kWhat) + ": it needs the security key's PIN");
+  if (credential_id.empty())
+    return make_error(Errc::malformed, std::string(kWhat) + ": no credential named");
   auto o = single_device(opts, kWhat);
   if (!o) return o.error();
   auto dev = Device::open(o->device, o->timeout);
   if (!dev) return dev.error();
   if (!dev->supports_credman()) {
     return make_error(Errc::unsupported,
-                      std::string(kWhat) + ": " + dev->path() + " cannot delete resident keys (no credential management)");
+                      std::string(kWhat) + ": " + dev->path() +
+                          " cannot delete resident keys (no credential management)");
   }
   int r = fido_credman_del_dev_rk(dev->get(), credential_id.data(), credential_id.size(), pin);
   if (r != FIDO_OK) return fido_error(r, kWhat, dev->get());
@@ -129,11 +136,12 @@ Status reset_token(const Options& opts) {
   CancelWatch watch(in, *dev);
   int r = fido_dev_reset(dev->get());
   if (r == FIDO_ERR_NOT_ALLOWED) {
-    return make_error(Errc::denied,
-                      std::string(kWhat) + ": " + dev->path() +
-                          " refused: a security key accepts a reset only in the first seconds after it is "
-                          "powered up (10 s on most keys) and only with a touch. Unplug it (or take it off "
-                          "the reader), put it back, run the command again at once and touch it when it blinks");
+    return make_error(
+        Errc::denied,
+        std::string(kWhat) + ": " + dev->path() +
+            " refused: a security key accepts a reset only in the first seconds after it is "
+            "powered up (10 s on most keys) and only with a touch. Unplug it (or take it off "
+            "the reader), put it back, run the command again at once and touch it when it blinks");
   }
   if (r != FIDO_OK) return watch.error(r, kWhat, dev->get());
   return {};

@@ -17,8 +17,8 @@
 
 #include "fido/device.h"
 #include "fido/options.h"
-#include "ssh/bytes.h"
-#include "ssh/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 
 namespace skagent::fido {
 
@@ -30,18 +30,19 @@ Result<Options> single_device(const Options& o, std::string_view what);
 struct TokenInfo {
   std::string path;
   Transport transport = Transport::usb;
-  bool fido2 = false;                       // CTAP2; a U2F-only token answers nothing more
-  std::vector<std::string> versions;        // "FIDO_2_0", "FIDO_2_1", "U2F_V2"
-  std::vector<std::string> extensions;      // "credProtect", "hmac-secret", ...
-  std::vector<std::string> transports;      // what the token says it speaks: "usb", "nfc"
-  std::vector<std::pair<std::string, bool>> options;  // as sent: rk, up, uv, clientPin, credMgmt, ...
+  bool fido2 = false;                   // CTAP2; a U2F-only token answers nothing more
+  std::vector<std::string> versions;    // "FIDO_2_0", "FIDO_2_1", "U2F_V2"
+  std::vector<std::string> extensions;  // "credProtect", "hmac-secret", ...
+  std::vector<std::string> transports;  // what the token says it speaks: "usb", "nfc"
+  std::vector<std::pair<std::string, bool>>
+      options;  // as sent: rk, up, uv, clientPin, credMgmt, ...
   Bytes aaguid;
   std::vector<uint8_t> pin_protocols;
-  std::vector<int> algorithms;              // COSE numbers
-  uint64_t firmware_version = 0;            // 0: not said
-  uint64_t min_pin_length = 0;              // 0: not said (CTAP's default is 4)
-  int64_t resident_remaining = -1;          // -1: not said (getInfo 0x14)
-  std::optional<int> pin_retries;           // when a PIN is set
+  std::vector<int> algorithms;      // COSE numbers
+  uint64_t firmware_version = 0;    // 0: not said
+  uint64_t min_pin_length = 0;      // 0: not said (CTAP's default is 4)
+  int64_t resident_remaining = -1;  // -1: not said (getInfo 0x14)
+  std::optional<int> pin_retries;   // when a PIN is set
 
   // An option's value; nullopt when the token does not name it.
   std::optional<bool> option(std::string_view name) const;

@@ -30,7 +30,8 @@ int64_t now_ms() {
 
 void* io_open(const char* path) {
   std::string_view p = path != nullptr ? path : "";
-  if (p.substr(0, kVtokenPathPrefix.size()) == kVtokenPathPrefix) p.remove_prefix(kVtokenPathPrefix.size());
+  if (p.substr(0, kVtokenPathPrefix.size()) == kVtokenPathPrefix)
+    p.remove_prefix(kVtokenPathPrefix.size());
   struct sockaddr_un sun {};
   if (p.empty() || p.size() >= sizeof(sun.sun_path)) return nullptr;
   sun.sun_family = AF_UNIX;

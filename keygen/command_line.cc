@@ -34,7 +34,16 @@ Result<unsigned long> parse_number(const char* text, unsigned long min, unsigned
   return v;
 }
 
-enum LongOption { kListDevices = 1000, kHelp, kVersion, kListResident, kDeleteResident, kSetPin, kTokenInfo, kResetToken };
+enum LongOption {
+  kListDevices = 1000,
+  kHelp,
+  kVersion,
+  kListResident,
+  kDeleteResident,
+  kSetPin,
+  kTokenInfo,
+  kResetToken
+};
 
 }  // namespace
 
@@ -66,9 +75,15 @@ Result<KeySpec> parse_key_spec(const std::string& name, unsigned bits) {
   if (ecdsa) {
     if (bits == 0) bits = 256;
     switch (bits) {
-      case 256: spec.type = KeyType::ecdsa_p256; break;
-      case 384: spec.type = KeyType::ecdsa_p384; break;
-      case 521: spec.type = KeyType::ecdsa_p521; break;
+      case 256:
+        spec.type = KeyType::ecdsa_p256;
+        break;
+      case 384:
+        spec.type = KeyType::ecdsa_p384;
+        break;
+      case 521:
+        spec.type = KeyType::ecdsa_p521;
+        break;
       default:
         return bad("Invalid ECDSA key length: valid lengths are 256, 384 or 521 bits");
     }
@@ -83,22 +98,30 @@ Result<KeySpec> parse_key_spec(const std::string& name, unsigned bits) {
     }
     spec.bits = bits;
   } else {
-    spec.bits = 256;  // Ed25519, ML-DSA-44+Ed25519 and the security key types have one size; -b is ignored
+    spec.bits =
+        256;  // Ed25519, ML-DSA-44+Ed25519 and the security key types have one size; -b is ignored
   }
   return spec;
 }
 
 std::string key_spec_name(KeyType type) {
   switch (type) {
-    case KeyType::dsa: return "dsa";
-    case KeyType::rsa: return "rsa";
+    case KeyType::dsa:
+      return "dsa";
+    case KeyType::rsa:
+      return "rsa";
     case KeyType::ecdsa_p256:
     case KeyType::ecdsa_p384:
-    case KeyType::ecdsa_p521: return "ecdsa";
-    case KeyType::ed25519: return "ed25519";
-    case KeyType::sk_ecdsa_p256: return "ecdsa-sk";
-    case KeyType::sk_ed25519: return "ed25519-sk";
-    case KeyType::mldsa44_ed25519: return "mldsa44-ed25519";
+    case KeyType::ecdsa_p521:
+      return "ecdsa";
+    case KeyType::ed25519:
+      return "ed25519";
+    case KeyType::sk_ecdsa_p256:
+      return "ecdsa-sk";
+    case KeyType::sk_ed25519:
+      return "ed25519-sk";
+    case KeyType::mldsa44_ed25519:
+      return "mldsa44-ed25519";
   }
   return "unknown";
 }
@@ -139,37 +162,75 @@ Result<Options> parse_command_line(int argc, char** argv, const char* sk_provide
         o.bits = unsigned(*v);
         break;
       }
-      case 'C': o.comment = optarg; break;
+      case 'C':
+        o.comment = optarg;
+        break;
       case 'E': {
         auto h = fingerprint_hash_by_name(optarg);
         if (!h) return bad(std::string("Invalid hash algorithm \"") + optarg + "\"");
         o.hash = *h;
         break;
       }
-      case 'f': o.file = optarg; break;
-      case 'K': set_mode(Mode::download_resident); break;
-      case 'l': set_mode(Mode::fingerprint); break;
-      case 'y': set_mode(Mode::print_public); break;
-      case kListDevices: set_mode(Mode::list_devices); break;
-      case kListResident: set_mode(Mode::list_resident); break;
+      case 'f':
+        o.file = optarg;
+        break;
+      case 'K':
+        set_mode(Mode::download_resident);
+        break;
+      case 'l':
+        set_mode(Mode::fingerprint);
+        break;
+      case 'y':
+        set_mode(Mode::print_public);
+        break;
+      case kListDevices:
+        set_mode(Mode::list_devices);
+        break;
+      case kListResident:
+        set_mode(Mode::list_resident);
+        break;
       case kDeleteResident:
         set_mode(Mode::delete_resident);
         o.delete_target = optarg;
         break;
-      case kSetPin: set_mode(Mode::set_pin); break;
-      case kTokenInfo: set_mode(Mode::token_info); break;
-      case kResetToken: set_mode(Mode::reset_token); break;
-      case 'N': o.new_passphrase = optarg; break;
-      case 'P': o.passphrase = optarg; break;
-      case 'O': o.sk_options.emplace_back(optarg); break;
-      case 'q': o.quiet = true; break;
-      case 't': type_name = optarg; break;
-      case 'v': o.verbose = true; break;
-      case 'w': o.provider = optarg; break;
+      case kSetPin:
+        set_mode(Mode::set_pin);
+        break;
+      case kTokenInfo:
+        set_mode(Mode::token_info);
+        break;
+      case kResetToken:
+        set_mode(Mode::reset_token);
+        break;
+      case 'N':
+        o.new_passphrase = optarg;
+        break;
+      case 'P':
+        o.passphrase = optarg;
+        break;
+      case 'O':
+        o.sk_options.emplace_back(optarg);
+        break;
+      case 'q':
+        o.quiet = true;
+        break;
+      case 't':
+        type_name = optarg;
+        break;
+      case 'v':
+        o.verbose = true;
+        break;
+      case 'w':
+        o.provider = optarg;
+        break;
       case 'h':
-      case kHelp: o.mode = Mode::help; return o;
+      case kHelp:
+        o.mode = Mode::help;
+        return o;
       case 'V':
-      case kVersion: o.mode = Mode::version; return o;
+      case kVersion:
+        o.mode = Mode::version;
+        return o;
       case ':':
         return bad(std::string("option requires an argument -- '") + char(optopt) + "'");
       default:
@@ -179,15 +240,16 @@ Result<Options> parse_command_line(int argc, char** argv, const char* sk_provide
   }
   if (optind < argc) return bad("Too many arguments.");
   if (modes > 1) {
-    return bad("Choose one of -K, -l, -y, --list-devices, --list-resident, --delete-resident, --set-pin, "
-               "--token-info and --reset-token.");
+    return bad(
+        "Choose one of -K, -l, -y, --list-devices, --list-resident, --delete-resident, --set-pin, "
+        "--token-info and --reset-token.");
   }
   if (is_token_mode(o.mode) && !o.provider.empty() && o.provider != "internal") {
     return bad("the token commands use the built-in FIDO2 middleware; -w is not used with them.");
   }
   if (o.provider.empty()) {
-    o.provider = sk_provider_env != nullptr && *sk_provider_env != '\0' ? sk_provider_env
-                                                                       : "internal";
+    o.provider =
+        sk_provider_env != nullptr && *sk_provider_env != '\0' ? sk_provider_env : "internal";
   }
   if (type_name) {
     if (o.mode != Mode::generate) return bad("-t only applies when generating a key.");
@@ -212,20 +274,22 @@ Result<Options> parse_command_line(int argc, char** argv, const char* sk_provide
 }
 
 bool is_token_mode(Mode m) {
-  return m == Mode::list_resident || m == Mode::delete_resident || m == Mode::set_pin || m == Mode::token_info ||
-         m == Mode::reset_token;
+  return m == Mode::list_resident || m == Mode::delete_resident || m == Mode::set_pin ||
+         m == Mode::token_info || m == Mode::reset_token;
 }
 
 std::string usage_text() {
   return "usage: skagent-keygen [-q] [-a rounds] [-b bits] [-C comment] [-f output_keyfile]\n"
          "                      [-N new_passphrase] [-O option] [-w provider]\n"
-         "                      [-t ecdsa | ecdsa-sk | ed25519 | ed25519-sk | mldsa44-ed25519 | rsa]\n"
+         "                      [-t ecdsa | ecdsa-sk | ed25519 | ed25519-sk | mldsa44-ed25519 | "
+         "rsa]\n"
          "       skagent-keygen -K [-a rounds] [-N new_passphrase] [-O device=path] [-w provider]\n"
          "       skagent-keygen -l [-v] [-E fingerprint_hash] [-f input_keyfile]\n"
          "       skagent-keygen -y [-P passphrase] [-f input_keyfile]\n"
          "       skagent-keygen --list-devices\n"
          "       skagent-keygen --list-resident [-E fingerprint_hash] [-O device=path]\n"
-         "       skagent-keygen --delete-resident fingerprint|application [-O user=name] [-O device=path]\n"
+         "       skagent-keygen --delete-resident fingerprint|application [-O user=name] [-O "
+         "device=path]\n"
          "       skagent-keygen --set-pin | --token-info | --reset-token [-O device=path]\n"
          "Security key options (-O): application=ssh:..., challenge=file, device=path,\n"
          "  no-touch-required, resident, user=name, verify-required, write-attestation=file\n";

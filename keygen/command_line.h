@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "ssh/error.h"
+#include "base/error.h"
 #include "ssh/fingerprint.h"
 #include "ssh/key.h"
 
@@ -36,19 +36,19 @@ struct KeySpec {
 
 struct Options {
   Mode mode = Mode::generate;
-  std::optional<KeySpec> key;               // -t (and -b)
-  unsigned bits = 0;                        // -b
-  std::optional<std::string> comment;       // -C
-  std::optional<std::string> file;          // -f
-  std::optional<std::string> new_passphrase;  // -N (may be empty)
-  std::optional<std::string> passphrase;      // -P (to read an encrypted key)
-  std::vector<std::string> sk_options;        // -O, in order
-  std::string delete_target;                // --delete-resident's argument
-  std::string provider;                     // -w, else $SSH_SK_PROVIDER, else "internal"
+  std::optional<KeySpec> key;                      // -t (and -b)
+  unsigned bits = 0;                               // -b
+  std::optional<std::string> comment;              // -C
+  std::optional<std::string> file;                 // -f
+  std::optional<std::string> new_passphrase;       // -N (may be empty)
+  std::optional<std::string> passphrase;           // -P (to read an encrypted key)
+  std::vector<std::string> sk_options;             // -O, in order
+  std::string delete_target;                       // --delete-resident's argument
+  std::string provider;                            // -w, else $SSH_SK_PROVIDER, else "internal"
   FingerprintHash hash = FingerprintHash::sha256;  // -E
-  uint32_t rounds = 16;                     // -a
-  bool quiet = false;                       // -q
-  bool verbose = false;                     // -v (randomart with -l)
+  uint32_t rounds = 16;                            // -a
+  bool quiet = false;                              // -q
+  bool verbose = false;                            // -v (randomart with -l)
 };
 
 // Parses argv (argv[0] is the program). `sk_provider_env` is $SSH_SK_PROVIDER

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "keygen/secret_text.h"
-#include "ssh/error.h"
+#include "base/error.h"
 
 namespace skagent::keygen {
 

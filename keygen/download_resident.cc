@@ -61,8 +61,7 @@ std::string resident_key_suffix(const std::string& application, ByteView user_id
   return ret;
 }
 
-std::string resident_key_file_name(KeyType type, const std::string& application,
-                                   ByteView user_id) {
+std::string resident_key_file_name(KeyType type, const std::string& application, ByteView user_id) {
   std::string ext = resident_key_suffix(application, user_id);
   std::string name = type == KeyType::sk_ecdsa_p256 ? "id_ecdsa_sk_rk" : "id_ed25519_sk_rk";
   if (!ext.empty()) name += "_" + ext;
@@ -107,7 +106,8 @@ Status download_resident_keys(Console& console, SkToken& token, const DownloadOp
                                 " has no PIN, and resident keys can only be read with one "
                                 "(set a PIN first)");
         }
-        console.err("Skipping " + d->path + ": it has no PIN, so it holds no readable resident keys\n");
+        console.err("Skipping " + d->path +
+                    ": it has no PIN, so it holds no readable resident keys\n");
         continue;
       }
       with_pin.push_back(d);
@@ -122,9 +122,8 @@ Status download_resident_keys(Console& console, SkToken& token, const DownloadOp
 
   std::vector<SkResidentCredential> all;
   for (const auto& device : devices) {
-    std::string prompt = devices.size() > 1
-                             ? "Enter PIN for authenticator " + device + ": "
-                             : std::string("Enter PIN for authenticator: ");
+    std::string prompt = devices.size() > 1 ? "Enter PIN for authenticator " + device + ": "
+                                            : std::string("Enter PIN for authenticator: ");
     auto rks = load_with_pin(console, token, device, prompt);
     if (!rks) return rks.error();
     for (auto& rk : *rks) all.push_back(std::move(rk));

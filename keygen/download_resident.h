@@ -9,7 +9,7 @@
 
 #include "keygen/console.h"
 #include "keygen/sk_token.h"
-#include "ssh/error.h"
+#include "base/error.h"
 
 namespace skagent::keygen {
 
@@ -20,8 +20,7 @@ namespace skagent::keygen {
 std::string resident_key_suffix(const std::string& application, ByteView user_id);
 
 // "id_ed25519_sk_rk" or "id_ecdsa_sk_rk", then "_" + suffix when not empty.
-std::string resident_key_file_name(KeyType type, const std::string& application,
-                                   ByteView user_id);
+std::string resident_key_file_name(KeyType type, const std::string& application, ByteView user_id);
 
 struct DownloadOptions {
   std::string device;                         // -O device=

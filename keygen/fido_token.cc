@@ -55,7 +55,9 @@ void add_resident_info(const fido::Device& dev, SkDeviceInfo& info) {
 // A token named with -O device= that cannot be opened is simply not there:
 // say that plainly rather than how libfido2 failed to open it.
 Error named_device_error(Error e, const std::string& device) {
-  if (device.empty() || e.code != Errc::not_found || !e.message.starts_with("opening the security key")) return e;
+  if (device.empty() || e.code != Errc::not_found ||
+      !e.message.starts_with("opening the security key"))
+    return e;
   return make_error(Errc::not_found, "no security key found at " + device + " (" + e.message + ")");
 }
 

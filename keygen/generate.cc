@@ -44,7 +44,8 @@ Status run_generate(Console& console, const Options& o,
     if (!parsed) return parsed.error();
     sk_options = std::move(parsed).value();
   }
-  if (!o.quiet) console.out("Generating public/private " + key_spec_name(spec.type) + " key pair.\n");
+  if (!o.quiet)
+    console.out("Generating public/private " + key_spec_name(spec.type) + " key pair.\n");
 
   auto path = settle_path(console, o);
   if (!path) return path.error();

@@ -7,7 +7,7 @@
 #include "keygen/command_line.h"
 #include "keygen/console.h"
 #include "keygen/sk_token.h"
-#include "ssh/error.h"
+#include "base/error.h"
 
 namespace skagent::keygen {
 

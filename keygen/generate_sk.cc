@@ -35,7 +35,8 @@ Result<Bytes> make_challenge(const SkEnrollOptions& o) {
     return data;
   }
   Bytes c(kChallengeSize);
-  if (RAND_bytes(c.data(), int(c.size())) != 1) return make_error(Errc::crypto, "RAND_bytes failed");
+  if (RAND_bytes(c.data(), int(c.size())) != 1)
+    return make_error(Errc::crypto, "RAND_bytes failed");
   return c;
 }
 

@@ -9,7 +9,7 @@
 
 #include "keygen/console.h"
 #include "keygen/sk_token.h"
-#include "ssh/error.h"
+#include "base/error.h"
 #include "ssh/private_key.h"
 
 namespace skagent::keygen {
@@ -20,7 +20,7 @@ inline constexpr size_t kMaxUserLength = 31;
 
 struct SkEnrollOptions {
   std::string application = "ssh:";
-  std::string user;    // empty: the all-zero user id
+  std::string user;  // empty: the all-zero user id
   std::string device;
   uint8_t flags = kSkUserPresenceRequired;
   std::optional<std::string> challenge_file;

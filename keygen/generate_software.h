@@ -3,7 +3,7 @@
 #pragma once
 
 #include "keygen/command_line.h"
-#include "ssh/error.h"
+#include "base/error.h"
 #include "ssh/private_key.h"
 
 namespace skagent::keygen {

@@ -173,15 +173,29 @@ Status save_key_pair(const PrivateKey& key, const KeyPairFiles& files, bool repl
 std::string default_key_path(KeyType type) {
   std::string name;
   switch (type) {
-    case KeyType::dsa: name = "id_dsa"; break;
-    case KeyType::rsa: name = "id_rsa"; break;
+    case KeyType::dsa:
+      name = "id_dsa";
+      break;
+    case KeyType::rsa:
+      name = "id_rsa";
+      break;
     case KeyType::ecdsa_p256:
     case KeyType::ecdsa_p384:
-    case KeyType::ecdsa_p521: name = "id_ecdsa"; break;
-    case KeyType::ed25519: name = "id_ed25519"; break;
-    case KeyType::sk_ecdsa_p256: name = "id_ecdsa_sk"; break;
-    case KeyType::sk_ed25519: name = "id_ed25519_sk"; break;
-    case KeyType::mldsa44_ed25519: name = "id_mldsa44_ed25519"; break;
+    case KeyType::ecdsa_p521:
+      name = "id_ecdsa";
+      break;
+    case KeyType::ed25519:
+      name = "id_ed25519";
+      break;
+    case KeyType::sk_ecdsa_p256:
+      name = "id_ecdsa_sk";
+      break;
+    case KeyType::sk_ed25519:
+      name = "id_ed25519_sk";
+      break;
+    case KeyType::mldsa44_ed25519:
+      name = "id_mldsa44_ed25519";
+      break;
   }
   return home_dir() + "/.ssh/" + name;
 }

@@ -9,8 +9,8 @@
 
 #include "keygen/console.h"
 #include "keygen/secret_text.h"
-#include "ssh/bytes.h"
-#include "ssh/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 #include "ssh/private_key.h"
 
 namespace skagent::keygen {

@@ -76,11 +76,16 @@ Result<std::string> input_file(Console& console, const Options& o) {
 
 TokenAction token_action(Mode m) {
   switch (m) {
-    case Mode::delete_resident: return TokenAction::remove;
-    case Mode::set_pin: return TokenAction::set_pin;
-    case Mode::token_info: return TokenAction::info;
-    case Mode::reset_token: return TokenAction::reset;
-    default: return TokenAction::list;
+    case Mode::delete_resident:
+      return TokenAction::remove;
+    case Mode::set_pin:
+      return TokenAction::set_pin;
+    case Mode::token_info:
+      return TokenAction::info;
+    case Mode::reset_token:
+      return TokenAction::reset;
+    default:
+      return TokenAction::list;
   }
 }
 
@@ -101,7 +106,8 @@ int run(Console& console, const Options& o, const fido::DeviceSources& sources) 
     case Mode::delete_resident:
     case Mode::set_pin:
     case Mode::token_info:
-    case Mode::reset_token: return run_token(console, o, sources);
+    case Mode::reset_token:
+      return run_token(console, o, sources);
     case Mode::help:
       console.out(usage_text());
       return 0;
@@ -140,7 +146,8 @@ int run(Console& console, const Options& o, const fido::DeviceSources& sources) 
       d->quiet = o.quiet;
       auto token = open_sk_token(o.provider);
       if (!token) return fail(console, token.error());
-      if (auto s = download_resident_keys(console, **token, *d); !s) return fail(console, s.error());
+      if (auto s = download_resident_keys(console, **token, *d); !s)
+        return fail(console, s.error());
       return 0;
     }
     case Mode::generate: {
@@ -163,8 +170,9 @@ int main(int argc, char** argv) {
   no_core_dumps();
   set_locale();
   // The environment is read here only; what needs it gets it passed in.
-  auto console = make_terminal_console(prompt_environment(getenv("DISPLAY"), getenv("WAYLAND_DISPLAY"),
-                                                          getenv("SSH_ASKPASS_REQUIRE"), getenv("SSH_ASKPASS")));
+  auto console = make_terminal_console(
+      prompt_environment(getenv("DISPLAY"), getenv("WAYLAND_DISPLAY"),
+                         getenv("SSH_ASKPASS_REQUIRE"), getenv("SSH_ASKPASS")));
   auto options = parse_command_line(argc, argv, getenv("SSH_SK_PROVIDER"));
   if (!options) {
     console->err("skagent-keygen: " + options.error().message + "\n" + usage_text());

@@ -41,10 +41,14 @@ PublicKey public_key_of(const fido::ResidentKey& k) {
 
 const char* cred_protect_text(int level) {
   switch (level) {
-    case 1: return "1 (user verification optional)";
-    case 2: return "2 (user verification optional with the key handle)";
-    case 3: return "3 (user verification required)";
-    default: return "not said";
+    case 1:
+      return "1 (user verification optional)";
+    case 2:
+      return "2 (user verification optional with the key handle)";
+    case 3:
+      return "3 (user verification required)";
+    default:
+      return "not said";
   }
 }
 
@@ -74,14 +78,17 @@ Result<Target> target(const TokenRequest& req, std::string_view what, bool needs
   if (!info) return info.error();
   const std::string& path = info->path;
   if (!info->fido2) {
-    return make_error(Errc::unsupported, std::string(what) + ": " + path +
-                                             " is a U2F-only security key: it has no PIN and keeps no resident keys");
+    return make_error(Errc::unsupported,
+                      std::string(what) + ": " + path +
+                          " is a U2F-only security key: it has no PIN and keeps no resident keys");
   }
   if (needs_pin) {
-    bool credman = info->option("credMgmt").value_or(false) || info->option("credentialMgmtPreview").value_or(false);
+    bool credman = info->option("credMgmt").value_or(false) ||
+                   info->option("credentialMgmtPreview").value_or(false);
     if (!credman) {
-      return make_error(Errc::unsupported, std::string(what) + ": " + path +
-                                               " cannot manage resident keys (no credential management)");
+      return make_error(Errc::unsupported,
+                        std::string(what) + ": " + path +
+                            " cannot manage resident keys (no credential management)");
     }
     if (!info->option("clientPin").value_or(false)) {
       return make_error(Errc::unsupported,
@@ -102,7 +109,8 @@ Result<SecretText> ask_pin(Console& console, const std::string& prompt) {
 }
 
 // The credentials, read with the PIN once.
-Result<std::vector<fido::ResidentKey>> read_keys(Console& console, const Target& t, SecretText& pin) {
+Result<std::vector<fido::ResidentKey>> read_keys(Console& console, const Target& t,
+                                                 SecretText& pin) {
   auto p = ask_pin(console, "Enter PIN for " + t.info.path + ": ");
   if (!p) return p.error();
   pin = std::move(*p);
@@ -134,7 +142,8 @@ bool is_fingerprint(const std::string& s) {
 bool matches(const fido::ResidentKey& k, const TokenRequest& req) {
   if (is_fingerprint(req.target)) {
     bool md5 = strncasecmp(req.target.c_str(), "MD5:", 4) == 0;
-    std::string fp = fingerprint(public_key_of(k), md5 ? FingerprintHash::md5 : FingerprintHash::sha256);
+    std::string fp =
+        fingerprint(public_key_of(k), md5 ? FingerprintHash::md5 : FingerprintHash::sha256);
     // The hash is base64 (case matters); only the "SHA256:" label is case-free.
     size_t colon = fp.find(':');
     return fp.substr(colon) == req.target.substr(req.target.find(':'));
@@ -150,7 +159,8 @@ std::string what_was_named(const TokenRequest& req) {
 }
 
 Status delete_key(Console& console, const TokenRequest& req) {
-  if (req.target.empty()) return make_error(Errc::malformed, "--delete-resident needs a fingerprint or an application");
+  if (req.target.empty())
+    return make_error(Errc::malformed, "--delete-resident needs a fingerprint or an application");
   if (req.user && is_fingerprint(req.target)) {
     return make_error(Errc::malformed, "-O user= goes with an application, not with a fingerprint");
   }
@@ -165,28 +175,33 @@ Status delete_key(Console& console, const TokenRequest& req) {
   }
   const std::string path = sanitize_for_terminal(t->info.path);
   if (found.empty()) {
-    return make_error(Errc::not_found, "no resident SSH key on " + path + " matches " + what_was_named(req) +
-                                           " (--list-resident shows them)");
+    return make_error(Errc::not_found, "no resident SSH key on " + path + " matches " +
+                                           what_was_named(req) + " (--list-resident shows them)");
   }
   if (found.size() > 1) {
     std::string list;
     for (const auto* k : found) list += format_resident_key(*k, req.hash);
-    return make_error(Errc::denied, std::to_string(found.size()) + " resident keys on " + path + " match " +
-                                        what_was_named(req) + "; nothing deleted. Name one by its fingerprint:\n" +
+    return make_error(Errc::denied, std::to_string(found.size()) + " resident keys on " + path +
+                                        " match " + what_was_named(req) +
+                                        "; nothing deleted. Name one by its fingerprint:\n" +
                                         list.substr(0, list.size() - 1));
   }
   const fido::ResidentKey& k = *found.front();
   console.out("On " + path + ":\n" + format_resident_key(k, req.hash));
-  auto yes = console.confirm("Delete this resident key from the security key? It cannot be undone. (y/n) ");
+  auto yes = console.confirm(
+      "Delete this resident key from the security key? It cannot be undone. (y/n) ");
   if (!yes) return make_error(Errc::denied, "not deleted: " + yes.error().message);
   if (!*yes) return make_error(Errc::denied, "not deleted");
   if (auto s = fido::delete_resident_key(t->options, k.key.key_handle, pin.c_str()); !s) return s;
   // Believe the token only when its list agrees.
   auto after = fido::load_resident_keys(t->options, pin.c_str());
-  if (!after) return make_error(after.error().code, "deleted, but the list could not be read back: " + after.error().message);
+  if (!after)
+    return make_error(after.error().code,
+                      "deleted, but the list could not be read back: " + after.error().message);
   for (const auto& a : *after) {
     if (a.key.key_handle == k.key.key_handle) {
-      return make_error(Errc::io, "the security key " + path + " said it deleted the key, but still lists it");
+      return make_error(
+          Errc::io, "the security key " + path + " said it deleted the key, but still lists it");
     }
   }
   console.out("Deleted " + std::string(key_type_info(public_key_of(k).type).short_name) + " " +
@@ -200,12 +215,14 @@ Status set_pin(Console& console, const TokenRequest& req) {
   const auto& info = t->info;
   auto client_pin = info.option("clientPin");
   if (!client_pin) {
-    return make_error(Errc::unsupported, "setting the PIN: " + sanitize_for_terminal(info.path) + " cannot have a PIN");
+    return make_error(Errc::unsupported, "setting the PIN: " + sanitize_for_terminal(info.path) +
+                                             " cannot have a PIN");
   }
   std::optional<SecretText> old_pin;
   if (*client_pin) {
     if (info.pin_retries && *info.pin_retries == 0) return blocked_error(info.path);
-    if (info.pin_retries) console.err("PIN tries left: " + std::to_string(*info.pin_retries) + "\n");
+    if (info.pin_retries)
+      console.err("PIN tries left: " + std::to_string(*info.pin_retries) + "\n");
     auto p = ask_pin(console, "Enter current PIN for " + info.path + ": ");
     if (!p) return p.error();
     old_pin = std::move(*p);
@@ -215,32 +232,41 @@ Status set_pin(Console& console, const TokenRequest& req) {
   if (!first) return first.error();
   size_t chars = code_points(first->view());
   if (chars < min || first->size() > kMaxPinBytes) {
-    return make_error(Errc::malformed, "the new PIN has " + std::to_string(chars) + " characters; " +
-                                           sanitize_for_terminal(info.path) + " takes " + std::to_string(min) +
+    return make_error(Errc::malformed, "the new PIN has " + std::to_string(chars) +
+                                           " characters; " + sanitize_for_terminal(info.path) +
+                                           " takes " + std::to_string(min) +
                                            " to 63 (at most 63 bytes): PIN not changed");
   }
   auto again = ask_pin(console, "Enter the new PIN again: ");
   if (!again) return again.error();
-  if (first->view() != again->view()) return make_error(Errc::denied, "the two new PINs differ: PIN not changed");
+  if (first->view() != again->view())
+    return make_error(Errc::denied, "the two new PINs differ: PIN not changed");
   Status s = old_pin ? fido::change_pin(t->options, old_pin->c_str(), first->c_str())
                      : fido::set_pin(t->options, first->c_str());
   if (!s) return s;
-  console.out(std::string(old_pin ? "PIN changed" : "PIN set") + " on " + sanitize_for_terminal(info.path) + "\n");
+  console.out(std::string(old_pin ? "PIN changed" : "PIN set") + " on " +
+              sanitize_for_terminal(info.path) + "\n");
   return {};
 }
 
-std::string option_text(const fido::TokenInfo& info, const char* name, const char* yes, const char* no) {
+std::string option_text(const fido::TokenInfo& info, const char* name, const char* yes,
+                        const char* no) {
   auto v = info.option(name);
   return std::string(name) + "=" + (!v ? "unsupported" : *v ? yes : no);
 }
 
 std::string algorithm_name(int cose) {
   switch (cose) {
-    case -7: return "ES256";
-    case -8: return "EdDSA";
-    case -257: return "RS256";
-    case -35: return "ES384";
-    default: return "COSE " + std::to_string(cose);
+    case -7:
+      return "ES256";
+    case -8:
+      return "EdDSA";
+    case -257:
+      return "RS256";
+    case -35:
+      return "ES384";
+    default:
+      return "COSE " + std::to_string(cose);
   }
 }
 
@@ -255,13 +281,16 @@ Status show_info(Console& console, const TokenRequest& req) {
     out += l + value + "\n";
   };
   line("Device:", sanitize_for_terminal(i.path));
-  line("Transport:", std::string(fido::transport_name(i.transport)) + " (the key names: " + join(i.transports) + ")");
+  line("Transport:", std::string(fido::transport_name(i.transport)) +
+                         " (the key names: " + join(i.transports) + ")");
   line("Versions:", join(i.versions));
   line("Extensions:", join(i.extensions));
   line("AAGUID:", i.aaguid.empty() ? "none" : to_hex(i.aaguid));
   line("Firmware:", i.firmware_version == 0 ? "not said" : std::to_string(i.firmware_version));
-  line("Options:", option_text(i, "rk", "yes", "no") + " " + option_text(i, "uv", "set", "not set") + " " +
-                       option_text(i, "clientPin", "set", "not set") + " " + option_text(i, "credMgmt", "yes", "no"));
+  line("Options:", option_text(i, "rk", "yes", "no") + " " +
+                       option_text(i, "uv", "set", "not set") + " " +
+                       option_text(i, "clientPin", "set", "not set") + " " +
+                       option_text(i, "credMgmt", "yes", "no"));
   std::vector<std::string> all;
   for (const auto& [n, v] : i.options) all.push_back(n + "=" + (v ? "true" : "false"));
   line("All options:", join(all, " "));
@@ -275,9 +304,11 @@ Status show_info(Console& console, const TokenRequest& req) {
   if (i.pin_retries) pin_text += ", " + std::to_string(*i.pin_retries) + " tries left";
   if (i.pin_retries && *i.pin_retries == 0) pin_text += " (blocked: only a reset helps)";
   line("PIN:", pin_text);
-  line("Minimum PIN length:", std::to_string(i.effective_min_pin_length()) +
-                                  (i.min_pin_length == 0 ? " (CTAP's default; the key does not say)" : ""));
-  line("Resident slots free:", i.resident_remaining < 0 ? "not said" : std::to_string(i.resident_remaining));
+  line("Minimum PIN length:",
+       std::to_string(i.effective_min_pin_length()) +
+           (i.min_pin_length == 0 ? " (CTAP's default; the key does not say)" : ""));
+  line("Resident slots free:",
+       i.resident_remaining < 0 ? "not said" : std::to_string(i.resident_remaining));
   console.out(out);
   return {};
 }
@@ -286,12 +317,15 @@ Status reset(Console& console, const TokenRequest& req) {
   auto t = target(req, "resetting the security key", false);
   if (!t) return t.error();
   std::string path = sanitize_for_terminal(t->info.path);
-  console.err("Resetting " + path + " (" + fido::transport_name(t->info.transport) +
-              ") erases every credential on it, SSH and web sites alike, and its PIN. Keys made on it "
-              "stop working for good.\n");
-  auto typed = console.ask_typed("Type \"" + std::string(kResetWord) + "\" to reset " + path + ": ");
+  console.err(
+      "Resetting " + path + " (" + fido::transport_name(t->info.transport) +
+      ") erases every credential on it, SSH and web sites alike, and its PIN. Keys made on it "
+      "stop working for good.\n");
+  auto typed =
+      console.ask_typed("Type \"" + std::string(kResetWord) + "\" to reset " + path + ": ");
   if (!typed) return make_error(Errc::denied, "not reset: " + typed.error().message);
-  if (*typed != kResetWord) return make_error(Errc::denied, "not reset (the answer was not \"reset\")");
+  if (*typed != kResetWord)
+    return make_error(Errc::denied, "not reset (the answer was not \"reset\")");
   fido::Options o = t->options;
   o.on_touch = [&console] { console.err("Touch your security key to confirm the reset...\n"); };
   if (auto s = fido::reset_token(o); !s) return s;
@@ -314,9 +348,10 @@ std::string resident_user(ByteView user_id) {
 std::string format_resident_key(const fido::ResidentKey& k, FingerprintHash hash) {
   PublicKey pk = public_key_of(k);
   std::string user = resident_user(k.user_id);
-  std::string out = std::string(key_type_info(pk.type).short_name) + "  " + fingerprint(pk, hash) + "  " +
-                    sanitize_for_terminal(k.application) + "  user \"" + sanitize_for_terminal(user) +
-                    "\"  credProtect " + cred_protect_text(k.cred_protect) + "\n";
+  std::string out = std::string(key_type_info(pk.type).short_name) + "  " + fingerprint(pk, hash) +
+                    "  " + sanitize_for_terminal(k.application) + "  user \"" +
+                    sanitize_for_terminal(user) + "\"  credProtect " +
+                    cred_protect_text(k.cred_protect) + "\n";
   out += "    " + format_public_key_line(pk, "") + "\n";
   return out;
 }
@@ -328,8 +363,9 @@ Status parse_token_options(const std::vector<std::string>& options, TokenRequest
     } else if (strncasecmp(opt.c_str(), "user=", 5) == 0 && req.action == TokenAction::remove) {
       req.user = opt.substr(5);
     } else {
-      return make_error(Errc::unsupported, "Option \"" + opt + "\" is not used here (device=PATH" +
-                                               (req.action == TokenAction::remove ? ", user=NAME" : "") + ")");
+      return make_error(Errc::unsupported,
+                        "Option \"" + opt + "\" is not used here (device=PATH" +
+                            (req.action == TokenAction::remove ? ", user=NAME" : "") + ")");
     }
   }
   return {};
@@ -337,11 +373,16 @@ Status parse_token_options(const std::vector<std::string>& options, TokenRequest
 
 Status run_token_command(Console& console, const TokenRequest& req) {
   switch (req.action) {
-    case TokenAction::list: return list_keys(console, req);
-    case TokenAction::remove: return delete_key(console, req);
-    case TokenAction::set_pin: return set_pin(console, req);
-    case TokenAction::info: return show_info(console, req);
-    case TokenAction::reset: return reset(console, req);
+    case TokenAction::list:
+      return list_keys(console, req);
+    case TokenAction::remove:
+      return delete_key(console, req);
+    case TokenAction::set_pin:
+      return set_pin(console, req);
+    case TokenAction::info:
+      return show_info(console, req);
+    case TokenAction::reset:
+      return reset(console, req);
   }
   return make_error(Errc::internal, "unknown token command");
 }

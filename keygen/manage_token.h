@@ -22,7 +22,7 @@
 #include "fido/options.h"
 #include "fido/resident_keys.h"
 #include "keygen/console.h"
-#include "ssh/error.h"
+#include "base/error.h"
 #include "ssh/fingerprint.h"
 
 namespace skagent::keygen {
@@ -35,7 +35,7 @@ struct TokenRequest {
   std::string target;               // remove: "SHA256:..."/"MD5:..." or an "ssh:" application
   std::optional<std::string> user;  // remove: -O user=, with an application
   FingerprintHash hash = FingerprintHash::sha256;  // -E
-  fido::DeviceSources sources;      // where to look for tokens (main: the environment)
+  fido::DeviceSources sources;  // where to look for tokens (main: the environment)
   std::chrono::milliseconds timeout = fido::kDefaultTimeout;
 };
 

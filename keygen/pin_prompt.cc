@@ -163,7 +163,8 @@ std::string askpass_program(const PromptEnvironment& env) {
 
 Result<SecretText> run_askpass(const std::string& program, std::string_view prompt) {
   int p[2];
-  if (pipe2(p, O_CLOEXEC) != 0) return make_error(Errc::io, std::string("pipe: ") + strerror(errno));
+  if (pipe2(p, O_CLOEXEC) != 0)
+    return make_error(Errc::io, std::string("pipe: ") + strerror(errno));
   std::string prompt_arg(prompt);
   pid_t pid = fork();
   if (pid < 0) {
@@ -190,8 +191,7 @@ Result<SecretText> run_askpass(const std::string& program, std::string_view prom
   }
   close(p[0]);
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
       return make_error(Errc::denied, "cannot run the askpass program " + program);
@@ -211,9 +211,12 @@ Result<SecretText> ask_secret(const PromptEnvironment& given, std::string_view p
   PromptEnvironment env = given;
   env.terminal = terminal_available();  // a terminal may have gone since start-up
   switch (choose_prompt_method(env)) {
-    case PromptMethod::terminal: return read_terminal_secret(prompt);
-    case PromptMethod::askpass: return run_askpass(askpass_program(env), prompt);
-    case PromptMethod::none: break;
+    case PromptMethod::terminal:
+      return read_terminal_secret(prompt);
+    case PromptMethod::askpass:
+      return run_askpass(askpass_program(env), prompt);
+    case PromptMethod::none:
+      break;
   }
   return make_error(Errc::denied,
                     "cannot ask \"" + std::string(prompt) +

@@ -8,18 +8,18 @@
 #include <string_view>
 
 #include "keygen/secret_text.h"
-#include "ssh/error.h"
+#include "base/error.h"
 
 namespace skagent::keygen {
 
 enum class PromptMethod { terminal, askpass, none };
 
 struct PromptEnvironment {
-  bool terminal = false;          // /dev/tty can be opened (checked again at each prompt)
-  std::string display;            // $DISPLAY
-  std::string wayland_display;    // $WAYLAND_DISPLAY
-  std::string askpass_require;    // $SSH_ASKPASS_REQUIRE: force, prefer, never
-  std::string askpass;            // $SSH_ASKPASS (empty: OpenSSH's default program)
+  bool terminal = false;        // /dev/tty can be opened (checked again at each prompt)
+  std::string display;          // $DISPLAY
+  std::string wayland_display;  // $WAYLAND_DISPLAY
+  std::string askpass_require;  // $SSH_ASKPASS_REQUIRE: force, prefer, never
+  std::string askpass;          // $SSH_ASKPASS (empty: OpenSSH's default program)
 };
 
 // The variables as main read them (null: unset); `terminal` from /dev/tty.

@@ -25,13 +25,18 @@ using LoadResidentFn = int (*)(const char*, sk_option**, sk_resident_key***, siz
 
 Error provider_error(int rc, const std::string& what) {
   switch (rc) {
-    case fido::kSkErrUnsupported: return make_error(Errc::unsupported, what + ": not supported by the security key");
+    case fido::kSkErrUnsupported:
+      return make_error(Errc::unsupported, what + ": not supported by the security key");
     // The provider ABI cannot tell a missing PIN from a wrong one.
-    case fido::kSkErrPinRequired: return make_error(Errc::pin_required, what + ": PIN required or incorrect");
-    case fido::kSkErrDeviceNotFound: return make_error(Errc::not_found, what + ": no security key found");
-    case fido::kSkErrCredentialExists: return make_error(Errc::exists, what + ": a resident credential already exists");
-    default: return make_error(Errc::internal, what + " failed (provider error " +
-                                                    std::to_string(rc) + ")");
+    case fido::kSkErrPinRequired:
+      return make_error(Errc::pin_required, what + ": PIN required or incorrect");
+    case fido::kSkErrDeviceNotFound:
+      return make_error(Errc::not_found, what + ": no security key found");
+    case fido::kSkErrCredentialExists:
+      return make_error(Errc::exists, what + ": a resident credential already exists");
+    default:
+      return make_error(Errc::internal,
+                        what + " failed (provider error " + std::to_string(rc) + ")");
   }
 }
 
@@ -179,7 +184,8 @@ Result<std::unique_ptr<SkToken>> open_provider_token(const std::string& path) {
   }
   if (!fido::sk_api_compatible(version())) {
     dlclose(dl);
-    return make_error(Errc::unsupported, "provider " + path + " has an incompatible sk-api version");
+    return make_error(Errc::unsupported,
+                      "provider " + path + " has an incompatible sk-api version");
   }
   return std::unique_ptr<SkToken>(new ProviderToken(path, dl, enroll, load));
 }

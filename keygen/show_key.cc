@@ -53,8 +53,7 @@ std::optional<PublicKey> try_read_key(std::string_view& cp) {
 Status check_private_permissions(const std::string& path) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0) {
-    return make_error(errno == ENOENT ? Errc::not_found : Errc::io,
-                      path + ": " + strerror(errno));
+    return make_error(errno == ENOENT ? Errc::not_found : Errc::io, path + ": " + strerror(errno));
   }
   if (st.st_uid == getuid() && (st.st_mode & 077) != 0) {
     char mode[8];
@@ -63,7 +62,8 @@ Status check_private_permissions(const std::string& path) {
                       "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n"
                       "@         WARNING: UNPROTECTED PRIVATE KEY FILE!          @\n"
                       "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n"
-                      "Permissions " + std::string(mode) + " for '" + path +
+                      "Permissions " +
+                          std::string(mode) + " for '" + path +
                           "' are too open.\n"
                           "It is required that your private key files are NOT accessible by "
                           "others.\n"
@@ -190,8 +190,7 @@ std::string randomart(const PublicKey& key, FingerprintHash hash) {
   field[x][y] = uint8_t(len);
 
   // snprintf into char[kSizeX]: at most kSizeX - 1 characters survive.
-  std::string title =
-      "[" + key_type_label(key) + " " + std::to_string(key.bits()) + "]";
+  std::string title = "[" + key_type_label(key) + " " + std::to_string(key.bits()) + "]";
   if (title.size() > size_t(kSizeX)) title = "[" + key_type_label(key) + "]";
   if (title.size() > size_t(kSizeX - 1)) title.resize(kSizeX - 1);
   std::string hash_id = hash == FingerprintHash::md5 ? "[MD5]" : "[SHA256]";
@@ -254,17 +253,16 @@ Result<std::string> fingerprint_private(const std::string& path, ByteView text,
 
 }  // namespace
 
-Result<std::string> fingerprint_file(const std::string& path, FingerprintHash hash,
-                                     bool verbose) {
+Result<std::string> fingerprint_file(const std::string& path, FingerprintHash hash, bool verbose) {
   // "-" is standard input, as for ssh-keygen (public key lines only).
   const bool from_stdin = path == "-";
   auto data = read_small_file(from_stdin ? "/dev/stdin" : path, 16 << 20);
   const std::string label = from_stdin ? "(stdin)" : path;
   if (!data) {
-    return make_error(data.error().code,
-                      "skagent-keygen: " + path + ": " +
-                          (data.error().code == Errc::not_found ? std::string("No such file or directory")
-                                                                : data.error().message));
+    return make_error(data.error().code, "skagent-keygen: " + path + ": " +
+                                             (data.error().code == Errc::not_found
+                                                  ? std::string("No such file or directory")
+                                                  : data.error().message));
   }
   std::string_view text = as_string(*data);
   std::string out;

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "keygen/console.h"
-#include "ssh/error.h"
+#include "base/error.h"
 #include "ssh/fingerprint.h"
 #include "ssh/key.h"
 

@@ -4,7 +4,7 @@
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
 
-#include "ssh/wire.h"
+#include "base/wire.h"
 
 namespace skagent::keygen {
 
@@ -30,8 +30,8 @@ Result<PrivateKey> make_sk_private_key(KeyType type, const std::string& applicat
   if (type == KeyType::sk_ed25519 && public_key.size() != 32) {
     return make_error(Errc::malformed, "the token returned an Ed25519 key of the wrong size");
   }
-  if (type == KeyType::sk_ecdsa_p256 && (public_key.size() != 65 || public_key[0] != 0x04 ||
-                                           !on_p256(public_key))) {
+  if (type == KeyType::sk_ecdsa_p256 &&
+      (public_key.size() != 65 || public_key[0] != 0x04 || !on_p256(public_key))) {
     return make_error(Errc::malformed, "the token returned a malformed P-256 key");
   }
   if (key_handle.empty()) return make_error(Errc::malformed, "the token returned no key handle");

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "keygen/sk_token.h"
-#include "ssh/bytes.h"
-#include "ssh/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 #include "ssh/private_key.h"
 
 namespace skagent::keygen {

@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "ssh/bytes.h"
-#include "ssh/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 #include "ssh/key.h"
 
 namespace skagent::keygen {
@@ -34,11 +34,11 @@ inline constexpr uint8_t kSkResidentKey = 0x20;
 struct SkEnrollRequest {
   KeyType type = KeyType::sk_ed25519;  // sk_ed25519 or sk_ecdsa_p256
   std::string application = "ssh:";
-  std::string user;         // -O user=; empty: the all-zero user id
+  std::string user;  // -O user=; empty: the all-zero user id
   uint8_t flags = kSkUserPresenceRequired;
-  Bytes challenge;          // never empty (the caller makes a random one)
-  std::string device;       // -O device=; empty: any token
-  std::string pin;          // empty: try without
+  Bytes challenge;     // never empty (the caller makes a random one)
+  std::string device;  // -O device=; empty: any token
+  std::string pin;     // empty: try without
   // Called when the token waits for a touch (or, when that cannot be known,
   // just before the request is sent).
   std::function<void()> on_touch;
@@ -66,8 +66,8 @@ struct SkDeviceInfo {
   std::string transport;  // "usb", "nfc", "pcsc", "virtual"
   std::string model;      // manufacturer and product, as the token names itself
   std::optional<bool> pin_set;
-  std::optional<bool> resident_keys;        // supports resident credentials
-  std::optional<uint64_t> resident_free;    // room left for resident credentials
+  std::optional<bool> resident_keys;      // supports resident credentials
+  std::optional<uint64_t> resident_free;  // room left for resident credentials
 };
 
 class SkToken {

@@ -10,7 +10,7 @@
 
 #include <memory>
 
-#include "ssh/wire.h"
+#include "base/wire.h"
 
 namespace skagent::pkcs11 {
 
@@ -62,21 +62,28 @@ constexpr uint8_t kOidP256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 
 constexpr uint8_t kOidP384[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
 constexpr uint8_t kOidP521[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23};
 constexpr uint8_t kOidEd25519[] = {0x06, 0x03, 0x2b, 0x65, 0x70};
-constexpr uint8_t kNameEd25519[] = {0x13, 0x0c, 'e', 'd', 'w', 'a', 'r', 'd', 's', '2', '5', '5', '1', '9'};
+constexpr uint8_t kNameEd25519[] = {0x13, 0x0c, 'e', 'd', 'w', 'a', 'r',
+                                    'd',  's',  '2', '5', '5', '1', '9'};
 
 size_t ec_field_bytes(KeyType t) {
   switch (t) {
-    case KeyType::ecdsa_p256: return 32;
-    case KeyType::ecdsa_p384: return 48;
-    default: return 66;
+    case KeyType::ecdsa_p256:
+      return 32;
+    case KeyType::ecdsa_p384:
+      return 48;
+    default:
+      return 66;
   }
 }
 
 int ec_nid(KeyType t) {
   switch (t) {
-    case KeyType::ecdsa_p256: return NID_X9_62_prime256v1;
-    case KeyType::ecdsa_p384: return NID_secp384r1;
-    default: return NID_secp521r1;
+    case KeyType::ecdsa_p256:
+      return NID_X9_62_prime256v1;
+    case KeyType::ecdsa_p384:
+      return NID_secp384r1;
+    default:
+      return NID_secp521r1;
   }
 }
 
@@ -133,7 +140,8 @@ Result<ByteView> der_octet_string(ByteView der) {
 
 Result<std::pair<Bytes, Bytes>> der_ecdsa_signature(ByteView der) {
   Tlv seq, r, s;
-  if (!der_next(der, seq) || seq.tag != 0x30 || !der.empty()) return bad("not a DER ECDSA signature");
+  if (!der_next(der, seq) || seq.tag != 0x30 || !der.empty())
+    return bad("not a DER ECDSA signature");
   ByteView in = seq.value;
   std::pair<Bytes, Bytes> out;
   if (!der_next(in, r) || r.tag != 0x02 || !der_next(in, s) || s.tag != 0x02 || !in.empty() ||
@@ -148,8 +156,9 @@ Result<KeyType> curve_from_ec_params(ByteView params) {
   if (equal(params, kOidP384)) return KeyType::ecdsa_p384;
   if (equal(params, kOidP521)) return KeyType::ecdsa_p521;
   if (equal(params, kOidEd25519) || equal(params, kNameEd25519)) return KeyType::ed25519;
-  return make_error(Errc::unsupported, "token key: unsupported curve (EC parameters not P-256, "
-                                       "P-384, P-521 or Ed25519)");
+  return make_error(Errc::unsupported,
+                    "token key: unsupported curve (EC parameters not P-256, "
+                    "P-384, P-521 or Ed25519)");
 }
 
 Result<PublicKey> rsa_key_from_attributes(ByteView modulus, ByteView exponent) {
@@ -158,7 +167,8 @@ Result<PublicKey> rsa_key_from_attributes(ByteView modulus, ByteView exponent) {
   k.rsa_n = strip_zeros(modulus);
   k.rsa_e = strip_zeros(exponent);
   if (k.rsa_n.empty() || k.rsa_e.empty()) return bad("empty RSA modulus or exponent");
-  if ((k.rsa_n.back() & 1) == 0 || (k.rsa_e.back() & 1) == 0) return bad("even RSA modulus or exponent");
+  if ((k.rsa_n.back() & 1) == 0 || (k.rsa_e.back() & 1) == 0)
+    return bad("even RSA modulus or exponent");
   return checked(k);
 }
 
@@ -182,7 +192,8 @@ Result<PublicKey> ec_key_from_attributes(ByteView params, ByteView point) {
     if (!inner) return inner.error();
     q = *inner;
   }
-  if (q.size() != want || q[0] != 0x04) return bad("EC point is not an uncompressed point of its curve");
+  if (q.size() != want || q[0] != 0x04)
+    return bad("EC point is not an uncompressed point of its curve");
   auto p = uncompressed_point(*curve, q);
   if (!p) return p.error();
   return checked(ec_key(*curve, std::move(*p)));
@@ -196,7 +207,8 @@ Result<PublicKey> key_from_x509(ByteView der, std::string* subject) {
   if (subject != nullptr) {
     char buf[512];
     subject->clear();
-    if (X509_NAME_oneline(X509_get_subject_name(x.get()), buf, sizeof(buf)) != nullptr) *subject = buf;
+    if (X509_NAME_oneline(X509_get_subject_name(x.get()), buf, sizeof(buf)) != nullptr)
+      *subject = buf;
   }
   EVP_PKEY* pk = X509_get0_pubkey(x.get());
   if (pk == nullptr) return bad("certificate public key does not decode");
@@ -216,7 +228,8 @@ Result<PublicKey> key_from_x509(ByteView der, std::string* subject) {
     case EVP_PKEY_EC: {
       char group[64] = {};
       size_t glen = 0;
-      if (EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), &glen) != 1) {
+      if (EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+                                         &glen) != 1) {
         return bad("certificate EC key has no named curve");
       }
       std::string_view g(group, glen);
@@ -228,11 +241,13 @@ Result<PublicKey> key_from_x509(ByteView der, std::string* subject) {
       } else if (g == "secp521r1" || g == "P-521") {
         t = KeyType::ecdsa_p521;
       } else {
-        return make_error(Errc::unsupported, "token key: certificate curve " + std::string(g) + " is not supported");
+        return make_error(Errc::unsupported,
+                          "token key: certificate curve " + std::string(g) + " is not supported");
       }
       uint8_t buf[256];
       size_t len = 0;
-      if (EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_PUB_KEY, buf, sizeof(buf), &len) != 1) {
+      if (EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_PUB_KEY, buf, sizeof(buf), &len) !=
+          1) {
         return bad("certificate EC point does not decode");
       }
       auto q = uncompressed_point(t, ByteView(buf, len));
@@ -248,7 +263,8 @@ Result<PublicKey> key_from_x509(ByteView der, std::string* subject) {
       return checked(ec_key(KeyType::ed25519, Bytes(raw, raw + 32)));
     }
     default:
-      return make_error(Errc::unsupported, "token key: certificate key type is not RSA, ECDSA or Ed25519");
+      return make_error(Errc::unsupported,
+                        "token key: certificate key type is not RSA, ECDSA or Ed25519");
   }
 }
 
@@ -267,10 +283,14 @@ std::string_view digest_name_for(const PublicKey& key, std::string_view alg) {
       if (alg == "rsa-sha2-256") return "sha256";
       if (alg == "rsa-sha2-512") return "sha512";
       return "sha1";
-    case KeyType::ecdsa_p256: return "sha256";
-    case KeyType::ecdsa_p384: return "sha384";
-    case KeyType::ecdsa_p521: return "sha512";
-    default: return "";
+    case KeyType::ecdsa_p256:
+      return "sha256";
+    case KeyType::ecdsa_p384:
+      return "sha384";
+    case KeyType::ecdsa_p521:
+      return "sha512";
+    default:
+      return "";
   }
 }
 
@@ -283,7 +303,8 @@ Result<Bytes> digest(std::string_view name, ByteView data) {
   if (md == nullptr) return make_error(Errc::unsupported, "unknown digest " + std::string(name));
   Bytes out(size_t(EVP_MD_get_size(md)));
   unsigned len = 0;
-  if (EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1 || len != out.size()) {
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1 ||
+      len != out.size()) {
     return make_error(Errc::crypto, "digest failed");
   }
   return out;
@@ -339,7 +360,8 @@ Result<Bytes> ssh_signature_blob(const PublicKey& key, std::string_view alg, Byt
         r = std::move(rs->first);
         s = std::move(rs->second);
       }
-      if (r.empty() || s.empty() || r.size() > fs || s.size() > fs) return bad("ECDSA signature out of range");
+      if (r.empty() || s.empty() || r.size() > fs || s.size() > fs)
+        return bad("ECDSA signature out of range");
       Writer inner;
       inner.mpint(r);
       inner.mpint(s);

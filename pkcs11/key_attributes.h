@@ -9,8 +9,8 @@
 #include <string_view>
 #include <utility>
 
-#include "ssh/bytes.h"
-#include "ssh/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 #include "ssh/key.h"
 #include "ssh/private_key.h"
 

@@ -30,36 +30,66 @@ uint8_t kEmpty[1] = {0};
 
 std::string ckr_name(CK_RV rv) {
   switch (rv) {
-    case CKR_GENERAL_ERROR: return "CKR_GENERAL_ERROR";
-    case CKR_HOST_MEMORY: return "CKR_HOST_MEMORY";
-    case CKR_ARGUMENTS_BAD: return "CKR_ARGUMENTS_BAD";
-    case CKR_CANT_LOCK: return "CKR_CANT_LOCK";
-    case CKR_DEVICE_ERROR: return "CKR_DEVICE_ERROR";
-    case CKR_DEVICE_MEMORY: return "CKR_DEVICE_MEMORY";
-    case CKR_DEVICE_REMOVED: return "CKR_DEVICE_REMOVED";
-    case CKR_FUNCTION_FAILED: return "CKR_FUNCTION_FAILED";
-    case CKR_FUNCTION_NOT_SUPPORTED: return "CKR_FUNCTION_NOT_SUPPORTED";
-    case CKR_KEY_HANDLE_INVALID: return "CKR_KEY_HANDLE_INVALID";
-    case CKR_KEY_TYPE_INCONSISTENT: return "CKR_KEY_TYPE_INCONSISTENT";
-    case CKR_KEY_FUNCTION_NOT_PERMITTED: return "CKR_KEY_FUNCTION_NOT_PERMITTED";
-    case CKR_MECHANISM_INVALID: return "CKR_MECHANISM_INVALID";
-    case CKR_OBJECT_HANDLE_INVALID: return "CKR_OBJECT_HANDLE_INVALID";
-    case CKR_OPERATION_ACTIVE: return "CKR_OPERATION_ACTIVE";
-    case CKR_PIN_INCORRECT: return "CKR_PIN_INCORRECT";
-    case CKR_PIN_INVALID: return "CKR_PIN_INVALID";
-    case CKR_PIN_LEN_RANGE: return "CKR_PIN_LEN_RANGE";
-    case CKR_PIN_EXPIRED: return "CKR_PIN_EXPIRED";
-    case CKR_PIN_LOCKED: return "CKR_PIN_LOCKED";
-    case CKR_SESSION_CLOSED: return "CKR_SESSION_CLOSED";
-    case CKR_SESSION_HANDLE_INVALID: return "CKR_SESSION_HANDLE_INVALID";
-    case CKR_SLOT_ID_INVALID: return "CKR_SLOT_ID_INVALID";
-    case CKR_TOKEN_NOT_PRESENT: return "CKR_TOKEN_NOT_PRESENT";
-    case CKR_TOKEN_NOT_RECOGNIZED: return "CKR_TOKEN_NOT_RECOGNIZED";
-    case CKR_USER_NOT_LOGGED_IN: return "CKR_USER_NOT_LOGGED_IN";
-    case CKR_USER_PIN_NOT_INITIALIZED: return "CKR_USER_PIN_NOT_INITIALIZED";
-    case CKR_USER_TYPE_INVALID: return "CKR_USER_TYPE_INVALID";
-    case CKR_BUFFER_TOO_SMALL: return "CKR_BUFFER_TOO_SMALL";
-    case CKR_CRYPTOKI_NOT_INITIALIZED: return "CKR_CRYPTOKI_NOT_INITIALIZED";
+    case CKR_GENERAL_ERROR:
+      return "CKR_GENERAL_ERROR";
+    case CKR_HOST_MEMORY:
+      return "CKR_HOST_MEMORY";
+    case CKR_ARGUMENTS_BAD:
+      return "CKR_ARGUMENTS_BAD";
+    case CKR_CANT_LOCK:
+      return "CKR_CANT_LOCK";
+    case CKR_DEVICE_ERROR:
+      return "CKR_DEVICE_ERROR";
+    case CKR_DEVICE_MEMORY:
+      return "CKR_DEVICE_MEMORY";
+    case CKR_DEVICE_REMOVED:
+      return "CKR_DEVICE_REMOVED";
+    case CKR_FUNCTION_FAILED:
+      return "CKR_FUNCTION_FAILED";
+    case CKR_FUNCTION_NOT_SUPPORTED:
+      return "CKR_FUNCTION_NOT_SUPPORTED";
+    case CKR_KEY_HANDLE_INVALID:
+      return "CKR_KEY_HANDLE_INVALID";
+    case CKR_KEY_TYPE_INCONSISTENT:
+      return "CKR_KEY_TYPE_INCONSISTENT";
+    case CKR_KEY_FUNCTION_NOT_PERMITTED:
+      return "CKR_KEY_FUNCTION_NOT_PERMITTED";
+    case CKR_MECHANISM_INVALID:
+      return "CKR_MECHANISM_INVALID";
+    case CKR_OBJECT_HANDLE_INVALID:
+      return "CKR_OBJECT_HANDLE_INVALID";
+    case CKR_OPERATION_ACTIVE:
+      return "CKR_OPERATION_ACTIVE";
+    case CKR_PIN_INCORRECT:
+      return "CKR_PIN_INCORRECT";
+    case CKR_PIN_INVALID:
+      return "CKR_PIN_INVALID";
+    case CKR_PIN_LEN_RANGE:
+      return "CKR_PIN_LEN_RANGE";
+    case CKR_PIN_EXPIRED:
+      return "CKR_PIN_EXPIRED";
+    case CKR_PIN_LOCKED:
+      return "CKR_PIN_LOCKED";
+    case CKR_SESSION_CLOSED:
+      return "CKR_SESSION_CLOSED";
+    case CKR_SESSION_HANDLE_INVALID:
+      return "CKR_SESSION_HANDLE_INVALID";
+    case CKR_SLOT_ID_INVALID:
+      return "CKR_SLOT_ID_INVALID";
+    case CKR_TOKEN_NOT_PRESENT:
+      return "CKR_TOKEN_NOT_PRESENT";
+    case CKR_TOKEN_NOT_RECOGNIZED:
+      return "CKR_TOKEN_NOT_RECOGNIZED";
+    case CKR_USER_NOT_LOGGED_IN:
+      return "CKR_USER_NOT_LOGGED_IN";
+    case CKR_USER_PIN_NOT_INITIALIZED:
+      return "CKR_USER_PIN_NOT_INITIALIZED";
+    case CKR_USER_TYPE_INVALID:
+      return "CKR_USER_TYPE_INVALID";
+    case CKR_BUFFER_TOO_SMALL:
+      return "CKR_BUFFER_TOO_SMALL";
+    case CKR_CRYPTOKI_NOT_INITIALIZED:
+      return "CKR_CRYPTOKI_NOT_INITIALIZED";
     default: {
       char buf[32];
       snprintf(buf, sizeof(buf), "CKR 0x%lx", static_cast<unsigned long>(rv));
@@ -79,8 +109,10 @@ bool token_gone(CK_RV rv) {
     case CKR_SLOT_ID_INVALID:
     case CKR_KEY_HANDLE_INVALID:
     case CKR_OBJECT_HANDLE_INVALID:
-    case CKR_CRYPTOKI_NOT_INITIALIZED: return true;
-    default: return false;
+    case CKR_CRYPTOKI_NOT_INITIALIZED:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -118,9 +150,12 @@ Bytes strip_zeros(ByteView v) {
 
 bool key_type_matches(CK_KEY_TYPE kt, KeyType t) {
   switch (t) {
-    case KeyType::rsa: return kt == CKK_RSA;
-    case KeyType::ed25519: return kt == CKK_EC_EDWARDS || kt == CKK_EC;
-    default: return kt == CKK_EC;
+    case KeyType::rsa:
+      return kt == CKK_RSA;
+    case KeyType::ed25519:
+      return kt == CKK_EC_EDWARDS || kt == CKK_EC;
+    default:
+      return kt == CKK_EC;
   }
 }
 
@@ -131,8 +166,8 @@ struct Module::Impl {
     CK_SLOT_ID id = 0;
     CK_SESSION_HANDLE session = CK_INVALID_HANDLE;
     std::string label;
-    bool logged_in = false;   // private objects visible
-    bool did_login = false;   // we logged in (so a public session means the login was lost)
+    bool logged_in = false;  // private objects visible
+    bool did_login = false;  // we logged in (so a public session means the login was lost)
     bool mechs_known = false;
     std::vector<CK_MECHANISM_TYPE> mechs;
     bool has_keys = false;
@@ -147,7 +182,7 @@ struct Module::Impl {
   };
   struct Plan {
     CK_MECHANISM_TYPE mech = 0;
-    bool prehash = false;      // the module gets the digest (RSA: as DigestInfo)
+    bool prehash = false;  // the module gets the digest (RSA: as DigestInfo)
   };
 
   void* dl = nullptr;
@@ -181,17 +216,20 @@ struct Module::Impl {
     return v;
   }
 
-  std::optional<CK_ULONG> ulong_attribute(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type) {
+  std::optional<CK_ULONG> ulong_attribute(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o,
+                                          CK_ATTRIBUTE_TYPE type) {
     CK_ULONG v = 0;
     CK_ATTRIBUTE a = {type, &v, sizeof(v)};
-    if (f->C_GetAttributeValue(h, o, &a, 1) != CKR_OK || a.ulValueLen != sizeof(v)) return std::nullopt;
+    if (f->C_GetAttributeValue(h, o, &a, 1) != CKR_OK || a.ulValueLen != sizeof(v))
+      return std::nullopt;
     return v;
   }
 
   bool bool_attribute(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type) {
     CK_BBOOL v = CK_FALSE;
     CK_ATTRIBUTE a = {type, &v, sizeof(v)};
-    return f->C_GetAttributeValue(h, o, &a, 1) == CKR_OK && a.ulValueLen == sizeof(v) && v == CK_TRUE;
+    return f->C_GetAttributeValue(h, o, &a, 1) == CKR_OK && a.ulValueLen == sizeof(v) &&
+           v == CK_TRUE;
   }
 
   std::vector<CK_OBJECT_HANDLE> find(CK_SESSION_HANDLE h, CK_ATTRIBUTE* tmpl, CK_ULONG n) {
@@ -221,8 +259,10 @@ struct Module::Impl {
       case KeyType::rsa:
         if (raw_ok(CKM_RSA_PKCS)) return Plan{CKM_RSA_PKCS, true};
         if (digest_name == "sha1" && have(CKM_SHA1_RSA_PKCS)) return Plan{CKM_SHA1_RSA_PKCS, false};
-        if (digest_name == "sha256" && have(CKM_SHA256_RSA_PKCS)) return Plan{CKM_SHA256_RSA_PKCS, false};
-        if (digest_name == "sha512" && have(CKM_SHA512_RSA_PKCS)) return Plan{CKM_SHA512_RSA_PKCS, false};
+        if (digest_name == "sha256" && have(CKM_SHA256_RSA_PKCS))
+          return Plan{CKM_SHA256_RSA_PKCS, false};
+        if (digest_name == "sha512" && have(CKM_SHA512_RSA_PKCS))
+          return Plan{CKM_SHA512_RSA_PKCS, false};
         return std::nullopt;
       case KeyType::ecdsa_p256:
       case KeyType::ecdsa_p384:
@@ -260,7 +300,8 @@ struct Module::Impl {
     return CK_INVALID_HANDLE;
   }
 
-  void consider(size_t si, const PublicKey& key, ByteView id, const std::string& label, LoadReply& out) {
+  void consider(size_t si, const PublicKey& key, ByteView id, const std::string& label,
+                LoadReply& out) {
     Key k;
     k.key = key;
     k.blob = key.blob();
@@ -271,7 +312,8 @@ struct Module::Impl {
     k.slot = si;
     Slot& s = slots[si];
     std::string name = "key \"" + label + "\" on token \"" + s.label + "\"";
-    std::string_view default_digest = key.type == KeyType::rsa ? "sha256" : digest_name_for(key, "");
+    std::string_view default_digest =
+        key.type == KeyType::rsa ? "sha256" : digest_name_for(key, "");
     if (!plan(s, key.type, default_digest)) {
       out.notes.push_back(name + ": the token offers no mechanism to sign with it; skipped");
       return;
@@ -352,10 +394,12 @@ Result<std::unique_ptr<Module>> Module::open(const std::string& path) {
   i.dl = *dl;
   auto get_list = reinterpret_cast<CK_C_GetFunctionList>(dlsym(i.dl, "C_GetFunctionList"));
   if (get_list == nullptr) {
-    return make_error(Errc::denied, path + " does not export C_GetFunctionList: not a PKCS#11 module");
+    return make_error(Errc::denied,
+                      path + " does not export C_GetFunctionList: not a PKCS#11 module");
   }
   CK_RV rv = get_list(&i.f);
-  if (rv != CKR_OK || i.f == nullptr) return ck_error("C_GetFunctionList", rv == CKR_OK ? CKR_GENERAL_ERROR : rv);
+  if (rv != CKR_OK || i.f == nullptr)
+    return ck_error("C_GetFunctionList", rv == CKR_OK ? CKR_GENERAL_ERROR : rv);
   CK_C_INITIALIZE_ARGS args = {};
   args.flags = CKF_OS_LOCKING_OK;
   rv = i.f->C_Initialize(&args);
@@ -402,7 +446,8 @@ Result<LoadReply> Module::login_and_list(ByteView pin) {
     if (ti.flags & CKF_LOGIN_REQUIRED) {
       std::optional<CK_RV> login;
       if (!pin.empty()) {
-        login = i.f->C_Login(s.session, CKU_USER, const_cast<CK_UTF8CHAR_PTR>(pin.data()), pin.size());
+        login =
+            i.f->C_Login(s.session, CKU_USER, const_cast<CK_UTF8CHAR_PTR>(pin.data()), pin.size());
       } else if (ti.flags & CKF_PROTECTED_AUTHENTICATION_PATH) {
         login = i.f->C_Login(s.session, CKU_USER, nullptr, 0);  // PIN pad
       } else {
@@ -434,10 +479,12 @@ Result<LoadReply> Module::login_and_list(ByteView pin) {
   if (i.keys.empty()) {
     if (login_error) return *login_error;
     std::string why = "no usable keys on any token";
-    for (size_t k = 0; k < out.notes.size() && k < 4; k++) why += (k == 0 ? ": " : "; ") + out.notes[k];
+    for (size_t k = 0; k < out.notes.size() && k < 4; k++)
+      why += (k == 0 ? ": " : "; ") + out.notes[k];
     return make_error(Errc::not_found, why.substr(0, kMaxText));
   }
-  bool need_pin = std::any_of(i.keys.begin(), i.keys.end(), [](const Impl::Key& k) { return k.always_auth; });
+  bool need_pin =
+      std::any_of(i.keys.begin(), i.keys.end(), [](const Impl::Key& k) { return k.always_auth; });
   if (need_pin && !pin.empty()) {
     i.pin = std::make_unique<LockedBuffer>(pin.size());
     std::copy(pin.begin(), pin.end(), i.pin->data());
@@ -449,7 +496,8 @@ Result<LoadReply> Module::login_and_list(ByteView pin) {
 
 Result<Bytes> Module::sign(ByteView key_blob, ByteView data, uint32_t flags) {
   Impl& i = *impl_;
-  auto it = std::find_if(i.keys.begin(), i.keys.end(), [&](const Impl::Key& k) { return equal(k.blob, key_blob); });
+  auto it = std::find_if(i.keys.begin(), i.keys.end(),
+                         [&](const Impl::Key& k) { return equal(k.blob, key_blob); });
   if (it == i.keys.end()) return make_error(Errc::malformed, "no such key on this module's tokens");
   Impl::Key& k = *it;
   Impl::Slot& s = i.slots[k.slot];
@@ -485,7 +533,8 @@ Result<Bytes> Module::sign(ByteView key_blob, ByteView data, uint32_t flags) {
   Bytes sig(4096);
   CK_ULONG len = sig.size();
   if (k.always_auth) {
-    rv = i.pin ? i.f->C_Login(s.session, CKU_CONTEXT_SPECIFIC, i.pin->data(), i.pin_len) : CKR_USER_NOT_LOGGED_IN;
+    rv = i.pin ? i.f->C_Login(s.session, CKU_CONTEXT_SPECIFIC, i.pin->data(), i.pin_len)
+               : CKR_USER_NOT_LOGGED_IN;
     if (rv != CKR_OK) {
       i.f->C_Sign(s.session, in, input.size(), sig.data(), &len);  // ends the operation
       return ck_error("context-specific login", rv);
@@ -497,7 +546,8 @@ Result<Bytes> Module::sign(ByteView key_blob, ByteView data, uint32_t flags) {
     rv = i.f->C_Sign(s.session, in, input.size(), sig.data(), &len);
   }
   if (rv != CKR_OK) return ck_error("C_Sign", rv);
-  if (len > sig.size()) return make_error(Errc::malformed, "module reported a signature longer than its buffer");
+  if (len > sig.size())
+    return make_error(Errc::malformed, "module reported a signature longer than its buffer");
   sig.resize(len);
   return ssh_signature_blob(k.key, alg, sig);
 }
@@ -516,7 +566,8 @@ bool Module::present() {
     CK_SESSION_INFO info;
     rv = i.f->C_GetSessionInfo(s.session, &info);
     if (token_gone(rv)) return false;
-    if (rv == CKR_OK && s.did_login && (info.state == CKS_RO_PUBLIC_SESSION || info.state == CKS_RW_PUBLIC_SESSION)) {
+    if (rv == CKR_OK && s.did_login &&
+        (info.state == CKS_RO_PUBLIC_SESSION || info.state == CKS_RW_PUBLIC_SESSION)) {
       return false;  // the login is gone: the token was replaced or reset
     }
   }

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "pkcs11/pkcs11_helper_protocol.h"
-#include "ssh/bytes.h"
-#include "ssh/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 #include "ssh/key.h"
 
 namespace skagent::pkcs11 {

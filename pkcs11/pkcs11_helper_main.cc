@@ -17,7 +17,7 @@
 #include "platform/hardening.h"
 #include "platform/helper_channel.h"
 #include "ssh/crypto_memory.h"
-#include "ssh/wire.h"
+#include "base/wire.h"
 
 namespace {
 
@@ -34,8 +34,7 @@ constexpr auto kFinalizeGrace = std::chrono::milliseconds(1500);
 void start_watchdog() {
   std::thread([] {
     struct pollfd p = {kHelperChannelFd, POLLRDHUP, 0};
-    while (poll(&p, 1, -1) < 0 || !(p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL))) {
-    }
+    while (poll(&p, 1, -1) < 0 || !(p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL))) {}
     std::this_thread::sleep_for(kFinalizeGrace);
     _exit(1);
   }).detach();

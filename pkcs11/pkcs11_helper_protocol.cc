@@ -2,7 +2,7 @@
 #include "pkcs11/pkcs11_helper_protocol.h"
 
 #include "ssh/key.h"
-#include "ssh/wire.h"
+#include "base/wire.h"
 
 namespace skagent::pkcs11 {
 
@@ -39,8 +39,10 @@ bool acceptable_key(ByteView blob) {
     case KeyType::ecdsa_p256:
     case KeyType::ecdsa_p384:
     case KeyType::ecdsa_p521:
-    case KeyType::ed25519: return true;
-    default: return false;
+    case KeyType::ed25519:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -147,7 +149,8 @@ Result<LoadReply> decode_load_reply(ByteView body) {
     ByteView blob;
     TokenKey k;
     if (!r.string(blob) || !read_text(r, k.label)) return bad("truncated key list");
-    if (!acceptable_key(blob)) return bad("helper sent a key that is not a plain RSA, ECDSA or Ed25519 key");
+    if (!acceptable_key(blob))
+      return bad("helper sent a key that is not a plain RSA, ECDSA or Ed25519 key");
     k.blob = to_bytes(blob);
     out.keys.push_back(std::move(k));
   }

@@ -24,8 +24,8 @@
 #include <string>
 #include <vector>
 
-#include "ssh/bytes.h"
-#include "ssh/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 
 namespace skagent::pkcs11 {
 
@@ -40,9 +40,9 @@ enum class RequestType : uint8_t { load = 1, sign = 2, check = 3 };
 
 struct Request {
   RequestType type = RequestType::check;
-  Bytes pin;       // load
-  Bytes key_blob;  // sign: the plain public key
-  Bytes data;      // sign
+  Bytes pin;           // load
+  Bytes key_blob;      // sign: the plain public key
+  Bytes data;          // sign
   uint32_t flags = 0;  // sign: SSH_AGENT_RSA_SHA2_256 / 512
 };
 

@@ -17,7 +17,9 @@ namespace {
 
 constexpr size_t kMaxImage = 1024ull * 1024 * 1024;
 
-Error bad(const std::string& why) { return make_error(Errc::malformed, "not a usable ELF shared object: " + why); }
+Error bad(const std::string& why) {
+  return make_error(Errc::malformed, "not a usable ELF shared object: " + why);
+}
 
 // Copies a struct out of the image at `off` when it fits (no alignment assumed).
 template <class T>
@@ -36,7 +38,8 @@ bool inside(ByteView image, uint64_t off, uint64_t size) {
 
 Result<bool> elf_exports_function(ByteView image, std::string_view symbol) {
   Elf64_Ehdr eh;
-  if (!read_at(image, 0, eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0) return bad("no ELF header");
+  if (!read_at(image, 0, eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
+    return bad("no ELF header");
   if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB) {
     return bad("not a 64-bit little-endian ELF file");
   }
@@ -72,7 +75,8 @@ Result<bool> elf_exports_function(ByteView image, std::string_view symbol) {
     uint64_t count = sh.sh_size / sizeof(Elf64_Sym);
     for (uint64_t j = 0; j < count; j++) {
       Elf64_Sym sym;
-      if (!read_at(image, sh.sh_offset + j * sizeof(Elf64_Sym), sym)) return bad("symbol out of bounds");
+      if (!read_at(image, sh.sh_offset + j * sizeof(Elf64_Sym), sym))
+        return bad("symbol out of bounds");
       if (sym.st_name >= strtab.size()) continue;
       ByteView rest = strtab.subspan(sym.st_name);
       const void* nul = memchr(rest.data(), 0, rest.size());
@@ -83,7 +87,8 @@ Result<bool> elf_exports_function(ByteView image, std::string_view symbol) {
       unsigned type = ELF64_ST_TYPE(sym.st_info), bind = ELF64_ST_BIND(sym.st_info);
       unsigned vis = ELF64_ST_VISIBILITY(sym.st_other);
       if (sym.st_shndx != SHN_UNDEF && (type == STT_FUNC || type == STT_GNU_IFUNC) &&
-          (bind == STB_GLOBAL || bind == STB_WEAK) && (vis == STV_DEFAULT || vis == STV_PROTECTED)) {
+          (bind == STB_GLOBAL || bind == STB_WEAK) &&
+          (vis == STV_DEFAULT || vis == STV_PROTECTED)) {
         return true;
       }
     }
@@ -94,17 +99,20 @@ Result<bool> elf_exports_function(ByteView image, std::string_view symbol) {
 
 Result<bool> fd_exports_function(int fd, std::string_view symbol) {
   struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return make_error(Errc::denied, "not a regular file");
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+    return make_error(Errc::denied, "not a regular file");
   if (st.st_size <= 0 || uint64_t(st.st_size) > kMaxImage) return bad("size out of range");
   void* map = mmap(nullptr, size_t(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
   if (map == MAP_FAILED) return make_error(Errc::io, std::string("mmap: ") + strerror(errno));
-  auto res = elf_exports_function(ByteView(static_cast<const uint8_t*>(map), size_t(st.st_size)), symbol);
+  auto res =
+      elf_exports_function(ByteView(static_cast<const uint8_t*>(map), size_t(st.st_size)), symbol);
   munmap(map, size_t(st.st_size));
   return res;
 }
 
 Result<bool> file_exports_function(const std::string& path, std::string_view symbol) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);  // a FIFO must not block
+  int fd =
+      open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);  // a FIFO must not block
   if (fd < 0) return make_error(Errc::not_found, path + ": " + strerror(errno));
   auto res = fd_exports_function(fd, symbol);
   close(fd);
@@ -112,15 +120,17 @@ Result<bool> file_exports_function(const std::string& path, std::string_view sym
   return res;
 }
 
-Result<void*> dlopen_exporting(const std::string& path, std::initializer_list<std::string_view> symbols,
-                               int dlopen_flags) {
+Result<void*> dlopen_exporting(const std::string& path,
+                               std::initializer_list<std::string_view> symbols, int dlopen_flags) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) return make_error(Errc::not_found, path + ": " + strerror(errno));
   for (std::string_view symbol : symbols) {
     auto exported = fd_exports_function(fd, symbol);
     Status refused;
-    if (!exported) refused = make_error(exported.error().code, path + ": " + exported.error().message);
-    else if (!*exported) refused = make_error(Errc::denied, path + " does not export " + std::string(symbol));
+    if (!exported)
+      refused = make_error(exported.error().code, path + ": " + exported.error().message);
+    else if (!*exported)
+      refused = make_error(Errc::denied, path + " does not export " + std::string(symbol));
     if (!refused) {
       close(fd);
       return refused.error();

@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "ssh/bytes.h"
-#include "ssh/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 
 namespace skagent {
 
@@ -29,7 +29,7 @@ Result<bool> fd_exports_function(int fd, std::string_view symbol);
 // Opens `path`, checks that it exports every function in `symbols`, and only then dlopen()s
 // that very open file (through /proc/self/fd, so it cannot be swapped in between). A library
 // lacking one is refused (Errc::denied, naming the symbol) with none of its code run.
-Result<void*> dlopen_exporting(const std::string& path, std::initializer_list<std::string_view> symbols,
-                               int dlopen_flags);
+Result<void*> dlopen_exporting(const std::string& path,
+                               std::initializer_list<std::string_view> symbols, int dlopen_flags);
 
 }  // namespace skagent

@@ -2,7 +2,7 @@
 // Process hardening applied at start-up, before any key arrives.
 #pragma once
 
-#include "ssh/error.h"
+#include "base/error.h"
 
 namespace skagent {
 

@@ -10,8 +10,8 @@
 #include <optional>
 #include <string>
 
-#include "ssh/bytes.h"
-#include "ssh/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 
 namespace skagent {
 

@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "platform/process.h"
-#include "ssh/wire.h"
+#include "base/wire.h"
 
 namespace skagent {
 
@@ -74,7 +74,8 @@ Result<std::optional<Bytes>> HelperStream::next() {
   Reader r(in_);
   uint32_t len = 0;
   if (!r.u32(len)) return std::optional<Bytes>();
-  if (len > max_frame_) return make_error(Errc::malformed, "helper frame of " + std::to_string(len) + " bytes");
+  if (len > max_frame_)
+    return make_error(Errc::malformed, "helper frame of " + std::to_string(len) + " bytes");
   if (in_.size() - 4 < len) return std::optional<Bytes>();
   Bytes body(in_.begin() + 4, in_.begin() + 4 + long(len));
   in_.erase(in_.begin(), in_.begin() + 4 + long(len));

@@ -15,8 +15,8 @@
 #include <memory>
 #include <string>
 
-#include "ssh/bytes.h"
-#include "ssh/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 
 namespace skagent {
 
@@ -82,7 +82,7 @@ class NamedPipeListener {
   Result<void*> new_instance(bool first);
 
   std::string path_;
-  std::string sddl_;       // the descriptor every instance is created with
+  std::string sddl_;  // the descriptor every instance is created with
   std::string own_sid_;
   void* pending_ = nullptr;  // HANDLE: the instance waiting for the next client
   void* event_ = nullptr;    // HANDLE

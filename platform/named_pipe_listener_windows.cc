@@ -18,9 +18,9 @@ constexpr const char* kLocalSystemSid = "S-1-5-18";
 
 Error win_error(Errc code, const std::string& what, DWORD err = GetLastError()) {
   char* text = nullptr;
-  FormatMessageA(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM |
-                     FORMAT_MESSAGE_IGNORE_INSERTS,
-                 nullptr, err, 0, reinterpret_cast<char*>(&text), 0, nullptr);
+  FormatMessageA(
+      FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
+      nullptr, err, 0, reinterpret_cast<char*>(&text), 0, nullptr);
   std::string msg = what + ": error " + std::to_string(err);
   if (text != nullptr) {
     std::string t = text;
@@ -50,7 +50,8 @@ Result<std::string> token_user_sid(HANDLE token) {
   }
   auto* user = reinterpret_cast<TOKEN_USER*>(buf.data());
   char* str = nullptr;
-  if (!ConvertSidToStringSidA(user->User.Sid, &str)) return win_error(Errc::io, "ConvertSidToStringSid");
+  if (!ConvertSidToStringSidA(user->User.Sid, &str))
+    return win_error(Errc::io, "ConvertSidToStringSid");
   std::string sid = str;
   LocalFree(str);
   return sid;
@@ -123,7 +124,9 @@ Result<std::string> current_user_sid() {
 // ------------------------------------------------------------------ PipeConnection
 
 PipeConnection::PipeConnection(void* handle, bool server, PipePeer peer)
-    : handle_(handle), event_(CreateEventW(nullptr, TRUE, FALSE, nullptr)), server_(server),
+    : handle_(handle),
+      event_(CreateEventW(nullptr, TRUE, FALSE, nullptr)),
+      server_(server),
       peer_(std::move(peer)) {}
 
 PipeConnection::~PipeConnection() {
@@ -150,7 +153,8 @@ Status PipeConnection::io(bool write, uint8_t* p, size_t n, uint32_t timeout_ms,
   ResetEvent(event_);
   DWORD chunk = n > kPipeBuffer ? kPipeBuffer : DWORD(n);
   DWORD now = 0;
-  BOOL ok = write ? WriteFile(handle_, p, chunk, &now, &ov) : ReadFile(handle_, p, chunk, &now, &ov);
+  BOOL ok =
+      write ? WriteFile(handle_, p, chunk, &now, &ov) : ReadFile(handle_, p, chunk, &now, &ov);
   DWORD err = ok ? ERROR_SUCCESS : GetLastError();
   if (!ok && err != ERROR_IO_PENDING) {
     if (peer_gone(err)) return {};  // the other end has gone: done = 0
@@ -180,7 +184,9 @@ Status PipeConnection::write_all(ByteView data, uint32_t timeout_ms) {
   size_t off = 0;
   while (off < data.size()) {
     size_t done = 0;
-    if (auto s = io(true, const_cast<uint8_t*>(data.data()) + off, data.size() - off, timeout_ms, done); !s) {
+    if (auto s =
+            io(true, const_cast<uint8_t*>(data.data()) + off, data.size() - off, timeout_ms, done);
+        !s) {
       return s;
     }
     if (done == 0) return make_error(Errc::io, "pipe write: the other end has gone");
@@ -201,10 +207,12 @@ Result<void*> NamedPipeListener::new_instance(bool first) {
   sa.nLength = sizeof(sa);
   sa.lpSecurityDescriptor = sd;
   sa.bInheritHandle = FALSE;
-  DWORD open_mode = PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED | (first ? FILE_FLAG_FIRST_PIPE_INSTANCE : 0);
-  HANDLE h = CreateNamedPipeW(widen(path_).c_str(), open_mode,
-                              PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS,
-                              PIPE_UNLIMITED_INSTANCES, kPipeBuffer, kPipeBuffer, 0, &sa);
+  DWORD open_mode =
+      PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED | (first ? FILE_FLAG_FIRST_PIPE_INSTANCE : 0);
+  HANDLE h =
+      CreateNamedPipeW(widen(path_).c_str(), open_mode,
+                       PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS,
+                       PIPE_UNLIMITED_INSTANCES, kPipeBuffer, kPipeBuffer, 0, &sa);
   DWORD err = GetLastError();
   LocalFree(sd);
   if (h == INVALID_HANDLE_VALUE) {
@@ -299,7 +307,8 @@ Result<std::unique_ptr<PipeConnection>> NamedPipeListener::accept(uint32_t timeo
     DisconnectNamedPipe(h);
     CloseHandle(h);
     return make_error(Errc::denied, "client pid " + std::to_string(pid) +
-                                        " refused: cannot read its user (" + sid.error().message + ")");
+                                        " refused: cannot read its user (" + sid.error().message +
+                                        ")");
   }
   peer.user_sid = *sid;
   if (peer.user_sid != own_sid_ && peer.user_sid != kLocalSystemSid) {
@@ -318,8 +327,8 @@ Result<std::string> NamedPipeListener::dacl_sddl() const {
                              nullptr, nullptr, nullptr, &sd);
   if (rc != ERROR_SUCCESS) return win_error(Errc::io, "GetSecurityInfo", rc);
   char* str = nullptr;
-  BOOL ok = ConvertSecurityDescriptorToStringSecurityDescriptorA(sd, SDDL_REVISION_1,
-                                                                 DACL_SECURITY_INFORMATION, &str, nullptr);
+  BOOL ok = ConvertSecurityDescriptorToStringSecurityDescriptorA(
+      sd, SDDL_REVISION_1, DACL_SECURITY_INFORMATION, &str, nullptr);
   LocalFree(sd);
   if (!ok) return win_error(Errc::io, "ConvertSecurityDescriptorToStringSecurityDescriptor");
   std::string out = str;
@@ -342,7 +351,8 @@ Result<std::unique_ptr<PipeConnection>> connect_pipe(const std::string& path, ui
       return std::unique_ptr<PipeConnection>(new PipeConnection(h, false, PipePeer{}));
     }
     DWORD err = GetLastError();
-    if (err == ERROR_FILE_NOT_FOUND) return win_error(Errc::not_found, "no agent pipe " + path, err);
+    if (err == ERROR_FILE_NOT_FOUND)
+      return win_error(Errc::not_found, "no agent pipe " + path, err);
     if (err != ERROR_PIPE_BUSY) return win_error(Errc::io, "CreateFile " + path, err);
     ULONGLONG now = GetTickCount64();
     if (now >= deadline) return make_error(Errc::timeout, path + ": every instance busy");

@@ -4,7 +4,7 @@
 
 #include <sys/types.h>
 
-#include "ssh/error.h"
+#include "base/error.h"
 
 namespace skagent {
 

@@ -8,14 +8,14 @@
 #include <utility>
 #include <vector>
 
-#include "ssh/error.h"
+#include "base/error.h"
 
 namespace skagent {
 
 struct SpawnOptions {
   std::vector<std::string> argv;
-  std::vector<std::string> extra_env;     // "NAME=value" added to our environ
-  std::vector<std::pair<int, int>> fds;   // (child fd, parent fd) to dup2
+  std::vector<std::string> extra_env;    // "NAME=value" added to our environ
+  std::vector<std::pair<int, int>> fds;  // (child fd, parent fd) to dup2
   bool null_stdin = true;
 };
 
@@ -30,7 +30,8 @@ Result<pid_t> spawn_process(const SpawnOptions& opts);
 // they get the environment of the moment the spawner was made plus SpawnOptions::extra_env.
 // `remove_at_exit` names the agent's socket and the directory made for it (absolute paths;
 // "" for none): the spawner, outside the agent's sandbox, removes them when asked.
-Status start_spawner(std::vector<std::string> allowed, std::vector<std::string> remove_at_exit = {});
+Status start_spawner(std::vector<std::string> allowed,
+                     std::vector<std::string> remove_at_exit = {});
 
 // Asks the spawner to remove the files named at its start: a socket only while it is still a
 // socket, a directory only when empty. False when no spawner runs (the caller removes them).

@@ -119,8 +119,10 @@ Result<ProcStat> parse_proc_stat(std::string_view text) {
   }
   if (fields.size() < 20) return make_error(Errc::malformed, "stat: too few fields");
   int ppid = -1;
-  if (!parse_number(fields[1], ppid) || ppid < 0) return make_error(Errc::malformed, "stat: bad ppid");
-  if (!parse_number(fields[19], st.start_time)) return make_error(Errc::malformed, "stat: bad start time");
+  if (!parse_number(fields[1], ppid) || ppid < 0)
+    return make_error(Errc::malformed, "stat: bad ppid");
+  if (!parse_number(fields[19], st.start_time))
+    return make_error(Errc::malformed, "stat: bad start time");
   st.ppid = pid_t(ppid);
   return st;
 }
@@ -196,7 +198,8 @@ Result<ProcessInfo> read_process_info(pid_t pid) {
   // reused while we read: check that it is still the same one.
   if (auto again = read_file_head(dir + "/stat", 4096)) {
     auto st2 = parse_proc_stat(*again);
-    if (!st2 || st2->start_time != p.start_time) return make_error(Errc::not_found, "process changed while read");
+    if (!st2 || st2->start_time != p.start_time)
+      return make_error(Errc::not_found, "process changed while read");
   } else {
     return again.error();
   }
@@ -226,7 +229,8 @@ ProcessFate process_fate(const ProcessInfo& then, int pidfd) {
   }
   // A package upgrade leaves the running program's link as "PATH (deleted)": the same program.
   constexpr std::string_view kDeleted = " (deleted)";
-  if (exe.size() > kDeleted.size() && exe.ends_with(kDeleted)) exe.resize(exe.size() - kDeleted.size());
+  if (exe.size() > kDeleted.size() && exe.ends_with(kDeleted))
+    exe.resize(exe.size() - kDeleted.size());
   if (!then.exe.empty() && exe.empty() && err == ENOENT) return ProcessFate::exited;  // a zombie
   if (st->name != then.name || (!then.exe.empty() && !exe.empty() && exe != then.exe)) {
     return ProcessFate::replaced;

@@ -42,7 +42,8 @@ Result<pid_t> spawn_process(const SpawnOptions& opts) {
   posix_spawnattr_setsigdefault(&attr, &defaults);
   // A new session without a controlling terminal: whatever runs in a helper (a token library)
   // or a prompter cannot type into the terminal the agent was started from (TIOCSTI).
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
   pid_t pid = -1;
   int rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);

@@ -129,9 +129,10 @@ Result<pid_t> spawn_process(const SpawnOptions& opts) {
   InitializeProcThreadAttributeList(nullptr, 1, 0, &attr_size);
   std::vector<uint8_t> attr_buf(attr_size);
   auto* attrs = reinterpret_cast<LPPROC_THREAD_ATTRIBUTE_LIST>(attr_buf.data());
-  bool have_list = !inherit.empty() && InitializeProcThreadAttributeList(attrs, 1, 0, &attr_size) &&
-                   UpdateProcThreadAttribute(attrs, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, inherit.data(),
-                                             inherit.size() * sizeof(HANDLE), nullptr, nullptr);
+  bool have_list =
+      !inherit.empty() && InitializeProcThreadAttributeList(attrs, 1, 0, &attr_size) &&
+      UpdateProcThreadAttribute(attrs, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, inherit.data(),
+                                inherit.size() * sizeof(HANDLE), nullptr, nullptr);
 
   STARTUPINFOEXW si{};
   si.StartupInfo.cb = sizeof(si);
@@ -148,9 +149,10 @@ Result<pid_t> spawn_process(const SpawnOptions& opts) {
   }
   std::vector<wchar_t> env = environment_block(opts.extra_env);
   PROCESS_INFORMATION pi{};
-  DWORD flags = CREATE_UNICODE_ENVIRONMENT | CREATE_NO_WINDOW | (have_list ? EXTENDED_STARTUPINFO_PRESENT : 0);
-  BOOL ok = CreateProcessW(nullptr, cmd.data(), nullptr, nullptr, !inherit.empty(), flags, env.data(),
-                           nullptr, &si.StartupInfo, &pi);
+  DWORD flags = CREATE_UNICODE_ENVIRONMENT | CREATE_NO_WINDOW |
+                (have_list ? EXTENDED_STARTUPINFO_PRESENT : 0);
+  BOOL ok = CreateProcessW(nullptr, cmd.data(), nullptr, nullptr, !inherit.empty(), flags,
+                           env.data(), nullptr, &si.StartupInfo, &pi);
   DWORD err = GetLastError();
   if (have_list) DeleteProcThreadAttributeList(attrs);
   cleanup();
@@ -171,7 +173,8 @@ Result<int> wait_child(pid_t pid, uint32_t timeout_ms) {
     h = it->second;
   }
   DWORD w = WaitForSingleObject(h, timeout_ms);
-  if (w == WAIT_TIMEOUT) return make_error(Errc::timeout, "child " + std::to_string(pid) + " still running");
+  if (w == WAIT_TIMEOUT)
+    return make_error(Errc::timeout, "child " + std::to_string(pid) + " still running");
   if (w != WAIT_OBJECT_0) return spawn_error("wait for child " + std::to_string(pid));
   DWORD code = 0;
   GetExitCodeProcess(h, &code);

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <string>
 
-#include "ssh/error.h"
+#include "base/error.h"
 
 namespace skagent {
 

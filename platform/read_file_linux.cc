@@ -17,20 +17,24 @@ Status check_file_owner(int fd, const std::string& path) {
   if (fstat(fd, &st) != 0) return make_error(Errc::io, path + ": " + strerror(errno));
   if (st.st_uid != 0 && st.st_uid != geteuid()) {
     return make_error(Errc::denied, path + ": bad owner (uid " + std::to_string(st.st_uid) +
-                                        "; must be owned by uid " + std::to_string(geteuid()) + " or root)");
+                                        "; must be owned by uid " + std::to_string(geteuid()) +
+                                        " or root)");
   }
   if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
     char mode[8];
     snprintf(mode, sizeof mode, "%04o", unsigned(st.st_mode & 07777));
-    return make_error(Errc::denied, path + ": bad permissions (mode " + mode + "; writable by group or others)");
+    return make_error(Errc::denied,
+                      path + ": bad permissions (mode " + mode + "; writable by group or others)");
   }
   return {};
 }
 
-Result<std::string> read_file_head(const std::string& path, size_t limit, bool* truncated, FileOwner owner) {
+Result<std::string> read_file_head(const std::string& path, size_t limit, bool* truncated,
+                                   FileOwner owner) {
   if (truncated != nullptr) *truncated = false;
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return make_error(errno == ENOENT ? Errc::not_found : Errc::io, path + ": " + strerror(errno));
+  if (fd < 0)
+    return make_error(errno == ENOENT ? Errc::not_found : Errc::io, path + ": " + strerror(errno));
   struct stat st {};
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     close(fd);

@@ -17,7 +17,7 @@
 
 #include <string>
 
-#include "ssh/error.h"
+#include "base/error.h"
 
 namespace skagent {
 

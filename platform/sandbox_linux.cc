@@ -66,13 +66,12 @@ struct RulesetAttr {
 constexpr uint64_t kFsRead = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
 
 uint64_t fs_rights_for(int abi) {
-  uint64_t all = LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |
-                 LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |
-                 LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
-                 LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR |
-                 LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |
-                 LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |
-                 LANDLOCK_ACCESS_FS_MAKE_SYM;
+  uint64_t all =
+      LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE |
+      LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
+      LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
+      LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |
+      LANDLOCK_ACCESS_FS_MAKE_SYM;
   if (abi >= 2) all |= LANDLOCK_ACCESS_FS_REFER;
   if (abi >= 3) all |= LANDLOCK_ACCESS_FS_TRUNCATE;
   if (abi >= 5) all |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
@@ -177,32 +176,100 @@ class Filter {
 // What every one of our processes does: memory, threads, time, signals to itself, plain I/O
 // on descriptors it holds, event waiting, randomness, exit.
 void allow_common(Filter& f) {
-  f.allow({SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
-           SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(close), SCMP_SYS(close_range),
-           SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(statx), SCMP_SYS(lseek),
-           SCMP_SYS(fcntl), SCMP_SYS(dup), SCMP_SYS(dup2), SCMP_SYS(dup3),
-           SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mprotect), SCMP_SYS(mremap),
-           SCMP_SYS(brk), SCMP_SYS(madvise), SCMP_SYS(mlock), SCMP_SYS(mlock2),
-           SCMP_SYS(munlock), SCMP_SYS(membarrier),
-           SCMP_SYS(futex), SCMP_SYS(set_robust_list), SCMP_SYS(get_robust_list),
-           SCMP_SYS(rseq), SCMP_SYS(set_tid_address), SCMP_SYS(sched_yield),
-           SCMP_SYS(sched_getaffinity), SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep),
-           SCMP_SYS(clock_gettime), SCMP_SYS(clock_getres), SCMP_SYS(gettimeofday),
-           SCMP_SYS(time), SCMP_SYS(epoll_create1), SCMP_SYS(epoll_ctl), SCMP_SYS(epoll_wait),
-           SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_pwait2), SCMP_SYS(poll), SCMP_SYS(ppoll),
-           SCMP_SYS(select), SCMP_SYS(pselect6), SCMP_SYS(eventfd2), SCMP_SYS(pipe2),
-           SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigreturn),
-           SCMP_SYS(sigaltstack), SCMP_SYS(tgkill), SCMP_SYS(tkill),
-           SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getppid), SCMP_SYS(getuid),
-           SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid), SCMP_SYS(getresuid),
-           SCMP_SYS(getresgid), SCMP_SYS(getgroups), SCMP_SYS(getrandom), SCMP_SYS(uname),
-           SCMP_SYS(sysinfo), SCMP_SYS(getrlimit), SCMP_SYS(prlimit64), SCMP_SYS(getcwd),
-           SCMP_SYS(readlink), SCMP_SYS(readlinkat), SCMP_SYS(access), SCMP_SYS(faccessat),
-           SCMP_SYS(faccessat2), SCMP_SYS(open), SCMP_SYS(openat), SCMP_SYS(getdents64),
-           SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
-           SCMP_SYS(getsockopt), SCMP_SYS(setsockopt), SCMP_SYS(getsockname),
-           SCMP_SYS(getpeername), SCMP_SYS(shutdown), SCMP_SYS(connect),
-           SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(restart_syscall), SCMP_SYS(umask)});
+  f.allow({SCMP_SYS(read),
+           SCMP_SYS(write),
+           SCMP_SYS(readv),
+           SCMP_SYS(writev),
+           SCMP_SYS(pread64),
+           SCMP_SYS(pwrite64),
+           SCMP_SYS(close),
+           SCMP_SYS(close_range),
+           SCMP_SYS(fstat),
+           SCMP_SYS(newfstatat),
+           SCMP_SYS(statx),
+           SCMP_SYS(lseek),
+           SCMP_SYS(fcntl),
+           SCMP_SYS(dup),
+           SCMP_SYS(dup2),
+           SCMP_SYS(dup3),
+           SCMP_SYS(mmap),
+           SCMP_SYS(munmap),
+           SCMP_SYS(mprotect),
+           SCMP_SYS(mremap),
+           SCMP_SYS(brk),
+           SCMP_SYS(madvise),
+           SCMP_SYS(mlock),
+           SCMP_SYS(mlock2),
+           SCMP_SYS(munlock),
+           SCMP_SYS(membarrier),
+           SCMP_SYS(futex),
+           SCMP_SYS(set_robust_list),
+           SCMP_SYS(get_robust_list),
+           SCMP_SYS(rseq),
+           SCMP_SYS(set_tid_address),
+           SCMP_SYS(sched_yield),
+           SCMP_SYS(sched_getaffinity),
+           SCMP_SYS(nanosleep),
+           SCMP_SYS(clock_nanosleep),
+           SCMP_SYS(clock_gettime),
+           SCMP_SYS(clock_getres),
+           SCMP_SYS(gettimeofday),
+           SCMP_SYS(time),
+           SCMP_SYS(epoll_create1),
+           SCMP_SYS(epoll_ctl),
+           SCMP_SYS(epoll_wait),
+           SCMP_SYS(epoll_pwait),
+           SCMP_SYS(epoll_pwait2),
+           SCMP_SYS(poll),
+           SCMP_SYS(ppoll),
+           SCMP_SYS(select),
+           SCMP_SYS(pselect6),
+           SCMP_SYS(eventfd2),
+           SCMP_SYS(pipe2),
+           SCMP_SYS(rt_sigprocmask),
+           SCMP_SYS(rt_sigaction),
+           SCMP_SYS(rt_sigreturn),
+           SCMP_SYS(sigaltstack),
+           SCMP_SYS(tgkill),
+           SCMP_SYS(tkill),
+           SCMP_SYS(getpid),
+           SCMP_SYS(gettid),
+           SCMP_SYS(getppid),
+           SCMP_SYS(getuid),
+           SCMP_SYS(geteuid),
+           SCMP_SYS(getgid),
+           SCMP_SYS(getegid),
+           SCMP_SYS(getresuid),
+           SCMP_SYS(getresgid),
+           SCMP_SYS(getgroups),
+           SCMP_SYS(getrandom),
+           SCMP_SYS(uname),
+           SCMP_SYS(sysinfo),
+           SCMP_SYS(getrlimit),
+           SCMP_SYS(prlimit64),
+           SCMP_SYS(getcwd),
+           SCMP_SYS(readlink),
+           SCMP_SYS(readlinkat),
+           SCMP_SYS(access),
+           SCMP_SYS(faccessat),
+           SCMP_SYS(faccessat2),
+           SCMP_SYS(open),
+           SCMP_SYS(openat),
+           SCMP_SYS(getdents64),
+           SCMP_SYS(recvfrom),
+           SCMP_SYS(sendto),
+           SCMP_SYS(recvmsg),
+           SCMP_SYS(sendmsg),
+           SCMP_SYS(getsockopt),
+           SCMP_SYS(setsockopt),
+           SCMP_SYS(getsockname),
+           SCMP_SYS(getpeername),
+           SCMP_SYS(shutdown),
+           SCMP_SYS(connect),
+           SCMP_SYS(exit),
+           SCMP_SYS(exit_group),
+           SCMP_SYS(restart_syscall),
+           SCMP_SYS(umask)});
   // Threads (worker pool, a token library's own), never new processes. glibc tries clone3
   // first; ENOSYS makes it fall back to clone, whose flags a filter can see.
   f.rule(SCMP_ACT_ALLOW, SCMP_SYS(clone), SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
@@ -214,17 +281,43 @@ void allow_common(Filter& f) {
 
 // The calls that would let a hijacked process out of its box: always fatal.
 void kill_escapes(Filter& f) {
-  f.kill({SCMP_SYS(execveat), SCMP_SYS(process_vm_readv), SCMP_SYS(process_vm_writev),
-          SCMP_SYS(pidfd_getfd), SCMP_SYS(fork), SCMP_SYS(vfork), SCMP_SYS(mount),
-          SCMP_SYS(umount2), SCMP_SYS(pivot_root), SCMP_SYS(chroot), SCMP_SYS(setns),
-          SCMP_SYS(unshare), SCMP_SYS(bpf), SCMP_SYS(kexec_load), SCMP_SYS(kexec_file_load),
-          SCMP_SYS(init_module), SCMP_SYS(finit_module), SCMP_SYS(delete_module),
-          SCMP_SYS(perf_event_open), SCMP_SYS(userfaultfd), SCMP_SYS(keyctl),
-          SCMP_SYS(add_key), SCMP_SYS(request_key), SCMP_SYS(io_uring_setup),
-          SCMP_SYS(io_uring_enter), SCMP_SYS(io_uring_register), SCMP_SYS(open_by_handle_at),
-          SCMP_SYS(name_to_handle_at), SCMP_SYS(personality), SCMP_SYS(iopl),
-          SCMP_SYS(ioperm), SCMP_SYS(swapon), SCMP_SYS(swapoff), SCMP_SYS(reboot),
-          SCMP_SYS(process_madvise), SCMP_SYS(fanotify_init), SCMP_SYS(quotactl)});
+  f.kill({SCMP_SYS(execveat),
+          SCMP_SYS(process_vm_readv),
+          SCMP_SYS(process_vm_writev),
+          SCMP_SYS(pidfd_getfd),
+          SCMP_SYS(fork),
+          SCMP_SYS(vfork),
+          SCMP_SYS(mount),
+          SCMP_SYS(umount2),
+          SCMP_SYS(pivot_root),
+          SCMP_SYS(chroot),
+          SCMP_SYS(setns),
+          SCMP_SYS(unshare),
+          SCMP_SYS(bpf),
+          SCMP_SYS(kexec_load),
+          SCMP_SYS(kexec_file_load),
+          SCMP_SYS(init_module),
+          SCMP_SYS(finit_module),
+          SCMP_SYS(delete_module),
+          SCMP_SYS(perf_event_open),
+          SCMP_SYS(userfaultfd),
+          SCMP_SYS(keyctl),
+          SCMP_SYS(add_key),
+          SCMP_SYS(request_key),
+          SCMP_SYS(io_uring_setup),
+          SCMP_SYS(io_uring_enter),
+          SCMP_SYS(io_uring_register),
+          SCMP_SYS(open_by_handle_at),
+          SCMP_SYS(name_to_handle_at),
+          SCMP_SYS(personality),
+          SCMP_SYS(iopl),
+          SCMP_SYS(ioperm),
+          SCMP_SYS(swapon),
+          SCMP_SYS(swapoff),
+          SCMP_SYS(reboot),
+          SCMP_SYS(process_madvise),
+          SCMP_SYS(fanotify_init),
+          SCMP_SYS(quotactl)});
 #ifdef SKAGENT_ASAN
   // LeakSanitizer stops the world at exit with a ptrace-ing clone, which lists the threads
   // with getdents (not getdents64, on x86-64); ASan builds only.
@@ -248,7 +341,8 @@ Status apply_agent_landlock() {
   int abi = landlock_abi();
   if (abi == 0) return {};  // kernel without Landlock (or disabled): seccomp still applies
   Ruleset rs(abi);
-  if (!rs.ok()) return make_error(Errc::io, std::string("landlock_create_ruleset: ") + strerror(errno));
+  if (!rs.ok())
+    return make_error(Errc::io, std::string("landlock_create_ruleset: ") + strerror(errno));
   // Read anything (provider checks, PKCS#11 module headers, OpenSSL's configuration); write,
   // create, remove, truncate or execute nothing. REMOVE_FILE on the socket's directory would
   // cover every file beneath it (with -a ~/x.sock, the whole home directory): the spawner
@@ -263,9 +357,9 @@ Status apply_agent_seccomp() {
   Filter f(SCMP_ACT_ERRNO(EPERM));
   allow_common(f);
   kill_escapes(f);
-  f.allow({SCMP_SYS(accept4), SCMP_SYS(accept), SCMP_SYS(kill), SCMP_SYS(wait4),
-           SCMP_SYS(waitid), SCMP_SYS(pidfd_open), SCMP_SYS(pidfd_send_signal),
-           SCMP_SYS(signalfd4), SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(rmdir)});
+  f.allow({SCMP_SYS(accept4), SCMP_SYS(accept), SCMP_SYS(kill), SCMP_SYS(wait4), SCMP_SYS(waitid),
+           SCMP_SYS(pidfd_open), SCMP_SYS(pidfd_send_signal), SCMP_SYS(signalfd4), SCMP_SYS(unlink),
+           SCMP_SYS(unlinkat), SCMP_SYS(rmdir)});
   // A socket that could reach another machine is fatal (the helpers' default kills anyway).
   f.rule(SCMP_ACT_KILL_PROCESS, SCMP_SYS(socket), SCMP_A0(SCMP_CMP_NE, AF_UNIX));
   f.rule(SCMP_ACT_KILL_PROCESS, SCMP_SYS(socketpair), SCMP_A0(SCMP_CMP_NE, AF_UNIX));
@@ -289,10 +383,14 @@ Status apply_agent_seccomp() {
 Status apply_helper_sandbox() {
   if (int abi = landlock_abi(); abi > 0) {
     Ruleset rs(abi);
-    if (!rs.ok()) return make_error(Errc::io, std::string("landlock_create_ruleset: ") + strerror(errno));
+    if (!rs.ok())
+      return make_error(Errc::io, std::string("landlock_create_ruleset: ") + strerror(errno));
     if (auto s = rs.allow("/", kFsRead); !s) return s;
     // Token devices (hidraw, usb) need read, write and ioctl.
-    if (auto s = rs.allow("/dev", kFsRead | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_IOCTL_DEV); !s) return s;
+    if (auto s = rs.allow("/dev",
+                          kFsRead | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_IOCTL_DEV);
+        !s)
+      return s;
     if (auto s = rs.restrict_self(); !s) return s;
   }
   Filter f(SCMP_ACT_KILL_PROCESS);
@@ -301,14 +399,16 @@ Status apply_helper_sandbox() {
   // ioctl: what libfido2 asks of a hidraw node (its report descriptor), and what libc asks of
   // any descriptor (isatty, non-blocking, close-on-exec). Anything else, TIOCSTI into a terminal
   // above all, ends the helper. (The request is an unsigned int: the upper half is ignored.)
-  for (unsigned long req : std::initializer_list<unsigned long>{TCGETS, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX,
-                                                                 HIDIOCGRDESCSIZE, HIDIOCGRDESC, HIDIOCGRAWINFO}) {
-    f.rule(SCMP_ACT_ALLOW, SCMP_SYS(ioctl), SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, req & 0xffffffffUL));
+  for (unsigned long req :
+       std::initializer_list<unsigned long>{TCGETS, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX,
+                                            HIDIOCGRDESCSIZE, HIDIOCGRDESC, HIDIOCGRAWINFO}) {
+    f.rule(SCMP_ACT_ALLOW, SCMP_SYS(ioctl),
+           SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, req & 0xffffffffUL));
   }
-  f.allow({SCMP_SYS(flock), SCMP_SYS(bind), SCMP_SYS(statfs),
-           SCMP_SYS(fstatfs), SCMP_SYS(timerfd_create), SCMP_SYS(timerfd_settime),
-           SCMP_SYS(timerfd_gettime), SCMP_SYS(prctl), SCMP_SYS(sched_getparam),
-           SCMP_SYS(sched_getscheduler), SCMP_SYS(fsync), SCMP_SYS(fdatasync)});
+  f.allow({SCMP_SYS(flock), SCMP_SYS(bind), SCMP_SYS(statfs), SCMP_SYS(fstatfs),
+           SCMP_SYS(timerfd_create), SCMP_SYS(timerfd_settime), SCMP_SYS(timerfd_gettime),
+           SCMP_SYS(prctl), SCMP_SYS(sched_getparam), SCMP_SYS(sched_getscheduler), SCMP_SYS(fsync),
+           SCMP_SYS(fdatasync)});
   f.rule(SCMP_ACT_ALLOW, SCMP_SYS(socket), SCMP_A0(SCMP_CMP_EQ, AF_NETLINK));
 #ifdef SKAGENT_ASAN
   // LeakSanitizer waits for its tracer at exit (the agent's filter allows these anyway).

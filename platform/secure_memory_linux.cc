@@ -5,7 +5,7 @@
 #include <new>
 
 #include "platform/secure_memory.h"
-#include "ssh/bytes.h"
+#include "base/bytes.h"
 
 namespace skagent {
 

@@ -8,7 +8,7 @@
 #include <new>
 
 #include "platform/secure_memory.h"
-#include "ssh/bytes.h"
+#include "base/bytes.h"
 
 namespace skagent {
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// ssh/bytes.h's secure_wipe and equal_ct for the Windows build, which has no OpenSSL
-// (ssh/bytes.cc uses OPENSSL_cleanse and CRYPTO_memcmp; this file replaces it there).
+// base/bytes.h's secure_wipe and equal_ct for the Windows build, which has no OpenSSL
+// (base/bytes.cc uses OPENSSL_cleanse and CRYPTO_memcmp; this file replaces it there).
 #include <windows.h>
 
-#include "ssh/bytes.h"
+#include "base/bytes.h"
 
 namespace skagent {
 

@@ -23,7 +23,7 @@
 #include <optional>
 
 #include "platform/process.h"
-#include "ssh/wire.h"
+#include "base/wire.h"
 
 extern char** environ;
 
@@ -104,7 +104,8 @@ std::pair<int, pid_t> spawn_one(const std::vector<std::string>& allowed, ByteVie
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     if (null_stdin) posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    for (size_t i = 0; i < fds.size(); i++) posix_spawn_file_actions_adddup2(&fa, fds[i], child_fds[i]);
+    for (size_t i = 0; i < fds.size(); i++)
+      posix_spawn_file_actions_adddup2(&fa, fds[i], child_fds[i]);
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
     sigset_t none, all;
@@ -114,7 +115,8 @@ std::pair<int, pid_t> spawn_one(const std::vector<std::string>& allowed, ByteVie
     posix_spawnattr_setsigdefault(&attr, &all);
     // A new session without a controlling terminal: whatever runs in a helper (a token library)
     // or a prompter cannot type into the terminal the agent was started from (TIOCSTI).
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
+    posix_spawnattr_setflags(&attr,
+                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
     pid_t pid = -1;
     int rc = posix_spawnp(&pid, cargv[0], &fa, &attr, cargv.data(), envp.data());
     int32_t out[2] = {rc, int32_t(pid)};
@@ -129,8 +131,7 @@ std::pair<int, pid_t> spawn_one(const std::vector<std::string>& allowed, ByteVie
   while (n < 0 && errno == EINTR);
   close(p[0]);
   int status = 0;
-  while (waitpid(mid, &status, 0) < 0 && errno == EINTR) {
-  }
+  while (waitpid(mid, &status, 0) < 0 && errno == EINTR) {}
   if (n != ssize_t(sizeof(got))) return {EIO, -1};
   return {got[0], pid_t(got[1])};
 }
@@ -244,7 +245,8 @@ bool remove_through_spawner() {
   if (g_sock < 0) return false;
   Writer w;
   w.u32(0);
-  if (send(g_sock, w.bytes().data(), w.bytes().size(), MSG_NOSIGNAL) != ssize_t(w.bytes().size())) return false;
+  if (send(g_sock, w.bytes().data(), w.bytes().size(), MSG_NOSIGNAL) != ssize_t(w.bytes().size()))
+    return false;
   uint32_t reply[2];
   ssize_t n;
   do n = recv(g_sock, reply, sizeof(reply), 0);
@@ -255,9 +257,11 @@ bool remove_through_spawner() {
 std::optional<Result<pid_t>> spawn_through_spawner(const SpawnOptions& opts) {
   std::lock_guard<std::mutex> lock(g_mu);
   if (g_sock < 0) return std::nullopt;
-  if (opts.fds.size() > kMaxFds) return Result<pid_t>(make_error(Errc::internal, "spawn: too many descriptors"));
+  if (opts.fds.size() > kMaxFds)
+    return Result<pid_t>(make_error(Errc::internal, "spawn: too many descriptors"));
   Bytes msg = encode(opts);
-  if (msg.size() > kMaxMessage) return Result<pid_t>(make_error(Errc::limit, "spawn: arguments too long"));
+  if (msg.size() > kMaxMessage)
+    return Result<pid_t>(make_error(Errc::limit, "spawn: arguments too long"));
   struct iovec iov = {msg.data(), msg.size()};
   alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFds)] = {};
   struct msghdr mh {};
@@ -277,16 +281,19 @@ std::optional<Result<pid_t>> spawn_through_spawner(const SpawnOptions& opts) {
   do n = sendmsg(g_sock, &mh, MSG_NOSIGNAL);
   while (n < 0 && errno == EINTR);
   if (n != ssize_t(msg.size())) {
-    return Result<pid_t>(make_error(Errc::io, "cannot start " + opts.argv[0] + ": the spawner is gone"));
+    return Result<pid_t>(
+        make_error(Errc::io, "cannot start " + opts.argv[0] + ": the spawner is gone"));
   }
   uint32_t reply[2];
   do n = recv(g_sock, reply, sizeof(reply), 0);
   while (n < 0 && errno == EINTR);
   if (n != ssize_t(sizeof(reply))) {
-    return Result<pid_t>(make_error(Errc::io, "cannot start " + opts.argv[0] + ": the spawner is gone"));
+    return Result<pid_t>(
+        make_error(Errc::io, "cannot start " + opts.argv[0] + ": the spawner is gone"));
   }
   if (reply[0] != 0) {
-    return Result<pid_t>(make_error(Errc::io, "cannot start " + opts.argv[0] + ": " + strerror(int(reply[0]))));
+    return Result<pid_t>(
+        make_error(Errc::io, "cannot start " + opts.argv[0] + ": " + strerror(int(reply[0]))));
   }
   return Result<pid_t>(pid_t(reply[1]));
 }

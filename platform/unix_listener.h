@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "ssh/error.h"
+#include "base/error.h"
 
 namespace skagent {
 
@@ -35,7 +35,8 @@ std::string local_hostname();
 // last changed more than an hour ago that refuse a connection: agents that died without
 // cleaning up. Never follows a symbolic link, never removes anything but a socket.
 // Returns how many were removed.
-int remove_stale_agent_sockets(const std::string& home, const std::string& hostname, bool every_host);
+int remove_stale_agent_sockets(const std::string& home, const std::string& hostname,
+                               bool every_host);
 
 // Removes the socket file and the directory we created.
 void remove_listener_files(const Listener& l);

@@ -143,7 +143,8 @@ std::string agent_host_hash(const std::string& hostname) {
   unsigned int len = 0;
   EVP_Digest(hostname.data(), hostname.size(), digest, &len, EVP_sha512(), nullptr);
   std::string out;
-  for (size_t i = 0; i < kHostHashLength; i++) out.push_back(kNameChars[digest[i] % (sizeof(kNameChars) - 1)]);
+  for (size_t i = 0; i < kHostHashLength; i++)
+    out.push_back(kNameChars[digest[i] % (sizeof(kNameChars) - 1)]);
   return out;
 }
 
@@ -175,7 +176,8 @@ Result<Listener> listen_in_home(const std::string& home, const std::string& host
   return make_error(Errc::io, "cannot find a free socket name in " + dir);
 }
 
-int remove_stale_agent_sockets(const std::string& home, const std::string& hostname, bool every_host) {
+int remove_stale_agent_sockets(const std::string& home, const std::string& hostname,
+                               bool every_host) {
   if (home.empty() || (!every_host && hostname.empty())) return 0;
   std::string dir = home + "/.ssh/agent";
   std::string prefix = "s." + agent_host_hash(hostname) + ".";
@@ -188,7 +190,8 @@ int remove_stale_agent_sockets(const std::string& home, const std::string& hostn
     std::string name = e->d_name;
     if (!every_host && name.compare(0, prefix.size(), prefix) != 0) continue;
     struct stat st {};
-    if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISSOCK(st.st_mode)) continue;
+    if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISSOCK(st.st_mode))
+      continue;
     if (st.st_mtime > hour_ago) continue;  // a young socket: its agent may be starting
     if (nobody_listens(dir + "/" + name) && unlinkat(dirfd(d), e->d_name, 0) == 0) removed++;
   }

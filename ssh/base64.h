@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
-#include "ssh/bytes.h"
-#include "ssh/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 
 namespace skagent {
 

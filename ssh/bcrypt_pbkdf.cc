@@ -11,7 +11,7 @@ namespace skagent {
 
 namespace {
 
-constexpr size_t kHashLen = 32;   // one bcrypt_hash output
+constexpr size_t kHashLen = 32;  // one bcrypt_hash output
 constexpr size_t kSha512Len = 64;
 using Sha512 = std::array<uint8_t, kSha512Len>;
 using Block = std::array<uint8_t, kHashLen>;

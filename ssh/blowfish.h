@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "ssh/bytes.h"
+#include "base/bytes.h"
 
 namespace skagent {
 

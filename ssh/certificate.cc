@@ -24,17 +24,16 @@ bool read_principals(ByteView packed, std::vector<std::string>& out) {
 
 // Reads what follows the certificate type name; `key` receives the certified
 // key's fields. Declared in key.cc, which dispatches here.
-Result<Certificate> parse_certificate_body(KeyType type, ByteView blob, Reader& r,
-                                           PublicKey& key) {
+Result<Certificate> parse_certificate_body(KeyType type, ByteView blob, Reader& r, PublicKey& key) {
   Certificate c;
   ByteView nonce, principals, critical, extensions, reserved, ca, sig;
   if (!r.string(nonce)) return malformed("missing nonce");
   auto fields = read_plain_public_fields(type, r);
   if (!fields) return fields.error();
   key = std::move(*fields);
-  if (!r.u64(c.serial) || !r.u32(c.cert_type) || !r.cstring(c.key_id) ||
-      !r.string(principals) || !r.u64(c.valid_after) || !r.u64(c.valid_before) ||
-      !r.string(critical) || !r.string(extensions) || !r.string(reserved) || !r.string(ca)) {
+  if (!r.u64(c.serial) || !r.u32(c.cert_type) || !r.cstring(c.key_id) || !r.string(principals) ||
+      !r.u64(c.valid_after) || !r.u64(c.valid_before) || !r.string(critical) ||
+      !r.string(extensions) || !r.string(reserved) || !r.string(ca)) {
     return malformed("truncated");
   }
   c.signed_len = r.position();

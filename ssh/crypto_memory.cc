@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "ssh/bytes.h"
+#include "base/bytes.h"
 
 namespace skagent {
 

@@ -49,25 +49,34 @@ Result<Pkey> from_params(const char* keytype, int selection,
 
 const char* ec_group_name(KeyType t) {
   switch (t) {
-    case KeyType::ecdsa_p384: return "P-384";
-    case KeyType::ecdsa_p521: return "P-521";
-    default: return "P-256";
+    case KeyType::ecdsa_p384:
+      return "P-384";
+    case KeyType::ecdsa_p521:
+      return "P-521";
+    default:
+      return "P-256";
   }
 }
 
 const EVP_MD* ec_digest(KeyType t) {
   switch (t) {
-    case KeyType::ecdsa_p384: return EVP_sha384();
-    case KeyType::ecdsa_p521: return EVP_sha512();
-    default: return EVP_sha256();
+    case KeyType::ecdsa_p384:
+      return EVP_sha384();
+    case KeyType::ecdsa_p521:
+      return EVP_sha512();
+    default:
+      return EVP_sha256();
   }
 }
 
 size_t ec_point_size(KeyType t) {
   switch (t) {
-    case KeyType::ecdsa_p384: return 97;
-    case KeyType::ecdsa_p521: return 133;
-    default: return 65;
+    case KeyType::ecdsa_p384:
+      return 97;
+    case KeyType::ecdsa_p521:
+      return 133;
+    default:
+      return 65;
   }
 }
 
@@ -80,15 +89,15 @@ static bool push_bn(OSSL_PARAM_BLD* b, const char* name, ByteView v, std::vector
 
 Result<Pkey> public_pkey(const PublicKey& k) {
   if (is_ed25519(k.type)) {
-    EVP_PKEY* p = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, k.point.data(),
-                                              k.point.size());
+    EVP_PKEY* p =
+        EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, k.point.data(), k.point.size());
     if (p == nullptr) return crypto_error("invalid Ed25519 public key");
     return Pkey(p);
   }
   if (is_ecdsa(k.type)) {
     return from_params("EC", EVP_PKEY_PUBLIC_KEY, [&](OSSL_PARAM_BLD* b) {
-      return OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME,
-                                             ec_group_name(k.type), 0) == 1 &&
+      return OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, ec_group_name(k.type),
+                                             0) == 1 &&
              OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, k.point.data(),
                                               k.point.size()) == 1;
     });

@@ -11,8 +11,8 @@
 #include <functional>
 #include <memory>
 
-#include "ssh/bytes.h"
-#include "ssh/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 #include "ssh/key.h"
 
 namespace skagent::evp {

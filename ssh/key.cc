@@ -22,8 +22,8 @@ constexpr std::array<KeyTypeInfo, 9> kTypes = {{
     {KeyType::ed25519, "ssh-ed25519", "ssh-ed25519-cert-v01@openssh.com", "", "ED25519", false},
     {KeyType::sk_ecdsa_p256, "sk-ecdsa-sha2-nistp256@openssh.com",
      "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com", "nistp256", "ECDSA-SK", true},
-    {KeyType::sk_ed25519, "sk-ssh-ed25519@openssh.com", "sk-ssh-ed25519-cert-v01@openssh.com",
-     "", "ED25519-SK", true},
+    {KeyType::sk_ed25519, "sk-ssh-ed25519@openssh.com", "sk-ssh-ed25519-cert-v01@openssh.com", "",
+     "ED25519-SK", true},
     {KeyType::mldsa44_ed25519, "ssh-mldsa44-ed25519@openssh.com",
      "ssh-mldsa44-ed25519-cert-v01@openssh.com", "", "MLDSA44-ED25519", false},
 }};
@@ -52,8 +52,7 @@ Result<void> read_ed25519_point(Reader& r, PublicKey& k) {
 Result<void> read_fields(KeyType type, Reader& r, PublicKey& k) {
   switch (type) {
     case KeyType::dsa:
-      if (!r.mpint(k.dsa_p) || !r.mpint(k.dsa_q) || !r.mpint(k.dsa_g) ||
-          !r.mpint(k.dsa_y)) {
+      if (!r.mpint(k.dsa_p) || !r.mpint(k.dsa_q) || !r.mpint(k.dsa_g) || !r.mpint(k.dsa_y)) {
         return malformed("truncated DSA key");
       }
       if (k.dsa_q.size() != 20 || k.dsa_p.size() > 1024 / 8) return malformed("bad DSA sizes");
@@ -146,11 +145,16 @@ Bytes PublicKey::blob() const {
 
 unsigned PublicKey::bits() const {
   switch (type) {
-    case KeyType::dsa: return unsigned(BN_num_bits(evp::bn(dsa_p).get()));
-    case KeyType::rsa: return unsigned(BN_num_bits(evp::bn(rsa_n).get()));
-    case KeyType::ecdsa_p384: return 384;
-    case KeyType::ecdsa_p521: return 521;
-    default: return 256;
+    case KeyType::dsa:
+      return unsigned(BN_num_bits(evp::bn(dsa_p).get()));
+    case KeyType::rsa:
+      return unsigned(BN_num_bits(evp::bn(rsa_n).get()));
+    case KeyType::ecdsa_p384:
+      return 384;
+    case KeyType::ecdsa_p521:
+      return 521;
+    default:
+      return 256;
   }
 }
 
@@ -161,8 +165,7 @@ Result<PublicKey> read_plain_public_fields(KeyType type, Reader& r) {
   return k;
 }
 
-Result<Certificate> parse_certificate_body(KeyType type, ByteView blob, Reader& r,
-                                           PublicKey& key);
+Result<Certificate> parse_certificate_body(KeyType type, ByteView blob, Reader& r, PublicKey& key);
 
 Result<PublicKey> parse_public_key(ByteView blob) {
   Reader r(blob);

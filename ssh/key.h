@@ -9,9 +9,9 @@
 #include <string_view>
 #include <vector>
 
-#include "ssh/bytes.h"
-#include "ssh/error.h"
-#include "ssh/wire.h"
+#include "base/bytes.h"
+#include "base/error.h"
+#include "base/wire.h"
 
 namespace skagent {
 
@@ -29,10 +29,10 @@ enum class KeyType : uint8_t {
 
 struct KeyTypeInfo {
   KeyType type;
-  std::string_view name;       // "ecdsa-sha2-nistp256"
-  std::string_view cert_name;  // "ecdsa-sha2-nistp256-cert-v01@openssh.com"
-  std::string_view curve;      // "nistp256" for ECDSA types, empty otherwise
-  std::string_view short_name; // "ECDSA", "ED25519-SK", as ssh-keygen -l prints
+  std::string_view name;        // "ecdsa-sha2-nistp256"
+  std::string_view cert_name;   // "ecdsa-sha2-nistp256-cert-v01@openssh.com"
+  std::string_view curve;       // "nistp256" for ECDSA types, empty otherwise
+  std::string_view short_name;  // "ECDSA", "ED25519-SK", as ssh-keygen -l prints
   bool security_key;
 };
 
@@ -50,25 +50,25 @@ struct Certificate;
 // one. Fields unused by a type stay empty.
 struct PublicKey {
   KeyType type = KeyType::ed25519;
-  Bytes rsa_e, rsa_n;                  // RSA
-  Bytes dsa_p, dsa_q, dsa_g, dsa_y;    // DSA
-  Bytes point;                         // ECDSA Q (uncompressed), Ed25519 pk, ML-DSA-44+Ed25519 pk
-  std::string application;             // security keys
+  Bytes rsa_e, rsa_n;                // RSA
+  Bytes dsa_p, dsa_q, dsa_g, dsa_y;  // DSA
+  Bytes point;                       // ECDSA Q (uncompressed), Ed25519 pk, ML-DSA-44+Ed25519 pk
+  std::string application;           // security keys
   std::shared_ptr<const Certificate> cert;
 
   bool is_cert() const { return cert != nullptr; }
-  std::string_view type_name() const;  // wire name (certificate name if cert)
-  PublicKey plain() const;             // the same key without its certificate
-  Bytes blob() const;                  // the wire blob (the certificate if cert)
+  std::string_view type_name() const;        // wire name (certificate name if cert)
+  PublicKey plain() const;                   // the same key without its certificate
+  Bytes blob() const;                        // the wire blob (the certificate if cert)
   void write_plain_fields(Writer& w) const;  // fields after the type name
-  unsigned bits() const;               // key size as ssh-keygen -l reports it
+  unsigned bits() const;                     // key size as ssh-keygen -l reports it
 };
 
 // OpenSSH certificate (PROTOCOL.certkeys).
 struct Certificate {
   static constexpr uint32_t kUser = 1;
   static constexpr uint32_t kHost = 2;
-  Bytes blob;           // the whole certificate blob
+  Bytes blob;             // the whole certificate blob
   size_t signed_len = 0;  // prefix of blob covered by the CA signature
   Bytes nonce;
   uint64_t serial = 0;

@@ -153,8 +153,8 @@ Result<Bytes> gcm_encrypt(const EVP_CIPHER* cipher, ByteView key, ByteView iv, B
   return out;
 }
 
-Result<Bytes> gcm_decrypt(const EVP_CIPHER* cipher, ByteView key, ByteView iv,
-                          ByteView ciphertext, ByteView tag) {
+Result<Bytes> gcm_decrypt(const EVP_CIPHER* cipher, ByteView key, ByteView iv, ByteView ciphertext,
+                          ByteView tag) {
   auto ctx = start(cipher, key, iv, false);
   if (!ctx) return ctx.error();
   Bytes t = to_bytes(tag);  // the ctrl call takes a non-const pointer

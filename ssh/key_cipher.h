@@ -6,8 +6,8 @@
 #include <cstddef>
 #include <string_view>
 
-#include "ssh/bytes.h"
-#include "ssh/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 
 namespace skagent {
 
@@ -15,7 +15,7 @@ struct KeyCipher {
   enum class Mode { none, plain, gcm, chachapoly };
   std::string_view name;  // "aes256-ctr", "aes256-gcm@openssh.com", ...
   Mode mode;
-  size_t key_len;     // bytes of key, then iv_len bytes of IV, from the KDF
+  size_t key_len;  // bytes of key, then iv_len bytes of IV, from the KDF
   size_t iv_len;
   size_t block_size;  // the private section is padded to this
   size_t tag_len;     // authentication tag stored after the ciphertext

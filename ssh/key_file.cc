@@ -6,7 +6,7 @@
 #include "ssh/base64.h"
 #include "ssh/bcrypt_pbkdf.h"
 #include "ssh/key_cipher.h"
-#include "ssh/wire.h"
+#include "base/wire.h"
 
 namespace skagent {
 

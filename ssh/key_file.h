@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "ssh/bytes.h"
-#include "ssh/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 #include "ssh/key.h"
 #include "ssh/private_key.h"
 
@@ -39,9 +39,9 @@ Result<PrivateKeyFileInfo> inspect_private_key_file(ByteView text);
 Result<LoadedPrivateKey> read_private_key_file(ByteView text, std::string_view passphrase);
 
 struct KeyFileWriteOptions {
-  std::string_view passphrase;          // empty: unencrypted (cipher and KDF "none")
+  std::string_view passphrase;  // empty: unencrypted (cipher and KDF "none")
   std::string_view cipher = "aes256-ctr";
-  uint32_t rounds = 16;                 // bcrypt rounds, as ssh-keygen -a
+  uint32_t rounds = 16;  // bcrypt rounds, as ssh-keygen -a
 };
 
 // Serialises `key` as ssh-keygen does: 70-column base64, random check

@@ -31,7 +31,7 @@
 #include <array>
 #include <memory>
 
-#include "ssh/constant_time.h"
+#include "base/constant_time.h"
 
 namespace skagent::mldsa44 {
 
@@ -464,7 +464,10 @@ bool sign_attempt(SignState& s, uint16_t kappa, bool& ok) {
     for (int j = 0; j < kN; j++) s.w1[i][j] = high_bits(s.w[i][j]);
   }
   w1_encode(s.w1, s.w1_packed);
-  Xof(256, ok).absorb(s.mu, kMuSize).absorb(s.w1_packed, kW1PackedSize).squeeze(s.ctilde, kCTildeSize);
+  Xof(256, ok)
+      .absorb(s.mu, kMuSize)
+      .absorb(s.w1_packed, kW1PackedSize)
+      .squeeze(s.ctilde, kCTildeSize);
   declassify(s.ctilde, kCTildeSize);  // declassification 2
   sample_in_ball(s.ctilde, s.c, ok);
   ntt(s.c);
@@ -603,7 +606,10 @@ bool verify(const uint8_t pk[kPublicKeySize], ByteView msg, ByteView ctx,
   }
   w1_encode(s.w1, s.w1_packed);
   uint8_t ctilde[kCTildeSize];
-  Xof(256, ok).absorb(s.mu, kMuSize).absorb(s.w1_packed, kW1PackedSize).squeeze(ctilde, kCTildeSize);
+  Xof(256, ok)
+      .absorb(s.mu, kMuSize)
+      .absorb(s.w1_packed, kW1PackedSize)
+      .squeeze(ctilde, kCTildeSize);
   return ok && equal(ByteView(ctilde, kCTildeSize), ByteView(sig, kCTildeSize));
 }
 

@@ -6,14 +6,14 @@
 // known-answer vectors test), and verification.
 //
 // Secrets are handled in constant time except at the points FIPS 204 allows to be public
-// (each marked with declassify() from ssh/constant_time.h and explained there); every
+// (each marked with declassify() from base/constant_time.h and explained there); every
 // secret intermediate is wiped before return.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
-#include "ssh/bytes.h"
+#include "base/bytes.h"
 
 namespace skagent::mldsa44 {
 

@@ -39,7 +39,8 @@ Bytes message_prime(ByteView msg, ByteView ctx) {
 }
 
 evp::Pkey ed25519_private(ByteView seed) {
-  return evp::Pkey(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(), seed.size()));
+  return evp::Pkey(
+      EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(), seed.size()));
 }
 
 // The ML-DSA-44 secret key encoding, wiped when it goes.
@@ -56,13 +57,15 @@ struct MldsaSecret {
 }  // namespace
 
 Result<Bytes> public_key(ByteView secret) {
-  if (secret.size() != kSecretSize) return make_error(Errc::malformed, "bad ML-DSA-44+Ed25519 secret size");
+  if (secret.size() != kSecretSize)
+    return make_error(Errc::malformed, "bad ML-DSA-44+Ed25519 secret size");
   auto m = std::make_unique<MldsaSecret>();
   mldsa44::keygen(secret.data(), m->pk, m->sk);
   auto ed = ed25519_private(secret.subspan(mldsa44::kSeedSize));
   Bytes pk(kPublicKeySize);
   size_t len = kEd25519;
-  if (!ed || EVP_PKEY_get_raw_public_key(ed.get(), pk.data() + mldsa44::kPublicKeySize, &len) != 1 ||
+  if (!ed ||
+      EVP_PKEY_get_raw_public_key(ed.get(), pk.data() + mldsa44::kPublicKeySize, &len) != 1 ||
       len != kEd25519) {
     return evp::crypto_error("Ed25519 key from seed");
   }
@@ -71,7 +74,8 @@ Result<Bytes> public_key(ByteView secret) {
 }
 
 Result<Bytes> sign(ByteView secret, ByteView msg, ByteView ctx, const uint8_t* rnd) {
-  if (secret.size() != kSecretSize) return make_error(Errc::malformed, "bad ML-DSA-44+Ed25519 secret size");
+  if (secret.size() != kSecretSize)
+    return make_error(Errc::malformed, "bad ML-DSA-44+Ed25519 secret size");
   Bytes m_prime = message_prime(msg, ctx);
   if (m_prime.empty()) return make_error(Errc::crypto, "composite message representative");
   auto m = std::make_unique<MldsaSecret>();

@@ -13,8 +13,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "ssh/bytes.h"
-#include "ssh/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 
 namespace skagent::mldsa44_ed25519 {
 

@@ -60,13 +60,13 @@ Result<PrivateKey> PrivateKey::read(Reader& r) {
       ok = r.mpint(s.x);
       break;
     case KeyType::rsa:
-      ok = r.mpint(s.x) && r.mpint(s.rsa_iqmp) && r.mpint(s.rsa_p) &&
-           r.mpint(s.rsa_q);
+      ok = r.mpint(s.x) && r.mpint(s.rsa_iqmp) && r.mpint(s.rsa_p) && r.mpint(s.rsa_q);
       break;
     case KeyType::ed25519: {
       ByteView pk, sk;
       ok = cert ? (r.string(pk) && r.string(sk)) : r.string(sk);
-      if (ok && cert && !equal(pk, k.pub_.point)) return malformed("key does not match certificate");
+      if (ok && cert && !equal(pk, k.pub_.point))
+        return malformed("key does not match certificate");
       ok = ok && sk.size() == 64;
       if (ok) s.x = to_bytes(sk);
       break;

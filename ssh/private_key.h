@@ -7,10 +7,10 @@
 #include <memory>
 #include <string_view>
 
-#include "ssh/bytes.h"
-#include "ssh/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 #include "ssh/key.h"
-#include "ssh/wire.h"
+#include "base/wire.h"
 
 namespace skagent {
 

@@ -73,7 +73,8 @@ Result<PrivateKey> PrivateKey::generate(KeyType type, unsigned bits) {
   } else if (type == KeyType::mldsa44_ed25519) {
     // Two independent 32-byte seeds, as OpenSSH draws them.
     s.x.resize(mldsa44_ed25519::kSecretSize);
-    if (RAND_bytes(s.x.data(), int(s.x.size())) != 1) return evp::crypto_error("randomness for key");
+    if (RAND_bytes(s.x.data(), int(s.x.size())) != 1)
+      return evp::crypto_error("randomness for key");
     auto pk = mldsa44_ed25519::public_key(s.x);
     if (!pk) return pk.error();
     k.pub_.point = std::move(*pk);

@@ -81,28 +81,38 @@ Result<evp::Pkey> private_pkey(const PublicKey& k, const PrivateKey::Secret& s) 
                                                 k.point.size()) == 1;
       });
     }
-    case KeyType::rsa: return rsa_private(k, s);
-    case KeyType::dsa: return dsa_private(k, s);
+    case KeyType::rsa:
+      return rsa_private(k, s);
+    case KeyType::dsa:
+      return dsa_private(k, s);
     case KeyType::ecdsa_p256:
     case KeyType::ecdsa_p384:
-    case KeyType::ecdsa_p521: return ec_private(k, s);
-    default: return make_error(Errc::unsupported, "security keys sign through their provider");
+    case KeyType::ecdsa_p521:
+      return ec_private(k, s);
+    default:
+      return make_error(Errc::unsupported, "security keys sign through their provider");
   }
 }
 
 const char* rsa_alg(RsaHash h) {
   switch (h) {
-    case RsaHash::sha1: return "ssh-rsa";
-    case RsaHash::sha256: return "rsa-sha2-256";
-    default: return "rsa-sha2-512";
+    case RsaHash::sha1:
+      return "ssh-rsa";
+    case RsaHash::sha256:
+      return "rsa-sha2-256";
+    default:
+      return "rsa-sha2-512";
   }
 }
 
 const EVP_MD* rsa_md(RsaHash h) {
   switch (h) {
-    case RsaHash::sha1: return EVP_sha1();
-    case RsaHash::sha256: return EVP_sha256();
-    default: return EVP_sha512();
+    case RsaHash::sha1:
+      return EVP_sha1();
+    case RsaHash::sha256:
+      return EVP_sha256();
+    default:
+      return EVP_sha512();
   }
 }
 
@@ -182,7 +192,8 @@ static bool ed25519_consistent(const PublicKey& pub, const Bytes& sk) {
 
 Status PrivateKey::validate() const {
   if (skagent::is_security_key(pub_.type)) {
-    if (pub_.application.empty()) return make_error(Errc::malformed, "security key without application");
+    if (pub_.application.empty())
+      return make_error(Errc::malformed, "security key without application");
     return {};
   }
   if (pub_.type == KeyType::mldsa44_ed25519) {
@@ -201,7 +212,8 @@ Status PrivateKey::validate() const {
   }
   auto pk = private_pkey(pub_, *secret_);
   if (!pk) return pk.error();
-  std::unique_ptr<EVP_PKEY_CTX, evp::Free> ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pk->get(), nullptr));
+  std::unique_ptr<EVP_PKEY_CTX, evp::Free> ctx(
+      EVP_PKEY_CTX_new_from_pkey(nullptr, pk->get(), nullptr));
   if (!ctx || EVP_PKEY_public_check(ctx.get()) != 1 || EVP_PKEY_pairwise_check(ctx.get()) != 1) {
     return evp::crypto_error("private key does not match its public key");
   }

@@ -42,8 +42,7 @@ Bytes sk_message(const PublicKey& key, uint8_t flags, uint32_t counter, ByteView
 
 Status check(bool ok) { return ok ? Status() : bad_signature("signature does not match"); }
 
-Status verify_sk(const PublicKey& key, EVP_PKEY* pk, ByteView inner, Reader& r,
-                 ByteView data) {
+Status verify_sk(const PublicKey& key, EVP_PKEY* pk, ByteView inner, Reader& r, ByteView data) {
   uint8_t flags = 0;
   uint32_t counter = 0;
   if (!r.u8(flags) || !r.u32(counter)) return bad_signature("truncated sk signature");
@@ -110,7 +109,8 @@ Status verify_signature(const PublicKey& key, ByteView signature, ByteView data,
   }
   if (key.type == KeyType::mldsa44_ed25519) {
     if (!r.empty()) return bad_signature("trailing bytes after signature");
-    if (inner.size() != mldsa44_ed25519::kSignatureSize) return bad_signature("bad ML-DSA-44+Ed25519 signature size");
+    if (inner.size() != mldsa44_ed25519::kSignatureSize)
+      return bad_signature("bad ML-DSA-44+Ed25519 signature size");
     return check(mldsa44_ed25519::verify(key.point, data, inner));
   }
   auto pk = evp::public_pkey(key);

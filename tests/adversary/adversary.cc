@@ -73,11 +73,11 @@
 #include <openssl/bn.h>
 #include <openssl/sha.h>
 
-#include "agent/messages.h"
+#include "agent/protocol/messages.h"
 #include "platform/sandbox.h"
 #include "ssh/key_file.h"
 #include "ssh/private_key.h"
-#include "ssh/wire.h"
+#include "base/wire.h"
 
 using namespace skagent;
 using Clock = std::chrono::steady_clock;
@@ -157,7 +157,8 @@ struct Client {
       closed_ = rc == 0;
       return std::nullopt;
     }
-    uint32_t len = (uint32_t(lb[0]) << 24) | (uint32_t(lb[1]) << 16) | (uint32_t(lb[2]) << 8) | lb[3];
+    uint32_t len =
+        (uint32_t(lb[0]) << 24) | (uint32_t(lb[1]) << 16) | (uint32_t(lb[2]) << 8) | lb[3];
     if (len == 0 || len > 4 * 1024 * 1024) return std::nullopt;
     Bytes body(len);
     rc = read_exact(fd, body.data(), len, timeout_ms);
@@ -226,7 +227,8 @@ bool sign_and_verify(Client& c, ByteView blob, ByteView data, std::string* why =
 
 volatile sig_atomic_t g_stop = 0;
 
-int cmd_record(const std::string& listen_path, const std::string& agent, const std::string& outdir) {
+int cmd_record(const std::string& listen_path, const std::string& agent,
+               const std::string& outdir) {
   signal(SIGTERM, [](int) { g_stop = 1; });
   signal(SIGINT, [](int) { g_stop = 1; });
   std::filesystem::create_directories(outdir);
@@ -322,8 +324,7 @@ int cmd_hold(const std::string& agent, int n) {
   printf("held %d\n", alive);
   fflush(stdout);
   char c;
-  while (read(0, &c, 1) > 0) {
-  }
+  while (read(0, &c, 1) > 0) {}
   return alive == n ? 0 : 1;
 }
 
@@ -351,7 +352,8 @@ int cmd_drip(const std::string& agent, int n) {
       }
     }
     if (ms_since(last_report) > 1000) {
-      fprintf(stderr, "drip: %llu bytes, %llu replies\n", (unsigned long long)bytes, (unsigned long long)replies);
+      fprintf(stderr, "drip: %llu bytes, %llu replies\n", (unsigned long long)bytes,
+              (unsigned long long)replies);
       last_report = Clock::now();
     }
     usleep(100 * 1000);
@@ -385,7 +387,8 @@ int cmd_latency(const std::string& agent, int count, double max_ms) {
   std::sort(lat.begin(), lat.end());
   double med = lat[lat.size() / 2], p99 = lat[std::min(lat.size() - 1, lat.size() * 99 / 100)];
   double mx = lat.back();
-  printf("requests %zu, median %.2f ms, p99 %.2f ms, max %.2f ms, failed %d\n", lat.size(), med, p99, mx, bad);
+  printf("requests %zu, median %.2f ms, p99 %.2f ms, max %.2f ms, failed %d\n", lat.size(), med,
+         p99, mx, bad);
   return bad == 0 && mx <= max_ms ? 0 : 1;
 }
 
@@ -426,8 +429,12 @@ Bytes malformed(std::mt19937& rng, int i, ByteView blob) {
     }
     case 3: {  // add: a known type name with truncated fields
       w.u8(msg::kAddIdentity);
-      const char* names[] = {"ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ssh-dss",
-                             "sk-ssh-ed25519@openssh.com", "ssh-ed25519-cert-v01@openssh.com"};
+      const char* names[] = {"ssh-ed25519",
+                             "ssh-rsa",
+                             "ecdsa-sha2-nistp256",
+                             "ssh-dss",
+                             "sk-ssh-ed25519@openssh.com",
+                             "ssh-ed25519-cert-v01@openssh.com"};
       w.string(names[rng() % 6]);
       w.string(rnd(rng() % 40));
       break;
@@ -491,7 +498,8 @@ int cmd_malformed(const std::string& agent, int count, size_t want_keys) {
   std::mt19937 rng(12345);
   auto c = std::make_unique<Client>(agent);
   auto keys = list_keys(*c);
-  if (keys.size() != want_keys) return fprintf(stderr, "malformed: %zu keys before, want %zu\n", keys.size(), want_keys), 1;
+  if (keys.size() != want_keys)
+    return fprintf(stderr, "malformed: %zu keys before, want %zu\n", keys.size(), want_keys), 1;
   int failures = 0, closes = 0, wrong = 0;
   auto t0 = Clock::now();
   for (int i = 0; i < count; i++) {
@@ -537,8 +545,9 @@ int cmd_malformed(const std::string& agent, int count, size_t want_keys) {
       fprintf(stderr, "malformed: key no longer signs: %s\n", why.c_str());
     }
   }
-  printf("messages %d in %.1f s: FAILURE %d, closed %d, wrong %d; keys after %zu/%zu, %s\n", count + 3, secs,
-         failures, closes, wrong, keys_after.size(), want_keys, intact ? "all sign" : "NOT intact");
+  printf("messages %d in %.1f s: FAILURE %d, closed %d, wrong %d; keys after %zu/%zu, %s\n",
+         count + 3, secs, failures, closes, wrong, keys_after.size(), want_keys,
+         intact ? "all sign" : "NOT intact");
   return wrong == 0 && intact ? 0 : 1;
 }
 
@@ -561,7 +570,8 @@ int cmd_sign_and_vanish(const std::string& agent) {
   Client c(agent);
   auto keys = list_keys(c);
   if (keys.empty()) return fprintf(stderr, "sign-and-vanish: no keys\n"), 1;
-  write_all(c.fd, frame(msg::kSignRequest, sign_body(keys[0], view("vanish"), default_flags(keys[0]))));
+  write_all(c.fd,
+            frame(msg::kSignRequest, sign_body(keys[0], view("vanish"), default_flags(keys[0]))));
   usleep(300 * 1000);  // long enough for the agent to start the prompt
   return 0;            // closes
 }
@@ -572,7 +582,8 @@ int cmd_unlock_guesses(const std::string& agent, int n) {
   Client c(agent);
   Writer pw;
   pw.string(view("the right password"));
-  if (!is_status(c.call(msg::kLock, pw.bytes()), msg::kSuccess)) return fprintf(stderr, "lock failed\n"), 1;
+  if (!is_status(c.call(msg::kLock, pw.bytes()), msg::kSuccess))
+    return fprintf(stderr, "lock failed\n"), 1;
   auto t0 = Clock::now();
   for (int i = 0; i < n; i++) {
     Writer g;
@@ -628,9 +639,13 @@ int cmd_pipeline(const std::string& agent, long n) {
   Client d(agent);
   auto after = d.ok() ? list_keys(d) : std::vector<Bytes>{};
   std::string why;
-  bool serving = after.size() == keys.size() && sign_and_verify(d, after[0], view("after the pipeline"), &why);
-  printf("%ld pipelined frames: %ld answered FAILURE, %ld wrong bytes, in %.2f s; then %zu of %zu keys listed, %s\n",
-         n, answered, wrong, secs, after.size(), keys.size(), serving ? "a signature verifies" : ("no signature: " + why).c_str());
+  bool serving =
+      after.size() == keys.size() && sign_and_verify(d, after[0], view("after the pipeline"), &why);
+  printf(
+      "%ld pipelined frames: %ld answered FAILURE, %ld wrong bytes, in %.2f s; then %zu of %zu "
+      "keys listed, %s\n",
+      n, answered, wrong, secs, after.size(), keys.size(),
+      serving ? "a signature verifies" : ("no signature: " + why).c_str());
   return answered == n && wrong == 0 && serving ? 0 : 1;
 }
 
@@ -638,7 +653,8 @@ int cmd_unlock_parallel(const std::string& agent, int n) {
   Client owner(agent);
   Writer pw;
   pw.string(view("the right password"));
-  if (!is_status(owner.call(msg::kLock, pw.bytes()), msg::kSuccess)) return fprintf(stderr, "lock failed\n"), 1;
+  if (!is_status(owner.call(msg::kLock, pw.bytes()), msg::kSuccess))
+    return fprintf(stderr, "lock failed\n"), 1;
   std::vector<std::unique_ptr<Client>> guessers;
   for (int i = 0; i < n; i++) {
     guessers.push_back(std::make_unique<Client>(agent));
@@ -672,9 +688,11 @@ int cmd_unlock_parallel(const std::string& agent, int n) {
   answers.join();
   auto t1 = Clock::now();
   bool ok = is_status(owner.call(msg::kUnlock, pw.bytes(), 60000), msg::kSuccess);
-  printf("%d parallel wrong unlocks took %.2f s (%.2f guesses/s), %d refused; %d lists meanwhile, slowest %.1f ms; "
-         "the right password then took %.2f s and %s\n",
-         n, secs, n / secs, refused, lists, slowest, ms_since(t1) / 1000, ok ? "unlocked" : "FAILED");
+  printf(
+      "%d parallel wrong unlocks took %.2f s (%.2f guesses/s), %d refused; %d lists meanwhile, "
+      "slowest %.1f ms; "
+      "the right password then took %.2f s and %s\n",
+      n, secs, n / secs, refused, lists, slowest, ms_since(t1) / 1000, ok ? "unlocked" : "FAILED");
   return refused == n && ok ? 0 : 1;
 }
 
@@ -722,7 +740,8 @@ std::pair<long, long> flood_worker(const std::string& agent, int n, size_t bytes
         gone = read(c.fd, b, sizeof(b)) <= 0;
       }
       if (!gone && (pfds[i].revents & POLLOUT)) {
-        ssize_t k = send(c.fd, data.data() + c.sent, data.size() - c.sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t k =
+            send(c.fd, data.data() + c.sent, data.size() - c.sent, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (k > 0) c.sent += size_t(k);
         else if (k < 0 && errno != EAGAIN) gone = true;
       }
@@ -743,7 +762,8 @@ int cmd_flood(const std::string& agent, int conns, size_t bytes, int procs, int 
   for (int p = 0; p < procs; p++) {
     pid_t pid = fork();
     if (pid == 0) {
-      auto [o, c] = flood_worker(agent, conns / procs + (p < conns % procs ? 1 : 0), bytes, seconds);
+      auto [o, c] =
+          flood_worker(agent, conns / procs + (p < conns % procs ? 1 : 0), bytes, seconds);
       long r[2] = {o, c};
       _exit(write(report[1], r, sizeof(r)) == ssize_t(sizeof(r)) ? 0 : 1);
     }
@@ -753,8 +773,10 @@ int cmd_flood(const std::string& agent, int conns, size_t bytes, int procs, int 
   long opened = 0, closed = 0, r[2];
   while (read(report[0], r, sizeof(r)) == ssize_t(sizeof(r))) opened += r[0], closed += r[1];
   for (pid_t k : kids) waitpid(k, nullptr, 0);
-  printf("flood: %d connections from %d processes, frames of %zu bytes for %d s: %ld opened, %ld closed by the agent\n",
-         conns, procs, bytes, seconds, opened, closed);
+  printf(
+      "flood: %d connections from %d processes, frames of %zu bytes for %d s: %ld opened, %ld "
+      "closed by the agent\n",
+      conns, procs, bytes, seconds, opened, closed);
   return 0;
 }
 
@@ -776,7 +798,8 @@ int cmd_fork_exec(const std::string& agent, const std::string& mode, const std::
   if (child < 0) return 1;
   if (child == 0) {
     for (int i = 0; i < 1000; i++) {  // until the parent has run sleep, or exited
-      if (mode == "exit" ? getppid() != parent : (!exe_of(parent).empty() && exe_of(parent) != me)) break;
+      if (mode == "exit" ? getppid() != parent : (!exe_of(parent).empty() && exe_of(parent) != me))
+        break;
       usleep(10 * 1000);
     }
     std::string why;
@@ -810,7 +833,8 @@ int cmd_add_refused(const std::string& agent, const std::string& keyfile) {
   std::ifstream in(keyfile, std::ios::binary);
   std::string text((std::istreambuf_iterator<char>(in)), {});
   auto k = read_private_key_file(view(text), "");
-  if (!k) return fprintf(stderr, "add-refused: %s: %s\n", keyfile.c_str(), k.error().message.c_str()), 1;
+  if (!k)
+    return fprintf(stderr, "add-refused: %s: %s\n", keyfile.c_str(), k.error().message.c_str()), 1;
   Client c(agent);
   Writer w;
   k->key.write(w);
@@ -882,7 +906,8 @@ std::vector<std::pair<std::string, Bytes>> secrets_of(const PrivateKey& key) {
       out.push_back({"rsa dQ", crt_exponent(c, f)});
     }
   } else if (pub.type == KeyType::dsa) {
-    if (mp(a) && mp(b) && mp(c) && mp(d) && mp(e)) out.push_back({"dsa x", without_leading_zeros(e)});
+    if (mp(a) && mp(b) && mp(c) && mp(d) && mp(e))
+      out.push_back({"dsa x", without_leading_zeros(e)});
   }
   // Little-endian copies too: OpenSSL keeps BIGNUM words little-endian in memory.
   size_t n = out.size();
@@ -896,7 +921,8 @@ std::vector<std::pair<std::string, Bytes>> secrets_of(const PrivateKey& key) {
 
 Bytes from_hex(std::string_view hex) {
   Bytes out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(uint8_t(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+  for (size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(uint8_t(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
   return out;
 }
 
@@ -919,9 +945,11 @@ int cmd_memscan(const std::string& pids_arg, const std::vector<std::string>& arg
       bool hex = arg[0] == 'h';
       std::string rest = arg.substr(hex ? 4 : 5);
       auto eq = rest.find('=');
-      if (eq == std::string::npos) return fprintf(stderr, "memscan: %s: want LABEL=VALUE\n", arg.c_str()), 1;
+      if (eq == std::string::npos)
+        return fprintf(stderr, "memscan: %s: want LABEL=VALUE\n", arg.c_str()), 1;
       Bytes b = hex ? from_hex(rest.substr(eq + 1)) : to_bytes(view(rest.substr(eq + 1)));
-      if (b.size() < kKey) return fprintf(stderr, "memscan: %s: shorter than %zu bytes\n", arg.c_str(), kKey), 1;
+      if (b.size() < kKey)
+        return fprintf(stderr, "memscan: %s: shorter than %zu bytes\n", arg.c_str(), kKey), 1;
       secrets.push_back({rest.substr(0, eq), std::move(b), 0});
       continue;
     }
@@ -929,7 +957,8 @@ int cmd_memscan(const std::string& pids_arg, const std::vector<std::string>& arg
     std::string text((std::istreambuf_iterator<char>(in)), {});
     auto k = read_private_key_file(view(text), "");
     if (!k) return fprintf(stderr, "memscan: %s: %s\n", arg.c_str(), k.error().message.c_str()), 1;
-    for (auto& [what, b] : secrets_of(k->key)) secrets.push_back({arg + ": " + what, std::move(b), 0});
+    for (auto& [what, b] : secrets_of(k->key))
+      secrets.push_back({arg + ": " + what, std::move(b), 0});
   }
   struct Window {
     size_t secret, offset, len;
@@ -958,14 +987,19 @@ int cmd_memscan(const std::string& pids_arg, const std::vector<std::string>& arg
     from = comma + 1;
     std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
     int mem = open(("/proc/" + std::to_string(pid) + "/mem").c_str(), O_RDONLY | O_CLOEXEC);
-    if (!maps || mem < 0) return fprintf(stderr, "memscan: cannot open /proc/%d/mem: %s\n", pid, strerror(errno)), 1;
+    if (!maps || mem < 0)
+      return fprintf(stderr, "memscan: cannot open /proc/%d/mem: %s\n", pid, strerror(errno)), 1;
     processes++;
     std::vector<std::string> lines;
     for (std::string line; std::getline(maps, line);) lines.push_back(line);
     // A sanitizer build's shadow memory (x86-64 ASan: 0x7fff8000 up to 0x10007fff8000, 14 TiB
     // reserved) holds poison marks, never data: not read.
-    bool asan = std::any_of(lines.begin(), lines.end(), [](const std::string& l) { return l.find("libasan") != std::string::npos; });
-    auto is_asan_shadow = [&](unsigned long lo) { return asan && lo >= 0x7fff8000UL && lo < 0x10007fff8000UL; };
+    bool asan = std::any_of(lines.begin(), lines.end(), [](const std::string& l) {
+      return l.find("libasan") != std::string::npos;
+    });
+    auto is_asan_shadow = [&](unsigned long lo) {
+      return asan && lo >= 0x7fff8000UL && lo < 0x10007fff8000UL;
+    };
     // Regions are read in chunks that overlap by one window, so none is missed at a seam.
     constexpr size_t kChunk = 16 << 20;
     std::vector<uint8_t> buf(kChunk + kWindow);
@@ -973,7 +1007,8 @@ int cmd_memscan(const std::string& pids_arg, const std::vector<std::string>& arg
       unsigned long lo = 0, hi = 0;
       char perms[8] = {};
       if (sscanf(line.c_str(), "%lx-%lx %7s", &lo, &hi, perms) != 3 || perms[0] != 'r') continue;
-      if (line.find("[vvar]") != std::string::npos || line.find("[vsyscall]") != std::string::npos) continue;
+      if (line.find("[vvar]") != std::string::npos || line.find("[vsyscall]") != std::string::npos)
+        continue;
       if (is_asan_shadow(lo)) continue;
       bool read_any = false;
       for (unsigned long at = lo; at < hi; at += kChunk) {
@@ -993,10 +1028,12 @@ int cmd_memscan(const std::string& pids_arg, const std::vector<std::string>& arg
           if (it == windows.end()) continue;
           for (const Window& w : it->second) {
             Secret& sec = secrets[w.secret];
-            if (i + w.len > size_t(n) || memcmp(buf.data() + i, sec.bytes.data() + w.offset, w.len) != 0) continue;
+            if (i + w.len > size_t(n) ||
+                memcmp(buf.data() + i, sec.bytes.data() + w.offset, w.len) != 0)
+              continue;
             if (sec.hits++ < 5) {
-              fprintf(stderr, "memscan: %s bytes %zu..%zu found in pid %d at 0x%lx in %s\n", sec.what.c_str(),
-                      w.offset, w.offset + w.len, pid, at + i, line.c_str());
+              fprintf(stderr, "memscan: %s bytes %zu..%zu found in pid %d at 0x%lx in %s\n",
+                      sec.what.c_str(), w.offset, w.offset + w.len, pid, at + i, line.c_str());
             }
           }
         }
@@ -1008,10 +1045,13 @@ int cmd_memscan(const std::string& pids_arg, const std::vector<std::string>& arg
   int found = 0;
   for (const auto& sec : secrets) {
     found += sec.hits > 0;
-    if (sec.hits > 0) fprintf(stderr, "memscan: %s: %d windows found\n", sec.what.c_str(), sec.hits);
+    if (sec.hits > 0)
+      fprintf(stderr, "memscan: %s: %d windows found\n", sec.what.c_str(), sec.hits);
   }
-  printf("scanned %zu processes, %zu regions, %zu MiB; %zu secrets (%zu 16-byte windows) looked for, %d found\n",
-         processes, regions, bytes >> 20, secrets.size(), nwindows, found);
+  printf(
+      "scanned %zu processes, %zu regions, %zu MiB; %zu secrets (%zu 16-byte windows) looked for, "
+      "%d found\n",
+      processes, regions, bytes >> 20, secrets.size(), nwindows, found);
   return found == 0 && regions > 0 ? 0 : 1;
 }
 
@@ -1050,7 +1090,8 @@ std::string sk_sign_op(const KeyPair& kp) {
 int cmd_soak(const std::string& agent, int pid, int seconds, const std::string& keydir) {
   std::vector<KeyPair> pool;
   for (const auto& e : std::filesystem::directory_iterator(keydir)) {
-    if (e.path().extension() != "" || e.path().filename().string().find('.') != std::string::npos) continue;
+    if (e.path().extension() != "" || e.path().filename().string().find('.') != std::string::npos)
+      continue;
     std::ifstream in(e.path(), std::ios::binary);
     std::string text((std::istreambuf_iterator<char>(in)), {});
     auto k = read_private_key_file(view(text), "");
@@ -1064,7 +1105,8 @@ int cmd_soak(const std::string& agent, int pid, int seconds, const std::string& 
     pool.push_back(std::move(kp));
   }
   if (pool.size() < 2) return fprintf(stderr, "soak: need keys in %s\n", keydir.c_str()), 1;
-  std::sort(pool.begin(), pool.end(), [](const KeyPair& a, const KeyPair& b) { return a.blob < b.blob; });
+  std::sort(pool.begin(), pool.end(),
+            [](const KeyPair& a, const KeyPair& b) { return a.blob < b.blob; });
 
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> ok{0}, failed{0};
@@ -1103,7 +1145,8 @@ int cmd_soak(const std::string& agent, int pid, int seconds, const std::string& 
   {
     Client c(agent);
     for (auto* kp : sk) {
-      if (!is_status(add(c, *kp), msg::kSuccess)) return fprintf(stderr, "soak: cannot add sk key\n"), 1;
+      if (!is_status(add(c, *kp), msg::kSuccess))
+        return fprintf(stderr, "soak: cannot add sk key\n"), 1;
     }
   }
   size_t workers = std::min<size_t>(sw.size(), 6);
@@ -1121,7 +1164,13 @@ int cmd_soak(const std::string& agent, int pid, int seconds, const std::string& 
         std::string why;
         if (!present || op < 5) {
           if (present && op < 5) {
-            bool good = is_status(c->call(msg::kRemoveIdentity, [&] { Writer x; x.string(mine.blob); return x.take(); }()), msg::kSuccess);
+            bool good = is_status(c->call(msg::kRemoveIdentity,
+                                          [&] {
+                                            Writer x;
+                                            x.string(mine.blob);
+                                            return x.take();
+                                          }()),
+                                  msg::kSuccess);
             report("remove", good, "remove of an own key refused");
             present = !good;
           } else {
@@ -1130,7 +1179,8 @@ int cmd_soak(const std::string& agent, int pid, int seconds, const std::string& 
             present = good;
           }
         } else if (op < 55) {
-          bool good = sign_and_verify(*c, mine.blob, view("soak " + std::to_string(w) + " " + std::to_string(n)), &why);
+          bool good = sign_and_verify(
+              *c, mine.blob, view("soak " + std::to_string(w) + " " + std::to_string(n)), &why);
           report("sign", good, why);
         } else if (op < 65 && !sk.empty()) {
           const KeyPair& k = *sk[rng() % sk.size()];
@@ -1139,7 +1189,8 @@ int cmd_soak(const std::string& agent, int pid, int seconds, const std::string& 
         } else if (op < 97) {
           auto keys = list_keys(*c);
           bool good = std::find(keys.begin(), keys.end(), mine.blob) != keys.end();
-          report("list", good, "own key missing from the list (" + std::to_string(keys.size()) + " listed)");
+          report("list", good,
+                 "own key missing from the list (" + std::to_string(keys.size()) + " listed)");
         } else {
           gate.unlock();
           std::unique_lock<std::shared_mutex> excl(lock_gate);
@@ -1163,7 +1214,8 @@ int cmd_soak(const std::string& agent, int pid, int seconds, const std::string& 
   while (ms_since(start) < seconds * 1000.0) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
     int t = int(ms_since(start) / 1000);
-    if (t >= warmup && (t - warmup) % 10 == 0 && (rss.empty() || int(rss.size()) <= (t - warmup) / 10)) {
+    if (t >= warmup && (t - warmup) % 10 == 0 &&
+        (rss.empty() || int(rss.size()) <= (t - warmup) / 10)) {
       rss.push_back(vm_rss_kb(pid));
       fprintf(stderr, "soak: t=%ds VmRSS %ld kB, %llu requests ok, %llu failed\n", t, rss.back(),
               (unsigned long long)ok.load(), (unsigned long long)failed.load());
@@ -1178,9 +1230,11 @@ int cmd_soak(const std::string& agent, int pid, int seconds, const std::string& 
   for (auto& [op, n] : by_op) ops << " " << op << "=" << n.load();
   printf("soak %d s, %zu workers: %llu requests ok, %llu failed (%s )\n", seconds, workers,
          (unsigned long long)ok.load(), (unsigned long long)failed.load(), ops.str().c_str());
-  printf("VmRSS %zu samples after %d s warm-up: first %ld kB, last %ld kB, min %ld kB, max %ld kB, "
-         "spread %.1f %%\n",
-         rss.size(), warmup, rss.empty() ? 0 : rss.front(), rss.empty() ? 0 : rss.back(), lo, hi, growth);
+  printf(
+      "VmRSS %zu samples after %d s warm-up: first %ld kB, last %ld kB, min %ld kB, max %ld kB, "
+      "spread %.1f %%\n",
+      rss.size(), warmup, rss.empty() ? 0 : rss.front(), rss.empty() ? 0 : rss.back(), lo, hi,
+      growth);
   bool alive = kill(pid, 0) == 0;
   if (!alive) printf("the agent is gone\n");
   return failed == 0 && growth <= 10.0 && alive && !rss.empty() ? 0 : 1;
@@ -1204,7 +1258,8 @@ int cmd_ptrace(int pid) {
   kill(child, SIGKILL);
   waitpid(child, nullptr, 0);
   if (!control) {
-    printf("control attach to our own child failed (%s): ptrace is not usable here\n", strerror(control_errno));
+    printf("control attach to our own child failed (%s): ptrace is not usable here\n",
+           strerror(control_errno));
     return 1;
   }
   if (ptrace(PTRACE_ATTACH, pid, nullptr, nullptr) == 0) {
@@ -1233,7 +1288,8 @@ int main(int argc, char** argv) {
   if (cmd == "hold" && argc == 4) return cmd_hold(arg(2), atoi(argv[3]));
   if (cmd == "drip" && argc == 4) return cmd_drip(arg(2), atoi(argv[3]));
   if (cmd == "latency" && argc == 5) return cmd_latency(arg(2), atoi(argv[3]), atof(argv[4]));
-  if (cmd == "malformed" && argc == 5) return cmd_malformed(arg(2), atoi(argv[3]), size_t(atoi(argv[4])));
+  if (cmd == "malformed" && argc == 5)
+    return cmd_malformed(arg(2), atoi(argv[3]), size_t(atoi(argv[4])));
   if (cmd == "half-frame" && argc == 3) return cmd_half_frame(arg(2));
   if (cmd == "sign-and-vanish" && argc == 3) return cmd_sign_and_vanish(arg(2));
   if (cmd == "lock" && argc == 4) return cmd_lock(arg(2), msg::kLock, arg(3));
@@ -1246,7 +1302,8 @@ int main(int argc, char** argv) {
     return cmd_flood(arg(2), atoi(argv[3]), size_t(atol(argv[4])), atoi(argv[5]), atoi(argv[6]));
   }
   if (cmd == "fork-exec" && argc == 5) return cmd_fork_exec(arg(2), arg(3), arg(4));
-  if (cmd == "memscan" && argc >= 4) return cmd_memscan(arg(2), std::vector<std::string>(argv + 3, argv + argc));
+  if (cmd == "memscan" && argc >= 4)
+    return cmd_memscan(arg(2), std::vector<std::string>(argv + 3, argv + argc));
   if (cmd == "ptrace" && argc == 3) return cmd_ptrace(atoi(argv[2]));
   if (cmd == "landlock-abi" && argc == 2) return printf("%d\n", landlock_abi()) < 0;
   if (cmd == "soak" && argc == 6) return cmd_soak(arg(2), atoi(argv[3]), atoi(argv[4]), arg(5));

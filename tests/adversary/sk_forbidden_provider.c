@@ -29,8 +29,7 @@
 static void say(const char* fmt, const char* what, const char* result) {
   char line[512];
   int n = snprintf(line, sizeof(line), fmt, what, result);
-  if (n > 0 && write(2, line, (size_t)n) < 0) {
-  }
+  if (n > 0 && write(2, line, (size_t)n) < 0) {}
 }
 
 static const char* result_of(int rc) { return rc >= 0 ? "allowed" : strerror(errno); }

@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "agent/agent.h"
-#include "agent/messages.h"
+#include "agent/protocol/messages.h"
 #include "agent/server.h"
 #include "platform/unix_listener.h"
 #include "ssh/private_key.h"

@@ -56,8 +56,7 @@ TEST_P(SignEveryType, AddListSignVerifyRemove) {
 
 INSTANTIATE_TEST_SUITE_P(All, SignEveryType,
                          ::testing::Values(KeyType::ed25519, KeyType::ecdsa_p256,
-                                           KeyType::ecdsa_p384, KeyType::ecdsa_p521,
-                                           KeyType::rsa));
+                                           KeyType::ecdsa_p384, KeyType::ecdsa_p521, KeyType::rsa));
 
 TEST(AgentProtocol, RsaFlagsSelectTheSignatureAlgorithm) {
   AgentHarness agent;
@@ -128,10 +127,12 @@ TEST(AgentProtocol, FailedUnlocksAreDelayedWithoutStallingOthers) {
   c.send(msg::kUnlock, lock_body("guess"));
   ASSERT_TRUE(other.call(msg::kRequestIdentities));
   auto other_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - start).count();
+                      std::chrono::steady_clock::now() - start)
+                      .count();
   auto reply = c.receive();
   auto guess_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - start).count();
+                      std::chrono::steady_clock::now() - start)
+                      .count();
   ASSERT_TRUE(reply);
   EXPECT_EQ((*reply)[0], msg::kFailure);
   EXPECT_LT(other_ms, 200);
@@ -144,7 +145,8 @@ TEST(AgentProtocol, LifetimeConstraintExpiresTheKey) {
   Writer cons;
   cons.u8(1);  // lifetime
   cons.u32(1);
-  ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(make(KeyType::ed25519), "t", cons.bytes())));
+  ASSERT_TRUE(
+      c.call_ok(msg::kAddIdConstrained, add_body(make(KeyType::ed25519), "t", cons.bytes())));
   EXPECT_EQ(identities_of(c.call(msg::kRequestIdentities)).size(), 1u);
   std::this_thread::sleep_for(std::chrono::milliseconds(1300));
   EXPECT_TRUE(identities_of(c.call(msg::kRequestIdentities)).empty());
@@ -234,7 +236,8 @@ TEST(AgentProtocol, PipelinedRequestsAreAnsweredInOrder) {
   PrivateKey key = make(KeyType::ed25519);
   Bytes blob = key.public_key().blob();
   c.send(msg::kAddIdentity, add_body(key, "k"));
-  for (int i = 0; i < 20; i++) c.send(msg::kSignRequest, sign_body(blob, view("d" + std::to_string(i))));
+  for (int i = 0; i < 20; i++)
+    c.send(msg::kSignRequest, sign_body(blob, view("d" + std::to_string(i))));
   c.send(msg::kRemoveAllIdentities, {});
   c.send(msg::kRequestIdentities, {});
   auto r0 = c.receive();

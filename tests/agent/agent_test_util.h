@@ -11,11 +11,11 @@
 #include <utility>
 #include <vector>
 
-#include "agent/destination_constraint.h"
-#include "agent/session_binding.h"
+#include "agent/policy/destination_constraint.h"
+#include "agent/protocol/session_binding.h"
 #include "ssh/key.h"
 #include "ssh/private_key.h"
-#include "ssh/wire.h"
+#include "base/wire.h"
 
 namespace skagent::test {
 

@@ -47,7 +47,8 @@ TEST(Confirm, YesSignsNoRefuses) {
   ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(key, "k", confirm_constraint())));
   Bytes blob = key.public_key().blob();
   {
-    Askpass yes(agent.dir(), "echo \"$1|$SSH_ASKPASS_PROMPT\" > \"$(dirname \"$0\")/asked\"; echo yes");
+    Askpass yes(agent.dir(),
+                "echo \"$1|$SSH_ASKPASS_PROMPT\" > \"$(dirname \"$0\")/asked\"; echo yes");
     EXPECT_TRUE(signature_of(c.call(msg::kSignRequest, sign_body(blob, view("d")))));
     std::ifstream asked(agent.dir() / "asked");
     std::string text((std::istreambuf_iterator<char>(asked)), {});
@@ -88,7 +89,8 @@ TEST(Confirm, AnOpenPromptDoesNotDelayOtherClients) {
   AgentHarness agent;
   auto setup = agent.client();
   PrivateKey confirmed = make(), plain = make();
-  ASSERT_TRUE(setup.call_ok(msg::kAddIdConstrained, add_body(confirmed, "c", confirm_constraint())));
+  ASSERT_TRUE(
+      setup.call_ok(msg::kAddIdConstrained, add_body(confirmed, "c", confirm_constraint())));
   ASSERT_TRUE(setup.call_ok(msg::kAddIdentity, add_body(plain, "p")));
   // The askpass marks that it is up, so the timing below runs while the prompt is open.
   auto shown = agent.dir() / "prompt-shown";
@@ -102,9 +104,12 @@ TEST(Confirm, AnOpenPromptDoesNotDelayOtherClients) {
   auto other = agent.client();
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 20; i++) {
-    ASSERT_TRUE(signature_of(other.call(msg::kSignRequest, sign_body(plain.public_key().blob(), view("x")))));
+    ASSERT_TRUE(signature_of(
+        other.call(msg::kSignRequest, sign_body(plain.public_key().blob(), view("x")))));
   }
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  start)
+                .count();
   EXPECT_LT(ms, 1000) << "other client was held up by the prompt";
   EXPECT_TRUE(signature_of(waiting.receive(10000)));
 }
@@ -155,7 +160,8 @@ TEST(SecurityKey, SignsThroughThePersistentHelper) {
   for (const char* type : {"ed25519-sk", "ecdsa-sk"}) {
     auto key = dummy_sk_key(agent.dir(), type);
     ASSERT_TRUE(key) << type;
-    ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(*key, "sk", provider_constraint(kSkDummy))));
+    ASSERT_TRUE(
+        c.call_ok(msg::kAddIdConstrained, add_body(*key, "sk", provider_constraint(kSkDummy))));
     for (int i = 0; i < 5; i++) {
       Bytes data = to_bytes(view("sk data " + std::to_string(i)));
       auto sig = signature_of(c.call(msg::kSignRequest, sign_body(key->public_key().blob(), data)));
@@ -170,8 +176,10 @@ TEST(SecurityKey, ProvidersOutsideTheAllowlistAndInternalAreRefused) {
   auto c = agent.client();
   auto key = dummy_sk_key(agent.dir(), "ed25519-sk");
   ASSERT_TRUE(key);
-  EXPECT_TRUE(c.call_failed(msg::kAddIdConstrained, add_body(*key, "sk", provider_constraint("/tmp/evil.so"))));
-  EXPECT_TRUE(c.call_failed(msg::kAddIdConstrained, add_body(*key, "sk", provider_constraint("/nonexistent/x.so"))));
+  EXPECT_TRUE(c.call_failed(msg::kAddIdConstrained,
+                            add_body(*key, "sk", provider_constraint("/tmp/evil.so"))));
+  EXPECT_TRUE(c.call_failed(msg::kAddIdConstrained,
+                            add_body(*key, "sk", provider_constraint("/nonexistent/x.so"))));
   // "internal" (the built-in middleware) is accepted; with no token that holds this dummy key
   // (none is named in $SKAGENT_VTOKEN here), signing fails.
   ASSERT_TRUE(c.call_ok(msg::kAddIdentity, add_body(*key, "sk")));
@@ -188,7 +196,8 @@ TEST(SecurityKey, WebsafeRuleAllowsOnlySshDataForWebApplications) {
   PublicKey web = key->public_key();
   web.application = "https://example.com";
   key->set_public_key(web);
-  ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(*key, "web", provider_constraint(kSkDummy))));
+  ASSERT_TRUE(
+      c.call_ok(msg::kAddIdConstrained, add_body(*key, "web", provider_constraint(kSkDummy))));
   Bytes blob = web.blob();
   EXPECT_TRUE(c.call_failed(msg::kSignRequest, sign_body(blob, view("webauthn challenge"))));
   Writer sshsig;
@@ -211,8 +220,10 @@ TEST(SecurityKey, ANegatedWebsafeAllowPatternKeepsTheRule) {
   auto key = dummy_sk_key(agent.dir(), "ed25519-sk");
   ASSERT_TRUE(key);
   ASSERT_EQ(key->public_key().application, "ssh:");
-  ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(*key, "negated", provider_constraint(kSkDummy))));
-  EXPECT_TRUE(c.call_failed(msg::kSignRequest, sign_body(key->public_key().blob(), view("webauthn challenge"))));
+  ASSERT_TRUE(
+      c.call_ok(msg::kAddIdConstrained, add_body(*key, "negated", provider_constraint(kSkDummy))));
+  EXPECT_TRUE(c.call_failed(msg::kSignRequest,
+                            sign_body(key->public_key().blob(), view("webauthn challenge"))));
 }
 
 TEST(SecurityKey, ARestartedHelperKeepsServing) {
@@ -221,7 +232,8 @@ TEST(SecurityKey, ARestartedHelperKeepsServing) {
   auto c = agent.client();
   auto key = dummy_sk_key(agent.dir(), "ed25519-sk");
   ASSERT_TRUE(key);
-  ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(*key, "sk", provider_constraint(kSkDummy))));
+  ASSERT_TRUE(
+      c.call_ok(msg::kAddIdConstrained, add_body(*key, "sk", provider_constraint(kSkDummy))));
   Bytes blob = key->public_key().blob();
   ASSERT_TRUE(signature_of(c.call(msg::kSignRequest, sign_body(blob, view("a")))));
   ASSERT_EQ(system("pkill -KILL -f 'skagent-sk-helpe[r] .*sk-dummy.so'"), 0);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include "agent/constrained_sign.h"
+#include "agent/keys/constrained_sign.h"
 
 #include <gtest/gtest.h>
 
@@ -41,7 +41,8 @@ class ConstrainedSignTest : public ::testing::Test {
   static PrivateKey *user_, *host_a_, *host_b_;
   std::vector<DestinationConstraint> constraints_;
 };
-PrivateKey *ConstrainedSignTest::user_, *ConstrainedSignTest::host_a_, *ConstrainedSignTest::host_b_;
+PrivateKey *ConstrainedSignTest::user_, *ConstrainedSignTest::host_a_,
+    *ConstrainedSignTest::host_b_;
 
 TEST_F(ConstrainedSignTest, UnconstrainedKeySignsAnything) {
   auto r = check_constrained_sign(key(), {}, {}, view("arbitrary data"));
@@ -67,8 +68,8 @@ TEST_F(ConstrainedSignTest, OnlyUserauthRequestsAreSigned) {
   std::vector<SessionBinding> b{test::binding(host_a_->public_key(), "sid-a", false)};
   EXPECT_FALSE(check(b, view("not a userauth request")).ok());
   Writer sshsig;
-  sshsig.raw(view("SSHSIG")), sshsig.string("git"), sshsig.string(Bytes{}),
-      sshsig.string("sha512"), sshsig.string(Bytes(64, 1));
+  sshsig.raw(view("SSHSIG")), sshsig.string("git"), sshsig.string(Bytes{}), sshsig.string("sha512"),
+      sshsig.string(Bytes(64, 1));
   EXPECT_FALSE(check(b, sshsig.bytes()).ok());
   Userauth other_key = request("sid-a");
   other_key.key = &host_b_->public_key();

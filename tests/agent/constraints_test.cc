@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include "agent/constraints.h"
+#include "agent/policy/constraints.h"
 
 #include <gtest/gtest.h>
 
@@ -25,9 +25,13 @@ Bytes lifetime(uint32_t secs) {
 
 Bytes confirm() { return Bytes{2}; }
 
-Bytes extension(std::string_view name, ByteView body) { return test::constraint_extension(name, body); }
+Bytes extension(std::string_view name, ByteView body) {
+  return test::constraint_extension(name, body);
+}
 
-Bytes sk_provider(std::string_view path) { return extension(kSkProvider, as_ssh_string(view(path))); }
+Bytes sk_provider(std::string_view path) {
+  return extension(kSkProvider, as_ssh_string(view(path)));
+}
 
 Bytes restrict_destination(ByteView list) { return extension(kRestrict, as_ssh_string(list)); }
 
@@ -255,7 +259,8 @@ TEST_F(ConstraintsTest, DuplicatesRefused) {
   // A second value differing from the first is still a repeat.
   EXPECT_FALSE(parse(test::concat({lifetime(1), lifetime(2)})).ok());
   EXPECT_FALSE(parse(test::concat({sk_provider("/a"), sk_provider("/b")})).ok());
-  EXPECT_FALSE(parse(test::concat({restrict_destination({}), restrict_destination(destinations())})).ok());
+  EXPECT_FALSE(
+      parse(test::concat({restrict_destination({}), restrict_destination(destinations())})).ok());
   EXPECT_FALSE(parse(test::concat({associated_certs(false, {}), associated_certs(true, {})})).ok());
 }
 
@@ -272,8 +277,8 @@ TEST_F(ConstraintsTest, UnknownTypeRefused) {
 }
 
 TEST_F(ConstraintsTest, UnknownExtensionRefused) {
-  for (const char* name : {"", "sk-provider", "SK-PROVIDER@openssh.com", "restrict-destination@openssh.com",
-                           "unknown@example.com"}) {
+  for (const char* name : {"", "sk-provider", "SK-PROVIDER@openssh.com",
+                           "restrict-destination@openssh.com", "unknown@example.com"}) {
     auto c = parse(extension(name, as_ssh_string(view("x"))));
     ASSERT_FALSE(c.ok()) << name;
     EXPECT_EQ(c.error().code, Errc::unsupported) << name;
@@ -282,8 +287,9 @@ TEST_F(ConstraintsTest, UnknownExtensionRefused) {
 
 TEST_F(ConstraintsTest, HostileExtensionFields) {
   // Extension name with a NUL, name length past the end, huge length.
-  EXPECT_FALSE(parse(extension(std::string_view("sk-provider@openssh.com\0", 24),
-                               as_ssh_string(view("/x")))).ok());
+  EXPECT_FALSE(
+      parse(extension(std::string_view("sk-provider@openssh.com\0", 24), as_ssh_string(view("/x"))))
+          .ok());
   EXPECT_FALSE(parse(Bytes{255, 0, 0, 0, 40, 's', 'k'}).ok());
   EXPECT_FALSE(parse(Bytes{255, 0xff, 0xff, 0xff, 0xff}).ok());
   // sk-provider path with a NUL, or missing.

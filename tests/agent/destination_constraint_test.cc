@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include "agent/destination_constraint.h"
+#include "agent/policy/destination_constraint.h"
 
 #include <gtest/gtest.h>
 
@@ -25,7 +25,8 @@ class DestinationParseTest : public ::testing::Test {
   }
   static void TearDownTestSuite() { delete host_, delete ca_; }
   static HopSpec to_host(std::string user = "") {
-    return HopSpec{std::move(user), "host_a", {{host_->public_key(), false}, {ca_->public_key(), true}}, {}};
+    return HopSpec{
+        std::move(user), "host_a", {{host_->public_key(), false}, {ca_->public_key(), true}}, {}};
   }
   static HopSpec from_host() { return HopSpec{"", "host_b", {{host_->public_key(), false}}, {}}; }
   static PrivateKey *host_, *ca_;
@@ -93,10 +94,12 @@ TEST_F(DestinationParseTest, ValidityRules) {
 
 // OpenSSH 10.4: a user-name pattern longer than 256 bytes is refused (256 is fine).
 TEST_F(DestinationParseTest, UserPatternCappedAt256Bytes) {
-  auto r = parse_destination_constraints(test::constraint_bytes({}, to_host(std::string(256, 'u'))));
+  auto r =
+      parse_destination_constraints(test::constraint_bytes({}, to_host(std::string(256, 'u'))));
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ((*r)[0].to.user.size(), 256u);
-  auto over = parse_destination_constraints(test::constraint_bytes({}, to_host(std::string(257, 'u'))));
+  auto over =
+      parse_destination_constraints(test::constraint_bytes({}, to_host(std::string(257, 'u'))));
   ASSERT_FALSE(over.ok());
   EXPECT_EQ(over.error().code, Errc::malformed);
 }
@@ -257,8 +260,7 @@ class DestinationEnforceTest : public ::testing::Test {
 
   static bool can_sign(const std::vector<DestinationConstraint>& c, const std::string& path,
                        const std::string& user = "alice") {
-    return permitted_by_destinations(key("user").public_key(), c, chain(path, true), &user,
-                                     nullptr)
+    return permitted_by_destinations(key("user").public_key(), c, chain(path, true), &user, nullptr)
         .ok();
   }
   // ssh-add -L on the last host of `path` (a forwarded connection).
@@ -351,12 +353,12 @@ TEST_F(DestinationEnforceTest, MultihopRestricted) {
 }
 
 TEST_F(DestinationEnforceTest, MultihopUsernames) {
-  EXPECT_TRUE(can_sign(restrict({"a", "a>alice@b", "b>alice@c", "c>alice@d", "d>alice@e"}),
-                       "a b c d e"));
+  EXPECT_TRUE(
+      can_sign(restrict({"a", "a>alice@b", "b>alice@c", "c>alice@d", "d>alice@e"}), "a b c d e"));
   EXPECT_TRUE(can_sign(restrict({"a", "a>*@b", "b>*@c", "c>*@d", "d>*@e"}), "a b c d e"));
   auto bad = restrict({"a", "a>*@b", "b>*@c", "c>--BADUSER@d", "d>*@e"});
   EXPECT_TRUE(can_sign(bad, "a b c"));
-  EXPECT_FALSE(can_sign(bad, "a b c d"));  // the user is checked at the last hop...
+  EXPECT_FALSE(can_sign(bad, "a b c d"));   // the user is checked at the last hop...
   EXPECT_TRUE(can_sign(bad, "a b c d e"));  // ...and only there
 }
 
@@ -364,8 +366,8 @@ TEST_F(DestinationEnforceTest, MultihopCycle) {
   auto deny = restrict({"a", "a>b", "b>c", "c>d", "d>e"});
   EXPECT_FALSE(can_sign(deny, "a b a"));
   auto allow = restrict({"a", "a>b", "b>c", "c>d", "d>e", "b>a", "a>a", "a>c"});
-  for (std::string path : {"a", "a b", "a b a", "a b a a", "a b a a c", "a b a a c d",
-                           "a b a a c d e"}) {
+  for (std::string path :
+       {"a", "a b", "a b a", "a b a a", "a b a a c", "a b a a c d", "a b a a c d e"}) {
     EXPECT_TRUE(can_sign(allow, path)) << path;
   }
 }
@@ -373,8 +375,8 @@ TEST_F(DestinationEnforceTest, MultihopCycle) {
 TEST_F(DestinationEnforceTest, NoSigningOnForwardingBind) {
   auto c = restrict({"a", "a>b"});
   std::string user = "alice";
-  auto s = permitted_by_destinations(key("user").public_key(), c, chain("a b", false), &user,
-                                     nullptr);
+  auto s =
+      permitted_by_destinations(key("user").public_key(), c, chain("a b", false), &user, nullptr);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, Errc::denied);
 }
@@ -433,8 +435,7 @@ TEST_F(MatchKeyHopTest, PlainKeys) {
   EXPECT_FALSE(match_key_hop(k, {"", "h", {{k, true}}}, kNow));  // a CA entry is not the key
   EXPECT_FALSE(match_key_hop(k, {"", "h", {{ca_->public_key(), false}}}, kNow));
   EXPECT_FALSE(match_key_hop(k, {"", "h", {}}, kNow));
-  EXPECT_TRUE(
-      match_key_hop(k, {"", "h", {{ca_->public_key(), false}, {k, false}}}, kNow));
+  EXPECT_TRUE(match_key_hop(k, {"", "h", {{ca_->public_key(), false}, {k, false}}}, kNow));
 }
 
 TEST_F(MatchKeyHopTest, HostCertificate) {
@@ -446,8 +447,8 @@ TEST_F(MatchKeyHopTest, HostCertificate) {
   EXPECT_FALSE(match_key_hop(c, {"", "host_d", {{host_->public_key(), false}}}, kNow));
   // Nor does the CA listed without is_ca.
   EXPECT_FALSE(match_key_hop(c, {"", "host_d", {{ca_->public_key(), false}}}, kNow));
-  EXPECT_TRUE(match_key_hop(c, {"", "host_d", {{other_ca_->public_key(), true},
-                                               {ca_->public_key(), true}}}, kNow));
+  EXPECT_TRUE(match_key_hop(
+      c, {"", "host_d", {{other_ca_->public_key(), true}, {ca_->public_key(), true}}}, kNow));
 }
 
 TEST_F(MatchKeyHopTest, CertificateValidityPeriod) {

@@ -37,7 +37,8 @@ Bytes bind(const PrivateKey& host, std::string_view sid, bool forwarding) {
 }
 
 // A bind that fails: the session id is signed by another key than the one named.
-Bytes bad_bind(const PrivateKey& host, const PrivateKey& liar, std::string_view sid, bool forwarding) {
+Bytes bad_bind(const PrivateKey& host, const PrivateKey& liar, std::string_view sid,
+               bool forwarding) {
   return ext("session-bind@openssh.com",
              test::bind_body(host.public_key(), liar, bytes_of(sid), forwarding));
 }
@@ -83,14 +84,17 @@ TEST_F(ForwardingTrust, AuthenticationBindAfterForwardingBindStaysForwarded) {
   Connection conn;
   EXPECT_FALSE(conn.remote());
   EXPECT_FALSE(conn.forwarded());
-  ASSERT_TRUE(apply_session_bind(test::bind_body(host_c_, bytes_of("sid-1"), true), conn.bindings).ok());
+  ASSERT_TRUE(
+      apply_session_bind(test::bind_body(host_c_, bytes_of("sid-1"), true), conn.bindings).ok());
   EXPECT_TRUE(conn.forwarded());
-  ASSERT_TRUE(apply_session_bind(test::bind_body(host_g_, bytes_of("sid-2"), false), conn.bindings).ok());
+  ASSERT_TRUE(
+      apply_session_bind(test::bind_body(host_g_, bytes_of("sid-2"), false), conn.bindings).ok());
   EXPECT_TRUE(conn.forwarded()) << "an authentication bind after a forwarding bind made it local";
   EXPECT_TRUE(conn.remote());
   // Only authentication binds: remote (ssh's own), not forwarded.
   Connection ssh;
-  ASSERT_TRUE(apply_session_bind(test::bind_body(host_g_, bytes_of("sid-3"), false), ssh.bindings).ok());
+  ASSERT_TRUE(
+      apply_session_bind(test::bind_body(host_g_, bytes_of("sid-3"), false), ssh.bindings).ok());
   EXPECT_TRUE(ssh.remote());
   EXPECT_FALSE(ssh.forwarded());
   // A failed bind: both, whatever else.
@@ -124,7 +128,8 @@ TEST_F(ForwardingTrust, AFailedBindIsForwardedForGood) {
   ASSERT_TRUE(c.call_ok(msg::kExtension, bind(host_c_, "sid-2", true)));
   EXPECT_TRUE(c.call_failed(msg::kSignRequest, sign_body(blob_, sshsig("git"))));
   auto d = agent.client();
-  EXPECT_TRUE(d.call_ext_failed(msg::kExtension, ext("session-bind@openssh.com", bytes_of("garbage"))));
+  EXPECT_TRUE(
+      d.call_ext_failed(msg::kExtension, ext("session-bind@openssh.com", bytes_of("garbage"))));
   ASSERT_TRUE(d.call_ok(msg::kExtension, bind(host_g_, "sid-3", false)));
   EXPECT_TRUE(d.call_failed(msg::kSignRequest, sign_body(blob_, sshsig("git"))));
   // A connection that never tried to bind is local and signs anything.
@@ -138,15 +143,17 @@ TEST_F(ForwardingTrust, AFailedBindIsForwardedForGood) {
 TEST_F(ForwardingTrust, DestinationKeysAreHiddenAndRefusedAfterAFailedBind) {
   AgentHarness agent;
   auto admin = agent.client();
-  ASSERT_TRUE(admin.call_ok(msg::kAddIdConstrained,
-                            add_body(user_, "k", restrict_destination({to_host("hostC", host_c_),
-                                                                       to_host("hostG", host_g_)}))));
+  ASSERT_TRUE(admin.call_ok(
+      msg::kAddIdConstrained,
+      add_body(user_, "k",
+               restrict_destination({to_host("hostC", host_c_), to_host("hostG", host_g_)}))));
   PublicKey pub = user_.public_key();
   PublicKey g = host_g_.public_key();
   // Control: hostG bound first (a local ssh to hostG) signs its login.
   auto direct = agent.client();
   ASSERT_TRUE(direct.call_ok(msg::kExtension, bind(host_g_, "sid-g", false)));
-  EXPECT_TRUE(signature_of(direct.call(msg::kSignRequest, sign_body(blob_, login(pub, "sid-g", &g)))));
+  EXPECT_TRUE(
+      signature_of(direct.call(msg::kSignRequest, sign_body(blob_, login(pub, "sid-g", &g)))));
 
   auto c = agent.client();
   EXPECT_TRUE(c.call_ext_failed(msg::kExtension, bad_bind(host_c_, liar_, "sid-c", true)));
@@ -185,8 +192,8 @@ TEST_F(ForwardingTrust, PaddedEcdsaBindsAndHostCertificates) {
   spec.pad_ca_r = 1;
   PublicKey cert = test::certify(host_g_.public_key(), ca, spec);
   auto d = agent.client();
-  EXPECT_TRUE(d.call_ok(msg::kExtension,
-                        ext("session-bind@openssh.com", test::bind_body(cert, host_g_, sid, false))));
+  EXPECT_TRUE(d.call_ok(msg::kExtension, ext("session-bind@openssh.com",
+                                             test::bind_body(cert, host_g_, sid, false))));
 }
 
 // OpenSSH 10.5 takes session-bind while locked: refusing it would leave a
@@ -206,12 +213,13 @@ TEST_F(ForwardingTrust, SessionBindWhileLocked) {
 }
 
 // Mutation gap: a forwarded connection may not remove a key its destination
-// constraints hide from it (agent/identity_requests.cc visibility check).
+// constraints hide from it (agent/protocol/identity_requests.cc visibility check).
 TEST_F(ForwardingTrust, AForwardedConnectionCannotRemoveAKeyHiddenFromIt) {
   AgentHarness agent;
   auto admin = agent.client();
-  ASSERT_TRUE(admin.call_ok(msg::kAddIdConstrained,
-                            add_body(user_, "k", restrict_destination({to_host("hostG", host_g_)}))));
+  ASSERT_TRUE(
+      admin.call_ok(msg::kAddIdConstrained,
+                    add_body(user_, "k", restrict_destination({to_host("hostG", host_g_)}))));
   Writer rm;
   rm.string(blob_);
   auto fwd = agent.client();
@@ -233,14 +241,16 @@ TEST_F(ForwardingTrust, UnknownConstraintExtensionWithPayloadFailsTheAdd) {
   auto c = agent.client();
   // Payloads that are valid constraints themselves, so that an agent skipping
   // the extension (its payload or not) would add the key.
-  for (const Bytes& payload : {Bytes{2}, Bytes{1, 0, 0, 0, 60}, test::concat({as_ssh_string(view("x")), Bytes{2}})}) {
+  for (const Bytes& payload :
+       {Bytes{2}, Bytes{1, 0, 0, 0, 60}, test::concat({as_ssh_string(view("x")), Bytes{2}})}) {
     Writer unknown;
     unknown.u8(255);
     unknown.string("unknown-constraint@example.com");
     unknown.raw(payload);
     EXPECT_TRUE(c.call_failed(msg::kAddIdConstrained, add_body(user_, "k", unknown.bytes())));
     Bytes lifetime_then_unknown{1, 0, 0, 0, 60};
-    lifetime_then_unknown.insert(lifetime_then_unknown.end(), unknown.bytes().begin(), unknown.bytes().end());
+    lifetime_then_unknown.insert(lifetime_then_unknown.end(), unknown.bytes().begin(),
+                                 unknown.bytes().end());
     EXPECT_TRUE(c.call_failed(msg::kAddIdConstrained, add_body(user_, "k", lifetime_then_unknown)));
     EXPECT_FALSE(listed(c, blob_));
   }
@@ -266,14 +276,17 @@ TEST_F(ForwardingTrust, AnotherUidIsTurnedAway) {
   auto try_as = [&](bool change_uid) {
     pid_t pid = fork();
     if (pid == 0) {
-      if (change_uid && (setgroups(0, nullptr) != 0 || setgid(other_gid) != 0 || setuid(other) != 0)) _exit(3);
+      if (change_uid &&
+          (setgroups(0, nullptr) != 0 || setgid(other_gid) != 0 || setuid(other) != 0))
+        _exit(3);
       int fd = socket(AF_UNIX, SOCK_STREAM, 0);
       struct sockaddr_un a = {};
       a.sun_family = AF_UNIX;
       memcpy(a.sun_path, path.c_str(), std::min(path.size(), sizeof(a.sun_path) - 1));
       if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) _exit(2);
       const uint8_t req[] = {0, 0, 0, 1, 11};
-      if (send(fd, req, sizeof(req), MSG_NOSIGNAL) != ssize_t(sizeof(req))) _exit(0);  // already closed
+      if (send(fd, req, sizeof(req), MSG_NOSIGNAL) != ssize_t(sizeof(req)))
+        _exit(0);  // already closed
       uint8_t b[5];
       ssize_t n = read(fd, b, sizeof(b));
       _exit(n > 0 ? 1 : 0);

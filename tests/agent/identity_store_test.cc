@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include "agent/identity_store.h"
+#include "agent/keys/identity_store.h"
 
 #include <gtest/gtest.h>
 
@@ -53,7 +53,7 @@ TEST(IdentityStore, PutReplacesInPlace) {
 TEST(IdentityStore, BlobsComparedByWholeValue) {
   IdentityStore s;
   s.put(make("ab", "AB"));
-  s.put(make("a", "A"));          // a prefix is a different key
+  s.put(make("a", "A"));  // a prefix is a different key
   s.put(make(std::string_view("a\0", 2), "A0"));
   EXPECT_EQ(s.size(), 3u);
   EXPECT_EQ(s.find(view("a"))->comment, "A");

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include "agent/key_shield.h"
+#include "agent/keys/key_shield.h"
 
 #include <gtest/gtest.h>
 
@@ -27,7 +27,8 @@ class KeyShieldTest : public ::testing::Test {
 };
 
 TEST_F(KeyShieldTest, RoundTripOfVariousSizes) {
-  for (size_t n : {size_t(0), size_t(1), size_t(15), size_t(16), size_t(17), size_t(64), size_t(4096)}) {
+  for (size_t n :
+       {size_t(0), size_t(1), size_t(15), size_t(16), size_t(17), size_t(64), size_t(4096)}) {
     Bytes secret = pattern(n);
     ShieldedSecret s = shield(secret);
     EXPECT_FALSE(s.nonce.empty()) << n;

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <thread>
 
-#include "agent/known_hosts.h"
+#include "agent/policy/known_hosts.h"
 #include "ssh/base64.h"
 #include "ssh/key_file.h"
 #include "tests/agent/agent_test_util.h"
@@ -18,8 +18,8 @@
 namespace skagent {
 namespace {
 
-using test::CertSpec;
 using test::certify;
+using test::CertSpec;
 using test::generate;
 
 std::string line_key(const PublicKey& k) { return format_public_key_line(k, ""); }
@@ -41,10 +41,11 @@ class KnownHostsTest : public ::testing::Test {
 
 TEST_F(KnownHostsTest, PlainEntriesNameTheirKeys) {
   KnownHosts kh;
-  EXPECT_EQ(kh.add_text("# comment\n\nhost1,Host1.Example.COM,192.0.2.1 " + line_key(host1.public_key()) +
-                            "\n  host2 " + line_key(host2.public_key()) + " some comment\r\n",
-                        "kh"),
-            0u);
+  EXPECT_EQ(
+      kh.add_text("# comment\n\nhost1,Host1.Example.COM,192.0.2.1 " + line_key(host1.public_key()) +
+                      "\n  host2 " + line_key(host2.public_key()) + " some comment\r\n",
+                  "kh"),
+      0u);
   ASSERT_EQ(kh.size(), 2u);
   auto n = kh.names_for(host1.public_key(), {});
   EXPECT_TRUE(n.known);
@@ -58,7 +59,8 @@ TEST_F(KnownHostsTest, PlainEntriesNameTheirKeys) {
 
 TEST_F(KnownHostsTest, WildcardsAndNegation) {
   KnownHosts kh;
-  kh.add_text("*.example.com,!bad.example.com,build?? " + line_key(host1.public_key()) + "\n", "kh");
+  kh.add_text("*.example.com,!bad.example.com,build?? " + line_key(host1.public_key()) + "\n",
+              "kh");
   EXPECT_TRUE(kh.known_for("web.example.com", host1.public_key()));
   EXPECT_FALSE(kh.known_for("bad.example.com", host1.public_key()));
   EXPECT_FALSE(kh.known_for("example.com", host1.public_key()));
@@ -87,8 +89,8 @@ TEST_F(KnownHostsTest, PortsUseBracketedNames) {
 
 TEST_F(KnownHostsTest, HashedEntriesMatchOnlyTheirName) {
   KnownHosts kh;
-  kh.add_text(hashed("host1") + " " + line_key(host1.public_key()) + "\n" + hashed("[host2]:2200", 9) +
-                  " " + line_key(host2.public_key()) + "\n",
+  kh.add_text(hashed("host1") + " " + line_key(host1.public_key()) + "\n" +
+                  hashed("[host2]:2200", 9) + " " + line_key(host2.public_key()) + "\n",
               "kh");
   ASSERT_EQ(kh.size(), 2u);
   EXPECT_TRUE(kh.known_for("host1", host1.public_key()));
@@ -140,7 +142,7 @@ TEST_F(KnownHostsTest, CertificateAuthoritiesNameTheirHostCertificates) {
   EXPECT_EQ(n.names, (std::vector<std::string>{"build1", "build1.corp"}));
   EXPECT_TRUE(kh.known_for("build1.corp", cert));
   EXPECT_FALSE(kh.known_for("elsewhere.org", cert));  // the CA line does not cover it
-  EXPECT_FALSE(kh.known_for("build2.corp", cert));     // not a principal
+  EXPECT_FALSE(kh.known_for("build2.corp", cert));    // not a principal
   // The plain key, a cert from another CA, an expired cert and a user cert are not.
   EXPECT_FALSE(kh.names_for(host1.public_key(), {"build1"}).known);
   EXPECT_FALSE(kh.names_for(certify(host1.public_key(), other_ca, spec), {}).known);
@@ -172,8 +174,9 @@ TEST_F(KnownHostsTest, RevokedKeysAndCAs) {
   CertSpec spec;
   spec.principals = {"build1"};
   PublicKey cert = certify(host2.public_key(), ca, spec);
-  kh.add_text("host1 " + line_key(host1.public_key()) + "\n@revoked * " + line_key(host1.public_key()) +
-                  "\n@cert-authority * " + line_key(ca.public_key()) + "\n",
+  kh.add_text("host1 " + line_key(host1.public_key()) + "\n@revoked * " +
+                  line_key(host1.public_key()) + "\n@cert-authority * " +
+                  line_key(ca.public_key()) + "\n",
               "kh");
   auto n = kh.names_for(host1.public_key(), {});
   EXPECT_TRUE(n.revoked);
@@ -188,12 +191,13 @@ TEST_F(KnownHostsTest, BadLinesAreSkipped) {
   KnownHosts kh;
   std::string good = "good " + line_key(host1.public_key()) + "\n";
   std::string text = "@unknown-marker host " + line_key(host1.public_key()) + "\n" +
-                     "host ssh-ed25519 not-base64!!\n" +
-                     "host ssh-rsa " + base64_encode(host1.public_key().blob()) + "\n" +  // type mismatch
-                     "|1|c2FsdA==|aGFzaA== " + line_key(host1.public_key()) + "\n" +     // short salt/hash
-                     "|2|x|y " + line_key(host1.public_key()) + "\n" +
-                     "onlyhost\n" + "@revoked\n" + "@cert-authority * " +
-                     line_key(certify(host2.public_key(), ca, CertSpec{})) + "\n" +  // a CA that is a cert
+                     "host ssh-ed25519 not-base64!!\n" + "host ssh-rsa " +
+                     base64_encode(host1.public_key().blob()) + "\n" +  // type mismatch
+                     "|1|c2FsdA==|aGFzaA== " + line_key(host1.public_key()) +
+                     "\n" +  // short salt/hash
+                     "|2|x|y " + line_key(host1.public_key()) + "\n" + "onlyhost\n" + "@revoked\n" +
+                     "@cert-authority * " + line_key(certify(host2.public_key(), ca, CertSpec{})) +
+                     "\n" +  // a CA that is a cert
                      std::string(70000, 'x') + " " + line_key(host1.public_key()) + "\n" + good;
   EXPECT_EQ(kh.add_text(text, "kh"), 9u);
   ASSERT_EQ(kh.size(), 1u);
@@ -202,7 +206,8 @@ TEST_F(KnownHostsTest, BadLinesAreSkipped) {
 
 TEST_F(KnownHostsTest, HostileTextNeverCrashes) {
   std::string seed = "host1 " + line_key(host1.public_key()) + "\n@cert-authority *.x " +
-                     line_key(ca.public_key()) + "\n" + hashed("h") + " " + line_key(host2.public_key()) + "\n";
+                     line_key(ca.public_key()) + "\n" + hashed("h") + " " +
+                     line_key(host2.public_key()) + "\n";
   uint32_t x = 12345;
   for (int round = 0; round < 2000; round++) {
     std::string t = seed;

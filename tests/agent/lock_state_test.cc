@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include "agent/lock_state.h"
+#include "agent/keys/lock_state.h"
 
 #include <gtest/gtest.h>
 

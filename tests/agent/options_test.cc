@@ -32,8 +32,7 @@ void reset_getopt() {
   char* argv[] = {name, nullptr};
   optind = 0;
   opterr = 0;
-  while (getopt(1, argv, "+") != -1) {
-  }
+  while (getopt(1, argv, "+") != -1) {}
 }
 
 Result<AgentOptions> parse(std::vector<std::string> a) {
@@ -108,7 +107,8 @@ TEST_F(AgentOptionsTest, BooleanFlags) {
 
 // As ssh-agent (9.2 and 10.5): -d and -D exclude each other, and neither may repeat.
 TEST_F(AgentOptionsTest, DebugAndForegroundExcludeEachOther) {
-  for (auto args : std::vector<std::vector<std::string>>{{"-dD"}, {"-Dd"}, {"-d", "-d"}, {"-D", "-D"}}) {
+  for (auto args :
+       std::vector<std::vector<std::string>>{{"-dD"}, {"-Dd"}, {"-d", "-d"}, {"-D", "-D"}}) {
     EXPECT_FALSE(parse(args).ok()) << args[0];
   }
 }
@@ -218,7 +218,8 @@ TEST_F(AgentOptionsTest, OOptions) {
 }
 
 TEST_F(AgentOptionsTest, UnknownOOptionRefused) {
-  for (const char* bad : {"bogus", "", "websafe-allow", "allow-remote-pkcs11=yes", "ALLOW-REMOTE-PKCS11"}) {
+  for (const char* bad :
+       {"bogus", "", "websafe-allow", "allow-remote-pkcs11=yes", "ALLOW-REMOTE-PKCS11"}) {
     auto r = parse({"-O", bad});
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().code, Errc::unsupported) << bad;

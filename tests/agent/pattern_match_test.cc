@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include "agent/pattern_match.h"
+#include "agent/policy/pattern_match.h"
 
 #include <gtest/gtest.h>
 

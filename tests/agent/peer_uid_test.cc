@@ -46,7 +46,8 @@ TEST(PeerUid, AnotherUserIsDisconnectedEvenWhenTheSocketLetsItIn) {
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: nobody got an answer; 2: no close; 3: setuid; 4: connect";
+  EXPECT_EQ(WEXITSTATUS(status), 0)
+      << "1: nobody got an answer; 2: no close; 3: setuid; 4: connect";
   auto own = agent.client();
   EXPECT_TRUE(own.call(msg::kRequestIdentities));  // our own uid is still served
 }

@@ -3,8 +3,8 @@
 // overrides, and every way a hostile or careless file is refused with file:line.
 #include <gtest/gtest.h>
 
-#include "agent/policy.h"
-#include "agent/policy_config.h"
+#include "agent/policy/policy.h"
+#include "agent/policy/policy_config.h"
 
 namespace skagent {
 namespace {
@@ -56,7 +56,8 @@ TEST(PolicyConfig, ParsesAGoodFile) {
   EXPECT_EQ(*c.blocks[1].settings.sshsig_namespaces, "git,file");
   EXPECT_EQ(*c.blocks[1].settings.approve_for, 300u);
   ASSERT_EQ(c.blocks[1].settings.destinations->size(), 2u);
-  EXPECT_EQ((*c.blocks[1].settings.destinations)[0], (DestinationSpec{"", "", "build.example.com"}));
+  EXPECT_EQ((*c.blocks[1].settings.destinations)[0],
+            (DestinationSpec{"", "", "build.example.com"}));
   EXPECT_EQ((*c.blocks[1].settings.destinations)[1], (DestinationSpec{"jump", "alice", "*.corp"}));
   EXPECT_EQ(*c.blocks[2].settings.confirm, ConfirmMode::always);
   EXPECT_EQ(*c.blocks[2].settings.pin_cache, 600u);
@@ -71,8 +72,8 @@ TEST(PolicyConfig, FirstValueWinsAndKeysMatchByFingerprintOrComment) {
   KeyPolicy work = p.for_key("SHA256:zzz", "MD5:00", "work key");
   EXPECT_EQ(work.confirm, ConfirmMode::forwarded);  // the first block wins over "Key *"
   EXPECT_EQ(work.approve_for, 300u);
-  EXPECT_EQ(work.pin_cache, 600u);                   // unset there: the next block's value
-  EXPECT_EQ(work.prompt_timeout, 30u);               // the global section comes first
+  EXPECT_EQ(work.pin_cache, 600u);      // unset there: the next block's value
+  EXPECT_EQ(work.prompt_timeout, 30u);  // the global section comes first
   EXPECT_EQ(p.for_key("SHA256:AbCdEf", "MD5:00", "whatever").confirm, ConfirmMode::forwarded);
   KeyPolicy other = p.for_key("SHA256:zzz", "MD5:00", "laptop");
   EXPECT_EQ(other.confirm, ConfirmMode::always);
@@ -119,9 +120,10 @@ TEST(PolicyConfig, DefaultsWithoutAFile) {
 }
 
 TEST(PolicyConfig, QuotingAndSyntax) {
-  auto r = parse_policy_config("  Key 'it''s' \"a \\\"q\\\" b\" c\\ d   # trailing comment\n"
-                               "\tconfirm\tALWAYS\n",
-                               "conf");
+  auto r = parse_policy_config(
+      "  Key 'it''s' \"a \\\"q\\\" b\" c\\ d   # trailing comment\n"
+      "\tconfirm\tALWAYS\n",
+      "conf");
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->blocks[1].key_patterns, (std::vector<std::string>{"its", "a \"q\" b", "c d"}));
   EXPECT_EQ(*r->blocks[1].settings.confirm, ConfirmMode::always);

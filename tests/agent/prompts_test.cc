@@ -29,7 +29,8 @@ std::string slurp(const std::filesystem::path& p) {
 
 int count_of(const std::string& text, const std::string& needle) {
   int n = 0;
-  for (size_t pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) n++;
+  for (size_t pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1))
+    n++;
   return n;
 }
 
@@ -51,13 +52,15 @@ class Scene {
            ("skagent-prompts-" + std::to_string(getpid()) + "-" + std::to_string(counter()++));
     std::filesystem::create_directories(dir_);
     std::string script = (dir_ / "askpass.sh").string();
-    std::ofstream(script) << "#!/bin/sh\n"
-                          << "d='" << dir_.string() << "'\n"
-                          << "printf '%s|%s\\n---\\n' \"${SSH_ASKPASS_PROMPT:--}\" \"$1\" >>\"$d/log\"\n"
-                          << "a=$(head -n 1 \"$d/queue\" 2>/dev/null)\n"
-                          << "if [ -n \"$a\" ]; then sed -i 1d \"$d/queue\"; else a='" << fallback << "'; fi\n"
-                          << "case $a in '!cancel') exit 1;; '!sleep') sleep 10; exit 0;; '!pin') cat \"$d/pin\"; exit 0;; esac\n"
-                          << "echo \"$a\"\n";
+    std::ofstream(script)
+        << "#!/bin/sh\n"
+        << "d='" << dir_.string() << "'\n"
+        << "printf '%s|%s\\n---\\n' \"${SSH_ASKPASS_PROMPT:--}\" \"$1\" >>\"$d/log\"\n"
+        << "a=$(head -n 1 \"$d/queue\" 2>/dev/null)\n"
+        << "if [ -n \"$a\" ]; then sed -i 1d \"$d/queue\"; else a='" << fallback << "'; fi\n"
+        << "case $a in '!cancel') exit 1;; '!sleep') sleep 10; exit 0;; '!pin') cat \"$d/pin\"; "
+           "exit 0;; esac\n"
+        << "echo \"$a\"\n";
     chmod(script.c_str(), 0700);
     setenv("SSH_ASKPASS", script.c_str(), 1);
     setenv("SSH_ASKPASS_REQUIRE", "force", 1);
@@ -110,7 +113,8 @@ std::string where_in_ordinary_memory(std::string_view needle) {
     if (sscanf(line.c_str(), "%lx-%lx %7s", &lo, &hi, perms) == 3) {
       cur = {lo, hi, perms[1] == 'w'};
     } else if (line.rfind("VmFlags:", 0) == 0) {
-      const bool secret = line.find(" dd") != std::string::npos || line.find(" lo") != std::string::npos;
+      const bool secret =
+          line.find(" dd") != std::string::npos || line.find(" lo") != std::string::npos;
       // Terabytes reserved at once are a sanitizer's shadow memory, never program data.
       const bool shadow = cur.hi - cur.lo > (uintptr_t(1) << 36);
       if (cur.writable && !secret && !shadow) ordinary.push_back(cur);
@@ -167,20 +171,28 @@ TEST(Prompts, ShowTheCallerAndWhatIsSignedAndAreAudited) {
   ASSERT_TRUE(signature_of(c.call(msg::kSignRequest, sign_body(blob, sshsig("git")))));
   std::string log = scene.log();
   const std::string me = self_exe().substr(self_exe().rfind('/') + 1);
-  EXPECT_EQ(log.rfind("confirm|" + me + " wants key work key to make a git signature (namespace \"git\")\n\n"
-                      "Key fingerprint SHA256:", 0), 0u) << log;
+  EXPECT_EQ(log.rfind("confirm|" + me +
+                          " wants key work key to make a git signature (namespace \"git\")\n\n"
+                          "Key fingerprint SHA256:",
+                      0),
+            0u)
+      << log;
   EXPECT_NE(log.find("Asked by: " + self_exe() + " (pid " + std::to_string(getpid()) + ")"),
-            std::string::npos) << log;
+            std::string::npos)
+      << log;
   EXPECT_NE(log.find("namespace \"git\""), std::string::npos) << log;
   scene.queue({"!cancel"});
   EXPECT_TRUE(c.call_failed(msg::kSignRequest, sign_body(blob, sshsig("file"))));
   std::string lines = slurp(audit);
   ASSERT_EQ(count_of(lines, "\n"), 2) << lines;
-  EXPECT_NE(lines.find("\"decision\":\"allowed\",\"reason\":\"policy Confirm always\",\"approval\":\"confirmed by the person\""),
-            std::string::npos) << lines;
+  EXPECT_NE(lines.find("\"decision\":\"allowed\",\"reason\":\"policy Confirm "
+                       "always\",\"approval\":\"confirmed by the person\""),
+            std::string::npos)
+      << lines;
   EXPECT_NE(lines.find("\"exe\":\"" + self_exe() + "\""), std::string::npos) << lines;
   EXPECT_NE(lines.find("\"decision\":\"refused\",\"reason\":\"confirmation: the person said no\""),
-            std::string::npos) << lines;
+            std::string::npos)
+      << lines;
   EXPECT_NE(lines.find("\"namespace\":\"file\""), std::string::npos) << lines;
 }
 
@@ -247,7 +259,8 @@ TEST(Prompts, ApproveForAsksOncePerProcessAndPurpose) {
   PrivateKey key = make();
   ASSERT_TRUE(c.call_ok(msg::kAddIdentity, add_body(key, "k")));
   Bytes blob = key.public_key().blob();
-  for (int i = 0; i < 3; i++) ASSERT_TRUE(signature_of(c.call(msg::kSignRequest, sign_body(blob, sshsig("git")))));
+  for (int i = 0; i < 3; i++)
+    ASSERT_TRUE(signature_of(c.call(msg::kSignRequest, sign_body(blob, sshsig("git")))));
   EXPECT_EQ(scene.prompts(), 1);
   EXPECT_NE(scene.log().find("for 1 minute without asking"), std::string::npos) << scene.log();
   ASSERT_TRUE(signature_of(c.call(msg::kSignRequest, sign_body(blob, sshsig("file")))));
@@ -269,7 +282,9 @@ TEST(Prompts, APromptThatTimesOutRefuses) {
   ASSERT_TRUE(c.call_ok(msg::kAddIdentity, add_body(key, "k")));
   auto start = std::chrono::steady_clock::now();
   EXPECT_TRUE(c.call_failed(msg::kSignRequest, sign_body(key.public_key().blob(), sshsig("git"))));
-  auto s = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  auto s = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 start)
+               .count();
   EXPECT_GE(s, 900);
   EXPECT_LT(s, 4000);
 }
@@ -281,9 +296,11 @@ class Pins : public ::testing::Test {
   void SetUp() override {
     provider_ = build_dir() + "/bin/skagent-test-sk-pin.so";
     char real[PATH_MAX];
-    ASSERT_NE(realpath(provider_.c_str(), real), nullptr) << provider_ << " (make " << provider_ << ")";
+    ASSERT_NE(realpath(provider_.c_str(), real), nullptr)
+        << provider_ << " (make " << provider_ << ")";
     provider_ = real;
-    unplugged_ = std::filesystem::temp_directory_path() / ("skagent-unplugged-" + std::to_string(getpid()));
+    unplugged_ =
+        std::filesystem::temp_directory_path() / ("skagent-unplugged-" + std::to_string(getpid()));
     std::filesystem::remove(unplugged_);
     setenv("SK_PIN_TEST_UNPLUGGED", unplugged_.c_str(), 1);
     lie_ = unplugged_.string() + ".lie";
@@ -305,12 +322,13 @@ class Pins : public ::testing::Test {
     return o;
   }
   // A verify-required key made by ssh-keygen through the provider.
-  std::optional<PrivateKey> key(const std::filesystem::path& dir, const std::string& type = "ed25519-sk",
+  std::optional<PrivateKey> key(const std::filesystem::path& dir,
+                                const std::string& type = "ed25519-sk",
                                 const std::string& extra = "") {
     auto file = dir / ("sk_uv_" + std::to_string(keys_made_++));
-    std::string cmd = "SSH_SK_PROVIDER=" + provider_ + " ssh-keygen -q -N '' -t " + type + " " + extra +
-                      " -O verify-required -f " +
-                      file.string() + " </dev/null >/dev/null 2>&1";
+    std::string cmd = "SSH_SK_PROVIDER=" + provider_ + " ssh-keygen -q -N '' -t " + type + " " +
+                      extra + " -O verify-required -f " + file.string() +
+                      " </dev/null >/dev/null 2>&1";
     if (system(cmd.c_str()) != 0) return std::nullopt;
     auto k = read_private_key_file(view(slurp(file)), "");
     if (!k) return std::nullopt;
@@ -380,13 +398,15 @@ TEST_F(Pins, ASignatureTheProviderLiesAboutIsRefused) {
   for (const std::string type : {"ed25519-sk", "ecdsa-sk"}) {
     auto k = key(agent.dir(), type);
     ASSERT_TRUE(k) << type;
-    ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(*k, "uv " + type, provider_constraint())));
+    ASSERT_TRUE(
+        c.call_ok(msg::kAddIdConstrained, add_body(*k, "uv " + type, provider_constraint())));
     ASSERT_TRUE(sign(c, *k)) << type << ": an honest provider";
     for (char how : {'s', 'c', 'f'}) {
       std::ofstream(lie_) << how;
       Bytes data = sshsig("git");
       auto reply = c.call(msg::kSignRequest, sign_body(k->public_key().blob(), data));
-      EXPECT_EQ(reply, std::optional<Bytes>(msg::status(false))) << type << ": lie '" << how << "' was passed on";
+      EXPECT_EQ(reply, std::optional<Bytes>(msg::status(false)))
+          << type << ": lie '" << how << "' was passed on";
       std::filesystem::remove(lie_);
     }
     if (type == "ecdsa-sk") {  // a padded r is a valid encoding: still signs
@@ -428,7 +448,8 @@ TEST_F(Pins, AskedCachedForTheTimeGivenThenAskedAgain) {
 TEST_F(Pins, ThePinNeverLeavesLockedMemory) {
   Scene scene("!pin");
   const auto pin_file = scene.path("pin");
-  const std::string make_pin = "od -An -N12 -tx1 /dev/urandom | tr -d ' \\n' >'" + pin_file.string() + "'";
+  const std::string make_pin =
+      "od -An -N12 -tx1 /dev/urandom | tr -d ' \\n' >'" + pin_file.string() + "'";
   ASSERT_EQ(system(make_pin.c_str()), 0);
   LockedBuffer pin(64);
   int fd = open(pin_file.c_str(), O_RDONLY | O_CLOEXEC);
@@ -501,7 +522,8 @@ TEST_F(Pins, CardChecksKeepThePinUntilTheHelperCannotTell) {
   ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(*k, "uv key", provider_constraint())));
   ASSERT_TRUE(sign(c, *k));
   EXPECT_EQ(scene.prompts(), 1);
-  const auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(SkHelper::kCardCheckInterval);
+  const auto interval =
+      std::chrono::duration_cast<std::chrono::milliseconds>(SkHelper::kCardCheckInterval);
   std::this_thread::sleep_for(2 * interval + std::chrono::milliseconds(300));  // two checks
   ASSERT_TRUE(sign(c, *k));
   EXPECT_EQ(scene.prompts(), 1) << "a card check wiped the PIN of a token that stayed";
@@ -551,19 +573,25 @@ TEST_F(Pins, AnAskpassNoticeIsShownWhileTheTouchIsAwaited) {
   AgentHarness agent(o);
   auto c = agent.client();
   auto file = agent.dir() / "sk_touch";
-  std::string cmd = "SSH_SK_PROVIDER=" + provider_ + " ssh-keygen -q -N '' -t ed25519-sk -f " + file.string() +
-                    " </dev/null >/dev/null 2>&1";
+  std::string cmd = "SSH_SK_PROVIDER=" + provider_ + " ssh-keygen -q -N '' -t ed25519-sk -f " +
+                    file.string() + " </dev/null >/dev/null 2>&1";
   ASSERT_EQ(system(cmd.c_str()), 0);
   auto k = read_private_key_file(view(slurp(file)), "");
   ASSERT_TRUE(k);
-  ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(k->key, "touch key", provider_constraint())));
+  ASSERT_TRUE(
+      c.call_ok(msg::kAddIdConstrained, add_body(k->key, "touch key", provider_constraint())));
   auto start = std::chrono::steady_clock::now();
   EXPECT_TRUE(sign(c, k->key));
   unsetenv("SK_PIN_TEST_DELAY_MS");
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1400));
   auto e = scene.entries();
   ASSERT_EQ(e.size(), 1u) << scene.log();
-  EXPECT_EQ(e[0].rfind("none|Touch your security key: " + self_exe().substr(self_exe().rfind('/') + 1) + " wants key touch key to ", 0), 0u) << e[0];
+  EXPECT_EQ(
+      e[0].rfind("none|Touch your security key: " + self_exe().substr(self_exe().rfind('/') + 1) +
+                     " wants key touch key to ",
+                 0),
+      0u)
+      << e[0];
 }
 
 TEST_F(Pins, ACancelledPinPromptRefuses) {

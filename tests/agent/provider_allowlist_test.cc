@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include "agent/provider_allowlist.h"
+#include "agent/policy/provider_allowlist.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -28,7 +28,8 @@ TEST(MatchPatternList, PositiveAndNegated) {
 TEST(MatchPatternList, NegationWinsWhateverItsPosition) {
   EXPECT_EQ(match_pattern_list("/usr/lib/evil.so", "!/usr/lib/evil*,/usr/lib*/*"), -1);
   EXPECT_EQ(match_pattern_list("/usr/lib/evil.so", "/usr/lib*/*,/usr/*,!/usr/lib/evil*"), -1);
-  EXPECT_EQ(match_pattern_list("/usr/lib/good.so", "!/usr/lib/evil*"), 0);  // negation alone allows nothing
+  EXPECT_EQ(match_pattern_list("/usr/lib/good.so", "!/usr/lib/evil*"),
+            0);  // negation alone allows nothing
 }
 
 TEST(MatchPatternList, EdgeCases) {

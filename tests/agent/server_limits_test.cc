@@ -14,7 +14,7 @@
 #include <fstream>
 #include <thread>
 
-#include "agent/request_context.h"
+#include "agent/prompts/request_context.h"
 #include "tests/agent/agent_harness.h"
 
 namespace skagent::testing {
@@ -73,7 +73,8 @@ TEST(ServerLimits, AMillionPipelinedFramesAreAllAnswered) {
   writer.join();
   EXPECT_EQ(answered, kFrames);
   EXPECT_EQ(wrong, 0u);
-  printf("[ figures  ] %zu pipelined frames on one connection answered in %.0f ms\n", answered, ms_since(t0));
+  printf("[ figures  ] %zu pipelined frames on one connection answered in %.0f ms\n", answered,
+         ms_since(t0));
   expect_still_serving(agent, key);
 }
 
@@ -91,7 +92,8 @@ TEST(ServerLimits, ParallelWrongUnlocksWaitTheAgentWideDelays) {
   ASSERT_TRUE(owner.call_ok(msg::kLock, right.bytes()));
   constexpr int kGuesses = 300;
   std::vector<std::unique_ptr<AgentClient>> guessers;
-  for (int i = 0; i < kGuesses; i++) guessers.push_back(std::make_unique<AgentClient>(agent.socket_path()));
+  for (int i = 0; i < kGuesses; i++)
+    guessers.push_back(std::make_unique<AgentClient>(agent.socket_path()));
   auto t0 = Clock::now();
   for (int i = 0; i < kGuesses; i++) {
     Writer w;
@@ -129,8 +131,10 @@ TEST(ServerLimits, ParallelWrongUnlocksWaitTheAgentWideDelays) {
   EXPECT_GE(took, sum_ms) << "300 parallel guesses answered in " << took << " ms";
   EXPECT_LT(slowest, 200.0) << "a list waited for the guesses";
   EXPECT_GT(lists, 5);
-  printf("[ figures  ] %d parallel wrong unlocks took %.0f ms (agent-wide sum of delays %.0f ms); "
-         "%d lists meanwhile, slowest %.1f ms\n", kGuesses, took, sum_ms, lists, slowest);
+  printf(
+      "[ figures  ] %d parallel wrong unlocks took %.0f ms (agent-wide sum of delays %.0f ms); "
+      "%d lists meanwhile, slowest %.1f ms\n",
+      kGuesses, took, sum_ms, lists, slowest);
   // The right password waits its turn too, then unlocks.
   EXPECT_TRUE(owner.call_ok(msg::kUnlock, right.bytes()));
   expect_still_serving(agent, key);
@@ -237,8 +241,7 @@ struct ChildClient {
       if (write(report, &r, 1) != 1) _exit(1);
     }
     char b;
-    while (read(hold, &b, 1) > 0) {
-    }
+    while (read(hold, &b, 1) > 0) {}
     _exit(0);
   }
   struct sockaddr_un sun {};
@@ -277,7 +280,8 @@ TEST(ServerLimits, SlotsPerProcessAndTheHeaviestHolderYields) {
   EXPECT_EQ(read_byte(report[0]), msg::kIdentitiesAnswer) << "a newcomer found no slot";
   // The slot came from our oldest connection (we hold 4, the other process 2).
   EXPECT_TRUE(mine[0]->closed_by_peer(2000));
-  for (size_t i = 1; i < mine.size(); i++) EXPECT_TRUE(mine[i]->call(msg::kRequestIdentities).has_value()) << i;
+  for (size_t i = 1; i < mine.size(); i++)
+    EXPECT_TRUE(mine[i]->call(msg::kRequestIdentities).has_value()) << i;
   close(hold[1]);
   waitpid(two, nullptr, 0);
   waitpid(newcomer, nullptr, 0);
@@ -356,7 +360,9 @@ void fork_after_connect(bool exec_after) {
   std::string line((std::istreambuf_iterator<char>(in)), {});
   EXPECT_NE(line.find("\"caller\":{\"pid\":" + std::to_string(a) + ","), std::string::npos) << line;
   EXPECT_NE(line.find("\"exe\":\"" + me + "\""), std::string::npos) << line;
-  EXPECT_NE(line.find(exec_after ? "\"state\":\"replaced\"" : "\"state\":\"exited\""), std::string::npos) << line;
+  EXPECT_NE(line.find(exec_after ? "\"state\":\"replaced\"" : "\"state\":\"exited\""),
+            std::string::npos)
+      << line;
   EXPECT_EQ(line.find("sleep"), std::string::npos) << line;
   for (int fd : {go[0], go[1], done[0], done[1]}) close(fd);
   std::filesystem::remove_all(dir);
@@ -375,16 +381,24 @@ TEST(ServerLimits, PromptsSayWhatBecameOfTheCaller) {
   caller->chain = {p};
   c.caller = caller;
   c.key_comment = "k";
-  EXPECT_NE(confirm_prompt_text(c, 0).find("Asked by: /usr/bin/python3 (pid 42)"), std::string::npos);
+  EXPECT_NE(confirm_prompt_text(c, 0).find("Asked by: /usr/bin/python3 (pid 42)"),
+            std::string::npos);
   c.caller_fate = ProcessFate::replaced;
-  EXPECT_NE(confirm_prompt_text(c, 0).find("Asked by: /usr/bin/python3 (pid 42, which has run another program since it connected)"),
-            std::string::npos) << confirm_prompt_text(c, 0);
+  EXPECT_NE(
+      confirm_prompt_text(c, 0).find(
+          "Asked by: /usr/bin/python3 (pid 42, which has run another program since it connected)"),
+      std::string::npos)
+      << confirm_prompt_text(c, 0);
   // The decision line, first, does not name the program that runs under the pid now either.
-  EXPECT_EQ(confirm_prompt_text(c, 0).rfind("python3 (since replaced by another program) wants key k", 0), 0u)
+  EXPECT_EQ(
+      confirm_prompt_text(c, 0).rfind("python3 (since replaced by another program) wants key k", 0),
+      0u)
       << confirm_prompt_text(c, 0);
   c.caller_fate = ProcessFate::exited;
-  EXPECT_NE(touch_notice_body(c).find("/usr/bin/python3 (pid 42, which has exited since it connected)"),
-            std::string::npos) << touch_notice_body(c);
+  EXPECT_NE(
+      touch_notice_body(c).find("/usr/bin/python3 (pid 42, which has exited since it connected)"),
+      std::string::npos)
+      << touch_notice_body(c);
   EXPECT_NE(audit_json(c, 0).find("\"state\":\"exited\""), std::string::npos);
 }
 

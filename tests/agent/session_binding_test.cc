@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include "agent/session_binding.h"
+#include "agent/protocol/session_binding.h"
 
 #include <gtest/gtest.h>
 

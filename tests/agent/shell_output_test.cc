@@ -10,7 +10,8 @@ namespace {
 TEST(ShellOutput, ShEnvLine) {
   EXPECT_EQ(env_line(false, "SSH_AUTH_SOCK", "/tmp/ssh-abc/agent.42"),
             "SSH_AUTH_SOCK=/tmp/ssh-abc/agent.42; export SSH_AUTH_SOCK;\n");
-  EXPECT_EQ(env_line(false, "SSH_AGENT_PID", "1234"), "SSH_AGENT_PID=1234; export SSH_AGENT_PID;\n");
+  EXPECT_EQ(env_line(false, "SSH_AGENT_PID", "1234"),
+            "SSH_AGENT_PID=1234; export SSH_AGENT_PID;\n");
 }
 
 TEST(ShellOutput, CshEnvLine) {
@@ -29,7 +30,8 @@ TEST(ShellOutput, UnsetLines) {
 TEST(ShellOutput, EscapedLikeOpenSsh105) {
   EXPECT_EQ(env_line(false, "SSH_AUTH_SOCK", "/tmp/a b/s o"),
             "SSH_AUTH_SOCK=\"/tmp/a b/s o\"; export SSH_AUTH_SOCK;\n");
-  EXPECT_EQ(env_line(true, "SSH_AUTH_SOCK", "/tmp/a b/s\tp"), "setenv SSH_AUTH_SOCK \"/tmp/a b/s\tp\";\n");
+  EXPECT_EQ(env_line(true, "SSH_AUTH_SOCK", "/tmp/a b/s\tp"),
+            "setenv SSH_AUTH_SOCK \"/tmp/a b/s\tp\";\n");
   EXPECT_EQ(env_line(false, "SSH_AUTH_SOCK", "/tmp/a'c\"d\\e"),
             "SSH_AUTH_SOCK=/tmp/a\\'c\\\"d\\\\e; export SSH_AUTH_SOCK;\n");
   EXPECT_EQ(env_line(true, "SSH_AUTH_SOCK", "/tmp/x'y"), "setenv SSH_AUTH_SOCK /tmp/x\\'y;\n");

@@ -10,10 +10,10 @@
 #include <fstream>
 #include <thread>
 
-#include "agent/pin_cache.h"
-#include "agent/touch_notice.h"
-#include "agent/policy.h"
-#include "agent/request_context.h"
+#include "agent/prompts/pin_cache.h"
+#include "agent/prompts/touch_notice.h"
+#include "agent/policy/policy.h"
+#include "agent/prompts/request_context.h"
 #include "ssh/fingerprint.h"
 #include "tests/agent/agent_test_util.h"
 
@@ -112,18 +112,23 @@ TEST(SignPolicy, NamespacesAndRevokedHosts) {
 }
 
 TEST(SignPolicy, DestinationsCheckEveryHop) {
-  std::vector<DestinationSpec> specs = {{"", "", "jump"}, {"jump", "alice", "*.corp"}, {"", "", "git.example.com"}};
+  std::vector<DestinationSpec> specs = {
+      {"", "", "jump"}, {"jump", "alice", "*.corp"}, {"", "", "git.example.com"}};
   std::string why;
-  EXPECT_TRUE(destinations_allow(specs, ctx_for(SignKind::userauth, {hop("git.example.com", false)}), &why));
-  EXPECT_TRUE(destinations_allow(specs, ctx_for(SignKind::userauth, {hop("jump", true), hop("b.corp", false)}), &why));
+  EXPECT_TRUE(destinations_allow(
+      specs, ctx_for(SignKind::userauth, {hop("git.example.com", false)}), &why));
+  EXPECT_TRUE(destinations_allow(
+      specs, ctx_for(SignKind::userauth, {hop("jump", true), hop("b.corp", false)}), &why));
   // Wrong user at the last hop; a hop that needs another origin; an unnamed host.
   auto bob = ctx_for(SignKind::userauth, {hop("jump", true), hop("b.corp", false)});
   bob.user = "bob";
   EXPECT_FALSE(destinations_allow(specs, bob, &why));
   EXPECT_NE(why.find("hop 2"), std::string::npos) << why;
-  EXPECT_FALSE(destinations_allow(specs, ctx_for(SignKind::userauth, {hop("b.corp", false)}), &why));
+  EXPECT_FALSE(
+      destinations_allow(specs, ctx_for(SignKind::userauth, {hop("b.corp", false)}), &why));
   EXPECT_FALSE(destinations_allow(specs, ctx_for(SignKind::userauth, {hop("", false)}), &why));
-  EXPECT_FALSE(destinations_allow(specs, ctx_for(SignKind::userauth, {hop("other", true), hop("b.corp", false)}), &why));
+  EXPECT_FALSE(destinations_allow(
+      specs, ctx_for(SignKind::userauth, {hop("other", true), hop("b.corp", false)}), &why));
   // No session binding: a login cannot be checked; an SSHSIG signature is local use.
   EXPECT_FALSE(destinations_allow(specs, ctx_for(SignKind::userauth, {}), &why));
   EXPECT_TRUE(destinations_allow(specs, ctx_for(SignKind::sshsig, {}), &why));
@@ -136,22 +141,37 @@ TEST(SignContextText, PromptsSayWhoWhereAndWhat) {
   auto login = ctx_for(SignKind::userauth, {hop("jump", true), hop("build", false)});
   std::string t = confirm_prompt_text(login, 300);
   // The first line is the decision, in plain words; the details follow.
-  EXPECT_EQ(t.rfind("jump (through a forwarded agent) wants key alice@laptop to log in to alice@build\n\n"
-                    "Key fingerprint SHA256:key (ED25519).\n", 0), 0u) << t;
-  EXPECT_NE(t.find("\nAsked by: /usr/bin/ssh (pid 4242)\nStarted from: /usr/bin/bash, /usr/sbin/sshd\n"),
-            std::string::npos) << t;
+  EXPECT_EQ(
+      t.rfind("jump (through a forwarded agent) wants key alice@laptop to log in to alice@build\n\n"
+              "Key fingerprint SHA256:key (ED25519).\n",
+              0),
+      0u)
+      << t;
+  EXPECT_NE(
+      t.find("\nAsked by: /usr/bin/ssh (pid 4242)\nStarted from: /usr/bin/bash, /usr/sbin/sshd\n"),
+      std::string::npos)
+      << t;
   EXPECT_NE(t.find("\nCommand line: ssh -A jump ssh build"), std::string::npos) << t;
-  EXPECT_NE(t.find("\nPath: this machine > jump (agent forwarded) > build"), std::string::npos) << t;
+  EXPECT_NE(t.find("\nPath: this machine > jump (agent forwarded) > build"), std::string::npos)
+      << t;
   EXPECT_NE(t.find("for 5 minutes"), std::string::npos) << t;
   auto local = ctx_for(SignKind::userauth, {hop("build", false)});
-  EXPECT_EQ(confirm_prompt_text(local, 0).rfind("ssh wants key alice@laptop to log in to alice@build\n", 0), 0u);
+  EXPECT_EQ(confirm_prompt_text(local, 0).rfind(
+                "ssh wants key alice@laptop to log in to alice@build\n", 0),
+            0u);
   auto sig = ctx_for(SignKind::sshsig, {});
   t = confirm_prompt_text(sig, 0);
-  EXPECT_EQ(t.rfind("ssh wants key alice@laptop to make a git signature (namespace \"git\")\n", 0), 0u) << t;
+  EXPECT_EQ(t.rfind("ssh wants key alice@laptop to make a git signature (namespace \"git\")\n", 0),
+            0u)
+      << t;
   EXPECT_EQ(t.find("Path:"), std::string::npos) << t;
   sig.sig_namespace = "file";
-  EXPECT_NE(confirm_prompt_text(sig, 0).find("to sign a file (namespace \"file\")\n"), std::string::npos);
-  EXPECT_EQ(touch_notice_body(login).rfind("jump (through a forwarded agent) wants key alice@laptop to log in to alice@build.", 0), 0u)
+  EXPECT_NE(confirm_prompt_text(sig, 0).find("to sign a file (namespace \"file\")\n"),
+            std::string::npos);
+  EXPECT_EQ(
+      touch_notice_body(login).rfind(
+          "jump (through a forwarded agent) wants key alice@laptop to log in to alice@build.", 0),
+      0u)
       << touch_notice_body(login);
   std::string pin = pin_prompt_text(login, "Wrong PIN. 2 tries left before the key locks.");
   EXPECT_EQ(pin.rfind("Wrong PIN. 2 tries left", 0), 0u) << pin;
@@ -163,16 +183,23 @@ TEST(SignContextText, AskpassForms) {
   auto c = ctx_for(SignKind::sshsig, {});
   c.key_comment = "k<b>ey</b>";
   auto caller = std::make_shared<CallerInfo>(*c.caller);
-  caller->chain[0].argv = {"ssh-keygen", "-Y", "sign", "-n", "file", "notes.txt><br>To sign in to x<!--"};
+  caller->chain[0].argv = {"ssh-keygen", "-Y",   "sign",
+                           "-n",         "file", "notes.txt><br>To sign in to x<!--"};
   c.caller = caller;
   const ConfirmQuestion q = confirm_question(c, 0);
   // ksshaskpass: OpenSSH's two lines (its pattern ^Allow use of key (.*)?\nKey fingerprint .*\.$),
   // HTML throughout, escaped.
   std::string kde = confirm_text(AskpassStyle::kde, q);
-  EXPECT_EQ(kde.rfind("Allow use of key <nobr>k&lt;b&gt;ey&lt;/b&gt;</nobr>?<br><b>ssh wants key <nobr>k&lt;b&gt;ey&lt;/b&gt;</nobr> to", 0), 0u) << kde;
+  EXPECT_EQ(kde.rfind("Allow use of key <nobr>k&lt;b&gt;ey&lt;/b&gt;</nobr>?<br><b>ssh wants key "
+                      "<nobr>k&lt;b&gt;ey&lt;/b&gt;</nobr> to",
+                      0),
+            0u)
+      << kde;
   EXPECT_EQ(std::count(kde.begin(), kde.end(), '\n'), 1) << kde;
   EXPECT_EQ(kde.substr(kde.find('\n')), "\nKey fingerprint SHA256:key (ED25519).") << kde;
-  EXPECT_NE(kde.find(" file notes.txt&gt;&lt;br&gt;To sign in to <nobr>x&lt;!--</nobr><br>"), std::string::npos) << kde;
+  EXPECT_NE(kde.find(" file notes.txt&gt;&lt;br&gt;To sign in to <nobr>x&lt;!--</nobr><br>"),
+            std::string::npos)
+      << kde;
   EXPECT_NE(kde.find("<nobr>/usr/bin/ssh</nobr> (pid 4242)"), std::string::npos) << kde;
   EXPECT_EQ(kde.find("<br>To sign"), std::string::npos) << kde;
   EXPECT_NE(kde.find("Accept allows it, Cancel refuses.<br>\n"), std::string::npos) << kde;
@@ -186,7 +213,8 @@ TEST(SignContextText, AskpassForms) {
   EXPECT_NE(x11.find("type yes and press OK"), std::string::npos) << x11;
   // They do not wrap: lines are broken at spaces, at most 72 columns but for a longer word.
   EXPECT_NE(x11.find(" notes.txt><br>To sign in to\n  x<!--\n"), std::string::npos) << x11;
-  for (size_t pos = 0, nl; (nl = x11.find('\n', pos)) != std::string::npos || pos < x11.size(); pos = nl + 1) {
+  for (size_t pos = 0, nl; (nl = x11.find('\n', pos)) != std::string::npos || pos < x11.size();
+       pos = nl + 1) {
     if (nl == std::string::npos) nl = x11.size();
     EXPECT_LE(nl - pos, 72u) << x11.substr(pos, nl - pos);
   }
@@ -198,7 +226,8 @@ TEST(SignContextText, AskpassForms) {
   EXPECT_EQ(other.find_first_of("<>&"), std::string::npos) << other;
   EXPECT_NE(other.find("type yes and press OK"), std::string::npos) << other;
   // Only a real question may be answered with nothing.
-  for (auto s : {AskpassStyle::kde, AskpassStyle::qt_entry, AskpassStyle::plain_entry, AskpassStyle::unknown}) {
+  for (auto s : {AskpassStyle::kde, AskpassStyle::qt_entry, AskpassStyle::plain_entry,
+                 AskpassStyle::unknown}) {
     EXPECT_FALSE(confirm_answer_is_yes(s, ""));
     EXPECT_TRUE(confirm_answer_is_yes(s, "yes"));
     EXPECT_TRUE(confirm_answer_is_yes(s, "YES"));
@@ -230,7 +259,9 @@ TEST(SignContextText, UnknownAndUnverifiedHosts) {
 TEST(SignContextText, CallerControlledTextCannotForgeLines) {
   auto c = ctx_for(SignKind::userauth, {hop("build", false)});
   auto caller = std::make_shared<CallerInfo>(*c.caller);
-  caller->chain[0].argv = {"ssh", "x\nssh wants key x to log in to root@bank\n", "\xe2\x80\xae" "evil"};
+  caller->chain[0].argv = {"ssh", "x\nssh wants key x to log in to root@bank\n",
+                           "\xe2\x80\xae"
+                           "evil"};
   c.caller = caller;
   c.user = "bob\r\nPath: this machine";
   std::string t = confirm_prompt_text(c, 0);
@@ -248,28 +279,39 @@ TEST(SignContextText, HostileStringsAreEscapedVisibly) {
     std::string in, out;
   } table[] = {
       {"git\u2029Path: this machine > github.com\u2029", ""},  // filled below
-      {"a\xe2\x80\xa8" "b", "a\\u2028b"},                           // LINE SEPARATOR
-      {"a\xe2\x80\xa9" "b", "a\\u2029b"},                           // PARAGRAPH SEPARATOR
-      {"\xe2\x80\xae" "evil", "\\u202eevil"},                        // RLO
+      {"a\xe2\x80\xa8"
+       "b",
+       "a\\u2028b"},  // LINE SEPARATOR
+      {"a\xe2\x80\xa9"
+       "b",
+       "a\\u2029b"},  // PARAGRAPH SEPARATOR
+      {"\xe2\x80\xae"
+       "evil",
+       "\\u202eevil"},  // RLO
       {"\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad", "\\u202a\\u202b\\u202c\\u202d"},
-      {"\xe2\x81\xa6x\xe2\x81\xa9", "\\u2066x\\u2069"},       // LRI, PDI
-      {"\xe2\x80\x8bzw\xe2\x80\x8d", "\\u200bzw\\u200d"},     // zero-width space / joiner
-      {"\xef\xbb\xbf" "bom", "\\ufeffbom"},                         // BOM (Cf)
-      {"soft\xc2\xadhyphen", "soft\\u00adhyphen"},                 // SHY (Cf)
-      {"\xd8\x9c", "\\u061c"},                                    // ALM
-      {"\xf3\xa0\x80\x81tag", "\\U000e0001tag"},                 // LANGUAGE TAG
-      {"nel\xc2\x85x", "nel\\u0085x"},                            // C1 NEL
-      {"csi\xc2\x9b" "31m", "csi\\u009b31m"},                        // C1 CSI
-      {"nb\xc2\xa0sp", "nb\\u00a0sp"},                            // a space that fakes alignment
+      {"\xe2\x81\xa6x\xe2\x81\xa9", "\\u2066x\\u2069"},    // LRI, PDI
+      {"\xe2\x80\x8bzw\xe2\x80\x8d", "\\u200bzw\\u200d"},  // zero-width space / joiner
+      {"\xef\xbb\xbf"
+       "bom",
+       "\\ufeffbom"},                               // BOM (Cf)
+      {"soft\xc2\xadhyphen", "soft\\u00adhyphen"},  // SHY (Cf)
+      {"\xd8\x9c", "\\u061c"},                      // ALM
+      {"\xf3\xa0\x80\x81tag", "\\U000e0001tag"},    // LANGUAGE TAG
+      {"nel\xc2\x85x", "nel\\u0085x"},              // C1 NEL
+      {"csi\xc2\x9b"
+       "31m",
+       "csi\\u009b31m"},                // C1 CSI
+      {"nb\xc2\xa0sp", "nb\\u00a0sp"},  // a space that fakes alignment
       {"a\nb\rc\td\x1b[2J\x7f", "a\\x0ab\\x0dc\\x09d\\x1b[2J\\x7f"},
       {std::string("nul\0x", 5), "nul\\x00x"},
-      {"\xc0\xaf", "\\xc0\\xaf"},                                 // overlong '/'
-      {"\xe0\x80\x8a", "\\xe0\\x80\\x8a"},                       // overlong LF
-      {"\xed\xa0\x80", "\\xed\\xa0\\x80"},                       // unpaired surrogate (CESU)
-      {"\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80"},             // > U+10FFFF
-      {"cut\xe2\x80", "cut\\xe2\\x80"},                           // truncated sequence
-      {"back\\u2029slash", "back\\\\u2029slash"},                   // a faked escape stays distinguishable
-      {"caf\xc3\xa9 \xe6\x97\xa5\xf0\x9f\x94\x91", "caf\xc3\xa9 \xe6\x97\xa5\xf0\x9f\x94\x91"},  // real text kept
+      {"\xc0\xaf", "\\xc0\\xaf"},                    // overlong '/'
+      {"\xe0\x80\x8a", "\\xe0\\x80\\x8a"},           // overlong LF
+      {"\xed\xa0\x80", "\\xed\\xa0\\x80"},           // unpaired surrogate (CESU)
+      {"\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80"},  // > U+10FFFF
+      {"cut\xe2\x80", "cut\\xe2\\x80"},              // truncated sequence
+      {"back\\u2029slash", "back\\\\u2029slash"},    // a faked escape stays distinguishable
+      {"caf\xc3\xa9 \xe6\x97\xa5\xf0\x9f\x94\x91",
+       "caf\xc3\xa9 \xe6\x97\xa5\xf0\x9f\x94\x91"},  // real text kept
   };
   for (const auto& row : table) {
     std::string got = printable(row.in, 1000);
@@ -282,8 +324,14 @@ TEST(SignContextText, HostileStringsAreEscapedVisibly) {
   EXPECT_EQ(printable(table[0].in, 1000), "git\\u2029Path: this machine > github.com\\u2029");
 
   // The cap never cuts an escape or a character in half, and says it cut.
-  EXPECT_EQ(printable("ab\xe2\x80\xa9" "cd", 7), "ab...[cut]");
-  EXPECT_EQ(printable("ab\xe2\x80\xa9" "cd", 8), "ab\\u2029...[cut]");
+  EXPECT_EQ(printable("ab\xe2\x80\xa9"
+                      "cd",
+                      7),
+            "ab...[cut]");
+  EXPECT_EQ(printable("ab\xe2\x80\xa9"
+                      "cd",
+                      8),
+            "ab\\u2029...[cut]");
   EXPECT_EQ(printable("\xc3\xa9\xc3\xa9", 3), "\xc3\xa9...[cut]");
   EXPECT_EQ(printable(std::string(5000, '\n'), 64).size(), 64 + 8u);
 
@@ -291,7 +339,9 @@ TEST(SignContextText, HostileStringsAreEscapedVisibly) {
   // cannot add a "Path:" line to the prompt, the notice or the audit line.
   auto c = ctx_for(SignKind::userauth, {hop("jump", true), hop("build", false)});
   c.user = "git\xe2\x80\xa9Path: this machine > github.com\xe2\x80\xa9";
-  c.key_comment = "me\xe2\x80\xa8" "Key fingerprint SHA256:forged";
+  c.key_comment =
+      "me\xe2\x80\xa8"
+      "Key fingerprint SHA256:forged";
   for (const std::string& t : {confirm_prompt_text(c, 0), pin_prompt_text(c, ""),
                                touch_notice_body(c), audit_json(c, 0)}) {
     EXPECT_EQ(t.find("\xe2\x80\xa9"), std::string::npos) << t;
@@ -309,7 +359,10 @@ TEST(SignContextText, AuditLineIsOneJsonObject) {
   c.decision = "refused";
   c.reason = "said \"no\"\n";
   std::string j = audit_json(c, 0);
-  EXPECT_EQ(j.rfind("{\"time\":\"1970-01-01T00:00:00Z\",\"event\":\"sign\",\"decision\":\"refused\"", 0), 0u) << j;
+  EXPECT_EQ(
+      j.rfind("{\"time\":\"1970-01-01T00:00:00Z\",\"event\":\"sign\",\"decision\":\"refused\"", 0),
+      0u)
+      << j;
   EXPECT_NE(j.find("\"reason\":\"said \\\"no\\\"\\\\x0a\""), std::string::npos) << j;
   EXPECT_NE(j.find("\"exe\":\"/usr/bin/ssh\""), std::string::npos) << j;
   EXPECT_NE(j.find("\"chain\":[{\"host\":\"jump\""), std::string::npos) << j;

@@ -34,8 +34,8 @@
 
 typedef int (*sign_fn)(uint32_t, const uint8_t*, size_t, const char*, const uint8_t*, size_t,
                        uint8_t, const char*, void*, void**);
-typedef int (*enroll_fn)(uint32_t, const uint8_t*, size_t, const char*, uint8_t, const char*,
-                         void*, void**);
+typedef int (*enroll_fn)(uint32_t, const uint8_t*, size_t, const char*, uint8_t, const char*, void*,
+                         void**);
 
 static sign_fn dummy_sign;
 static enroll_fn dummy_enroll;
@@ -97,8 +97,7 @@ static void lie(struct sign_response* r) {
 static void say(const char* what, int rc) {
   char line[128];
   int n = snprintf(line, sizeof(line), "sk-pin-test: sign pin=%s result=%d\n", what, rc);
-  if (n > 0 && write(2, line, (size_t)n) < 0) {
-  }
+  if (n > 0 && write(2, line, (size_t)n) < 0) {}
 }
 
 static int unplugged(void) {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include "agent/sshsig_request.h"
+#include "agent/protocol/sshsig_request.h"
 
 #include <gtest/gtest.h>
 
-#include "ssh/wire.h"
+#include "base/wire.h"
 
 namespace skagent {
 namespace {

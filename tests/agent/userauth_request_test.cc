@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include "agent/userauth_request.h"
+#include "agent/protocol/userauth_request.h"
 
 #include <gtest/gtest.h>
 
@@ -18,9 +18,7 @@ class UserauthRequestTest : public ::testing::Test {
     host_ = new PrivateKey(test::generate());
     ca_ = new PrivateKey(test::generate());
   }
-  static void TearDownTestSuite() {
-    delete user_, delete other_, delete host_, delete ca_;
-  }
+  static void TearDownTestSuite() { delete user_, delete other_, delete host_, delete ca_; }
   const PublicKey& key() const { return user_->public_key(); }
   Userauth request() const {
     Userauth u;

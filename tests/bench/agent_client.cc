@@ -11,7 +11,7 @@
 #include <cstring>
 #include <utility>
 
-#include "ssh/wire.h"
+#include "base/wire.h"
 
 namespace skagent::bench {
 namespace {

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "ssh/wire.h"
+#include "base/wire.h"
 
 namespace skagent::bench {
 namespace {

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "ssh/bytes.h"
-#include "ssh/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 
 namespace skagent::bench {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "ssh/error.h"
+#include "base/error.h"
 
 namespace skagent::bench {
 

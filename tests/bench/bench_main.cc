@@ -10,14 +10,15 @@
 namespace {
 
 int usage() {
-  std::cerr << "usage: skagent-bench COMMAND [--socket PATH] [--option value]...\n"
-               "  sign    --comment C --name N [--flags F] [--clients 1,8] [--seconds 3]\n"
-               "  list    [--calls 500] [--seconds 5]\n"
-               "  confirm --confirm-comment C --fast-comment C --marker PATH [--samples 300]\n"
-               "  rss     --pid P --name N\n"
-               "  report  --ref FILE --new FILE [--ref-label L] [--new-label L]\n"
-               "  fido    --vtoken SOCKET [--pin PIN] [--rounds 200]  (fido/ against bare libfido2)\n"
-               "The socket defaults to SSH_AUTH_SOCK. Metrics go to stdout as 'name value'.\n";
+  std::cerr
+      << "usage: skagent-bench COMMAND [--socket PATH] [--option value]...\n"
+         "  sign    --comment C --name N [--flags F] [--clients 1,8] [--seconds 3]\n"
+         "  list    [--calls 500] [--seconds 5]\n"
+         "  confirm --confirm-comment C --fast-comment C --marker PATH [--samples 300]\n"
+         "  rss     --pid P --name N\n"
+         "  report  --ref FILE --new FILE [--ref-label L] [--new-label L]\n"
+         "  fido    --vtoken SOCKET [--pin PIN] [--rounds 200]  (fido/ against bare libfido2)\n"
+         "The socket defaults to SSH_AUTH_SOCK. Metrics go to stdout as 'name value'.\n";
   return 2;
 }
 

@@ -11,7 +11,8 @@ int cmd_confirm(const Args& args) {
   auto samples = args.number("samples", 300);
   if (!socket) return fail("confirm", socket.error());
   if (!samples) return fail("confirm", samples.error());
-  if (!args.has("marker")) return fail("confirm", make_error(Errc::malformed, "--marker is required"));
+  if (!args.has("marker"))
+    return fail("confirm", make_error(Errc::malformed, "--marker is required"));
   auto confirm_key = find_key_by_comment(*socket, args.text("confirm-comment"));
   auto fast_key = find_key_by_comment(*socket, args.text("fast-comment"));
   if (!confirm_key) return fail("confirm", confirm_key.error());

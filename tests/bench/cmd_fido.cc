@@ -23,8 +23,8 @@ bool print_op(const char* name, const char* label, const FidoOpTiming& t) {
   print_metric(std::cout, prefix + ".overhead_us", overhead);
   bool met = overhead < kMaxOverheadUs;
   char line[200];
-  snprintf(line, sizeof(line), "  %-34s %10.0f us %10.0f us %+10.0f us %s\n", label, t.bare.p50_us, t.fido.p50_us,
-           overhead, met ? "(< 1 ms: ok)" : "(>= 1 ms: MISSED)");
+  snprintf(line, sizeof(line), "  %-34s %10.0f us %10.0f us %+10.0f us %s\n", label, t.bare.p50_us,
+           t.fido.p50_us, overhead, met ? "(< 1 ms: ok)" : "(>= 1 ms: MISSED)");
   std::cerr << line;
   return met;
 }
@@ -37,11 +37,13 @@ int cmd_fido(const Args& args) {
   b.pin = args.text("pin");
   auto rounds = args.number("rounds", 200);
   if (!rounds) return fail("fido", rounds.error());
-  if (b.vtoken_socket.empty()) return fail("fido", make_error(Errc::malformed, "--vtoken SOCKET is required"));
+  if (b.vtoken_socket.empty())
+    return fail("fido", make_error(Errc::malformed, "--vtoken SOCKET is required"));
   b.rounds = unsigned(*rounds);
   auto r = run_fido_bench(b);
   if (!r) return fail("fido", r.error());
-  std::cerr << "fido/ against bare libfido2, same virtual token, median of " << b.rounds << " rounds each:\n"
+  std::cerr << "fido/ against bare libfido2, same virtual token, median of " << b.rounds
+            << " rounds each:\n"
             << "  operation                          bare libfido2      fido/   overhead\n";
   // Every row prints, then a missed target fails the command.
   int missed = 0;
@@ -50,7 +52,8 @@ int cmd_fido(const Args& args) {
   missed += !print_op("sign_discovery", "sign (token found by discovery)", r->sign_discovery);
   missed += !print_op("load", "resident-key load (2 keys, PIN)", r->load);
   if (missed == 0) return 0;
-  std::cerr << "skagent-bench fido: " << missed << " operation(s) missed the target of fido/ adding under 1 ms\n";
+  std::cerr << "skagent-bench fido: " << missed
+            << " operation(s) missed the target of fido/ adding under 1 ms\n";
   return 1;
 }
 

@@ -6,7 +6,7 @@
 #include <iostream>
 #include <string_view>
 
-#include "ssh/error.h"
+#include "base/error.h"
 #include "tests/bench/args.h"
 
 namespace skagent::bench {

@@ -77,7 +77,8 @@ Result<ConfirmResult> run_confirm_load(const ConfirmLoad& load) {
 
   if (!prompt) return prompt.error();
   if (!error.empty()) return make_error(Errc::io, "other client's sign failed: " + error);
-  if (samples.empty()) return make_error(Errc::internal, "no sign started while the prompt was open");
+  if (samples.empty())
+    return make_error(Errc::internal, "no sign started while the prompt was open");
   if (Status s = check_signature(load.fast_key, view(kData), last_sig, 0); !s) return s.error();
   ConfirmResult result;
   result.granted = side.granted;

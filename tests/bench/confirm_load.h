@@ -7,8 +7,8 @@
 
 #include <string>
 
-#include "ssh/bytes.h"
-#include "ssh/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 #include "tests/bench/latency.h"
 
 namespace skagent::bench {
@@ -25,8 +25,8 @@ struct ConfirmLoad {
 };
 
 struct ConfirmResult {
-  bool granted = false;        // A's sign succeeded
-  double confirm_wait_s = 0;   // A's whole request, prompt included
+  bool granted = false;       // A's sign succeeded
+  double confirm_wait_s = 0;  // A's whole request, prompt included
   // B's signs that started while the prompt was open.
   LatencySummary other;
 };

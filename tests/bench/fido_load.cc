@@ -93,7 +93,8 @@ fido::Options named(const std::string& sock) {
 }
 
 // Alternates the two sides `rounds` times; any failure ends the measurement.
-Result<FidoOpTiming> measure(unsigned rounds, const std::function<Status()>& bare, const std::function<Status()>& fido) {
+Result<FidoOpTiming> measure(unsigned rounds, const std::function<Status()>& bare,
+                             const std::function<Status()>& fido) {
   std::vector<int64_t> b, f;
   for (unsigned i = 0; i < rounds; i++) {
     for (int side = 0; side < 2; side++) {
@@ -123,7 +124,8 @@ Result<FidoBenchResult> run_fido_bench(const FidoBench& b) {
     auto k = fido::enroll(named(sock), er);
     return k ? Status() : Status(k.error());
   };
-  auto e = measure(b.rounds, [&] { return bare_enroll(sock); }, enroll_fido);
+  auto e = measure(
+      b.rounds, [&] { return bare_enroll(sock); }, enroll_fido);
   if (!e) return e.error();
   out.enroll = *e;
 
@@ -137,13 +139,17 @@ Result<FidoBenchResult> run_fido_bench(const FidoBench& b) {
     auto s = fido::sign(o, sr);
     return s ? Status() : Status(s.error());
   };
-  auto s = measure(b.rounds, [&] { return bare_sign(sock, key->key_handle); }, [&] { return sign_with(named(sock)); });
+  auto s = measure(
+      b.rounds, [&] { return bare_sign(sock, key->key_handle); },
+      [&] { return sign_with(named(sock)); });
   if (!s) return s.error();
   out.sign = *s;
   // No device named: found through discovery ($SKAGENT_VTOKEN, USB, PC/SC).
   fido::Options discovered;
   discovered.sources.vtokens = {sock};
-  auto sd = measure(b.rounds, [&] { return bare_sign(sock, key->key_handle); }, [&] { return sign_with(discovered); });
+  auto sd = measure(
+      b.rounds, [&] { return bare_sign(sock, key->key_handle); },
+      [&] { return sign_with(discovered); });
   if (!sd) return sd.error();
   out.sign_discovery = *sd;
 
@@ -161,7 +167,8 @@ Result<FidoBenchResult> run_fido_bench(const FidoBench& b) {
     if (keys->size() < 2) return make_error(Errc::internal, "resident keys missing");
     return {};
   };
-  auto l = measure(b.rounds, [&] { return bare_load(sock, pin); }, load_fido);
+  auto l = measure(
+      b.rounds, [&] { return bare_load(sock, pin); }, load_fido);
   if (!l) return l.error();
   out.load = *l;
   return out;

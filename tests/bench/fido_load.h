@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "ssh/error.h"
+#include "base/error.h"
 #include "tests/bench/latency.h"
 
 namespace skagent::bench {
@@ -16,7 +16,7 @@ namespace skagent::bench {
 struct FidoBench {
   std::string vtoken_socket;  // a token with `pin` set and touch "immediate"
   std::string pin;
-  unsigned rounds = 200;      // per operation and per side
+  unsigned rounds = 200;  // per operation and per side
 };
 
 struct FidoOpTiming {

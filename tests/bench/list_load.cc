@@ -8,7 +8,8 @@
 
 namespace skagent::bench {
 
-Result<ListResult> run_list_load(const std::string& socket, uint64_t max_calls, double max_seconds) {
+Result<ListResult> run_list_load(const std::string& socket, uint64_t max_calls,
+                                 double max_seconds) {
   auto client = AgentClient::connect(socket);
   if (!client) return client.error();
   Bytes request = encode_request_identities();

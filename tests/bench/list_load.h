@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "ssh/error.h"
+#include "base/error.h"
 #include "tests/bench/latency.h"
 
 namespace skagent::bench {

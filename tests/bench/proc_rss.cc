@@ -41,7 +41,8 @@ std::multimap<pid_t, pid_t> children_by_parent() {
 // The kB value of the line starting with `field` in /proc/PID/FILE.
 Result<uint64_t> proc_kb_field(pid_t pid, const char* file, std::string_view field) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/" + file);
-  if (!in) return make_error(Errc::not_found, "cannot read /proc/" + std::to_string(pid) + "/" + file);
+  if (!in)
+    return make_error(Errc::not_found, "cannot read /proc/" + std::to_string(pid) + "/" + file);
   for (std::string line; std::getline(in, line);) {
     if (line.rfind(field, 0) != 0) continue;
     std::istringstream value(line.substr(field.size()));

@@ -10,13 +10,13 @@
 #include <cstdint>
 #include <optional>
 
-#include "ssh/error.h"
+#include "base/error.h"
 
 namespace skagent::bench {
 
 struct TreeRss {
-  uint64_t root_kb = 0;   // the root process's VmRSS
-  uint64_t total_kb = 0;  // VmRSS summed over the tree
+  uint64_t root_kb = 0;            // the root process's VmRSS
+  uint64_t total_kb = 0;           // VmRSS summed over the tree
   std::optional<uint64_t> pss_kb;  // Pss summed; unset when smaps_rollup is unreadable
   unsigned processes = 0;
 };

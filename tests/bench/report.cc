@@ -12,7 +12,8 @@ namespace {
 std::string row4(const std::string& a, const std::string& b, const std::string& c,
                  const std::string& d) {
   char buf[256];
-  std::snprintf(buf, sizeof buf, "%-48s %14s %14s %9s\n", a.c_str(), b.c_str(), c.c_str(), d.c_str());
+  std::snprintf(buf, sizeof buf, "%-48s %14s %14s %9s\n", a.c_str(), b.c_str(), c.c_str(),
+                d.c_str());
   return buf;
 }
 
@@ -20,8 +21,8 @@ std::string ratio_cell(std::optional<double> r) { return r ? format_ratio(*r) : 
 
 void print_metrics(std::ostream& out, const Metrics& ref, const Metrics& neu,
                    const ReportLabels& labels) {
-  out << "ratio = " << labels.neu << " vs " << labels.ref
-      << ", oriented so that > 1 means " << labels.neu << " is better\n"
+  out << "ratio = " << labels.neu << " vs " << labels.ref << ", oriented so that > 1 means "
+      << labels.neu << " is better\n"
       << "(throughput: new/ref; latency and RSS: ref/new)\n\n";
   out << row4("metric", labels.ref, labels.neu, "ratio");
   for (const Row& row : report_rows()) {

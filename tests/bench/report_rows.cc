@@ -36,16 +36,24 @@ std::vector<Row> report_rows() {
   rows.push_back({"list.keys", "list: keys in answer", Unit::count, Better::neither});
   rows.push_back({"list.mean_us", "list 1,000 keys: mean latency", Unit::micros, Better::lower});
   rows.push_back({"list.p99_us", "list 1,000 keys: p99", Unit::micros, Better::lower});
-  rows.push_back({"list.calls_per_s", "list 1,000 keys: throughput", Unit::ops_per_s, Better::higher});
-  rows.push_back({"confirm.prompt_wait_ms", "confirm: prompted sign took", Unit::millis, Better::neither});
-  rows.push_back({"confirm.other_samples", "confirm: other's signs during prompt", Unit::count, Better::neither});
-  rows.push_back({"confirm.other_p50_us", "confirm: other client's p50", Unit::micros, Better::lower});
-  rows.push_back({"confirm.other_p99_us", "confirm: other client's p99", Unit::micros, Better::lower});
+  rows.push_back(
+      {"list.calls_per_s", "list 1,000 keys: throughput", Unit::ops_per_s, Better::higher});
+  rows.push_back(
+      {"confirm.prompt_wait_ms", "confirm: prompted sign took", Unit::millis, Better::neither});
+  rows.push_back({"confirm.other_samples", "confirm: other's signs during prompt", Unit::count,
+                  Better::neither});
+  rows.push_back(
+      {"confirm.other_p50_us", "confirm: other client's p50", Unit::micros, Better::lower});
+  rows.push_back(
+      {"confirm.other_p99_us", "confirm: other client's p99", Unit::micros, Better::lower});
   rows.push_back({"rss_base.kb", "agent RSS, bench keys only", Unit::kilobytes, Better::lower});
   rows.push_back({"rss_1000.kb", "agent RSS, 1,000 more keys", Unit::kilobytes, Better::lower});
-  rows.push_back({"rss_1000.tree_kb", "RSS summed over agent + helpers", Unit::kilobytes, Better::lower});
-  rows.push_back({"rss_1000.tree_pss_kb", "PSS of agent + helpers", Unit::kilobytes, Better::lower});
-  rows.push_back({"rss_1000.processes", "processes: agent + helpers", Unit::count, Better::neither});
+  rows.push_back(
+      {"rss_1000.tree_kb", "RSS summed over agent + helpers", Unit::kilobytes, Better::lower});
+  rows.push_back(
+      {"rss_1000.tree_pss_kb", "PSS of agent + helpers", Unit::kilobytes, Better::lower});
+  rows.push_back(
+      {"rss_1000.processes", "processes: agent + helpers", Unit::count, Better::neither});
   return rows;
 }
 
@@ -57,10 +65,14 @@ std::string format_value(Unit unit, std::optional<double> value) {
     v *= 1e3;
   }
   switch (unit) {
-    case Unit::ops_per_s: return printf_string("%.0f/s", v);
-    case Unit::kilobytes: return printf_string("%.0f kB", v);
-    case Unit::count: return printf_string("%.0f", v);
-    default: break;
+    case Unit::ops_per_s:
+      return printf_string("%.0f/s", v);
+    case Unit::kilobytes:
+      return printf_string("%.0f kB", v);
+    case Unit::count:
+      return printf_string("%.0f", v);
+    default:
+      break;
   }
   if (v < 1e3) return printf_string("%.1f us", v);
   if (v < 1e6) return printf_string("%.2f ms", v / 1e3);

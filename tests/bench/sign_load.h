@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string>
 
-#include "ssh/bytes.h"
-#include "ssh/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 #include "tests/bench/latency.h"
 
 namespace skagent::bench {

@@ -13,19 +13,33 @@
 #include <string_view>
 
 #include "ssh/mldsa44_ed25519.h"
-#include "ssh/wire.h"
+#include "base/wire.h"
 #include "tests/bench/agent_messages.h"
 
 namespace skagent::bench {
 namespace {
 
-struct PkeyFree { void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); } };
-struct MdCtxFree { void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); } };
-struct PkeyCtxFree { void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); } };
-struct BldFree { void operator()(OSSL_PARAM_BLD* p) const { OSSL_PARAM_BLD_free(p); } };
-struct ParamFree { void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); } };
-struct BnFree { void operator()(BIGNUM* p) const { BN_free(p); } };
-struct SigFree { void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); } };
+struct PkeyFree {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
+};
+struct PkeyCtxFree {
+  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
+};
+struct BldFree {
+  void operator()(OSSL_PARAM_BLD* p) const { OSSL_PARAM_BLD_free(p); }
+};
+struct ParamFree {
+  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
+};
+struct BnFree {
+  void operator()(BIGNUM* p) const { BN_free(p); }
+};
+struct SigFree {
+  void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
+};
 using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 using Bn = std::unique_ptr<BIGNUM, BnFree>;
 
@@ -46,7 +60,8 @@ Status digest_verify(EVP_PKEY* key, const EVP_MD* md, ByteView sig, ByteView msg
 // Builds a public key of `type` ("EC", "RSA") from OpenSSL parameters.
 Result<Pkey> from_params(const char* type, OSSL_PARAM_BLD* bld) {
   std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld));
-  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(
+      EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   EVP_PKEY* key = nullptr;
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
       EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, params.get()) != 1)
@@ -90,18 +105,23 @@ Status check_ecdsa_p256(Reader& key, Reader& sig, ByteView data) {
 }
 
 Status check_rsa(Reader& key, std::string_view alg, Reader& sig, ByteView data, uint32_t flags) {
-  std::string_view want = (flags & kRsaSha2_512) ? "rsa-sha2-512"
-                          : (flags & kRsaSha2_256) ? "rsa-sha2-256" : "ssh-rsa";
-  if (alg != want) return bad("RSA signature is " + std::string(alg) + ", asked for " + std::string(want));
+  std::string_view want = (flags & kRsaSha2_512)   ? "rsa-sha2-512"
+                          : (flags & kRsaSha2_256) ? "rsa-sha2-256"
+                                                   : "ssh-rsa";
+  if (alg != want)
+    return bad("RSA signature is " + std::string(alg) + ", asked for " + std::string(want));
   ByteView e, n, raw;
-  if (!key.mpint(e) || !key.mpint(n) || !sig.string(raw)) return bad("malformed rsa key or signature");
+  if (!key.mpint(e) || !key.mpint(n) || !sig.string(raw))
+    return bad("malformed rsa key or signature");
   std::unique_ptr<OSSL_PARAM_BLD, BldFree> bld(OSSL_PARAM_BLD_new());
   Bn bn_n = to_bn(n), bn_e = to_bn(e);
   OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get());
   OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get());
   auto k = from_params("RSA", bld.get());
   if (!k) return k.error();
-  const EVP_MD* md = alg == "rsa-sha2-512" ? EVP_sha512() : alg == "rsa-sha2-256" ? EVP_sha256() : EVP_sha1();
+  const EVP_MD* md = alg == "rsa-sha2-512"   ? EVP_sha512()
+                     : alg == "rsa-sha2-256" ? EVP_sha256()
+                                             : EVP_sha1();
   return digest_verify(k->get(), md, raw, data);
 }
 

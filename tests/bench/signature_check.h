@@ -6,14 +6,13 @@
 
 #include <cstdint>
 
-#include "ssh/bytes.h"
-#include "ssh/error.h"
+#include "base/bytes.h"
+#include "base/error.h"
 
 namespace skagent::bench {
 
 // Key types: ssh-ed25519, ecdsa-sha2-nistp256, ssh-rsa (the algorithm must
 // match the RSA sign flags) and sk-ssh-ed25519@openssh.com.
-Status check_signature(ByteView key_blob, ByteView data, ByteView signature,
-                       uint32_t sign_flags);
+Status check_signature(ByteView key_blob, ByteView data, ByteView signature, uint32_t sign_flags);
 
 }  // namespace skagent::bench

@@ -15,7 +15,7 @@ struct Target {
   enum Kind { ratio_at_least, new_below };
   std::string label;
   std::string key;
-  Better better;     // orientation of the ratio (ratio targets)
+  Better better;  // orientation of the ratio (ratio targets)
   Kind kind;
   double threshold;  // a ratio, or a value in the metric's own unit
   Unit unit;         // how to show a new_below value

@@ -32,8 +32,8 @@
 #include <string>
 #include <vector>
 
-#include "agent/messages.h"
-#include "agent/userauth_request.h"
+#include "agent/protocol/messages.h"
+#include "agent/protocol/userauth_request.h"
 #include "ssh/key_file.h"
 #include "tests/agent/agent_harness.h"
 #include "tests/agent/agent_test_util.h"
@@ -93,13 +93,13 @@ struct AgentProcess {
 // ------------------------------------------------------------------ keys and builders
 
 struct Pool {
-  std::vector<PrivateKey> user;        // software keys, then certificates of some of them
+  std::vector<PrivateKey> user;  // software keys, then certificates of some of them
   std::vector<std::string> user_names;
-  std::vector<PrivateKey> hosts;       // host keys: ed25519, ecdsa p256, rsa, ecdsa p384
-  PrivateKey* host_cert_key = nullptr; // hosts.back(): its public key is a host certificate
+  std::vector<PrivateKey> hosts;        // host keys: ed25519, ecdsa p256, rsa, ecdsa p384
+  PrivateKey* host_cert_key = nullptr;  // hosts.back(): its public key is a host certificate
   PrivateKey host_ca = generate(KeyType::ed25519);
   PrivateKey user_ca = generate(KeyType::ecdsa_p256);
-  std::vector<PrivateKey> sk;          // enrolled on sk-dummy (may be empty)
+  std::vector<PrivateKey> sk;  // enrolled on sk-dummy (may be empty)
   std::string sk_provider;
 };
 
@@ -188,7 +188,7 @@ Bytes padded_rsa_add(const PrivateKey& k, int which, const std::string& comment)
 
 struct Op {
   int conn = 0;
-  Bytes msg;  // type byte, then body
+  Bytes msg;        // type byte, then body
   std::string tag;  // how it was made or mutated ("" = as generated)
 };
 using Seq = std::vector<Op>;
@@ -255,7 +255,8 @@ class Generator {
       if (chance(25)) to.user = chance(50) ? "alice" : "bob";
       list.push_back(constraint_bytes(hop(from), to));
     }
-    return constraint_extension("restrict-destination-v00@openssh.com", as_ssh_string(concat(list)));
+    return constraint_extension("restrict-destination-v00@openssh.com",
+                                as_ssh_string(concat(list)));
   }
 
   Bytes constraints() {
@@ -268,8 +269,10 @@ class Generator {
     }
     if (chance(15)) w.u8(2);  // confirm: refused at once by both (no prompter)
     if (chance(40)) w.raw(destination_constraint());
-    if (chance(5)) w.raw(constraint_extension("unknown@example.org", as_ssh_string(random_bytes(pick(4)))));
-    if (chance(5)) w.raw(constraint_extension("sk-provider@openssh.com", as_ssh_string(view(p_.sk_provider))));
+    if (chance(5))
+      w.raw(constraint_extension("unknown@example.org", as_ssh_string(random_bytes(pick(4)))));
+    if (chance(5))
+      w.raw(constraint_extension("sk-provider@openssh.com", as_ssh_string(view(p_.sk_provider))));
     return w.take();
   }
 
@@ -285,7 +288,9 @@ class Generator {
     }
     tag_.clear();
     Bytes c = constraints();
-    if (use_sk) c = concat({c, constraint_extension("sk-provider@openssh.com", as_ssh_string(view(p_.sk_provider)))});
+    if (use_sk)
+      c = concat({c, constraint_extension("sk-provider@openssh.com",
+                                          as_ssh_string(view(p_.sk_provider)))});
     if (c.empty() && chance(50)) {
       s.push_back(op(conn, msg::kAddIdentity, add_body(k, comment)));
     } else {
@@ -302,7 +307,8 @@ class Generator {
   void bind(Seq& s, int conn) {
     size_t hi = pick(p_.hosts.size());
     const PrivateKey& h = p_.hosts[hi];
-    Bytes sid = chance(10) && !sids_[conn].empty() ? sids_[conn].back() : random_bytes(chance(90) ? 32 : 64);
+    Bytes sid = chance(10) && !sids_[conn].empty() ? sids_[conn].back()
+                                                   : random_bytes(chance(90) ? 32 : 64);
     bool fwd = chance(60);
     Bytes sig = sign(h, sid);
     std::string tag;
@@ -338,7 +344,9 @@ class Generator {
       u.key = &k;
       if (!sids_[conn].empty() && chance(80)) u.session_id = sids_[conn][pick(sids_[conn].size())];
       u.user = chance(50) ? "alice" : "bob";
-      if (k.type == KeyType::rsa) u.alg = std::string(chance(50) ? "rsa-sha2-512" : "rsa-sha2-256") + (k.is_cert() ? "-cert-v01@openssh.com" : "");
+      if (k.type == KeyType::rsa)
+        u.alg = std::string(chance(50) ? "rsa-sha2-512" : "rsa-sha2-256") +
+                (k.is_cert() ? "-cert-v01@openssh.com" : "");
       if (chance(10)) {
         u.method = "publickey-hostbound-v00@openssh.com";
         u.host_key = &p_.hosts[pick(p_.hosts.size())].public_key();
@@ -391,12 +399,14 @@ class Generator {
     } else if (what < 86) {
       s.push_back(op(conn, msg::kExtension, ext_body("query", {})));
     } else if (what < 88) {
-      s.push_back(op(conn, msg::kExtension, ext_body("unknown@example.org", random_bytes(pick(8)))));
+      s.push_back(
+          op(conn, msg::kExtension, ext_body("unknown@example.org", random_bytes(pick(8)))));
     } else if (what < 91) {
       Writer w;
       w.string(p_.sk_provider);
       w.string("");
-      s.push_back(op(conn, chance(50) ? msg::kAddSmartcardKey : msg::kRemoveSmartcardKey, w.bytes()));
+      s.push_back(
+          op(conn, chance(50) ? msg::kAddSmartcardKey : msg::kRemoveSmartcardKey, w.bytes()));
     } else {
       static const uint8_t types[] = {0, 1, 2, 9, 10, 24, 30, 99, 200, 255};
       s.push_back(op(conn, types[pick(sizeof(types))], random_bytes(pick(16)), "random-frame"));
@@ -413,7 +423,9 @@ class Generator {
 
 // Never mutated, never produced: a lock with a password nobody knows, or a wrong unlock
 // (each costs both agents a delay that grows for good).
-bool lock_frame(const Op& o) { return !o.msg.empty() && (o.msg[0] == msg::kLock || o.msg[0] == msg::kUnlock); }
+bool lock_frame(const Op& o) {
+  return !o.msg.empty() && (o.msg[0] == msg::kLock || o.msg[0] == msg::kUnlock);
+}
 
 void mutate_frame(Op& o, std::mt19937& rng) {
   if (o.msg.empty() || lock_frame(o)) return;
@@ -438,7 +450,8 @@ void mutate_frame(Op& o, std::mt19937& rng) {
       }
       break;
     case 3: {  // type byte
-      static const uint8_t types[] = {5, 6, 9, 11, 12, 13, 17, 18, 19, 20, 21, 24, 25, 26, 27, 28, 255};
+      static const uint8_t types[] = {5,  6,  9,  11, 12, 13, 17, 18, 19,
+                                      20, 21, 24, 25, 26, 27, 28, 255};
       o.msg[0] = types[rng() % sizeof(types)];
       o.tag += "+type";
       break;
@@ -447,12 +460,14 @@ void mutate_frame(Op& o, std::mt19937& rng) {
     case 5: {  // a length field: some u32 that fits what follows it
       std::vector<size_t> at;
       for (size_t i = 1; i + 4 <= n; i++) {
-        uint32_t v = (uint32_t(o.msg[i]) << 24) | (uint32_t(o.msg[i + 1]) << 16) | (uint32_t(o.msg[i + 2]) << 8) | o.msg[i + 3];
+        uint32_t v = (uint32_t(o.msg[i]) << 24) | (uint32_t(o.msg[i + 1]) << 16) |
+                     (uint32_t(o.msg[i + 2]) << 8) | o.msg[i + 3];
         if (v <= n - i - 4) at.push_back(i);
       }
       if (at.empty()) break;
       size_t i = at[rng() % at.size()];
-      uint32_t v = (uint32_t(o.msg[i]) << 24) | (uint32_t(o.msg[i + 1]) << 16) | (uint32_t(o.msg[i + 2]) << 8) | o.msg[i + 3];
+      uint32_t v = (uint32_t(o.msg[i]) << 24) | (uint32_t(o.msg[i + 1]) << 16) |
+                   (uint32_t(o.msg[i + 2]) << 8) | o.msg[i + 3];
       static const int64_t deltas[] = {1, -1, 0x7fffffff};
       uint32_t nv = rng() % 4 == 3 ? 0 : uint32_t(int64_t(v) + deltas[rng() % 3]);
       Bytes b = u32be(nv);
@@ -532,7 +547,9 @@ std::string describe(const Op& o, const ConnState& c) {
   if (o.msg.empty()) return "empty";
   Reader r(ByteView(o.msg).subspan(1));
   switch (o.msg[0]) {
-    case msg::kRequestIdentities: s << "list"; break;
+    case msg::kRequestIdentities:
+      s << "list";
+      break;
     case msg::kSignRequest: {
       ByteView blob, data;
       uint32_t flags = 0;
@@ -548,7 +565,8 @@ std::string describe(const Op& o, const ConnState& c) {
       s << (o.msg[0] == msg::kAddIdentity ? "add" : "add-constrained");
       if (r.cstring(type)) s << " key=" << type;
       std::string body(o.msg.begin(), o.msg.end());
-      for (const char* c2 : {"restrict-destination-v00@openssh.com", "sk-provider@openssh.com", "unknown@example.org"})
+      for (const char* c2 : {"restrict-destination-v00@openssh.com", "sk-provider@openssh.com",
+                             "unknown@example.org"})
         if (body.find(c2) != std::string::npos) s << " +" << c2;
       break;
     }
@@ -558,9 +576,15 @@ std::string describe(const Op& o, const ConnState& c) {
       if (r.string(blob)) s << " key=" << key_label(blob);
       break;
     }
-    case msg::kRemoveAllIdentities: s << "remove-all"; break;
-    case msg::kLock: s << "lock"; break;
-    case msg::kUnlock: s << "unlock"; break;
+    case msg::kRemoveAllIdentities:
+      s << "remove-all";
+      break;
+    case msg::kLock:
+      s << "lock";
+      break;
+    case msg::kUnlock:
+      s << "unlock";
+      break;
     case msg::kExtension: {
       std::string name;
       s << "ext";
@@ -571,7 +595,9 @@ std::string describe(const Op& o, const ConnState& c) {
       }
       break;
     }
-    default: s << "type=" << int(o.msg[0]); break;
+    default:
+      s << "type=" << int(o.msg[0]);
+      break;
   }
   s << " conn=" << conn << (c.locked ? " locked" : "");
   if (!o.tag.empty()) s << " tag=" << o.tag;
@@ -603,7 +629,8 @@ struct Known {
 class Runner {
  public:
   Runner(std::string openssh_agent, std::string skagent, std::string allow, std::string sk_helper)
-      : prog_{std::move(openssh_agent), std::move(skagent)}, allow_(std::move(allow)),
+      : prog_{std::move(openssh_agent), std::move(skagent)},
+        allow_(std::move(allow)),
         sk_helper_(std::move(sk_helper)) {}
   ~Runner() { stop(); }
 
@@ -611,7 +638,8 @@ class Runner {
     for (int i = 0; i < 2; i++) {
       a_[i].name = i == 0 ? "openssh" : "skagent";
       if (!a_[i].start(prog_[i], allow_, sk_helper_)) {
-        fprintf(stderr, "differential: cannot start %s (%s)\n", prog_[i].c_str(), a_[i].dir.c_str());
+        fprintf(stderr, "differential: cannot start %s (%s)\n", prog_[i].c_str(),
+                a_[i].dir.c_str());
         return false;
       }
     }
@@ -650,7 +678,8 @@ class Runner {
         eof[i] = !rep[i] && c[k][i]->closed_by_peer(0);
       }
       if (verbose) {
-        printf("  %s -> openssh %s, skagent %s\n", label.c_str(), reply_name(rep[0], eof[0]).c_str(), reply_name(rep[1], eof[1]).c_str());
+        printf("  %s -> openssh %s, skagent %s\n", label.c_str(),
+               reply_name(rep[0], eof[0]).c_str(), reply_name(rep[1], eof[1]).c_str());
         if (rep[0] && rep[1] && *rep[0] != *rep[1])
           printf("    openssh %s\n    skagent %s\n", hex(*rep[0]).c_str(), hex(*rep[1]).c_str());
       }
@@ -703,12 +732,16 @@ class Runner {
       for (int i = 0; i < 2; i++) {
         Reader sr(ByteView(*rep[i]).subspan(1));
         ByteView sig;
-        if (!sr.string(sig) || !sr.empty()) return std::string(i ? "skagent" : "openssh") + " sign response malformed";
+        if (!sr.string(sig) || !sr.empty())
+          return std::string(i ? "skagent" : "openssh") + " sign response malformed";
         auto v = verify_signature(*key, sig, data);
-        if (!v) return std::string(i ? "skagent" : "openssh") + " signature does not verify: " + v.error().message;
+        if (!v)
+          return std::string(i ? "skagent" : "openssh") +
+                 " signature does not verify: " + v.error().message;
       }
       KeyType kt = key->type;
-      if (kt == KeyType::ed25519 || kt == KeyType::rsa) return "openssh=14 skagent=14 signatures differ";
+      if (kt == KeyType::ed25519 || kt == KeyType::rsa)
+        return "openssh=14 skagent=14 signatures differ";
       return {};  // ECDSA and security keys: both verify
     }
     return "openssh=" + n0 + " skagent=" + n1 + " bodies differ";
@@ -745,12 +778,14 @@ class Runner {
 
 Bytes unhex(const std::string& s) {
   Bytes b;
-  for (size_t i = 0; i + 1 < s.size(); i += 2) b.push_back(uint8_t(std::stoi(s.substr(i, 2), nullptr, 16)));
+  for (size_t i = 0; i + 1 < s.size(); i += 2)
+    b.push_back(uint8_t(std::stoi(s.substr(i, 2), nullptr, 16)));
   return b;
 }
 
 void print_seq(FILE* f, const Seq& s) {
-  for (const Op& o : s) fprintf(f, "%d %s%s%s\n", o.conn, hex(o.msg).c_str(), o.tag.empty() ? "" : " ", o.tag.c_str());
+  for (const Op& o : s)
+    fprintf(f, "%d %s%s%s\n", o.conn, hex(o.msg).c_str(), o.tag.empty() ? "" : " ", o.tag.c_str());
 }
 
 // Replay files: one "CONN HEX [TAG]" line per message, as print_seq writes them.
@@ -824,9 +859,11 @@ Seq minimize(Runner& run, Seq s, const std::string& diff) {
 // Host keys, user keys and certificates, and security keys enrolled on sk-dummy through
 // OpenSSH's ssh-keygen (skipped, with a note, when that does not work).
 void make_pool(Pool& p, const std::string& openssh_dir) {
-  for (auto [t, bits] : std::vector<std::pair<KeyType, unsigned>>{
-           {KeyType::ed25519, 0}, {KeyType::ecdsa_p256, 0}, {KeyType::ecdsa_p384, 0},
-           {KeyType::ecdsa_p521, 0}, {KeyType::rsa, 2048}}) {
+  for (auto [t, bits] : std::vector<std::pair<KeyType, unsigned>>{{KeyType::ed25519, 0},
+                                                                  {KeyType::ecdsa_p256, 0},
+                                                                  {KeyType::ecdsa_p384, 0},
+                                                                  {KeyType::ecdsa_p521, 0},
+                                                                  {KeyType::rsa, 2048}}) {
     p.user.push_back(generate(t, bits));
   }
   for (size_t i : {0, 1, 4}) {  // user certificates of ed25519, p256, rsa keys
@@ -848,14 +885,16 @@ void make_pool(Pool& p, const std::string& openssh_dir) {
 
   // Both agents match -P against the provider's real path.
   std::error_code ec;
-  p.sk_provider = std::filesystem::canonical(openssh_dir + "/regress/misc/sk-dummy/sk-dummy.so", ec).string();
+  p.sk_provider =
+      std::filesystem::canonical(openssh_dir + "/regress/misc/sk-dummy/sk-dummy.so", ec).string();
   char tmpl[] = "/tmp/skagent-diff-sk.XXXXXX";
   if (mkdtemp(tmpl) == nullptr) return;
   std::string d = tmpl;
   for (const char* t : {"ed25519-sk", "ecdsa-sk"}) {
     std::string f = d + "/" + t;
-    std::string cmd = "SSH_SK_HELPER='" + openssh_dir + "/ssh-sk-helper' '" + openssh_dir + "/ssh-keygen' -q -t " + t + " -w '" + p.sk_provider +
-                      "' -N '' -C sk -f '" + f + "' </dev/null >/dev/null 2>&1";
+    std::string cmd = "SSH_SK_HELPER='" + openssh_dir + "/ssh-sk-helper' '" + openssh_dir +
+                      "/ssh-keygen' -q -t " + t + " -w '" + p.sk_provider + "' -N '' -C sk -f '" +
+                      f + "' </dev/null >/dev/null 2>&1";
     if (system(cmd.c_str()) != 0) {
       fprintf(stderr, "differential: note: could not enroll a %s key on sk-dummy\n", t);
       continue;
@@ -887,12 +926,15 @@ int main(int argc, char** argv) {
     else if (a == "--replay") replay = next();
     else if (a == "--verbose") verbose = true;
     else {
-      fprintf(stderr, "usage: skagent-differential --openssh DIR --skagent PATH [--sequences N] [--seed S] [--corpus DIR] [--known FILE] [--replay FILE] [--verbose]\n");
+      fprintf(stderr,
+              "usage: skagent-differential --openssh DIR --skagent PATH [--sequences N] [--seed S] "
+              "[--corpus DIR] [--known FILE] [--replay FILE] [--verbose]\n");
       return 2;
     }
   }
   if (openssh.empty() || skagent_path.empty() || !std::filesystem::exists(openssh + "/ssh-agent")) {
-    fprintf(stderr, "differential: no OpenSSH agent at %s/ssh-agent: could not run\n", openssh.c_str());
+    fprintf(stderr, "differential: no OpenSSH agent at %s/ssh-agent: could not run\n",
+            openssh.c_str());
     return 2;
   }
   signal(SIGPIPE, SIG_IGN);
@@ -938,20 +980,24 @@ int main(int argc, char** argv) {
     }
     if (fresh[d]++ > 0) continue;
     Seq m = minimize(runner, s, d);
-    printf("NEW DIFFERENCE (sequence %llu): %s\n  minimized reproduction (replay: --replay FILE with these lines):\n",
-           (unsigned long long)n, d.c_str());
+    printf(
+        "NEW DIFFERENCE (sequence %llu): %s\n  minimized reproduction (replay: --replay FILE with "
+        "these lines):\n",
+        (unsigned long long)n, d.c_str());
     print_seq(stdout, m);
     fflush(stdout);
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  printf("differential: %llu sequences (seed %u) in %.1f s: %llu identical, %llu with a difference "
-         "(%zu deliberate kinds seen, %zu new kinds), %llu agent restarts\n",
-         (unsigned long long)sequences, seed, secs, (unsigned long long)same,
-         (unsigned long long)with_diff,
-         size_t(std::count_if(known.begin(), known.end(), [](const Known& k) { return k.hits > 0; })),
-         fresh.size(), (unsigned long long)runner.restarts());
+  printf(
+      "differential: %llu sequences (seed %u) in %.1f s: %llu identical, %llu with a difference "
+      "(%zu deliberate kinds seen, %zu new kinds), %llu agent restarts\n",
+      (unsigned long long)sequences, seed, secs, (unsigned long long)same,
+      (unsigned long long)with_diff,
+      size_t(std::count_if(known.begin(), known.end(), [](const Known& k) { return k.hits > 0; })),
+      fresh.size(), (unsigned long long)runner.restarts());
   for (const auto& k : known)
-    if (k.hits > 0) printf("  deliberate x%llu: %s\n", (unsigned long long)k.hits, k.pattern.c_str());
+    if (k.hits > 0)
+      printf("  deliberate x%llu: %s\n", (unsigned long long)k.hits, k.pattern.c_str());
   for (const auto& [d, c] : fresh) printf("  NEW x%llu: %s\n", (unsigned long long)c, d.c_str());
   return fresh.empty() ? 0 : 1;
 }

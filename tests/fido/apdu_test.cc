@@ -61,7 +61,8 @@ TEST(FidoApdu, ParseResponseRefusesAnswersWithoutStatusWord) {
 }
 
 TEST(FidoApdu, SelectApduNamesTheFidoAid) {
-  EXPECT_EQ(select_fido(), hex({0x00, 0xA4, 0x04, 0x00, 0x08, 0xA0, 0x00, 0x00, 0x06, 0x47, 0x2F, 0x00, 0x01, 0x00}));
+  EXPECT_EQ(select_fido(), hex({0x00, 0xA4, 0x04, 0x00, 0x08, 0xA0, 0x00, 0x00, 0x06, 0x47, 0x2F,
+                                0x00, 0x01, 0x00}));
 }
 
 TEST(FidoApdu, ShortRequestIsOneApduWithLe) {
@@ -138,7 +139,8 @@ TEST(FidoApdu, CtapChainsALongRequest) {
   EXPECT_EQ(*r, hex({0x00, 0xA0}));
   ASSERT_EQ(card.sent.size(), 3u);
   Bytes carried;
-  for (const auto& c : card.sent) carried.insert(carried.end(), c.begin() + 5, c.begin() + 5 + c[4]);
+  for (const auto& c : card.sent)
+    carried.insert(carried.end(), c.begin() + 5, c.begin() + 5 + c[4]);
   EXPECT_EQ(carried, req);
 }
 
@@ -157,7 +159,9 @@ TEST(FidoApdu, CtapPollsAStatusUpdateUntilTheAnswer) {
 
 TEST(FidoApdu, EndlessGetResponseChainIsCutOff) {
   FakeCard card;
-  card.fallback = [](ByteView) -> Result<Bytes> { return cat(Bytes(200, 0x55), hex({0x61, 0xC8})); };
+  card.fallback = [](ByteView) -> Result<Bytes> {
+    return cat(Bytes(200, 0x55), hex({0x61, 0xC8}));
+  };
   auto r = ctap(card.transmit(), hex({0x04}));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::limit);

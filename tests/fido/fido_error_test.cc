@@ -8,7 +8,9 @@
 namespace skagent::fido {
 namespace {
 
-bool says(const Error& e, std::string_view text) { return e.message.find(text) != std::string::npos; }
+bool says(const Error& e, std::string_view text) {
+  return e.message.find(text) != std::string::npos;
+}
 
 TEST(FidoError, PinFailuresHaveTheirOwnCodes) {
   EXPECT_EQ(fido_error(FIDO_ERR_PIN_REQUIRED, "x").code, Errc::pin_required);

@@ -19,7 +19,7 @@
 #include <thread>
 
 #include "fido/vtoken_io.h"
-#include "ssh/bytes.h"
+#include "base/bytes.h"
 
 namespace skagent::fido::testing {
 
@@ -46,13 +46,14 @@ class HostileToken {
     struct sockaddr_un sun {};
     sun.sun_family = AF_UNIX;
     strncpy(sun.sun_path, path_.c_str(), sizeof(sun.sun_path) - 1);
-    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&sun), sizeof(sun)) != 0 || listen(listen_fd_, 8) != 0) abort();
+    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&sun), sizeof(sun)) != 0 ||
+        listen(listen_fd_, 8) != 0)
+      abort();
     if (pipe(stop_) != 0) abort();
     thread_ = std::thread([this] { serve(); });
   }
   ~HostileToken() {
-    if (write(stop_[1], "x", 1) < 0) {
-    }
+    if (write(stop_[1], "x", 1) < 0) {}
     thread_.join();
     close(listen_fd_);
     close(stop_[0]);
@@ -66,7 +67,8 @@ class HostileToken {
 
   // The CBOR of a getAssertion answer: credential, authenticator data for
   // `rp_hash`, `flags` and `counter`, and `sig`.
-  static Bytes assertion_reply(ByteView key_handle, ByteView rp_hash, uint8_t flags, uint32_t counter, ByteView sig) {
+  static Bytes assertion_reply(ByteView key_handle, ByteView rp_hash, uint8_t flags,
+                               uint32_t counter, ByteView sig) {
     Bytes b = {0x00, 0xA3, 0x01, 0xA2, 0x62, 'i', 'd'};
     byte_string(b, key_handle);
     b.insert(b.end(), {0x64, 't', 'y', 'p', 'e', 0x6A});
@@ -140,7 +142,8 @@ class HostileToken {
     return true;
   }
 
-  bool send_message(int fd, const uint8_t cid[4], uint8_t cmd, ByteView data, size_t stop_after = SIZE_MAX) {
+  bool send_message(int fd, const uint8_t cid[4], uint8_t cmd, ByteView data,
+                    size_t stop_after = SIZE_MAX) {
     size_t off = 0;
     uint8_t seq = 0;
     size_t sent = 0;

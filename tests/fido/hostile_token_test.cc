@@ -12,8 +12,8 @@
 #include "fido/enroll.h"
 #include "fido/resident_keys.h"
 #include "fido/sign.h"
-#include "fido/vtoken/cbor.h"
-#include "fido/vtoken/credential_key.h"
+#include "vtoken/cbor.h"
+#include "vtoken/credential_key.h"
 #include "keygen/manage_token.h"
 #include "tests/fido/hostile_token.h"
 #include "tests/keygen/keygen_test_util.h"
@@ -43,7 +43,8 @@ Options options_for(const HostileToken& t, milliseconds timeout = milliseconds(3
   return o;
 }
 
-Result<Signature> sign_with(const HostileToken& t, uint32_t alg = kAlgEd25519, milliseconds timeout = milliseconds(3000)) {
+Result<Signature> sign_with(const HostileToken& t, uint32_t alg = kAlgEd25519,
+                            milliseconds timeout = milliseconds(3000)) {
   Bytes data = to_bytes(view("data to sign"));
   SignRequest r;
   r.alg = alg;
@@ -65,7 +66,9 @@ HostileToken::Script answering(std::function<Bytes()> assertion) {
 
 TEST(FidoHostileToken, AnHonestAnswerSigns) {
   // The scripted token itself works: a well-formed assertion is accepted.
-  HostileToken t(answering([] { return HostileToken::assertion_reply(kKeyHandle, rp_hash("ssh:"), 0x01, 7, Bytes(64, 9)); }));
+  HostileToken t(answering([] {
+    return HostileToken::assertion_reply(kKeyHandle, rp_hash("ssh:"), 0x01, 7, Bytes(64, 9));
+  }));
   auto s = sign_with(t);
   ASSERT_TRUE(s.ok()) << s.error().message;
   EXPECT_EQ(s->counter, 7u);
@@ -73,21 +76,27 @@ TEST(FidoHostileToken, AnHonestAnswerSigns) {
 }
 
 TEST(FidoHostileToken, WrongLengthEd25519SignatureIsRefused) {
-  HostileToken t(answering([] { return HostileToken::assertion_reply(kKeyHandle, rp_hash("ssh:"), 0x01, 1, Bytes(70, 9)); }));
+  HostileToken t(answering([] {
+    return HostileToken::assertion_reply(kKeyHandle, rp_hash("ssh:"), 0x01, 1, Bytes(70, 9));
+  }));
   auto s = sign_with(t);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, Errc::malformed);
 }
 
 TEST(FidoHostileToken, GarbageEcdsaSignatureIsRefused) {
-  HostileToken t(answering([] { return HostileToken::assertion_reply(kKeyHandle, rp_hash("ssh:"), 0x01, 1, Bytes(70, 0x30)); }));
+  HostileToken t(answering([] {
+    return HostileToken::assertion_reply(kKeyHandle, rp_hash("ssh:"), 0x01, 1, Bytes(70, 0x30));
+  }));
   auto s = sign_with(t, kAlgEcdsaP256);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, Errc::malformed);
 }
 
 TEST(FidoHostileToken, MissingUserPresenceIsRefused) {
-  HostileToken t(answering([] { return HostileToken::assertion_reply(kKeyHandle, rp_hash("ssh:"), 0x00, 1, Bytes(64, 9)); }));
+  HostileToken t(answering([] {
+    return HostileToken::assertion_reply(kKeyHandle, rp_hash("ssh:"), 0x00, 1, Bytes(64, 9));
+  }));
   auto s = sign_with(t);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, Errc::denied);
@@ -160,7 +169,9 @@ TEST(FidoHostileToken, SilentTokenEndsAtTheDeadline) {
 }
 
 TEST(FidoHostileToken, HangingUpMidAnswerIsAnError) {
-  HostileToken::Script sc = answering([] { return HostileToken::assertion_reply(kKeyHandle, rp_hash("ssh:"), 1, 1, Bytes(64, 9)); });
+  HostileToken::Script sc = answering([] {
+    return HostileToken::assertion_reply(kKeyHandle, rp_hash("ssh:"), 1, 1, Bytes(64, 9));
+  });
   sc.close_mid_reply = true;
   HostileToken t(sc);
   auto t0 = Clock::now();
@@ -196,7 +207,8 @@ TEST(FidoHostileToken, WrongNonceMeansNoDevice) {
 TEST(FidoHostileToken, EnrollAgainstGarbageFails) {
   HostileToken::Script sc;
   sc.answer = [](uint8_t cmd, ByteView) -> std::optional<Bytes> {
-    if (cmd == 0x01) return Bytes{0x00, 0xA3, 0x01, 0x64, 'n', 'o', 'n', 'e', 0x02, 0x41, 0x00, 0x03, 0xA0};
+    if (cmd == 0x01)
+      return Bytes{0x00, 0xA3, 0x01, 0x64, 'n', 'o', 'n', 'e', 0x02, 0x41, 0x00, 0x03, 0xA0};
     return std::nullopt;
   };
   HostileToken t(sc);
@@ -208,8 +220,9 @@ TEST(FidoHostileToken, EnrollAgainstGarbageFails) {
 }
 
 TEST(FidoHostileToken, EnrollErrorsKeepTheirMeaning) {
-  for (auto [status, code] : {std::pair{uint8_t(0x19), Errc::exists}, std::pair{uint8_t(0x2B), Errc::unsupported},
-                              std::pair{uint8_t(0x36), Errc::pin_required}, std::pair{uint8_t(0x2F), Errc::timeout}}) {
+  for (auto [status, code] :
+       {std::pair{uint8_t(0x19), Errc::exists}, std::pair{uint8_t(0x2B), Errc::unsupported},
+        std::pair{uint8_t(0x36), Errc::pin_required}, std::pair{uint8_t(0x2F), Errc::timeout}}) {
     HostileToken::Script sc;
     sc.answer = [s = status](uint8_t cmd, ByteView) -> std::optional<Bytes> {
       if (cmd == 0x01) return Bytes{s};
@@ -248,8 +261,8 @@ struct ClaimedRp {
 };
 struct Claims {
   bool delete_lies = false;  // deleteCredential answers success and deletes nothing
-  uint64_t existing = 0;  // getCredsMetadata
-  uint64_t total_rps = 0;  // enumerateRPsBegin
+  uint64_t existing = 0;     // getCredsMetadata
+  uint64_t total_rps = 0;    // enumerateRPsBegin
   std::optional<uint64_t> total_credentials;  // enumerateCredentialsBegin; default: the real count
   std::vector<ClaimedRp> rps;
 };
@@ -272,7 +285,8 @@ Bytes cose_ed25519() {
 HostileToken::Script credman_token(Claims claims, std::vector<Bytes>* rp_hashes) {
   auto agreement = vtoken::p256_generate();
   auto xy = vtoken::p256_public_xy(agreement->get());
-  vtoken::CoseKey cose{vtoken::cose::kKtyEc2, vtoken::cose::kAlgEcdhEsHkdf256, vtoken::cose::kCrvP256, xy->first, xy->second};
+  vtoken::CoseKey cose{vtoken::cose::kKtyEc2, vtoken::cose::kAlgEcdhEsHkdf256,
+                       vtoken::cose::kCrvP256, xy->first, xy->second};
   Bytes cose_bytes = cose.encode();
   HostileToken::Script s;
   auto next_rp = std::make_shared<size_t>(0);
@@ -280,7 +294,9 @@ HostileToken::Script credman_token(Claims claims, std::vector<Bytes>* rp_hashes)
   s.answer = [=](uint8_t cmd, ByteView params) -> std::optional<Bytes> {
     if (cmd == 0x04) {
       vc::MapBuilder opts;
-      opts.add("rk", vc::boolean(true)).add("up", vc::boolean(true)).add("clientPin", vc::boolean(true));
+      opts.add("rk", vc::boolean(true))
+          .add("up", vc::boolean(true))
+          .add("clientPin", vc::boolean(true));
       opts.add("credMgmt", vc::boolean(true));
       vc::MapBuilder m;
       m.add(1, vc::ArrayBuilder().add(vc::text("FIDO_2_0")).add(vc::text("FIDO_2_1_PRE")).build());
@@ -298,7 +314,8 @@ HostileToken::Script credman_token(Claims claims, std::vector<Bytes>* rp_hashes)
         auto key = vc::decode(cose_bytes);
         return ok(vc::MapBuilder().add(1, std::move(*key)).build());
       }
-      if (*sub == 5 || *sub == 9) return ok(vc::MapBuilder().add(2, vc::bytes(Bytes(32, 0x77))).build());
+      if (*sub == 5 || *sub == 9)
+        return ok(vc::MapBuilder().add(2, vc::bytes(Bytes(32, 0x77))).build());
       if (*sub == 1) return ok(vc::MapBuilder().add(3, vc::uint(8)).build());  // retries
       return Bytes{0x01};
     }
@@ -307,14 +324,17 @@ HostileToken::Script credman_token(Claims claims, std::vector<Bytes>* rp_hashes)
       vc::MapBuilder m;
       m.add(3, vc::MapBuilder().add("id", vc::text(claims.rps[i].id)).build());
       Bytes h(32);
-      SHA256(reinterpret_cast<const uint8_t*>(claims.rps[i].id.data()), claims.rps[i].id.size(), h.data());
+      SHA256(reinterpret_cast<const uint8_t*>(claims.rps[i].id.data()), claims.rps[i].id.size(),
+             h.data());
       m.add(4, vc::bytes(h));
       return m;
     };
     auto credential_answer = [&](const ClaimedCredential& c) {
       vc::MapBuilder m;
       m.add(6, vc::MapBuilder().add("id", vc::bytes(c.user_id)).build());
-      m.add(7, vc::MapBuilder().add("id", vc::bytes(c.id)).add("type", vc::text("public-key")).build());
+      m.add(
+          7,
+          vc::MapBuilder().add("id", vc::bytes(c.id)).add("type", vc::text("public-key")).build());
       auto key = vc::decode(c.public_key);
       m.add(8, key ? std::move(*key) : vc::bytes(c.public_key));
       m.add(0x0A, vc::uint(2));
@@ -338,17 +358,20 @@ HostileToken::Script credman_token(Claims claims, std::vector<Bytes>* rp_hashes)
         rp_hashes->push_back(*hash);
         for (size_t i = 0; i < claims.rps.size(); i++) {
           Bytes h(32);
-          SHA256(reinterpret_cast<const uint8_t*>(claims.rps[i].id.data()), claims.rps[i].id.size(), h.data());
+          SHA256(reinterpret_cast<const uint8_t*>(claims.rps[i].id.data()), claims.rps[i].id.size(),
+                 h.data());
           if (h != *hash || claims.rps[i].credentials.empty()) continue;
           *cursor = {i, 1};
           uint64_t total = claims.total_credentials.value_or(claims.rps[i].credentials.size());
-          return ok(credential_answer(claims.rps[i].credentials[0]).add(9, vc::uint(total)).build());
+          return ok(
+              credential_answer(claims.rps[i].credentials[0]).add(9, vc::uint(total)).build());
         }
         return Bytes{0x2E};
       }
       case 0x05: {
         auto& [rp, next] = *cursor;
-        if (rp >= claims.rps.size() || next >= claims.rps[rp].credentials.size()) return Bytes{0x30};
+        if (rp >= claims.rps.size() || next >= claims.rps[rp].credentials.size())
+          return Bytes{0x30};
         return ok(credential_answer(claims.rps[rp].credentials[next++]).build());
       }
       case 0x06:
@@ -388,8 +411,10 @@ TEST(FidoHostileToken, CredentialManagementCountsThatLieAreErrors) {
     HostileToken t(credman_token(rps, &enumerated));
     auto keys = load_resident_keys(options_for(t), "1234");
     ASSERT_FALSE(keys.ok());
-    EXPECT_NE(keys.error().message.find("loading resident keys"), std::string::npos) << keys.error().message;
-    EXPECT_NE(keys.error().message.find("FIDO_ERR_NOT_ALLOWED"), std::string::npos) << keys.error().message;
+    EXPECT_NE(keys.error().message.find("loading resident keys"), std::string::npos)
+        << keys.error().message;
+    EXPECT_NE(keys.error().message.find("FIDO_ERR_NOT_ALLOWED"), std::string::npos)
+        << keys.error().message;
   }
   // More credentials claimed than the token can enumerate.
   Claims creds;
@@ -401,8 +426,10 @@ TEST(FidoHostileToken, CredentialManagementCountsThatLieAreErrors) {
     HostileToken t(credman_token(creds, &enumerated));
     auto keys = load_resident_keys(options_for(t), "1234");
     ASSERT_FALSE(keys.ok());
-    EXPECT_NE(keys.error().message.find("loading resident keys"), std::string::npos) << keys.error().message;
-    EXPECT_NE(keys.error().message.find("FIDO_ERR_NOT_ALLOWED"), std::string::npos) << keys.error().message;
+    EXPECT_NE(keys.error().message.find("loading resident keys"), std::string::npos)
+        << keys.error().message;
+    EXPECT_NE(keys.error().message.find("FIDO_ERR_NOT_ALLOWED"), std::string::npos)
+        << keys.error().message;
   }
   // Metadata that says "none": nothing is enumerated, zero keys.
   Claims none = rps;
@@ -419,13 +446,18 @@ TEST(FidoHostileToken, CredentialManagementGarbageCredentialsAreNeverKeys) {
   // An RS256 key (no OpenSSH sk type) and an empty credential id are skipped;
   // the good credential beside them is still read.
   vc::MapBuilder rsa;
-  rsa.add(1, vc::uint(3)).add(3, vc::integer(-257)).add(-1, vc::bytes(Bytes(256, 0xC1))).add(-2, vc::bytes(Bytes{1, 0, 1}));
+  rsa.add(1, vc::uint(3))
+      .add(3, vc::integer(-257))
+      .add(-1, vc::bytes(Bytes(256, 0xC1)))
+      .add(-2, vc::bytes(Bytes{1, 0, 1}));
   Bytes rsa_key = vc::encode(rsa.build().get());
   Claims c;
   c.existing = 3;
   c.total_rps = 1;
   c.rps = {{"ssh:mixed",
-            {{Bytes{1}, Bytes(64, 1), rsa_key}, {Bytes{2}, Bytes{}, cose_ed25519()}, {Bytes{3}, Bytes(64, 3), cose_ed25519()}}}};
+            {{Bytes{1}, Bytes(64, 1), rsa_key},
+             {Bytes{2}, Bytes{}, cose_ed25519()},
+             {Bytes{3}, Bytes(64, 3), cose_ed25519()}}}};
   std::vector<Bytes> enumerated;
   {
     HostileToken t(credman_token(c, &enumerated));
@@ -459,7 +491,8 @@ TEST(FidoHostileToken, CredentialManagementStallsEndAtTheDeadline) {
     long took = ms_since(t0);
     ASSERT_FALSE(keys.ok());
     EXPECT_EQ(keys.error().code, Errc::timeout) << keys.error().message;
-    EXPECT_NE(keys.error().message.find("loading resident keys"), std::string::npos) << keys.error().message;
+    EXPECT_NE(keys.error().message.find("loading resident keys"), std::string::npos)
+        << keys.error().message;
     EXPECT_GE(took, 350);
     EXPECT_LT(took, 3000);
   }
@@ -491,7 +524,8 @@ TEST(FidoHostileToken, TokenCommandsDeleteThatDeletesNothingIsAnError) {
   con.confirmations = {true};
   auto s = keygen::run_token_command(con, r);
   ASSERT_FALSE(s);
-  EXPECT_NE(s.error().message.find("said it deleted the key, but still lists it"), std::string::npos)
+  EXPECT_NE(s.error().message.find("said it deleted the key, but still lists it"),
+            std::string::npos)
       << s.error().message;
   EXPECT_EQ(con.out_text.find("Deleted"), std::string::npos);
 }
@@ -499,7 +533,9 @@ TEST(FidoHostileToken, TokenCommandsDeleteThatDeletesNothingIsAnError) {
 TEST(FidoHostileToken, TokenCommandsOversizedListsAreBounded) {
   // 300 relying parties, all enumerable: at most 256 are read, or an error.
   Claims c;
-  for (int i = 0; i < 300; i++) c.rps.push_back({"ssh:rp" + std::to_string(i), {{Bytes{1}, Bytes(64, uint8_t(i)), cose_ed25519()}}});
+  for (int i = 0; i < 300; i++)
+    c.rps.push_back(
+        {"ssh:rp" + std::to_string(i), {{Bytes{1}, Bytes(64, uint8_t(i)), cose_ed25519()}}});
   c.existing = 300;
   c.total_rps = 300;
   std::vector<Bytes> enumerated;
@@ -517,15 +553,19 @@ TEST(FidoHostileToken, TokenCommandsOversizedListsAreBounded) {
   many.existing = 2;
   many.total_rps = 1;
   many.total_credentials = 100000;
-  many.rps = {{"ssh:many", {{Bytes{1}, Bytes(64, 1), cose_ed25519()}, {Bytes{2}, Bytes(64, 2), cose_ed25519()}}}};
+  many.rps = {
+      {"ssh:many",
+       {{Bytes{1}, Bytes(64, 1), cose_ed25519()}, {Bytes{2}, Bytes(64, 2), cose_ed25519()}}}};
   HostileToken t2(credman_token(many, &enumerated));
   keygen::testing::FakeConsole con2;
   con2.secrets = {"1234"};
   auto s2 = keygen::run_token_command(con2, token_request(t2, keygen::TokenAction::list));
   if (s2) {
-    EXPECT_LE(size_t(std::count(con2.out_text.begin(), con2.out_text.end(), '\n')), 5u) << con2.out_text;
+    EXPECT_LE(size_t(std::count(con2.out_text.begin(), con2.out_text.end(), '\n')), 5u)
+        << con2.out_text;
   } else {
-    EXPECT_NE(s2.error().message.find("loading resident keys"), std::string::npos) << s2.error().message;
+    EXPECT_NE(s2.error().message.find("loading resident keys"), std::string::npos)
+        << s2.error().message;
   }
 }
 
@@ -533,7 +573,8 @@ TEST(FidoHostileToken, TokenCommandsNeverPrintATokensEscapes) {
   Claims c;
   c.existing = 1;
   c.total_rps = 1;
-  c.rps = {{"ssh:\x1b]0;owned\x07\x1b[2J", {{Bytes{'a', 0x1b, '['}, Bytes(64, 1), cose_ed25519()}}}};
+  c.rps = {
+      {"ssh:\x1b]0;owned\x07\x1b[2J", {{Bytes{'a', 0x1b, '['}, Bytes(64, 1), cose_ed25519()}}}};
   std::vector<Bytes> enumerated;
   HostileToken t(credman_token(c, &enumerated));
   keygen::testing::FakeConsole con;

@@ -22,8 +22,9 @@ inline void run_isolated(const std::string& test) {
   std::error_code ec;
   auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   ASSERT_FALSE(ec) << "cannot find this test binary";
-  std::string cmd = "'" + self.string() + "' --gtest_also_run_disabled_tests --gtest_color=no --gtest_filter='" +
-                    test + "' 2>&1";
+  std::string cmd = "'" + self.string() +
+                    "' --gtest_also_run_disabled_tests --gtest_color=no --gtest_filter='" + test +
+                    "' 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   ASSERT_NE(p, nullptr);
   std::string out;

@@ -14,8 +14,8 @@
 #include "fido/pin.h"
 #include "fido/resident_keys.h"
 #include "tests/fido/middleware_test_util.h"
-#include "tests/fido/vtoken/fido_test_util.h"
-#include "tests/fido/vtoken/vtoken_process.h"
+#include "tests/vtoken/fido_test_util.h"
+#include "tests/vtoken/vtoken_process.h"
 
 namespace skagent::fido::testing {
 namespace {
@@ -36,9 +36,12 @@ class FidoMiddleware : public ::testing::TestWithParam<uint32_t> {
     token_ = std::make_unique<VtokenProcess>(VtokenProcess::Options{.args = std::move(args)});
     ASSERT_TRUE(token_->ready()) << "skagent-vtoken did not start";
   }
-  Options opts(milliseconds timeout = milliseconds(15000)) const { return vtoken_options({token_->hid_socket()}, timeout); }
+  Options opts(milliseconds timeout = milliseconds(15000)) const {
+    return vtoken_options({token_->hid_socket()}, timeout);
+  }
 
-  Result<EnrolledKey> enroll_key(uint32_t alg, uint8_t flags = kUserPresenceRequired, const char* pin = nullptr,
+  Result<EnrolledKey> enroll_key(uint32_t alg, uint8_t flags = kUserPresenceRequired,
+                                 const char* pin = nullptr,
                                  std::string app = "ssh:", Options* o = nullptr) {
     EnrollRequest r;
     r.alg = alg;
@@ -48,8 +51,9 @@ class FidoMiddleware : public ::testing::TestWithParam<uint32_t> {
     r.pin = pin;
     return enroll(o != nullptr ? *o : opts(), r);
   }
-  Result<Signature> sign_key(uint32_t alg, const EnrolledKey& k, ByteView data, uint8_t flags = kUserPresenceRequired,
-                             const char* pin = nullptr, std::string_view app = "ssh:", const Options* o = nullptr) {
+  Result<Signature> sign_key(uint32_t alg, const EnrolledKey& k, ByteView data,
+                             uint8_t flags = kUserPresenceRequired, const char* pin = nullptr,
+                             std::string_view app = "ssh:", const Options* o = nullptr) {
     SignRequest r;
     r.alg = alg;
     r.data = data;
@@ -65,8 +69,10 @@ class FidoMiddleware : public ::testing::TestWithParam<uint32_t> {
   Bytes data_ = to_bytes(view("SSH user-auth request, more or less"));
 };
 
-INSTANTIATE_TEST_SUITE_P(BothKeyTypes, FidoMiddleware, ::testing::Values(kAlgEcdsaP256, kAlgEd25519),
-                         [](const auto& p) { return p.param == kAlgEd25519 ? "Ed25519" : "EcdsaP256"; });
+INSTANTIATE_TEST_SUITE_P(BothKeyTypes, FidoMiddleware,
+                         ::testing::Values(kAlgEcdsaP256, kAlgEd25519), [](const auto& p) {
+                           return p.param == kAlgEd25519 ? "Ed25519" : "EcdsaP256";
+                         });
 
 TEST_P(FidoMiddleware, EnrollSignAndVerify) {
   ASSERT_NO_FATAL_FAILURE(start());
@@ -117,12 +123,15 @@ TEST_P(FidoMiddleware, ResidentKeysWrittenAndReadBack) {
   auto again = enroll_key(alg, kUserPresenceRequired | kResidentKey, "1234", "ssh:work");
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().code, Errc::exists) << again.error().message;
-  auto forced = enroll_key(alg, kUserPresenceRequired | kResidentKey | kForceOperation, "1234", "ssh:work");
+  auto forced =
+      enroll_key(alg, kUserPresenceRequired | kResidentKey | kForceOperation, "1234", "ssh:work");
   ASSERT_TRUE(forced.ok()) << forced.error().message;
   // A credential for a web site is not an SSH key.
   auto web = vtoken::testing::open_vtoken(token_->hid_socket());
   ASSERT_TRUE(web);
-  ASSERT_EQ(vtoken::testing::make_cred(web.get(), {.rp = "webauthn.example", .rk = true, .pin = "1234"}), FIDO_OK);
+  ASSERT_EQ(
+      vtoken::testing::make_cred(web.get(), {.rp = "webauthn.example", .rk = true, .pin = "1234"}),
+      FIDO_OK);
 
   auto keys = load_resident_keys(opts(), "1234");
   ASSERT_TRUE(keys.ok()) << keys.error().message;
@@ -153,7 +162,8 @@ TEST_P(FidoMiddleware, ResidentEnrollOnATokenWithoutRkIsUnsupported) {
   auto k = enroll_key(GetParam(), kUserPresenceRequired | kResidentKey);
   ASSERT_FALSE(k.ok());
   EXPECT_EQ(k.error().code, Errc::unsupported) << k.error().message;
-  EXPECT_NE(k.error().message.find("cannot store resident keys (no \"rk\" option)"), std::string::npos)
+  EXPECT_NE(k.error().message.find("cannot store resident keys (no \"rk\" option)"),
+            std::string::npos)
       << k.error().message;
   EXPECT_EQ(token_->status()["resident_credentials"], "0");
   EXPECT_TRUE(enroll_key(GetParam()).ok());  // a non-resident key is fine
@@ -324,7 +334,8 @@ TEST(FidoMiddlewareTokens, TouchToSelectBetweenTwoTokensCancelsTheOther) {
   EXPECT_EQ(k->device, "vtoken:" + b.hid_socket());
   EXPECT_EQ(touch_prompts.load(), 2);  // selection, then the enrollment
   auto t0 = Clock::now();
-  while (a.status()["waiting"] == "1" && ms_since(t0) < 3000) std::this_thread::sleep_for(milliseconds(20));
+  while (a.status()["waiting"] == "1" && ms_since(t0) < 3000)
+    std::this_thread::sleep_for(milliseconds(20));
   EXPECT_EQ(a.status()["waiting"], "0");  // A's request was cancelled
   EXPECT_EQ(touches(a), 0);
   EXPECT_EQ(touches(b), 2);
@@ -352,7 +363,8 @@ TEST(FidoMiddlewareTokens, NoTouchWithinTheTimeoutCancels) {
   auto own = enroll(o, er);
   ASSERT_FALSE(own.ok());
   EXPECT_EQ(own.error().code, Errc::timeout);
-  EXPECT_NE(own.error().message.find("not touched in time"), std::string::npos) << own.error().message;
+  EXPECT_NE(own.error().message.find("not touched in time"), std::string::npos)
+      << own.error().message;
 }
 
 TEST(FidoMiddlewareTokens, RequesterGoingAwayCancels) {

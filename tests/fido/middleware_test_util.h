@@ -14,13 +14,14 @@
 #include "fido/pin.h"
 #include "fido/sign.h"
 #include "ssh/key.h"
-#include "ssh/wire.h"
+#include "base/wire.h"
 
 namespace skagent::fido::testing {
 
 // Options that see only the named virtual tokens (no USB, no PC/SC).
-inline Options vtoken_options(const std::vector<std::string>& sockets,
-                              std::chrono::milliseconds timeout = std::chrono::milliseconds(15000)) {
+inline Options vtoken_options(
+    const std::vector<std::string>& sockets,
+    std::chrono::milliseconds timeout = std::chrono::milliseconds(15000)) {
   Options o;
   o.sources.usb = false;
   o.sources.pcsc = false;
@@ -29,7 +30,9 @@ inline Options vtoken_options(const std::vector<std::string>& sockets,
   return o;
 }
 
-inline KeyType key_type_of(uint32_t alg) { return alg == kAlgEd25519 ? KeyType::sk_ed25519 : KeyType::sk_ecdsa_p256; }
+inline KeyType key_type_of(uint32_t alg) {
+  return alg == kAlgEd25519 ? KeyType::sk_ed25519 : KeyType::sk_ecdsa_p256;
+}
 
 inline PublicKey public_key_of(uint32_t alg, const EnrolledKey& k, std::string_view application) {
   PublicKey pk;
@@ -56,8 +59,8 @@ inline Bytes sk_signature_blob(uint32_t alg, const Signature& s) {
   return w.take();
 }
 
-inline Status verify_sk(uint32_t alg, const EnrolledKey& k, std::string_view application, ByteView data,
-                        const Signature& s) {
+inline Status verify_sk(uint32_t alg, const EnrolledKey& k, std::string_view application,
+                        ByteView data, const Signature& s) {
   return verify_signature(public_key_of(alg, k, application), sk_signature_blob(alg, s), data);
 }
 
@@ -74,7 +77,8 @@ inline void set_change_and_miss_the_pin(const Options& o) {
   auto wrong_change = change_pin(o, "0000", "4321");
   ASSERT_FALSE(wrong_change.ok());
   EXPECT_EQ(wrong_change.error().code, Errc::pin_invalid);
-  EXPECT_NE(wrong_change.error().message.find("7 tries left"), std::string::npos) << wrong_change.error().message;
+  EXPECT_NE(wrong_change.error().message.find("7 tries left"), std::string::npos)
+      << wrong_change.error().message;
 }
 
 }  // namespace skagent::fido::testing

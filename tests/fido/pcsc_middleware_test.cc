@@ -28,7 +28,7 @@
 #include "platform/helper_channel.h"
 #include "tests/fido/isolated_test.h"
 #include "tests/fido/middleware_test_util.h"
-#include "tests/fido/vtoken/pcsc_harness.h"
+#include "tests/vtoken/pcsc_harness.h"
 
 namespace skagent::fido::testing {
 namespace {
@@ -56,8 +56,8 @@ class FidoPcsc : public ::testing::Test {
   void SetUp() override {
     uint16_t port = pcscd_prerequisites();
     ASSERT_NE(port, 0);
-    token_ = std::make_unique<VtokenProcess>(
-        VtokenProcess::Options{.hid = false, .vpcd = "127.0.0.1:" + std::to_string(port), .args = token_args_});
+    token_ = std::make_unique<VtokenProcess>(VtokenProcess::Options{
+        .hid = false, .vpcd = "127.0.0.1:" + std::to_string(port), .args = token_args_});
     ASSERT_TRUE(token_->ready());
     pcscd_ = std::make_unique<PcscdProcess>(token_->dir(), port);
     ASSERT_TRUE(pcscd_->ok()) << pcscd_->error();
@@ -233,7 +233,8 @@ TEST_F(FidoPcsc, DISABLED_TheSkHelperSaysWhenACardThatSignedLeft) {
   ASSERT_TRUE(k.ok()) << k.error().message;
   std::error_code ec;
   auto bin = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path();
-  auto h = spawn_helper((bin / "skagent-sk-helper").string(), "internal");  // inherits PCSCLITE_CSOCK_NAME
+  auto h = spawn_helper((bin / "skagent-sk-helper").string(),
+                        "internal");  // inherits PCSCLITE_CSOCK_NAME
   ASSERT_TRUE(h.ok()) << h.error().message;
   fcntl(h->fd, F_SETFL, 0);
   auto ask = [&](ByteView request) -> Result<Bytes> {
@@ -323,7 +324,8 @@ class FidoPcscTwoCards : public ::testing::Test {
     uint16_t port = pcscd_prerequisites();
     ASSERT_NE(port, 0);
     for (int slot = 0; slot < 2; slot++) {
-      std::vector<std::string> args = {"--vpcd-slots", "1", "--touch", "never", "--touch-timeout", "20000"};
+      std::vector<std::string> args = {"--vpcd-slots",    "1",    "--touch", "never",
+                                       "--touch-timeout", "20000"};
       tokens_[slot] = std::make_unique<VtokenProcess>(VtokenProcess::Options{
           .hid = false, .vpcd = "127.0.0.1:" + std::to_string(port + slot), .args = args});
       ASSERT_TRUE(tokens_[slot]->ready());
@@ -357,7 +359,8 @@ class FidoPcscTwoCards : public ::testing::Test {
     Interrupts in(o);
     Bytes unknown_key_handle(64, 0x5a);
     Result<Device> chosen = make_error(Errc::internal, "not run");
-    std::thread th([&] { chosen = choose_device(o, in, "choosing a card", "ssh:", unknown_key_handle); });
+    std::thread th(
+        [&] { chosen = choose_device(o, in, "choosing a card", "ssh:", unknown_key_handle); });
     bool both_wait = token(0).wait_until_waiting() && token(1).wait_until_waiting();
     EXPECT_TRUE(both_wait) << "the cards were not asked for a touch at the same time";
     EXPECT_EQ(token(slot).control("press"), "ok");
@@ -367,7 +370,8 @@ class FidoPcscTwoCards : public ::testing::Test {
     EXPECT_EQ(touch_prompts.load(), 1);
     VtokenProcess& other = token(1 - slot);
     auto t0 = std::chrono::steady_clock::now();
-    while (other.status()["waiting"] != "0" && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(3)) {
+    while (other.status()["waiting"] != "0" &&
+           std::chrono::steady_clock::now() - t0 < std::chrono::seconds(3)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     EXPECT_EQ(other.status()["waiting"], "0");  // its request was cancelled
@@ -384,9 +388,13 @@ class FidoPcscTwoCards : public ::testing::Test {
   std::vector<std::string> readers_;
 };
 
-TEST_F(FidoPcscTwoCards, DISABLED_TouchSelectsTheSecondCardAndCancelsTheFirst) { press_to_choose(1); }
+TEST_F(FidoPcscTwoCards, DISABLED_TouchSelectsTheSecondCardAndCancelsTheFirst) {
+  press_to_choose(1);
+}
 
-TEST_F(FidoPcscTwoCards, DISABLED_TouchSelectsTheFirstCardAndCancelsTheSecond) { press_to_choose(0); }
+TEST_F(FidoPcscTwoCards, DISABLED_TouchSelectsTheFirstCardAndCancelsTheSecond) {
+  press_to_choose(0);
+}
 
 // Each with its own pcscd, so each in its own process (tests/fido/isolated_test.h).
 TEST(FidoPcscIsolated, EnrollSignVerifyAndResidentKeysOverPcsc) {

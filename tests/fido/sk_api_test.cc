@@ -24,9 +24,7 @@ struct OptionList {
   }
 };
 
-TEST(SkApi, VersionIsOpenSsh0x000a) {
-  EXPECT_EQ(sk_api_version() & 0xffff0000u, 0x000a0000u);
-}
+TEST(SkApi, VersionIsOpenSsh0x000a) { EXPECT_EQ(sk_api_version() & 0xffff0000u, 0x000a0000u); }
 
 TEST(SkApi, NoOptionsIsFine) {
   auto po = parse_provider_options(nullptr);
@@ -73,11 +71,13 @@ TEST(SkApi, UnknownRequiredOptionFailsEveryCallBeforeAnyToken) {
   l.add("colour", "blue", true);
   uint8_t chal[32] = {};
   sk_enroll_response* er = nullptr;
-  EXPECT_EQ(sk_enroll(1, chal, sizeof(chal), "ssh:", 0x01, nullptr, l.get(), &er), kSkErrUnsupported);
+  EXPECT_EQ(sk_enroll(1, chal, sizeof(chal), "ssh:", 0x01, nullptr, l.get(), &er),
+            kSkErrUnsupported);
   EXPECT_EQ(er, nullptr);
   sk_sign_response* sr = nullptr;
   uint8_t kh[16] = {1};
-  EXPECT_EQ(sk_sign(1, chal, sizeof(chal), "ssh:", kh, sizeof(kh), 0x01, nullptr, l.get(), &sr), kSkErrUnsupported);
+  EXPECT_EQ(sk_sign(1, chal, sizeof(chal), "ssh:", kh, sizeof(kh), 0x01, nullptr, l.get(), &sr),
+            kSkErrUnsupported);
   sk_resident_key** rks = nullptr;
   size_t n = 9;
   EXPECT_EQ(sk_load_resident_keys("1234", l.get(), &rks, &n), kSkErrUnsupported);
@@ -86,11 +86,13 @@ TEST(SkApi, UnknownRequiredOptionFailsEveryCallBeforeAnyToken) {
 
 TEST(SkApi, NullArgumentsAreErrorsNotCrashes) {
   uint8_t chal[32] = {};
-  EXPECT_EQ(sk_enroll(1, chal, sizeof(chal), "ssh:", 0x01, nullptr, nullptr, nullptr), kSkErrGeneral);
+  EXPECT_EQ(sk_enroll(1, chal, sizeof(chal), "ssh:", 0x01, nullptr, nullptr, nullptr),
+            kSkErrGeneral);
   sk_enroll_response* er = nullptr;
   EXPECT_EQ(sk_enroll(1, chal, sizeof(chal), nullptr, 0x01, nullptr, nullptr, &er), kSkErrGeneral);
   sk_sign_response* sr = nullptr;
-  EXPECT_EQ(sk_sign(1, chal, sizeof(chal), "ssh:", nullptr, 0, 0x01, nullptr, nullptr, &sr), kSkErrGeneral);
+  EXPECT_EQ(sk_sign(1, chal, sizeof(chal), "ssh:", nullptr, 0, 0x01, nullptr, nullptr, &sr),
+            kSkErrGeneral);
   EXPECT_EQ(sk_load_resident_keys("1234", nullptr, nullptr, nullptr), kSkErrGeneral);
 }
 
@@ -99,12 +101,14 @@ TEST(SkApi, NamedDeviceThatIsNotThereIsDeviceNotFound) {
   l.add("device", "vtoken:/nonexistent/skagent-test.sock", false);
   uint8_t chal[32] = {};
   sk_enroll_response* er = nullptr;
-  EXPECT_EQ(sk_enroll(1, chal, sizeof(chal), "ssh:", 0x01, nullptr, l.get(), &er), kSkErrDeviceNotFound);
+  EXPECT_EQ(sk_enroll(1, chal, sizeof(chal), "ssh:", 0x01, nullptr, l.get(), &er),
+            kSkErrDeviceNotFound);
 }
 
 TEST(SkApi, ErrorCodesFollowOpenSsh) {
   EXPECT_EQ(sk_error_code(make_error(Errc::pin_required, "")), kSkErrPinRequired);
-  EXPECT_EQ(sk_error_code(make_error(Errc::pin_invalid, "")), kSkErrPinRequired);  // caller asks again
+  EXPECT_EQ(sk_error_code(make_error(Errc::pin_invalid, "")),
+            kSkErrPinRequired);  // caller asks again
   EXPECT_EQ(sk_error_code(make_error(Errc::not_found, "")), kSkErrDeviceNotFound);
   EXPECT_EQ(sk_error_code(make_error(Errc::exists, "")), kSkErrCredentialExists);
   EXPECT_EQ(sk_error_code(make_error(Errc::unsupported, "")), kSkErrUnsupported);

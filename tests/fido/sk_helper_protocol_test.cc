@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "ssh/wire.h"
+#include "base/wire.h"
 
 namespace skagent {
 namespace {
@@ -133,8 +133,8 @@ TEST(SkHelperProtocol, CardCheckReplies) {
   EXPECT_EQ(failed.error().code, Errc::io);
   EXPECT_EQ(failed.error().message, "no pcscd");
   // Not 0 or 1, truncated, trailing bytes, a sign reply, an unknown status.
-  for (Bytes b : {Bytes{}, Bytes{0}, Bytes{0, 2}, Bytes{0, 1, 0}, Bytes{2, 1}, encode_sign_reply(sample_result()),
-                  error_reply(0xffff, "x")}) {
+  for (Bytes b : {Bytes{}, Bytes{0}, Bytes{0, 2}, Bytes{0, 1, 0}, Bytes{2, 1},
+                  encode_sign_reply(sample_result()), error_reply(0xffff, "x")}) {
     auto r = decode_check_cards_reply(b);
     ASSERT_FALSE(r.ok()) << b.size();
     EXPECT_EQ(r.error().code, Errc::malformed);
@@ -222,7 +222,10 @@ TEST(SkHelperProtocol, TextFieldsWithNulRefused) {
   app.application = std::string("ssh:\0evil", 9);
   EXPECT_FALSE(decode_sign_request(encode_sign_request(app)).ok());
   SkSignRequest pin = sample_request();
-  pin.pin.assign(std::string_view("12\0" "34", 5));
+  pin.pin.assign(
+      std::string_view("12\0"
+                       "34",
+                       5));
   EXPECT_FALSE(decode_sign_request(encode_sign_request(pin)).ok());
   auto r = decode_sign_reply(error_reply(0, std::string_view("a\0b", 3)));
   ASSERT_FALSE(r.ok());

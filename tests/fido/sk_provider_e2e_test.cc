@@ -15,10 +15,10 @@
 #include "fido/sk_provider.h"
 #include "platform/helper_channel.h"
 #include "platform/process.h"
-#include "ssh/wire.h"
+#include "base/wire.h"
 #include "tests/fido/isolated_test.h"
 #include "tests/fido/middleware_test_util.h"
-#include "tests/fido/vtoken/vtoken_process.h"
+#include "tests/vtoken/vtoken_process.h"
 
 namespace skagent::fido::testing {
 namespace {
@@ -71,8 +71,10 @@ TEST(SkProviderE2E, EnrollSignAndLoadResidentKeysThroughTheAbi) {
     std::string app = alg == kAlgEd25519 ? "ssh:ed" : "ssh:ec";
     sk_enroll_response* er = nullptr;
     // Resident without the PIN: "PIN required", so ssh-keygen asks for it.
-    ASSERT_EQ(sk_enroll(alg, chal, sizeof(chal), app.c_str(), 0x21, nullptr, opts.get(), &er), kSkErrPinRequired);
-    ASSERT_EQ(sk_enroll(alg, chal, sizeof(chal), app.c_str(), 0x21, "0000", opts.get(), &er), kSkErrPinRequired);
+    ASSERT_EQ(sk_enroll(alg, chal, sizeof(chal), app.c_str(), 0x21, nullptr, opts.get(), &er),
+              kSkErrPinRequired);
+    ASSERT_EQ(sk_enroll(alg, chal, sizeof(chal), app.c_str(), 0x21, "0000", opts.get(), &er),
+              kSkErrPinRequired);
     ASSERT_EQ(sk_enroll(alg, chal, sizeof(chal), app.c_str(), 0x21, "4321", opts.get(), &er), 0);
     ASSERT_NE(er, nullptr);
     EXPECT_EQ(er->flags, 0x21);
@@ -81,12 +83,13 @@ TEST(SkProviderE2E, EnrollSignAndLoadResidentKeysThroughTheAbi) {
     EnrolledKey k = from_response(er);
     free_enroll(er);
     er = nullptr;
-    EXPECT_EQ(sk_enroll(alg, chal, sizeof(chal), app.c_str(), 0x21, "4321", opts.get(), &er), kSkErrCredentialExists);
+    EXPECT_EQ(sk_enroll(alg, chal, sizeof(chal), app.c_str(), 0x21, "4321", opts.get(), &er),
+              kSkErrCredentialExists);
 
     const uint8_t data[] = "data to sign";
     sk_sign_response* sr = nullptr;
-    ASSERT_EQ(sk_sign(alg, data, sizeof(data), app.c_str(), k.key_handle.data(), k.key_handle.size(), 0x01, nullptr,
-                      opts.get(), &sr),
+    ASSERT_EQ(sk_sign(alg, data, sizeof(data), app.c_str(), k.key_handle.data(),
+                      k.key_handle.size(), 0x01, nullptr, opts.get(), &sr),
               0);
     Signature s;
     s.flags = sr->flags;
@@ -176,9 +179,7 @@ class Helper {
   }
   bool ok() const { return fd_ >= 0; }
 
-  bool send(const SkSignRequest& req) {
-    return write_frame(fd_, encode_sign_request(req));
-  }
+  bool send(const SkSignRequest& req) { return write_frame(fd_, encode_sign_request(req)); }
   Result<SkSignResult> receive() {
     uint8_t len[4];
     if (!read_all(len, 4)) return make_error(Errc::io, "helper closed");

@@ -11,7 +11,7 @@
 #include <memory>
 
 #include "agent/agent.h"
-#include "agent/messages.h"
+#include "agent/protocol/messages.h"
 #include "tests/fuzz/fuzz_util.h"
 
 using namespace skagent;
@@ -80,8 +80,10 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   Bytes ed = fuzz::fixed_ed25519_private();
   PrivateKey k = fuzz::read_key(ed);
   g_preload.push_back(add_message(msg::kAddIdentity, ed, "software"));
-  g_preload.push_back(add_message(msg::kAddIdConstrained, fuzz::fixed_ed25519_private(101), "confirm", Bytes{2}));
-  g_preload.push_back(add_message(msg::kAddIdentity, fuzz::fixed_sk_ed25519_private(k.public_key().point), "sk-ed25519"));
+  g_preload.push_back(
+      add_message(msg::kAddIdConstrained, fuzz::fixed_ed25519_private(101), "confirm", Bytes{2}));
+  g_preload.push_back(add_message(
+      msg::kAddIdentity, fuzz::fixed_sk_ed25519_private(k.public_key().point), "sk-ed25519"));
   g_preload.push_back(add_message(msg::kAddIdentity, fuzz::fixed_sk_ecdsa_private(), "sk-ecdsa"));
   return 0;
 }
@@ -95,7 +97,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     uint32_t len = 0;
     ByteView body;
     if (!r.u32(len) || len == 0 || len > msg::kMaxFrame) break;  // the server closes here
-    if (!r.raw(len, body)) break;                                 // an incomplete frame waits
+    if (!r.raw(len, body)) break;                                // an incomplete frame waits
     // A failed unlock makes the next one wait 0.1 s more (by design); one per input keeps
     // the harness fast and still reaches both outcomes.
     if (body[0] == msg::kUnlock) {

@@ -21,7 +21,7 @@
 #include <memory>
 
 #include "agent/agent.h"
-#include "agent/messages.h"
+#include "agent/protocol/messages.h"
 #include "agent/server.h"
 #include "platform/unix_listener.h"
 #include "tests/fuzz/fuzz_util.h"
@@ -68,8 +68,10 @@ class World {
     Bytes ed = fuzz::fixed_ed25519_private();
     PrivateKey k = fuzz::read_key(ed);
     preload_.push_back(add_message(msg::kAddIdentity, ed, "software"));
-    preload_.push_back(add_message(msg::kAddIdConstrained, fuzz::fixed_ed25519_private(101), "confirm", Bytes{2}));
-    preload_.push_back(add_message(msg::kAddIdentity, fuzz::fixed_sk_ed25519_private(k.public_key().point), "sk-ed25519"));
+    preload_.push_back(
+        add_message(msg::kAddIdConstrained, fuzz::fixed_ed25519_private(101), "confirm", Bytes{2}));
+    preload_.push_back(add_message(
+        msg::kAddIdentity, fuzz::fixed_sk_ed25519_private(k.public_key().point), "sk-ed25519"));
     preload_.push_back(add_message(msg::kAddIdentity, fuzz::fixed_sk_ecdsa_private(), "sk-ecdsa"));
   }
 
@@ -122,15 +124,23 @@ class World {
       bool complete = r.raw(std::min<size_t>(len, r.remaining()), body) && body.size() == len;
       Bytes frame = to_bytes(body);
       if (complete && len > 0 && len <= msg::kMaxFrame) {
-        static const uint8_t kChanging[] = {msg::kRemoveAllV1, msg::kAddIdentity, msg::kRemoveIdentity,
-                                            msg::kRemoveAllIdentities, msg::kAddSmartcardKey,
-                                            msg::kRemoveSmartcardKey, msg::kLock, msg::kUnlock,
-                                            msg::kAddIdConstrained, msg::kAddSmartcardKeyConstrained};
-        if (std::find(std::begin(kChanging), std::end(kChanging), frame[0]) != std::end(kChanging)) changes_state = true;
+        static const uint8_t kChanging[] = {msg::kRemoveAllV1,
+                                            msg::kAddIdentity,
+                                            msg::kRemoveIdentity,
+                                            msg::kRemoveAllIdentities,
+                                            msg::kAddSmartcardKey,
+                                            msg::kRemoveSmartcardKey,
+                                            msg::kLock,
+                                            msg::kUnlock,
+                                            msg::kAddIdConstrained,
+                                            msg::kAddSmartcardKeyConstrained};
+        if (std::find(std::begin(kChanging), std::end(kChanging), frame[0]) != std::end(kChanging))
+          changes_state = true;
         if (frame[0] == msg::kLock) lock_bodies.push_back(Bytes(frame.begin() + 1, frame.end()));
         if (frame[0] == msg::kUnlock) {
           Bytes pw(frame.begin() + 1, frame.end());
-          if (std::find(lock_bodies.begin(), lock_bodies.end(), pw) == lock_bodies.end()) frame[0] = 99;
+          if (std::find(lock_bodies.begin(), lock_bodies.end(), pw) == lock_bodies.end())
+            frame[0] = 99;
         }
       }
       if (cl.bad_length) continue;  // the agent has closed this one
@@ -158,7 +168,8 @@ class World {
     if (!all_done(c)) loop_.run();
     for (auto& cl : c) {
       if (cl.fd < 0) continue;
-      FUZZ_CHECK(cl.replies == cl.expected || (cl.eof && cl.bad_length && cl.replies <= cl.expected));
+      FUZZ_CHECK(cl.replies == cl.expected ||
+                 (cl.eof && cl.bad_length && cl.replies <= cl.expected));
       if (cl.watched) loop_.unwatch(cl.fd);
       close(cl.fd);
     }

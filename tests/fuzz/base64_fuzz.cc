@@ -14,7 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Strictness: the canonical encoding equals the input less its whitespace.
     std::string stripped;
     for (char c : text) {
-      if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\v' && c != '\f') stripped.push_back(c);
+      if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\v' && c != '\f')
+        stripped.push_back(c);
     }
     FUZZ_CHECK(stripped == enc);
   }

@@ -18,7 +18,7 @@
 #include <memory>
 
 #include "agent/agent.h"
-#include "agent/messages.h"
+#include "agent/protocol/messages.h"
 #include "tests/fuzz/fuzz_util.h"
 
 using namespace skagent;
@@ -99,10 +99,16 @@ class World {
       Conn& c = conns[in.ConsumeIntegralInRange(0, 1)];
       switch (in.ConsumeIntegralInRange(0, 5)) {
         case 0:
-        case 1: bind(in, c); break;
+        case 1:
+          bind(in, c);
+          break;
         case 2:
-        case 3: sign(in, c, hops); break;
-        case 4: call(c.c, Bytes{msg::kRequestIdentities}); break;
+        case 3:
+          sign(in, c, hops);
+          break;
+        case 4:
+          call(c.c, Bytes{msg::kRequestIdentities});
+          break;
         default: {
           Writer m;
           m.u8(msg::kRemoveIdentity);
@@ -143,7 +149,8 @@ class World {
   }
 
   Bytes session_id(FuzzedDataProvider& in, const Conn& c) {
-    if (!c.bound.empty() && in.ConsumeBool()) return c.bound[in.ConsumeIntegralInRange<size_t>(0, c.bound.size() - 1)].first;
+    if (!c.bound.empty() && in.ConsumeBool())
+      return c.bound[in.ConsumeIntegralInRange<size_t>(0, c.bound.size() - 1)].first;
     return to_bytes(view(in.ConsumeRandomLengthString(80)));
   }
 
@@ -254,7 +261,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   g_fail_closed = getenv("SKAGENT_FUZZ_FAIL_CLOSED_BIND") != nullptr;
   stderr = fopen("/dev/null", "w");
   g_fixed = new Fixed();
-  for (int i = 0; i < kHosts; i++) g_fixed->hosts.push_back(fuzz::read_key(fuzz::fixed_ed25519_private(uint8_t(150 + 10 * i))));
+  for (int i = 0; i < kHosts; i++)
+    g_fixed->hosts.push_back(fuzz::read_key(fuzz::fixed_ed25519_private(uint8_t(150 + 10 * i))));
   for (uint8_t first : {1, 101}) {
     g_fixed->user_priv.push_back(fuzz::fixed_ed25519_private(first));
     g_fixed->user.push_back(fuzz::read_key(g_fixed->user_priv.back()));

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // restrict-destination-v00@openssh.com bodies (parse_destination_constraints) and whole
 // constraint lists (read_constraints), then the hop checks against a fixed binding chain.
-#include "agent/constraints.h"
-#include "agent/destination_constraint.h"
+#include "agent/policy/constraints.h"
+#include "agent/policy/destination_constraint.h"
 #include "tests/fuzz/fuzz_util.h"
 
 using namespace skagent;

@@ -29,17 +29,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)fido::apdu::select(card);
   FUZZ_CHECK(sent <= 8);
   sent = 0;
-  if (auto r = fido::apdu::ctap(card, Bytes(300, 0x01), limits)) FUZZ_CHECK(!r->empty() && r->size() <= limits.max_response);
+  if (auto r = fido::apdu::ctap(card, Bytes(300, 0x01), limits))
+    FUZZ_CHECK(!r->empty() && r->size() <= limits.max_response);
   FUZZ_CHECK(sent <= limits.max_apdus);
   sent = 0;
-  if (auto r = fido::apdu::raw(card, Bytes{0x00, 0x01, 0x02, 0x03, 0x00}, limits)) FUZZ_CHECK(r->size() >= 2);
+  if (auto r = fido::apdu::raw(card, Bytes{0x00, 0x01, 0x02, 0x03, 0x00}, limits))
+    FUZZ_CHECK(r->size() >= 2);
   FUZZ_CHECK(sent <= limits.max_apdus);
 
   for (uint32_t alg : {fido::kAlgEcdsaP256, fido::kAlgEd25519}) {
     if (auto p = fido::ssh_signature_parts(alg, in)) {
-      FUZZ_CHECK(alg == fido::kAlgEd25519 ? p->r.size() == 64 : (p->r.size() <= 32 && p->s.size() <= 32));
+      FUZZ_CHECK(alg == fido::kAlgEd25519 ? p->r.size() == 64
+                                          : (p->r.size() <= 32 && p->s.size() <= 32));
     }
-    if (auto k = fido::ssh_public_key(alg, in)) FUZZ_CHECK(k->size() == (alg == fido::kAlgEd25519 ? 32u : 65u));
+    if (auto k = fido::ssh_public_key(alg, in))
+      FUZZ_CHECK(k->size() == (alg == fido::kAlgEd25519 ? 32u : 65u));
   }
   return 0;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // known_hosts text: any file parses (bad lines skipped), and lookups on what was parsed
 // neither crash nor read out of bounds, for plain keys and host certificates alike.
-#include "agent/known_hosts.h"
+#include "agent/policy/known_hosts.h"
 #include "tests/fuzz/fuzz_util.h"
 
 using namespace skagent;

@@ -11,15 +11,17 @@ using namespace skagent::pkcs11;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ByteView in(data, size);
   if (auto req = decode_request(in)) {
-    Bytes enc = req->type == RequestType::load   ? encode_load_request(req->pin)
-                : req->type == RequestType::sign ? encode_sign_request(req->key_blob, req->data, req->flags)
-                                                 : encode_check_request();
+    Bytes enc = req->type == RequestType::load ? encode_load_request(req->pin)
+                : req->type == RequestType::sign
+                    ? encode_sign_request(req->key_blob, req->data, req->flags)
+                    : encode_check_request();
     FUZZ_CHECK(equal(enc, in));  // one encoding per request
   }
   if (auto load = decode_load_reply(in)) {
     FUZZ_CHECK(load->keys.size() <= kMaxKeys && load->notes.size() <= kMaxNotes);
     auto again = decode_load_reply(encode_load_reply(*load));
-    FUZZ_CHECK(again.ok() && again->keys.size() == load->keys.size() && again->notes == load->notes);
+    FUZZ_CHECK(again.ok() && again->keys.size() == load->keys.size() &&
+               again->notes == load->notes);
     for (size_t i = 0; i < load->keys.size(); i++) {
       FUZZ_CHECK(equal(again->keys[i].blob, load->keys[i].blob));
       FUZZ_CHECK(again->keys[i].label == load->keys[i].label);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // The policy file parser (skagent.conf(5)): any text either parses or is refused with
 // "source:line: reason"; a parsed policy resolves for any key without trouble.
-#include "agent/policy.h"
-#include "agent/policy_config.h"
+#include "agent/policy/policy.h"
+#include "agent/policy/policy_config.h"
 #include "tests/fuzz/fuzz_util.h"
 
 using namespace skagent;

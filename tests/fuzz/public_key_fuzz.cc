@@ -25,8 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(parse_public_key(plain.blob()).ok());
   if (key->is_cert()) (void)verify_certificate_signature(*key->cert);
   // A signature check with the fuzzed key over fixed data: must fail cleanly, not crash.
-  static const uint8_t junk_sig[] = {0, 0, 0, 11, 's', 's', 'h', '-', 'e', 'd', '2', '5', '5', '1', '9',
-                                     0, 0, 0, 4, 1, 2, 3, 4};
+  static const uint8_t junk_sig[] = {0,   0,   0,   11, 's', 's', 'h', '-', 'e', 'd', '2', '5',
+                                     '5', '1', '9', 0,  0,   0,   4,   1,   2,   3,   4};
   (void)verify_signature(*key, ByteView(junk_sig, sizeof(junk_sig)), view("data"));
   return 0;
 }

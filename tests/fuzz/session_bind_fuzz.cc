@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // session-bind@openssh.com bodies: parse_session_bind, then apply_session_bind twice on one
 // connection's bindings (the second a replay). A failed apply leaves the bindings unchanged.
-#include "agent/session_binding.h"
+#include "agent/protocol/session_binding.h"
 #include "tests/fuzz/fuzz_util.h"
 
 using namespace skagent;

@@ -12,7 +12,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // A request the helper takes is of one kind or the other.
   auto kind = sk_request_kind(in);
   if (decode_sign_request(in).ok()) FUZZ_CHECK(kind.ok() && *kind == SkRequestKind::sign);
-  if (kind && *kind == SkRequestKind::check_cards) FUZZ_CHECK(equal(in, encode_check_cards_request()));
+  if (kind && *kind == SkRequestKind::check_cards)
+    FUZZ_CHECK(equal(in, encode_check_cards_request()));
   if (auto left = decode_check_cards_reply(in)) {
     FUZZ_CHECK(equal(in, encode_check_cards_reply(*left)));
   }

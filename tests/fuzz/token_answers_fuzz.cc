@@ -20,8 +20,8 @@
 #include "fido/enroll.h"
 #include "fido/resident_keys.h"
 #include "fido/sign.h"
-#include "fido/vtoken/authenticator.h"
-#include "fido/vtoken/client_pin.h"
+#include "vtoken/authenticator.h"
+#include "vtoken/client_pin.h"
 #include "tests/fido/hostile_token.h"
 #include "tests/fuzz/fuzz_util.h"
 
@@ -110,7 +110,8 @@ class AnswerSource {
 // One socket and server thread for the whole run.
 struct Token {
   AnswerSource source;
-  fido::testing::HostileToken token{{[this](uint8_t cmd, ByteView p) { return source.answer(cmd, p); }}};
+  fido::testing::HostileToken token{
+      {[this](uint8_t cmd, ByteView p) { return source.answer(cmd, p); }}};
 
   fido::Options options() const {
     fido::Options o;
@@ -139,10 +140,12 @@ bool run_sign(const fido::Options& o, const Input& in) {
   if (req.alg == fido::kAlgEd25519) {
     FUZZ_CHECK(s->sig_r.size() == 64 && s->sig_s.empty());
   } else {
-    FUZZ_CHECK(!s->sig_r.empty() && s->sig_r.size() <= 32 && !s->sig_s.empty() && s->sig_s.size() <= 32);
+    FUZZ_CHECK(!s->sig_r.empty() && s->sig_r.size() <= 32 && !s->sig_s.empty() &&
+               s->sig_s.size() <= 32);
   }
   FUZZ_CHECK(s->flags & fido::kUserPresenceRequired);
-  if (req.flags & fido::kUserVerificationRequired) FUZZ_CHECK(s->flags & fido::kUserVerificationRequired);
+  if (req.flags & fido::kUserVerificationRequired)
+    FUZZ_CHECK(s->flags & fido::kUserVerificationRequired);
   return true;
 }
 
@@ -176,9 +179,12 @@ bool run_resident(const fido::Options& o, const Input& in) {
 bool run(const Input& in) {
   auto o = token().options();
   switch (in.op) {
-    case Input::Op::sign: return run_sign(o, in);
-    case Input::Op::enroll: return run_enroll(o, in).has_value();
-    case Input::Op::resident_keys: return run_resident(o, in);
+    case Input::Op::sign:
+      return run_sign(o, in);
+    case Input::Op::enroll:
+      return run_enroll(o, in).has_value();
+    case Input::Op::resident_keys:
+      return run_resident(o, in);
   }
   return false;
 }
@@ -194,10 +200,13 @@ std::optional<std::vector<Bytes>> answers_of(vtoken::Authenticator& real, Op op)
 }
 
 bool save_seed(Input in, std::optional<std::vector<Bytes>> answers, const std::string& path) {
-  if (!answers) return fprintf(stderr, "%s: the operation failed against the real token\n", path.c_str()), false;
+  if (!answers)
+    return fprintf(stderr, "%s: the operation failed against the real token\n", path.c_str()),
+           false;
   in.answers = std::move(*answers);
   Bytes b = in.encode();
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), std::streamsize(b.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(b.data()), std::streamsize(b.size()));
   return true;
 }
 
@@ -212,17 +221,20 @@ bool write_seeds(const std::string& dir) {
   constexpr uint8_t kEcdsa = 1, kWithPin = 2;
   constexpr uint8_t kUv = fido::kUserVerificationRequired, kRk = fido::kResidentKey;
   bool ok = true;
-  for (uint8_t flags : {uint8_t(0), kEcdsa, uint8_t(kWithPin | kRk), uint8_t(kEcdsa | kWithPin | kUv)}) {
+  for (uint8_t flags :
+       {uint8_t(0), kEcdsa, uint8_t(kWithPin | kRk), uint8_t(kEcdsa | kWithPin | kUv)}) {
     Input enroll{Input::Op::enroll, flags, {}, {}};
     std::optional<Bytes> handle;
     auto made = answers_of(real, [&] { return (handle = run_enroll(o, enroll)).has_value(); });
     ok = ok && save_seed(enroll, made, dir + "/enroll-" + std::to_string(flags));
     if (!handle || handle->size() > 255) return false;
     Input sign{Input::Op::sign, flags, *handle, {}};
-    ok = ok && save_seed(sign, answers_of(real, [&] { return run_sign(o, sign); }), dir + "/sign-" + std::to_string(flags));
+    ok = ok && save_seed(sign, answers_of(real, [&] { return run_sign(o, sign); }),
+                         dir + "/sign-" + std::to_string(flags));
   }
   Input rk{Input::Op::resident_keys, kWithPin, {}, {}};
-  ok = ok && save_seed(rk, answers_of(real, [&] { return run_resident(o, rk); }), dir + "/resident-keys");
+  ok = ok &&
+       save_seed(rk, answers_of(real, [&] { return run_resident(o, rk); }), dir + "/resident-keys");
   std::filesystem::remove_all(dir + "/.state");
   return ok;
 }

@@ -2,9 +2,9 @@
 // Data a key is asked to sign: parse_userauth_request (against a fixed key, and against the
 // key the data itself names) and parse_sshsig_request; and check_constrained_sign with a
 // destination-constrained identity, which combines them with the binding chain.
-#include "agent/constrained_sign.h"
-#include "agent/sshsig_request.h"
-#include "agent/userauth_request.h"
+#include "agent/keys/constrained_sign.h"
+#include "agent/protocol/sshsig_request.h"
+#include "agent/protocol/userauth_request.h"
 #include "tests/fuzz/fuzz_util.h"
 
 using namespace skagent;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // skagent-vtoken's request side against a hostile platform: CTAPHID reassembly
-// (fido/vtoken/ctaphid.h), the ISO 7816 APDU parser and the NFC FIDO applet
-// (fido/vtoken/apdu.h, fido_applet.h), the strict CBOR pre-scan (fido/vtoken/cbor.h) and the
+// (vtoken/ctaphid.h), the ISO 7816 APDU parser and the NFC FIDO applet
+// (vtoken/apdu.h, fido_applet.h), the strict CBOR pre-scan (vtoken/cbor.h) and the
 // authenticator's dispatch to every command handler, on a token with a PIN set.
 // Every request gets an answer, and what the token accepts or builds keeps its form.
 //
@@ -18,12 +18,12 @@
 #include <memory>
 #include <optional>
 
-#include "fido/vtoken/apdu.h"
-#include "fido/vtoken/authenticator.h"
-#include "fido/vtoken/cbor.h"
-#include "fido/vtoken/client_pin.h"
-#include "fido/vtoken/ctaphid.h"
-#include "fido/vtoken/fido_applet.h"
+#include "vtoken/apdu.h"
+#include "vtoken/authenticator.h"
+#include "vtoken/cbor.h"
+#include "vtoken/client_pin.h"
+#include "vtoken/ctaphid.h"
+#include "vtoken/fido_applet.h"
 #include "tests/fuzz/fuzz_util.h"
 #include "tests/fuzz/vtoken_request_seeds.h"
 
@@ -41,7 +41,8 @@ class FuzzToken {
 
   // A fresh authenticator on the same starting state for every input.
   std::unique_ptr<Authenticator> fresh() {
-    return std::make_unique<Authenticator>(TokenConfig{}, StateFile(dir_ + "/state"), start_state(), touch_);
+    return std::make_unique<Authenticator>(TokenConfig{}, StateFile(dir_ + "/state"), start_state(),
+                                           touch_);
   }
 
  private:
@@ -112,7 +113,8 @@ void run_hid(Authenticator& auth, ByteView stream) {
     FUZZ_CHECK(back.kind == ctaphid::Reassembler::Event::message && back.msg.cmd == m.cmd &&
                back.msg.cid == m.cid && equal(back.msg.payload, m.payload));
     if (m.cmd == ctaphid::kInit) {
-      if (m.payload.size() == 8) FUZZ_CHECK(ctaphid::init_response(m.payload, 7, ctaphid::kCapCbor).size() == 17);
+      if (m.payload.size() == 8)
+        FUZZ_CHECK(ctaphid::init_response(m.payload, 7, ctaphid::kCapCbor).size() == 17);
     } else if (m.cmd == ctaphid::kCbor && !m.payload.empty()) {
       check_ctap(auth, m.payload);
     }
@@ -145,7 +147,8 @@ void run_ctap(Authenticator& auth, ByteView stream) {
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   // SKAGENT_FUZZ_MAKE_SEEDS=DIR: write seeds from a real libfido2 session, then exit.
-  if (const char* dir = getenv("SKAGENT_FUZZ_MAKE_SEEDS")) exit(fuzz::write_vtoken_request_seeds(dir) ? 0 : 1);
+  if (const char* dir = getenv("SKAGENT_FUZZ_MAKE_SEEDS"))
+    exit(fuzz::write_vtoken_request_seeds(dir) ? 0 : 1);
   return 0;
 }
 
@@ -155,9 +158,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto auth = token.fresh();
   ByteView stream(data + 1, size - 1);
   switch (data[0] % 3) {
-    case 0: run_hid(*auth, stream); break;
-    case 1: run_apdus(*auth, stream); break;
-    case 2: run_ctap(*auth, stream); break;
+    case 0:
+      run_hid(*auth, stream);
+      break;
+    case 1:
+      run_apdus(*auth, stream);
+      break;
+    case 2:
+      run_ctap(*auth, stream);
+      break;
   }
   return 0;
 }

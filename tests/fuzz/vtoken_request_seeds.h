@@ -15,9 +15,9 @@
 #include <string>
 
 #include "fido/apdu.h"
-#include "fido/vtoken/authenticator.h"
-#include "fido/vtoken/client_pin.h"
-#include "fido/vtoken/ctaphid.h"
+#include "vtoken/authenticator.h"
+#include "vtoken/client_pin.h"
+#include "vtoken/ctaphid.h"
 
 namespace skagent::fuzz {
 
@@ -27,8 +27,8 @@ struct InProcessHid {
   vtoken::Authenticator* auth = nullptr;
   vtoken::ctaphid::Reassembler reasm;
   std::deque<vtoken::ctaphid::Report> replies;
-  Bytes reports;                 // every report the host sent
-  std::vector<Bytes> requests;   // every CTAP request (command ‖ CBOR)
+  Bytes reports;                // every report the host sent
+  std::vector<Bytes> requests;  // every CTAP request (command ‖ CBOR)
 
   void answer(uint32_t cid, uint8_t cmd, ByteView payload) {
     auto frags = vtoken::ctaphid::fragment(cid, cmd, payload);
@@ -43,7 +43,9 @@ struct InProcessHid {
     if (ev.kind != vtoken::ctaphid::Reassembler::Event::message) return;
     const auto& m = ev.msg;
     if (m.cmd == vtoken::ctaphid::kInit) {
-      answer(m.cid, m.cmd, vtoken::ctaphid::init_response(m.payload, 0x01020304, vtoken::ctaphid::kCapCbor | vtoken::ctaphid::kCapNoMsg));
+      answer(m.cid, m.cmd,
+             vtoken::ctaphid::init_response(
+                 m.payload, 0x01020304, vtoken::ctaphid::kCapCbor | vtoken::ctaphid::kCapNoMsg));
     } else if (m.cmd == vtoken::ctaphid::kCbor) {
       requests.push_back(m.payload);
       vtoken::SleepingWait w;
@@ -124,7 +126,8 @@ inline bool write_vtoken_request_seeds(const std::string& dir) {
   fido_init(0);
   fido_dev_t* dev = fido_dev_new();
   fido_dev_io_t io = InProcessHid::io();
-  bool ok = fido_dev_set_io_functions(dev, &io) == FIDO_OK && fido_dev_open(dev, "in-process") == FIDO_OK &&
+  bool ok = fido_dev_set_io_functions(dev, &io) == FIDO_OK &&
+            fido_dev_open(dev, "in-process") == FIDO_OK &&
             platform_session(dev, COSE_ES256, true) && platform_session(dev, COSE_EDDSA, false);
   fido_credman_metadata_t* meta = fido_credman_metadata_new();
   fido_credman_rk_t* rk = fido_credman_rk_new();

@@ -92,8 +92,8 @@ if [ -x "$KG" ]; then
 else
     fail "skagent-keygen is built" "$KG missing (make)"
 fi
-# skagent.conf(5) = the keywords and choices of the parser (agent/policy_config.cc).
-PC=$SKAGENT_ROOT/agent/policy_config.cc
+# skagent.conf(5) = the keywords and choices of the parser (agent/policy/policy_config.cc).
+PC=$SKAGENT_ROOT/agent/policy/policy_config.cc
 if [ -f "$PC" ]; then
     kw_parser=$(grep -o 'iequals(kw, "[A-Za-z]*")' "$PC" | sed 's/.*"\(.*\)")/\1/' | sort -u)
     kw_page=$(sed -n 's/^\.It Cm \([A-Z][A-Za-z]*\)\( .*\)\{0,1\}$/\1/p' "$MAN/skagent.conf.5" | sort -u)

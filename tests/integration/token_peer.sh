@@ -51,7 +51,7 @@ mkdir -p "$VT"
 wait_for 10 "$VTOKEN" ctl "$VT/ctl.sock" touches || { fail "start skagent-vtoken" "$(tail -n 3 "$VT/log")"; finish; }
 vt() { "$VTOKEN" ctl "$VT/ctl.sock" "$@"; }
 
-# pcscd on a private socket, started by socket activation (as tests/fido/vtoken/pcsc_harness.h).
+# pcscd on a private socket, started by socket activation (as tests/vtoken/pcsc_harness.h).
 cat >"$T/reader.conf" <<CONF
 FRIENDLYNAME "skagent vtoken"
 DEVICENAME 127.0.0.1:$PORT

@@ -69,12 +69,12 @@ SkResidentCredential cred(KeyType type, std::string app, std::string user, uint8
     c.public_key = Bytes(32, kh);
   } else {
     // The P-256 generator point: a valid public key.
-    static const uint8_t g[65] = {
-        0x04, 0x6b, 0x17, 0xd1, 0xf2, 0xe1, 0x2c, 0x42, 0x47, 0xf8, 0xbc, 0xe6, 0xe5, 0x63,
-        0xa4, 0x40, 0xf2, 0x77, 0x03, 0x7d, 0x81, 0x2d, 0xeb, 0x33, 0xa0, 0xf4, 0xa1, 0x39,
-        0x45, 0xd8, 0x98, 0xc2, 0x96, 0x4f, 0xe3, 0x42, 0xe2, 0xfe, 0x1a, 0x7f, 0x9b, 0x8e,
-        0xe7, 0xeb, 0x4a, 0x7c, 0x0f, 0x9e, 0x16, 0x2b, 0xce, 0x33, 0x57, 0x6b, 0x31, 0x5e,
-        0xce, 0xcb, 0xb6, 0x40, 0x68, 0x37, 0xbf, 0x51, 0xf5};
+    static const uint8_t g[65] = {0x04, 0x6b, 0x17, 0xd1, 0xf2, 0xe1, 0x2c, 0x42, 0x47, 0xf8, 0xbc,
+                                  0xe6, 0xe5, 0x63, 0xa4, 0x40, 0xf2, 0x77, 0x03, 0x7d, 0x81, 0x2d,
+                                  0xeb, 0x33, 0xa0, 0xf4, 0xa1, 0x39, 0x45, 0xd8, 0x98, 0xc2, 0x96,
+                                  0x4f, 0xe3, 0x42, 0xe2, 0xfe, 0x1a, 0x7f, 0x9b, 0x8e, 0xe7, 0xeb,
+                                  0x4a, 0x7c, 0x0f, 0x9e, 0x16, 0x2b, 0xce, 0x33, 0x57, 0x6b, 0x31,
+                                  0x5e, 0xce, 0xcb, 0xb6, 0x40, 0x68, 0x37, 0xbf, 0x51, 0xf5};
     c.public_key = Bytes(g, g + 65);
   }
   c.key_handle = Bytes{kh, kh, kh};
@@ -86,14 +86,14 @@ TEST(KeygenResidentDownload, SavesEverySshCredential) {
   TempDir d;
   FakeConsole c;
   FakeToken t;
-  t.loads = {[](const std::string&, const std::string&)
-                 -> Result<std::vector<SkResidentCredential>> {
-    return std::vector<SkResidentCredential>{
-        cred(KeyType::sk_ed25519, "ssh:", "", 1),
-        cred(KeyType::sk_ecdsa_p256, "ssh:work", "alice", 2, true),
-        cred(KeyType::sk_ed25519, "https://webauthn.example", "", 3),  // not SSH: skipped
-    };
-  }};
+  t.loads = {
+      [](const std::string&, const std::string&) -> Result<std::vector<SkResidentCredential>> {
+        return std::vector<SkResidentCredential>{
+            cred(KeyType::sk_ed25519, "ssh:", "", 1),
+            cred(KeyType::sk_ecdsa_p256, "ssh:work", "alice", 2, true),
+            cred(KeyType::sk_ed25519, "https://webauthn.example", "", 3),  // not SSH: skipped
+        };
+      }};
   c.secrets = {"123456"};
   DownloadOptions o;
   o.directory = d.path();
@@ -112,8 +112,8 @@ TEST(KeygenResidentDownload, SavesEverySshCredential) {
   ASSERT_TRUE(k) << k.error().message;
   EXPECT_EQ(k->comment, "ssh:work");
   EXPECT_EQ(k->key.public_key().application, "ssh:work");
-  EXPECT_EQ(k->key.sk_flags(), kSkUserPresenceRequired | kSkResidentKey |
-                                   kSkUserVerificationRequired);
+  EXPECT_EQ(k->key.sk_flags(),
+            kSkUserPresenceRequired | kSkResidentKey | kSkUserVerificationRequired);
   EXPECT_EQ(k->key.sk_key_handle(), (Bytes{2, 2, 2}));
   auto pub = read_small_file(d / "id_ecdsa_sk_rk_work_alice.pub");
   ASSERT_TRUE(pub);
@@ -127,11 +127,11 @@ TEST(KeygenResidentDownload, EncryptsWithPassphrase) {
   TempDir d;
   FakeConsole c;
   FakeToken t;
-  t.loads = {[](const std::string&, const std::string&)
-                 -> Result<std::vector<SkResidentCredential>> {
-    return std::vector<SkResidentCredential>{cred(KeyType::sk_ed25519, "ssh:a", "", 1),
-                                             cred(KeyType::sk_ed25519, "ssh:b", "", 2)};
-  }};
+  t.loads = {
+      [](const std::string&, const std::string&) -> Result<std::vector<SkResidentCredential>> {
+        return std::vector<SkResidentCredential>{cred(KeyType::sk_ed25519, "ssh:a", "", 1),
+                                                 cred(KeyType::sk_ed25519, "ssh:b", "", 2)};
+      }};
   c.secrets = {"pin", "pass", "pass"};  // the passphrase is asked once for all keys
   DownloadOptions o;
   o.directory = d.path();
@@ -148,8 +148,8 @@ TEST(KeygenResidentDownload, EncryptsWithPassphrase) {
 
 TEST(KeygenResidentDownload, NeverOverwritesWithoutYes) {
   TempDir d;
-  auto loads = [](const std::string&, const std::string&)
-      -> Result<std::vector<SkResidentCredential>> {
+  auto loads = [](const std::string&,
+                  const std::string&) -> Result<std::vector<SkResidentCredential>> {
     return std::vector<SkResidentCredential>{cred(KeyType::sk_ed25519, "ssh:", "", 1)};
   };
   ASSERT_TRUE(write_file(d / "id_ed25519_sk_rk", view("precious"), 0600, false));
@@ -190,8 +190,8 @@ TEST(KeygenResidentDownload, WrongPinRetriedThenGivesUp) {
   TempDir d;
   FakeConsole c;
   FakeToken t;
-  auto wrong = [](const std::string&, const std::string&)
-      -> Result<std::vector<SkResidentCredential>> {
+  auto wrong = [](const std::string&,
+                  const std::string&) -> Result<std::vector<SkResidentCredential>> {
     return make_error(Errc::pin_invalid, "wrong PIN: 4 tries left");
   };
   t.loads = {wrong, wrong, wrong};
@@ -212,10 +212,10 @@ TEST(KeygenResidentDownload, NoKeysAndNoToken) {
   {
     FakeConsole c;
     FakeToken t;
-    t.loads = {[](const std::string&, const std::string&)
-                   -> Result<std::vector<SkResidentCredential>> {
-      return std::vector<SkResidentCredential>{};
-    }};
+    t.loads = {
+        [](const std::string&, const std::string&) -> Result<std::vector<SkResidentCredential>> {
+          return std::vector<SkResidentCredential>{};
+        }};
     c.secrets = {"pin"};
     ASSERT_TRUE(download_resident_keys(c, t, o));
     EXPECT_EQ(c.err_text, "No keys to download\n");
@@ -223,10 +223,10 @@ TEST(KeygenResidentDownload, NoKeysAndNoToken) {
   {
     FakeConsole c;
     FakeToken t;
-    t.loads = {[](const std::string&, const std::string&)
-                   -> Result<std::vector<SkResidentCredential>> {
-      return make_error(Errc::not_found, "no FIDO2 security key found");
-    }};
+    t.loads = {
+        [](const std::string&, const std::string&) -> Result<std::vector<SkResidentCredential>> {
+          return make_error(Errc::not_found, "no FIDO2 security key found");
+        }};
     c.secrets = {"pin"};
     auto s = download_resident_keys(c, t, o);
     ASSERT_FALSE(s);
@@ -240,8 +240,8 @@ TEST(KeygenResidentDownload, OnePinPerTokenWhenSeveral) {
   FakeToken t;
   t.devices = std::vector<SkDeviceInfo>{{"vtoken:/a", "virtual", "", {}, {}, {}},
                                         {"vtoken:/b", "virtual", "", {}, {}, {}}};
-  auto one = [](const std::string& dev, const std::string&)
-      -> Result<std::vector<SkResidentCredential>> {
+  auto one = [](const std::string& dev,
+                const std::string&) -> Result<std::vector<SkResidentCredential>> {
     return std::vector<SkResidentCredential>{
         cred(KeyType::sk_ed25519, "ssh:" + dev.substr(dev.size() - 1), "", 1)};
   };
@@ -294,10 +294,10 @@ TEST(KeygenResidentDownload, RefusesBeforeThePinWhenThereIsNothingToRead) {
     FakeToken t;
     t.devices = std::vector<SkDeviceInfo>{{"vtoken:/a", "virtual", "", false, true, 10},
                                           {"vtoken:/b", "virtual", "", true, true, 10}};
-    t.loads = {[](const std::string&, const std::string&)
-                   -> Result<std::vector<SkResidentCredential>> {
-      return std::vector<SkResidentCredential>{};
-    }};
+    t.loads = {
+        [](const std::string&, const std::string&) -> Result<std::vector<SkResidentCredential>> {
+          return std::vector<SkResidentCredential>{};
+        }};
     c.secrets = {"pin"};
     ASSERT_TRUE(download_resident_keys(c, t, o));
     ASSERT_EQ(t.load_requests.size(), 1u);

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "keygen/key_files.h"
-#include "ssh/wire.h"
+#include "base/wire.h"
 #include "tests/keygen/keygen_test_util.h"
 
 namespace skagent::keygen {
@@ -147,8 +147,8 @@ TEST(KeygenSkEnroll, BlockedPinNoTokenAndUnsupportedAreReported) {
     FakeConsole c;
     FakeToken t;
     t.enrolls = {fail_with(code, msg)};
-    auto made = enroll_sk_key(c, t, KeyType::sk_ecdsa_p256,
-                              *parse_sk_enroll_options({"resident"}), false);
+    auto made =
+        enroll_sk_key(c, t, KeyType::sk_ecdsa_p256, *parse_sk_enroll_options({"resident"}), false);
     ASSERT_FALSE(made);
     EXPECT_EQ(made.error().code, code);
     EXPECT_EQ(made.error().message, "Key enrollment failed: " + msg);

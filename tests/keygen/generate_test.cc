@@ -42,10 +42,16 @@ TEST(KeygenGenerate, SoftwareKeyWithOpenSSHMessages) {
   std::string fp = fingerprint(key->key.public_key(), FingerprintHash::sha256);
   EXPECT_EQ(c.out_text.substr(0, c.out_text.find("+--")),
             "Generating public/private ed25519 key pair.\n"
-            "Your identification has been saved in " + d / "id" + "\n"
-            "Your public key has been saved in " + d / "id.pub" + "\n"
-            "The key fingerprint is:\n" + fp + " test key\n"
-            "The key's randomart image is:\n");
+            "Your identification has been saved in " +
+                d / "id" +
+                "\n"
+                "Your public key has been saved in " +
+                d / "id.pub" +
+                "\n"
+                "The key fingerprint is:\n" +
+                fp +
+                " test key\n"
+                "The key's randomart image is:\n");
   EXPECT_TRUE(c.secret_prompts.empty());
 }
 
@@ -93,9 +99,8 @@ TEST(KeygenGenerate, SecurityKeyPassphraseBeforeTheTokenAndAttestation) {
   }};
   Options o = options_for(KeyType::sk_ed25519, d / "sk");
   o.sk_options = {"application=ssh:gen", "write-attestation=" + d / "att"};
-  auto s = run_generate(c, o, [&]() -> Result<std::unique_ptr<SkToken>> {
-    return std::move(owned);
-  });
+  auto s =
+      run_generate(c, o, [&]() -> Result<std::unique_ptr<SkToken>> { return std::move(owned); });
   ASSERT_TRUE(s) << s.error().message;
   EXPECT_TRUE(asked_before);
   auto key = read_private_key_file(*read_small_file(d / "sk"), "pw");
@@ -137,9 +142,8 @@ TEST(KeygenGenerate, DefaultFileAskedOnStandardInput) {
     unsetenv("HOME");
   }
   ASSERT_TRUE(s) << s.error().message;
-  EXPECT_EQ(c.line_prompts,
-            std::vector<std::string>{"Enter file in which to save the key (" + d / ".ssh/id_ed25519" +
-                                     "): "});
+  EXPECT_EQ(c.line_prompts, std::vector<std::string>{"Enter file in which to save the key (" +
+                                                     d / ".ssh/id_ed25519" + "): "});
   EXPECT_TRUE(path_exists(d / ".ssh/id_ed25519.pub"));
 }
 

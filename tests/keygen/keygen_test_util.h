@@ -19,11 +19,11 @@ namespace skagent::keygen::testing {
 class FakeConsole : public Console {
  public:
   std::string out_text, err_text;
-  std::deque<std::string> secrets;       // answers to ask_secret, in order
-  std::deque<bool> confirmations;        // answers to confirm
-  std::deque<std::string> lines;         // answers to ask_line
-  std::deque<std::string> typed;         // answers to ask_typed
-  bool terminal = true;                  // false: confirm() fails as with no terminal
+  std::deque<std::string> secrets;  // answers to ask_secret, in order
+  std::deque<bool> confirmations;   // answers to confirm
+  std::deque<std::string> lines;    // answers to ask_line
+  std::deque<std::string> typed;    // answers to ask_typed
+  bool terminal = true;             // false: confirm() fails as with no terminal
   std::vector<std::string> secret_prompts, confirm_prompts, line_prompts, typed_prompts;
 
   void out(std::string_view t) override { out_text.append(t); }

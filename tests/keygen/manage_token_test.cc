@@ -10,7 +10,7 @@
 #include "fido/token_admin.h"
 #include "keygen/manage_token.h"
 #include "ssh/fingerprint.h"
-#include "tests/fido/vtoken/vtoken_process.h"
+#include "tests/vtoken/vtoken_process.h"
 #include "tests/keygen/keygen_test_util.h"
 
 namespace skagent::keygen {
@@ -43,8 +43,8 @@ class TokenCommands : public ::testing::Test {
 
   // A resident credential made the way ssh-keygen -O resident -O user= does;
   // returns its SHA256 fingerprint.
-  static std::string make_key(const VtokenProcess& t, const std::string& application, const std::string& user,
-                              uint32_t alg = fido::kAlgEd25519) {
+  static std::string make_key(const VtokenProcess& t, const std::string& application,
+                              const std::string& user, uint32_t alg = fido::kAlgEd25519) {
     fido::Options o;
     o.sources.usb = o.sources.pcsc = false;
     o.device = "vtoken:" + t.hid_socket();
@@ -66,7 +66,8 @@ class TokenCommands : public ::testing::Test {
     pk.application = application;
     return fingerprint(pk, FingerprintHash::sha256);
   }
-  std::string make_key(const std::string& application, const std::string& user, uint32_t alg = fido::kAlgEd25519) {
+  std::string make_key(const std::string& application, const std::string& user,
+                       uint32_t alg = fido::kAlgEd25519) {
     return make_key(token_, application, user, alg);
   }
 
@@ -83,11 +84,16 @@ TEST_F(TokenCommands, ListShowsEverySshApplicationAndUserWithOnePin) {
   c.secrets = {kPin};
   ASSERT_TRUE(run_token_command(c, req(TokenAction::list))) << c.err_text;
   EXPECT_EQ(c.secret_prompts, std::vector<std::string>{"Enter PIN for " + device() + ": "});
-  EXPECT_NE(c.out_text.find(device() + ": 3 resident SSH keys, room for 61 more\n"), std::string::npos) << c.out_text;
-  EXPECT_NE(c.out_text.find("ED25519-SK  " + alice + "  ssh:work  user \"alice\"  credProtect 2"), std::string::npos)
+  EXPECT_NE(c.out_text.find(device() + ": 3 resident SSH keys, room for 61 more\n"),
+            std::string::npos)
       << c.out_text;
-  EXPECT_NE(c.out_text.find("ED25519-SK  " + bob + "  ssh:work  user \"bob\"  credProtect 2"), std::string::npos);
-  EXPECT_NE(c.out_text.find("ECDSA-SK  " + home + "  ssh:home  user \"\"  credProtect 2"), std::string::npos);
+  EXPECT_NE(c.out_text.find("ED25519-SK  " + alice + "  ssh:work  user \"alice\"  credProtect 2"),
+            std::string::npos)
+      << c.out_text;
+  EXPECT_NE(c.out_text.find("ED25519-SK  " + bob + "  ssh:work  user \"bob\"  credProtect 2"),
+            std::string::npos);
+  EXPECT_NE(c.out_text.find("ECDSA-SK  " + home + "  ssh:home  user \"\"  credProtect 2"),
+            std::string::npos);
   EXPECT_NE(c.out_text.find("\n    sk-ecdsa-sha2-nistp256@openssh.com AAAA"), std::string::npos);
 }
 
@@ -98,7 +104,8 @@ TEST_F(TokenCommands, WrongPinSaysTheTriesLeftAndIsNotRetried) {
   auto s = run_token_command(c, req(TokenAction::list));
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, Errc::pin_invalid);
-  EXPECT_NE(s.error().message.find("wrong PIN: 7 tries left"), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find("wrong PIN: 7 tries left"), std::string::npos)
+      << s.error().message;
   EXPECT_EQ(c.secret_prompts.size(), 1u);  // the right PIN queued next was never asked for
   EXPECT_EQ(status("pin_retries"), "7");
 }
@@ -115,7 +122,9 @@ TEST_F(TokenCommands, WrongPinsToTheBlockThenOnlyAResetHelps) {
     ASSERT_FALSE(s);
     last = s.error().message;
     if (i < 7) {
-      EXPECT_NE(last.find(std::to_string(7 - i) + (i == 6 ? " try left" : " tries left")), std::string::npos) << last;
+      EXPECT_NE(last.find(std::to_string(7 - i) + (i == 6 ? " try left" : " tries left")),
+                std::string::npos)
+          << last;
     }
   }
   EXPECT_NE(last.find("PIN blocked"), std::string::npos) << last;
@@ -137,7 +146,9 @@ TEST_F(TokenCommands, WrongPinsToTheBlockThenOnlyAResetHelps) {
   }
   FakeConsole info;
   ASSERT_TRUE(run_token_command(info, req(TokenAction::info)));
-  EXPECT_NE(info.out_text.find("PIN:                  set, 0 tries left (blocked: only a reset helps)"), std::string::npos)
+  EXPECT_NE(
+      info.out_text.find("PIN:                  set, 0 tries left (blocked: only a reset helps)"),
+      std::string::npos)
       << info.out_text;
 }
 
@@ -150,7 +161,8 @@ TEST_F(TokenCommands, DeleteByFingerprintAfterAYes) {
   TokenRequest r = req(TokenAction::remove);
   r.target = alice;
   ASSERT_FALSE(run_token_command(no, r));
-  EXPECT_NE(no.out_text.find(alice + "  ssh:work  user \"alice\""), std::string::npos) << no.out_text;  // shown first
+  EXPECT_NE(no.out_text.find(alice + "  ssh:work  user \"alice\""), std::string::npos)
+      << no.out_text;  // shown first
   EXPECT_EQ(no.confirm_prompts.size(), 1u);
   EXPECT_EQ(status("resident_credentials"), "2");
 
@@ -159,7 +171,9 @@ TEST_F(TokenCommands, DeleteByFingerprintAfterAYes) {
   yes.confirmations = {true};
   ASSERT_TRUE(run_token_command(yes, r)) << yes.err_text;
   EXPECT_EQ(yes.secret_prompts.size(), 1u);
-  EXPECT_NE(yes.out_text.find("Deleted ED25519-SK " + alice + " from " + device()), std::string::npos) << yes.out_text;
+  EXPECT_NE(yes.out_text.find("Deleted ED25519-SK " + alice + " from " + device()),
+            std::string::npos)
+      << yes.out_text;
   EXPECT_EQ(status("resident_credentials"), "1");
 
   FakeConsole list;
@@ -179,8 +193,9 @@ TEST_F(TokenCommands, DeleteRefusesToGuessAndNeedsATerminal) {
   c.confirmations = {true};
   auto s = run_token_command(c, r);
   ASSERT_FALSE(s);
-  EXPECT_NE(s.error().message.find("2 resident keys on " + device() + " match ssh:work; nothing deleted"),
-            std::string::npos)
+  EXPECT_NE(
+      s.error().message.find("2 resident keys on " + device() + " match ssh:work; nothing deleted"),
+      std::string::npos)
       << s.error().message;
   EXPECT_TRUE(c.confirm_prompts.empty());
   EXPECT_EQ(status("resident_credentials"), "2");
@@ -223,7 +238,8 @@ TEST_F(TokenCommands, DeleteWithTwoTokensConnected) {
   c.confirmations = {true};
   auto s = run_token_command(c, r);
   ASSERT_FALSE(s);
-  EXPECT_NE(s.error().message.find("2 security keys are connected (" + device() + ", vtoken:" + second.hid_socket() +
+  EXPECT_NE(s.error().message.find("2 security keys are connected (" + device() +
+                                   ", vtoken:" + second.hid_socket() +
                                    "): name the one to use with -O device=PATH"),
             std::string::npos)
       << s.error().message;
@@ -248,7 +264,8 @@ TEST_F(TokenCommandsNoPin, SetThenChangeThePinWithTheTokensMinimumLength) {
   FakeConsole info;
   ASSERT_TRUE(run_token_command(info, req(TokenAction::info)));
   EXPECT_NE(info.out_text.find("Minimum PIN length:   6\n"), std::string::npos) << info.out_text;
-  EXPECT_NE(info.out_text.find("PIN:                  not set\n"), std::string::npos) << info.out_text;
+  EXPECT_NE(info.out_text.find("PIN:                  not set\n"), std::string::npos)
+      << info.out_text;
 
   // Too short for this token: refused before anything is sent.
   FakeConsole shortpin;
@@ -256,7 +273,8 @@ TEST_F(TokenCommandsNoPin, SetThenChangeThePinWithTheTokensMinimumLength) {
   auto s = run_token_command(shortpin, req(TokenAction::set_pin));
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().message.find("takes 6 to 63"), std::string::npos) << s.error().message;
-  EXPECT_EQ(shortpin.secret_prompts, std::vector<std::string>{"Enter new PIN (6 to 63 characters): "});
+  EXPECT_EQ(shortpin.secret_prompts,
+            std::vector<std::string>{"Enter new PIN (6 to 63 characters): "});
   // Typed differently twice: refused.
   FakeConsole differ;
   differ.secrets = {"123456", "123457"};
@@ -274,7 +292,8 @@ TEST_F(TokenCommandsNoPin, SetThenChangeThePinWithTheTokensMinimumLength) {
   wrong.secrets = {"000000", "654321", "654321", "123456"};
   auto w = run_token_command(wrong, req(TokenAction::set_pin));
   ASSERT_FALSE(w);
-  EXPECT_NE(w.error().message.find("wrong PIN: 7 tries left"), std::string::npos) << w.error().message;
+  EXPECT_NE(w.error().message.find("wrong PIN: 7 tries left"), std::string::npos)
+      << w.error().message;
   EXPECT_EQ(wrong.secret_prompts.size(), 3u);
   EXPECT_NE(wrong.err_text.find("PIN tries left: 8"), std::string::npos);
 
@@ -286,7 +305,8 @@ TEST_F(TokenCommandsNoPin, SetThenChangeThePinWithTheTokensMinimumLength) {
   FakeConsole list;
   list.secrets = {"654321"};
   ASSERT_TRUE(run_token_command(list, req(TokenAction::list))) << list.err_text;
-  EXPECT_NE(list.out_text.find(": 0 resident SSH keys, room for 64 more"), std::string::npos) << list.out_text;
+  EXPECT_NE(list.out_text.find(": 0 resident SSH keys, room for 64 more"), std::string::npos)
+      << list.out_text;
 }
 
 TEST_F(TokenCommandsNoPin, ListWithoutAPinSaysToSetOne) {
@@ -301,11 +321,12 @@ TEST_F(TokenCommands, InfoShowsVersionsOptionsRetriesAndSlots) {
   make_key("ssh:work", "alice");
   FakeConsole c;
   ASSERT_TRUE(run_token_command(c, req(TokenAction::info))) << c.err_text;
-  for (const char* line : {"Transport:            virtual (the key names: nfc, usb)\n",
-                           "Versions:             FIDO_2_0, FIDO_2_1\n", "Extensions:           credProtect\n",
-                           "Options:              rk=yes uv=unsupported clientPin=set credMgmt=yes\n",
-                           "PIN:                  set, 8 tries left\n", "Minimum PIN length:   4\n",
-                           "Resident slots free:  63\n", "Algorithms:           ES256, EdDSA\n"}) {
+  for (const char* line :
+       {"Transport:            virtual (the key names: nfc, usb)\n",
+        "Versions:             FIDO_2_0, FIDO_2_1\n", "Extensions:           credProtect\n",
+        "Options:              rk=yes uv=unsupported clientPin=set credMgmt=yes\n",
+        "PIN:                  set, 8 tries left\n", "Minimum PIN length:   4\n",
+        "Resident slots free:  63\n", "Algorithms:           ES256, EdDSA\n"}) {
     EXPECT_NE(c.out_text.find(line), std::string::npos) << line << c.out_text;
   }
   EXPECT_TRUE(c.secret_prompts.empty());
@@ -322,8 +343,9 @@ TEST_F(TokenCommandsShortResetWindow, ResetOutsideThePowerUpWindowIsExplained) {
   c.typed = {"reset"};
   auto s = run_token_command(c, req(TokenAction::reset));
   ASSERT_FALSE(s);
-  EXPECT_NE(s.error().message.find("accepts a reset only in the first seconds after it is powered up"),
-            std::string::npos)
+  EXPECT_NE(
+      s.error().message.find("accepts a reset only in the first seconds after it is powered up"),
+      std::string::npos)
       << s.error().message;
   EXPECT_EQ(status("resident_credentials"), "1");
 }
@@ -333,8 +355,10 @@ TEST_F(TokenCommands, ResetNeedsTheTypedWordThenErasesEverything) {
   FakeConsole no;
   no.typed = {"yes"};
   ASSERT_FALSE(run_token_command(no, req(TokenAction::reset)));
-  EXPECT_NE(no.err_text.find("Resetting " + device() + " (virtual) erases every credential"), std::string::npos);
-  EXPECT_EQ(no.typed_prompts, std::vector<std::string>{"Type \"reset\" to reset " + device() + ": "});
+  EXPECT_NE(no.err_text.find("Resetting " + device() + " (virtual) erases every credential"),
+            std::string::npos);
+  EXPECT_EQ(no.typed_prompts,
+            std::vector<std::string>{"Type \"reset\" to reset " + device() + ": "});
   FakeConsole no_tty;
   no_tty.terminal = false;
   ASSERT_FALSE(run_token_command(no_tty, req(TokenAction::reset)));

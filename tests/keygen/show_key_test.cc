@@ -84,8 +84,8 @@ TEST(KeygenShowKey, FingerprintPublicFileForms) {
   out = fingerprint_file(d / "ak", FingerprintHash::sha256, false);
   ASSERT_TRUE(out);
   std::string fp = std::string("256 ") + kEd25519Fp;
-  EXPECT_EQ(*out, fp + " vec comment (ED25519)\n" + fp + " host.example,10.0.0.1 (ED25519)\n" +
-                      fp + " no comment (ED25519)\n");
+  EXPECT_EQ(*out, fp + " vec comment (ED25519)\n" + fp + " host.example,10.0.0.1 (ED25519)\n" + fp +
+                      " no comment (ED25519)\n");
 
   out = fingerprint_file(d / "k.pub", FingerprintHash::sha256, true);
   ASSERT_TRUE(out);
@@ -117,7 +117,8 @@ TEST(KeygenShowKey, FingerprintPrivateFileUsesPubCommentElseOwn) {
             fp + " " + d / "id.pub" + " (ED25519)\n");
   // No .pub: the private key's own comment.
   unlink((d / "id.pub").c_str());
-  EXPECT_EQ(*fingerprint_file(d / "id", FingerprintHash::sha256, false), fp + " inside (ED25519)\n");
+  EXPECT_EQ(*fingerprint_file(d / "id", FingerprintHash::sha256, false),
+            fp + " inside (ED25519)\n");
 
   // Encrypted, no .pub: no passphrase is asked and there is no comment.
   f.private_path = d / "enc";
@@ -157,8 +158,8 @@ TEST(KeygenShowKey, PrintPublicPlainAndEncrypted) {
   c.secrets = {"wrong"};
   out = public_key_of_file(c, d / "enc", std::nullopt);
   ASSERT_FALSE(out);
-  EXPECT_EQ(out.error().message, "Load key \"" + d / "enc" +
-                                     "\": incorrect passphrase supplied to decrypt private key");
+  EXPECT_EQ(out.error().message,
+            "Load key \"" + d / "enc" + "\": incorrect passphrase supplied to decrypt private key");
   out = public_key_of_file(c, d / "enc", std::string("right"));  // -P
   ASSERT_TRUE(out);
   EXPECT_EQ(*out, want);
@@ -214,9 +215,15 @@ TEST(KeygenShowKey, HostileFilesAreRefused) {
   for (int i = 0; i < 300; i++) {
     std::string s = (i % 2 == 0) ? *text : pub;
     switch (i % 3) {
-      case 0: s.resize(next() % s.size()); break;                      // truncated
-      case 1: s[next() % s.size()] = char(next()); break;               // one byte changed
-      default: for (auto& ch : s) ch = char(next() >> 8); break;        // noise
+      case 0:
+        s.resize(next() % s.size());
+        break;  // truncated
+      case 1:
+        s[next() % s.size()] = char(next());
+        break;  // one byte changed
+      default:
+        for (auto& ch : s) ch = char(next() >> 8);
+        break;  // noise
     }
     put(d / "f", s);
     auto l = fingerprint_file(d / "f", FingerprintHash::sha256, true);

@@ -12,7 +12,7 @@
 #include "keygen/key_files.h"
 #include "keygen/sk_token.h"
 #include "ssh/key_file.h"
-#include "tests/fido/vtoken/vtoken_process.h"
+#include "tests/vtoken/vtoken_process.h"
 #include "tests/keygen/keygen_test_util.h"
 
 namespace skagent::keygen {
@@ -149,8 +149,9 @@ TEST_F(KeygenVtoken, EcdsaNonResidentAndVerifyRequired) {
   EXPECT_EQ(made->key.public_key().application, "ssh:");
   sign_and_verify(made->key);
 
-  auto uv = enroll_sk_key(c, *sk_, KeyType::sk_ecdsa_p256,
-                          *parse_sk_enroll_options({"verify-required", "application=ssh:uv"}), true);
+  auto uv =
+      enroll_sk_key(c, *sk_, KeyType::sk_ecdsa_p256,
+                    *parse_sk_enroll_options({"verify-required", "application=ssh:uv"}), true);
   ASSERT_TRUE(uv) << uv.error().message;
   EXPECT_EQ(uv->key.sk_flags(), kSkUserPresenceRequired | kSkUserVerificationRequired);
   sign_and_verify(uv->key, kPin);
@@ -184,8 +185,8 @@ TEST_F(KeygenVtoken, ExistingResidentKeyNeedsConfirmation) {
 TEST_F(KeygenVtoken, WrongPinSaysHowManyTriesAreLeft) {
   FakeConsole c;
   c.secrets = {"0000", kPin};
-  auto made = enroll_sk_key(c, *sk_, KeyType::sk_ed25519, *parse_sk_enroll_options({"resident"}),
-                            true);
+  auto made =
+      enroll_sk_key(c, *sk_, KeyType::sk_ed25519, *parse_sk_enroll_options({"resident"}), true);
   ASSERT_TRUE(made) << made.error().message;
   EXPECT_NE(c.err_text.find("7 tries left"), std::string::npos) << c.err_text;
 }
@@ -193,8 +194,8 @@ TEST_F(KeygenVtoken, WrongPinSaysHowManyTriesAreLeft) {
 TEST_F(KeygenVtoken, ThreeWrongPinsBlockUntilReinserted) {
   FakeConsole c;
   c.secrets = {"0000", "1111", "2222", kPin};
-  auto made = enroll_sk_key(c, *sk_, KeyType::sk_ed25519, *parse_sk_enroll_options({"resident"}),
-                            true);
+  auto made =
+      enroll_sk_key(c, *sk_, KeyType::sk_ed25519, *parse_sk_enroll_options({"resident"}), true);
   ASSERT_FALSE(made);
   EXPECT_EQ(made.error().code, Errc::pin_blocked) << made.error().message;
   EXPECT_NE(made.error().message.find("reinsert"), std::string::npos) << made.error().message;
@@ -216,15 +217,15 @@ TEST_F(KeygenVtoken, BlockedPinIsReported) {
   for (int round = 0; round < 3; round++) {
     FakeConsole c;
     c.secrets = {"0000", "0000", "0000"};
-    EXPECT_FALSE(enroll_sk_key(c, *sk_, KeyType::sk_ed25519,
-                               *parse_sk_enroll_options({"resident"}), true));
+    EXPECT_FALSE(
+        enroll_sk_key(c, *sk_, KeyType::sk_ed25519, *parse_sk_enroll_options({"resident"}), true));
     token_.control("power-cycle");
   }
   EXPECT_EQ(token_.status()["pin_retries"], "0");
   FakeConsole c;
   c.secrets = {kPin};
-  auto made = enroll_sk_key(c, *sk_, KeyType::sk_ed25519, *parse_sk_enroll_options({"resident"}),
-                            true);
+  auto made =
+      enroll_sk_key(c, *sk_, KeyType::sk_ed25519, *parse_sk_enroll_options({"resident"}), true);
   ASSERT_FALSE(made);
   EXPECT_EQ(made.error().code, Errc::pin_blocked) << made.error().message;
   EXPECT_NE(made.error().message.find("reset"), std::string::npos) << made.error().message;
@@ -250,11 +251,14 @@ TEST(KeygenNoToken, ANamedTokenThatIsNotThereIsSaidPlainly) {
   auto made = enroll_sk_key(c, **t, KeyType::sk_ed25519, *opts, true);
   ASSERT_FALSE(made);
   EXPECT_EQ(made.error().code, Errc::not_found);
-  EXPECT_NE(made.error().message.find("no security key found at vtoken:/nonexistent/other.sock"), std::string::npos)
+  EXPECT_NE(made.error().message.find("no security key found at vtoken:/nonexistent/other.sock"),
+            std::string::npos)
       << made.error().message;
   auto resident = (*t)->load_resident("vtoken:/nonexistent/other.sock", "123456");
   ASSERT_FALSE(resident);
-  EXPECT_NE(resident.error().message.find("no security key found at vtoken:/nonexistent/other.sock"), std::string::npos)
+  EXPECT_NE(
+      resident.error().message.find("no security key found at vtoken:/nonexistent/other.sock"),
+      std::string::npos)
       << resident.error().message;
 }
 

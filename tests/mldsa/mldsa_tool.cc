@@ -24,7 +24,7 @@
 #include "ssh/base64.h"
 #include "ssh/key_file.h"
 #include "ssh/mldsa44_ed25519.h"
-#include "ssh/wire.h"
+#include "base/wire.h"
 
 using namespace skagent;
 
@@ -92,7 +92,8 @@ int sshsig_sign(const std::string& keyfile, const std::string& ns, const std::st
     w.string(std::string_view("sha512"));
     w.string(*sig);
     std::string base = dir + "/m" + std::to_string(i);
-    std::ofstream(base, std::ios::binary).write(reinterpret_cast<const char*>(msg.data()), long(msg.size()));
+    std::ofstream(base, std::ios::binary)
+        .write(reinterpret_cast<const char*>(msg.data()), long(msg.size()));
     std::ofstream(base + ".sig") << armour(w.bytes());
   }
   return 0;
@@ -100,7 +101,8 @@ int sshsig_sign(const std::string& keyfile, const std::string& ns, const std::st
 
 Result<Bytes> dearmour(const std::string& text) {
   size_t b = text.find(kBegin), e = text.find(kEnd);
-  if (b == std::string::npos || e == std::string::npos) return make_error(Errc::malformed, "no armour");
+  if (b == std::string::npos || e == std::string::npos)
+    return make_error(Errc::malformed, "no armour");
   std::string b64;
   for (char c : text.substr(b + kBegin.size(), e - b - kBegin.size())) {
     if (c != '\n' && c != '\r') b64 += c;
@@ -123,8 +125,8 @@ int sshsig_verify(const std::string& pubfile, const std::string& ns, int argc, c
     uint32_t version = 0;
     std::string sig_ns, hash;
     if (!blob || !r.raw(6, magic) || !r.u32(version) || !r.string(pk) || !r.cstring(sig_ns) ||
-        !r.string(reserved) || !r.cstring(hash) || !r.string(sig) || !r.empty() ||
-        version != 1 || sig_ns != ns || hash != "sha512" || !equal(pk, line->key.blob())) {
+        !r.string(reserved) || !r.cstring(hash) || !r.string(sig) || !r.empty() || version != 1 ||
+        sig_ns != ns || hash != "sha512" || !equal(pk, line->key.blob())) {
       std::cerr << file << ".sig: malformed or for another key/namespace\n";
       bad++;
       continue;
@@ -138,7 +140,8 @@ int sshsig_verify(const std::string& pubfile, const std::string& ns, int argc, c
       bad++;
     }
     Bytes corrupt = to_bytes(sig);
-    size_t at = corrupt.size() - 1 - (size_t(i) * 7919) % (corrupt.size() - 40);  // inside the raw signature
+    size_t at = corrupt.size() - 1 -
+                (size_t(i) * 7919) % (corrupt.size() - 40);  // inside the raw signature
     corrupt[at] ^= uint8_t(1u << (i % 8));
     if (verify_signature(line->key, corrupt, data)) {
       std::cerr << file << ".sig: still verifies with byte " << at << " changed\n";
@@ -190,10 +193,13 @@ int ct_control() {
 
 int main(int argc, char** argv) {
   std::string cmd = argc > 1 ? argv[1] : "";
-  if (cmd == "sshsig-sign" && argc == 6) return sshsig_sign(argv[2], argv[3], argv[4], std::atoi(argv[5]));
-  if (cmd == "sshsig-verify" && argc >= 5) return sshsig_verify(argv[2], argv[3], argc - 4, argv + 4);
+  if (cmd == "sshsig-sign" && argc == 6)
+    return sshsig_sign(argv[2], argv[3], argv[4], std::atoi(argv[5]));
+  if (cmd == "sshsig-verify" && argc >= 5)
+    return sshsig_verify(argv[2], argv[3], argc - 4, argv + 4);
   if (cmd == "ct-sign" && argc == 3) return ct_sign(std::atoi(argv[2]));
   if (cmd == "ct-control" && argc == 2) return ct_control();
-  std::cerr << "usage: skagent-test-mldsa sshsig-sign KEY NS DIR N | sshsig-verify PUB NS FILE... | ct-sign N | ct-control\n";
+  std::cerr << "usage: skagent-test-mldsa sshsig-sign KEY NS DIR N | sshsig-verify PUB NS FILE... "
+               "| ct-sign N | ct-control\n";
   return 2;
 }

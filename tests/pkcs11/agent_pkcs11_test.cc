@@ -52,7 +52,8 @@ bool init_token(const std::string& conf, const std::string& label) {
 bool keypair(const std::string& conf, const std::string& token, const std::string& type,
              const std::string& id, const std::string& label) {
   return run(env(conf) + "pkcs11-tool --module " + kSoftHsm + " --token-label " + token +
-             " --login --pin " + kPin + " --keypairgen --key-type " + type + " --id " + id + " --label " + label);
+             " --login --pin " + kPin + " --keypairgen --key-type " + type + " --id " + id +
+             " --label " + label);
 }
 
 // The token holds, besides key pairs with public-key objects, one EC key known
@@ -62,12 +63,15 @@ bool cert_only_key(const std::string& conf, const fs::path& dir, const std::stri
   std::string der = (dir / "cert.der").string();
   return run("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out " + key) &&
          run("openssl pkcs8 -topk8 -nocrypt -in " + key + " -out " + p8) &&
-         run(env(conf) + "softhsm2-util --import " + p8 + " --token " + token + " --label certkey --id 05 --pin " + kPin) &&
-         run("openssl req -new -x509 -key " + key + " -subj /CN=certkey -days 1 -outform DER -out " + der) &&
-         run(env(conf) + "pkcs11-tool --module " + kSoftHsm + " --token-label " + token + " --login --pin " + kPin +
-             " --write-object " + der + " --type cert --id 05 --label certkey") &&
-         run(env(conf) + "pkcs11-tool --module " + kSoftHsm + " --token-label " + token + " --login --pin " + kPin +
-             " --delete-object --type pubkey --id 05");
+         run(env(conf) + "softhsm2-util --import " + p8 + " --token " + token +
+             " --label certkey --id 05 --pin " + kPin) &&
+         run("openssl req -new -x509 -key " + key +
+             " -subj /CN=certkey -days 1 -outform DER -out " + der) &&
+         run(env(conf) + "pkcs11-tool --module " + kSoftHsm + " --token-label " + token +
+             " --login --pin " + kPin + " --write-object " + der +
+             " --type cert --id 05 --label certkey") &&
+         run(env(conf) + "pkcs11-tool --module " + kSoftHsm + " --token-label " + token +
+             " --login --pin " + kPin + " --delete-object --type pubkey --id 05");
 }
 
 // How many skagent-pkcs11-helper processes run for `module` (the canonical
@@ -139,7 +143,10 @@ bool signs(AgentClient& c, const PublicKey& key, uint32_t flags = 0) {
   Bytes data = to_bytes(view("data for " + std::string(key.type_name())));
   auto sig = signature_of(c.call(msg::kSignRequest, sign_body(key.blob(), data, flags)));
   if (!sig) return false;
-  std::string want = key.type != KeyType::rsa ? "" : flags & 2 ? "rsa-sha2-256" : flags & 4 ? "rsa-sha2-512" : "ssh-rsa";
+  std::string want = key.type != KeyType::rsa ? ""
+                     : flags & 2              ? "rsa-sha2-256"
+                     : flags & 4              ? "rsa-sha2-512"
+                                              : "ssh-rsa";
   return verify_signature(key.plain(), *sig, data, want).ok();
 }
 
@@ -147,7 +154,8 @@ class Pkcs11Agent : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!fs::exists(kSoftHsm) || !run("command -v softhsm2-util && command -v pkcs11-tool")) return;
-    dir_ = new fs::path(fs::temp_directory_path() / ("skagent-p11-test-" + std::to_string(getpid())));
+    dir_ =
+        new fs::path(fs::temp_directory_path() / ("skagent-p11-test-" + std::to_string(getpid())));
     conf_ = new std::string(make_conf(*dir_ / "main"));
     broken_conf_ = new std::string(make_conf(*dir_ / "broken"));
     ready_ = init_token(*conf_, "main") && keypair(*conf_, "main", "rsa:2048", "01", "rsa") &&
@@ -167,13 +175,15 @@ class Pkcs11Agent : public ::testing::Test {
     conf_ = broken_conf_ = nullptr;
   }
   void SetUp() override {
-    if (!ready_) GTEST_SKIP() << "SoftHSM2 tokens could not be made (softhsm2, opensc, openssl installed?)";
+    if (!ready_)
+      GTEST_SKIP() << "SoftHSM2 tokens could not be made (softhsm2, opensc, openssl installed?)";
     setenv("SOFTHSM2_CONF", conf_->c_str(), 1);
     setenv("SKAGENT_TEST_BROKEN_SOFTHSM2_CONF", broken_conf_->c_str(), 1);
   }
   void TearDown() override {
-    for (const char* name : {"SOFTHSM2_CONF", "SKAGENT_TEST_BROKEN_SOFTHSM2_CONF", "SKAGENT_TEST_BROKEN_CALL",
-                             "SKAGENT_TEST_NO_EDDSA", "SKAGENT_TEST_CTOR_MARKER", "SKAGENT_PKCS11_LOAD_TIMEOUT"}) {
+    for (const char* name :
+         {"SOFTHSM2_CONF", "SKAGENT_TEST_BROKEN_SOFTHSM2_CONF", "SKAGENT_TEST_BROKEN_CALL",
+          "SKAGENT_TEST_NO_EDDSA", "SKAGENT_TEST_CTOR_MARKER", "SKAGENT_PKCS11_LOAD_TIMEOUT"}) {
       unsetenv(name);
     }
   }
@@ -196,7 +206,8 @@ TEST_F(Pkcs11Agent, AddListSignEveryKeyTypeRemoveAndAddAgain) {
   for (int round = 0; round < 2; round++) {
     ASSERT_TRUE(c.call_ok(msg::kAddSmartcardKey, card_body(kSoftHsm, kPin)));
     auto keys = keys_of(c);
-    ASSERT_EQ(keys.size(), 6u);  // RSA, P-256, P-384, P-521, Ed25519, and the key known by its certificate
+    ASSERT_EQ(keys.size(),
+              6u);  // RSA, P-256, P-384, P-521, Ed25519, and the key known by its certificate
     int rsa = 0, ec = 0, ed = 0;
     for (const auto& k : keys) {
       if (k.type == KeyType::rsa) {
@@ -222,7 +233,8 @@ TEST_F(Pkcs11Agent, AddListSignEveryKeyTypeRemoveAndAddAgain) {
     // A second add of the same module fails while its keys are held.
     EXPECT_TRUE(c.call_failed(msg::kAddSmartcardKey, card_body(kSoftHsm, kPin)));
     // ssh-add -e names the module by any path that resolves to it.
-    ASSERT_TRUE(c.call_ok(msg::kRemoveSmartcardKey, card_body("/usr/lib/softhsm/../softhsm/libsofthsm2.so", "")));
+    ASSERT_TRUE(c.call_ok(msg::kRemoveSmartcardKey,
+                          card_body("/usr/lib/softhsm/../softhsm/libsofthsm2.so", "")));
     EXPECT_TRUE(keys_of(c).empty());
     for (const auto& k : keys) EXPECT_FALSE(signs(c, k));
     EXPECT_TRUE(c.call_failed(msg::kRemoveSmartcardKey, card_body(kSoftHsm, "")));
@@ -240,14 +252,17 @@ TEST_F(Pkcs11Agent, WrongPinFailsAndTheRightOneThenWorks) {
 
 TEST_F(Pkcs11Agent, ModulePathsAreChecked) {
   AgentOptions opts;
-  opts.allowed_providers = "/usr/lib/x86_64-linux-gnu/softhsm/*,/usr/lib/x86_64-linux-gnu/libcrypto*";
+  opts.allowed_providers =
+      "/usr/lib/x86_64-linux-gnu/softhsm/*,/usr/lib/x86_64-linux-gnu/libcrypto*";
   AgentHarness agent(opts);
   auto c = agent.client();
   EXPECT_TRUE(c.call_failed(msg::kAddSmartcardKey, card_body("/nonexistent/module.so", kPin)));
-  EXPECT_TRUE(c.call_failed(msg::kAddSmartcardKey, card_body(crash_module(), kPin)));  // not allowlisted
+  EXPECT_TRUE(
+      c.call_failed(msg::kAddSmartcardKey, card_body(crash_module(), kPin)));  // not allowlisted
   // Allowlisted, but not a PKCS#11 module: refused before it is loaded.
   if (fs::exists("/usr/lib/x86_64-linux-gnu/libcrypto.so.3")) {
-    EXPECT_TRUE(c.call_failed(msg::kAddSmartcardKey, card_body("/usr/lib/x86_64-linux-gnu/libcrypto.so.3", kPin)));
+    EXPECT_TRUE(c.call_failed(msg::kAddSmartcardKey,
+                              card_body("/usr/lib/x86_64-linux-gnu/libcrypto.so.3", kPin)));
   }
   // The symlink /usr/lib/softhsm/libsofthsm2.so resolves into the allowlist.
   EXPECT_TRUE(c.call_ok(msg::kAddSmartcardKey, card_body(kSoftHsm, kPin)));
@@ -259,7 +274,8 @@ TEST_F(Pkcs11Agent, ModulePathsAreChecked) {
   EXPECT_TRUE(c.call_failed(msg::kRemoveSmartcardKey, trailing));
   Writer unknown;
   unknown.u8(99);
-  EXPECT_TRUE(c.call_failed(msg::kAddSmartcardKeyConstrained, card_body(kSoftHsm, kPin, unknown.bytes())));
+  EXPECT_TRUE(
+      c.call_failed(msg::kAddSmartcardKeyConstrained, card_body(kSoftHsm, kPin, unknown.bytes())));
 }
 
 // A connection bound with session-bind is one forwarded from another host.
@@ -277,7 +293,8 @@ TEST_F(Pkcs11Agent, ForwardedConnectionsMayNotLoadModules) {
     auto remote = agent.client();
     bind_forwarded(remote);
     EXPECT_TRUE(remote.call_failed(msg::kAddSmartcardKey, card_body(kSoftHsm, kPin)));
-    EXPECT_TRUE(remote.call_failed(msg::kAddSmartcardKeyConstrained, card_body(kSoftHsm, kPin, Bytes{2})));
+    EXPECT_TRUE(
+        remote.call_failed(msg::kAddSmartcardKeyConstrained, card_body(kSoftHsm, kPin, Bytes{2})));
     auto local = agent.client();
     EXPECT_TRUE(keys_of(local).empty());
   }
@@ -343,7 +360,8 @@ TEST_F(Pkcs11Agent, ConstraintsApplyToEveryKeyOfTheToken) {
   sk.u8(255);
   sk.string("sk-provider@openssh.com");
   sk.string("internal");
-  EXPECT_TRUE(c.call_failed(msg::kAddSmartcardKeyConstrained, card_body(kSoftHsm, kPin, sk.bytes())));
+  EXPECT_TRUE(
+      c.call_failed(msg::kAddSmartcardKeyConstrained, card_body(kSoftHsm, kPin, sk.bytes())));
 }
 
 TEST_F(Pkcs11Agent, AssociatedCertificatesAreAddedForTheirTokenKeys) {
@@ -366,8 +384,9 @@ TEST_F(Pkcs11Agent, AssociatedCertificatesAreAddedForTheirTokenKeys) {
   PublicKey stranger = test::certify(test::generate(KeyType::ed25519).public_key(), ca, spec);
 
   // certs_only = false: every key, plus a certificate identity for each certified key.
-  ASSERT_TRUE(c.call_ok(msg::kAddSmartcardKeyConstrained,
-                        card_body(kSoftHsm, kPin, associated_certs(false, {ec_cert.blob(), stranger.blob()}))));
+  ASSERT_TRUE(c.call_ok(
+      msg::kAddSmartcardKeyConstrained,
+      card_body(kSoftHsm, kPin, associated_certs(false, {ec_cert.blob(), stranger.blob()}))));
   auto with_certs = keys_of(c);
   EXPECT_EQ(with_certs.size(), 7u);
   bool found = false;
@@ -382,8 +401,9 @@ TEST_F(Pkcs11Agent, AssociatedCertificatesAreAddedForTheirTokenKeys) {
   ASSERT_TRUE(c.call_ok(msg::kRemoveSmartcardKey, card_body(kSoftHsm, "")));
 
   // certs_only = true: just the certificates.
-  ASSERT_TRUE(c.call_ok(msg::kAddSmartcardKeyConstrained,
-                        card_body(kSoftHsm, kPin, associated_certs(true, {ec_cert.blob(), rsa_cert.blob()}))));
+  ASSERT_TRUE(c.call_ok(
+      msg::kAddSmartcardKeyConstrained,
+      card_body(kSoftHsm, kPin, associated_certs(true, {ec_cert.blob(), rsa_cert.blob()}))));
   auto only = keys_of(c);
   ASSERT_EQ(only.size(), 2u);
   for (const auto& k : only) {
@@ -474,7 +494,6 @@ TEST_F(Pkcs11Agent, AModuleThatCrashesInCSignCostsOnlyItsHelper) {
   EXPECT_FALSE(signs(c, doomed));
   EXPECT_TRUE(signs(c, soft.public_key()));
 }
-
 
 TEST_F(Pkcs11Agent, ALibraryWithoutCGetFunctionListNeverRuns) {
   ASSERT_TRUE(fs::exists(ctor_marker_module())) << "make " << ctor_marker_module();
@@ -613,7 +632,8 @@ TEST_F(Pkcs11Agent, ABlockedPinFailsTheAdd) {
 TEST_F(Pkcs11Agent, AnEd25519KeyIsSkippedWhenTheModuleCannotSignWithIt) {
   ASSERT_TRUE(fs::exists(crash_module()));
   std::string conf = make_conf(*dir_ / "no-eddsa");
-  ASSERT_TRUE(init_token(conf, "noeddsa") && keypair(conf, "noeddsa", "EC:prime256v1", "01", "p256") &&
+  ASSERT_TRUE(init_token(conf, "noeddsa") &&
+              keypair(conf, "noeddsa", "EC:prime256v1", "01", "p256") &&
               keypair(conf, "noeddsa", "EC:edwards25519", "02", "ed25519"));
   setenv("SKAGENT_TEST_BROKEN_SOFTHSM2_CONF", conf.c_str(), 1);
   AgentHarness agent(with_build_modules());

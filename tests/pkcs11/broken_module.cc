@@ -46,17 +46,20 @@ bool breaks(const char* call) {
 
 CK_RV broken_initialize(CK_VOID_PTR args) {
   if (breaks("initialize")) fail_the_broken_way();
-  if (const char* conf = getenv("SKAGENT_TEST_BROKEN_SOFTHSM2_CONF")) setenv("SOFTHSM2_CONF", conf, 1);
+  if (const char* conf = getenv("SKAGENT_TEST_BROKEN_SOFTHSM2_CONF"))
+    setenv("SOFTHSM2_CONF", conf, 1);
   return g_real->C_Initialize(args);
 }
 
-CK_RV broken_login(CK_SESSION_HANDLE session, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, CK_ULONG pin_len) {
+CK_RV broken_login(CK_SESSION_HANDLE session, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin,
+                   CK_ULONG pin_len) {
   if (breaks("login")) fail_the_broken_way();
   if (breaks("login-pin-locked")) return CKR_PIN_LOCKED;
   return g_real->C_Login(session, user, pin, pin_len);
 }
 
-CK_RV broken_sign(CK_SESSION_HANDLE session, CK_BYTE_PTR in, CK_ULONG in_len, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len) {
+CK_RV broken_sign(CK_SESSION_HANDLE session, CK_BYTE_PTR in, CK_ULONG in_len, CK_BYTE_PTR sig,
+                  CK_ULONG_PTR sig_len) {
   if (breaks("sign")) fail_the_broken_way();
   return g_real->C_Sign(session, in, in_len, sig, sig_len);
 }
@@ -74,7 +77,8 @@ CK_RV mechanism_list(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR list, CK_ULONG_PTR c
 
 }  // namespace
 
-extern "C" __attribute__((visibility("default"))) CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR out) {
+extern "C" __attribute__((visibility("default"))) CK_RV C_GetFunctionList(
+    CK_FUNCTION_LIST_PTR_PTR out) {
   if (out == nullptr) return CKR_ARGUMENTS_BAD;
   if (g_real == nullptr) {
     const char* path = getenv("SKAGENT_TEST_WRAPPED_MODULE");

@@ -11,7 +11,7 @@
 
 #include "ssh/evp.h"
 #include "ssh/private_key.h"
-#include "ssh/wire.h"
+#include "base/wire.h"
 
 namespace skagent::pkcs11 {
 namespace {
@@ -40,10 +40,14 @@ Bytes der_wrap(uint8_t tag, ByteView v) {
 
 Bytes params_for(KeyType t) {
   switch (t) {
-    case KeyType::ecdsa_p256: return {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
-    case KeyType::ecdsa_p384: return {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
-    case KeyType::ecdsa_p521: return {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23};
-    default: return {0x06, 0x03, 0x2b, 0x65, 0x70};
+    case KeyType::ecdsa_p256:
+      return {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+    case KeyType::ecdsa_p384:
+      return {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
+    case KeyType::ecdsa_p521:
+      return {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23};
+    default:
+      return {0x06, 0x03, 0x2b, 0x65, 0x70};
   }
 }
 
@@ -58,15 +62,16 @@ TEST(Pkcs11Der, OctetString) {
   EXPECT_TRUE(e->empty());
   EXPECT_FALSE(der_octet_string({}).ok());
   EXPECT_FALSE(der_octet_string(Bytes{0x04}).ok());
-  EXPECT_FALSE(der_octet_string(Bytes{0x03, 0x01, 0x00}).ok());        // wrong tag
-  EXPECT_FALSE(der_octet_string(Bytes{0x04, 0x01, 0x00, 0x00}).ok());  // trailing
-  EXPECT_FALSE(der_octet_string(Bytes{0x04, 0x02, 0x00}).ok());        // short
-  EXPECT_FALSE(der_octet_string(Bytes{0x04, 0x80, 0x00, 0x00}).ok());  // indefinite
+  EXPECT_FALSE(der_octet_string(Bytes{0x03, 0x01, 0x00}).ok());              // wrong tag
+  EXPECT_FALSE(der_octet_string(Bytes{0x04, 0x01, 0x00, 0x00}).ok());        // trailing
+  EXPECT_FALSE(der_octet_string(Bytes{0x04, 0x02, 0x00}).ok());              // short
+  EXPECT_FALSE(der_octet_string(Bytes{0x04, 0x80, 0x00, 0x00}).ok());        // indefinite
   EXPECT_FALSE(der_octet_string(Bytes{0x04, 0x85, 0, 0, 0, 0, 1, 0}).ok());  // 5 length bytes
   EXPECT_FALSE(der_octet_string(Bytes{0x04, 0x84, 0xff, 0xff, 0xff, 0xff, 0}).ok());
   EXPECT_FALSE(der_octet_string(Bytes{0x1f, 0x04, 0x01, 0x00}).ok());  // multi-byte tag
   Bytes full = der_wrap(0x04, v);
-  for (size_t n = 0; n < full.size(); n++) EXPECT_FALSE(der_octet_string(ByteView(full).first(n)).ok()) << n;
+  for (size_t n = 0; n < full.size(); n++)
+    EXPECT_FALSE(der_octet_string(ByteView(full).first(n)).ok()) << n;
 }
 
 TEST(Pkcs11Der, EcdsaSignature) {
@@ -89,7 +94,8 @@ TEST(Pkcs11Der, EcdsaSignature) {
   EXPECT_FALSE(der_ecdsa_signature(three).ok());
   Bytes empty_int = {0x30, 0x05, 0x02, 0x00, 0x02, 0x01, 0x01};
   EXPECT_FALSE(der_ecdsa_signature(empty_int).ok());
-  for (size_t n = 0; n < der->size(); n++) EXPECT_FALSE(der_ecdsa_signature(ByteView(*der).first(n)).ok());
+  for (size_t n = 0; n < der->size(); n++)
+    EXPECT_FALSE(der_ecdsa_signature(ByteView(*der).first(n)).ok());
 }
 
 TEST(Pkcs11Keys, CurvesFromEcParams) {
@@ -182,7 +188,8 @@ Bytes certificate_for(const PublicKey& subject) {
   X509_gmtime_adj(X509_getm_notBefore(x), 0);
   X509_gmtime_adj(X509_getm_notAfter(x), 3600);
   X509_NAME* name = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("token key"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("token key"), -1, -1, 0);
   X509_set_issuer_name(x, name);
   X509_set_pubkey(x, pub->get());
   EXPECT_GT(X509_sign(x, ca, EVP_sha256()), 0);
@@ -212,7 +219,8 @@ TEST(Pkcs11Keys, PublicKeysFromCertificates) {
     Bytes trailing = der;
     trailing.push_back(0);
     EXPECT_FALSE(key_from_x509(trailing, nullptr).ok());
-    for (size_t n = 0; n < der.size(); n += 7) EXPECT_FALSE(key_from_x509(ByteView(der).first(n), nullptr).ok());
+    for (size_t n = 0; n < der.size(); n += 7)
+      EXPECT_FALSE(key_from_x509(ByteView(der).first(n), nullptr).ok());
   }
   EXPECT_FALSE(key_from_x509({}, nullptr).ok());
   Bytes garbage(500, 0x30);
@@ -253,10 +261,13 @@ TEST(Pkcs11Signatures, RawSignaturesBecomeSshBlobs) {
     uint32_t flags;
     RsaHash hash;
   };
-  for (const Case& c : {Case{KeyType::rsa, 2048, 0, RsaHash::sha1}, Case{KeyType::rsa, 2048, 2, RsaHash::sha256},
-                        Case{KeyType::rsa, 2048, 4, RsaHash::sha512}, Case{KeyType::ecdsa_p256, 0, 0, RsaHash::sha512},
-                        Case{KeyType::ecdsa_p384, 0, 0, RsaHash::sha512}, Case{KeyType::ecdsa_p521, 0, 0, RsaHash::sha512},
-                        Case{KeyType::ed25519, 0, 0, RsaHash::sha512}}) {
+  for (const Case& c :
+       {Case{KeyType::rsa, 2048, 0, RsaHash::sha1}, Case{KeyType::rsa, 2048, 2, RsaHash::sha256},
+        Case{KeyType::rsa, 2048, 4, RsaHash::sha512},
+        Case{KeyType::ecdsa_p256, 0, 0, RsaHash::sha512},
+        Case{KeyType::ecdsa_p384, 0, 0, RsaHash::sha512},
+        Case{KeyType::ecdsa_p521, 0, 0, RsaHash::sha512},
+        Case{KeyType::ed25519, 0, 0, RsaHash::sha512}}) {
     PrivateKey k = gen(c.type, c.bits);
     const PublicKey& pub = k.public_key();
     std::string alg = signature_algorithm_for(pub, c.flags);
@@ -294,7 +305,8 @@ TEST(Pkcs11Signatures, WrongSizesAreRefused) {
 
   PrivateKey ec = gen(KeyType::ecdsa_p256);
   EXPECT_FALSE(ssh_signature_blob(ec.public_key(), "ecdsa-sha2-nistp256", Bytes(63, 1)).ok());
-  EXPECT_FALSE(ssh_signature_blob(ec.public_key(), "ecdsa-sha2-nistp256", Bytes(64, 0)).ok());  // r = s = 0
+  EXPECT_FALSE(
+      ssh_signature_blob(ec.public_key(), "ecdsa-sha2-nistp256", Bytes(64, 0)).ok());  // r = s = 0
   EXPECT_FALSE(ssh_signature_blob(ec.public_key(), "ecdsa-sha2-nistp256", {}).ok());
   Bytes big(33, 0x7f);
   auto der = evp::der_from_rs(big, big);  // integers wider than the curve

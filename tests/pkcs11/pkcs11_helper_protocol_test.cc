@@ -8,7 +8,7 @@
 #include <random>
 
 #include "ssh/private_key.h"
-#include "ssh/wire.h"
+#include "base/wire.h"
 
 namespace skagent::pkcs11 {
 namespace {
@@ -31,7 +31,10 @@ LoadReply sample_load() {
 }
 
 TEST(Pkcs11Protocol, RequestsRoundTrip) {
-  Bytes pin = bytes_of(std::string_view("12\0" "34", 5));  // a PIN is bytes, NUL included
+  Bytes pin =
+      bytes_of(std::string_view("12\0"
+                                "34",
+                                5));  // a PIN is bytes, NUL included
   auto load = decode_request(encode_load_request(pin));
   ASSERT_TRUE(load.ok()) << load.error().message;
   EXPECT_EQ(load->type, RequestType::load);
@@ -216,17 +219,25 @@ TEST(Pkcs11Protocol, RandomMutationsNeverCrash) {
   std::mt19937 rng(1234);
   std::vector<Bytes> seeds = {encode_load_request(bytes_of("1234")),
                               encode_sign_request(key_blob(KeyType::ecdsa_p256), bytes_of("d"), 0),
-                              encode_load_reply(sample_load()), encode_sign_reply(bytes_of("s")),
-                              encode_check_reply(true), encode_error_reply(make_error(Errc::io, "e"))};
+                              encode_load_reply(sample_load()),
+                              encode_sign_reply(bytes_of("s")),
+                              encode_check_reply(true),
+                              encode_error_reply(make_error(Errc::io, "e"))};
   for (int i = 0; i < 20000; i++) {
     Bytes b = seeds[size_t(i) % seeds.size()];
     int edits = 1 + int(rng() % 4);
     for (int e = 0; e < edits && !b.empty(); e++) {
       size_t pos = rng() % b.size();
       switch (rng() % 3) {
-        case 0: b[pos] = uint8_t(rng()); break;
-        case 1: b.erase(b.begin() + long(pos)); break;
-        default: b.insert(b.begin() + long(pos), uint8_t(rng())); break;
+        case 0:
+          b[pos] = uint8_t(rng());
+          break;
+        case 1:
+          b.erase(b.begin() + long(pos));
+          break;
+        default:
+          b.insert(b.begin() + long(pos), uint8_t(rng()));
+          break;
       }
     }
     (void)decode_request(b);

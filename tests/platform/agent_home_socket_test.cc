@@ -72,8 +72,9 @@ TEST_F(AgentHomeSocketTest, SocketNameDirectoriesAndModes) {
   auto l = listen_in_home(home_, "example.org");
   ASSERT_TRUE(l.ok()) << l.error().message;
   fds_.push_back(l->fd);
-  EXPECT_TRUE(std::regex_match(l->path, std::regex(std::regex_replace(agent_dir(), std::regex("[.]"), "\\.") +
-                                                   "/s\\.G95ZPJWuqh\\.agent\\.[a-zA-Z0-9]{10}")))
+  EXPECT_TRUE(std::regex_match(
+      l->path, std::regex(std::regex_replace(agent_dir(), std::regex("[.]"), "\\.") +
+                          "/s\\.G95ZPJWuqh\\.agent\\.[a-zA-Z0-9]{10}")))
       << l->path;
   EXPECT_TRUE(l->own_dir.empty()) << "~/.ssh/agent is shared: it must stay";
   struct stat st {};

@@ -27,7 +27,9 @@ Bytes read_file(const std::string& path) {
   return to_bytes(view(s));
 }
 
-std::string crash_module() { return skagent::testing::build_dir() + "/bin/skagent-test-pkcs11-crash.so"; }
+std::string crash_module() {
+  return skagent::testing::build_dir() + "/bin/skagent-test-pkcs11-crash.so";
+}
 
 TEST(ElfExports, RealLibraries) {
   ASSERT_TRUE(std::filesystem::exists(kSoftHsm)) << "softhsm2 is a test dependency";
@@ -43,7 +45,8 @@ TEST(ElfExports, RealLibraries) {
   }
   // libcrypto is a fine shared object, but not a PKCS#11 module; it imports
   // nothing of that name either, and an import is not an export.
-  for (const char* lib : {"/usr/lib/x86_64-linux-gnu/libcrypto.so.3", "/lib/x86_64-linux-gnu/libc.so.6"}) {
+  for (const char* lib :
+       {"/usr/lib/x86_64-linux-gnu/libcrypto.so.3", "/lib/x86_64-linux-gnu/libc.so.6"}) {
     if (!std::filesystem::exists(lib)) continue;
     auto r = file_exports_function(lib, "C_GetFunctionList");
     ASSERT_TRUE(r.ok()) << lib << ": " << r.error().message;
@@ -73,12 +76,16 @@ TEST(ElfExports, OpenDescriptors) {
 }
 
 TEST(ElfExports, NonElfAndMissingFiles) {
-  EXPECT_EQ(file_exports_function("/nonexistent/lib.so", "C_GetFunctionList").error().code, Errc::not_found);
+  EXPECT_EQ(file_exports_function("/nonexistent/lib.so", "C_GetFunctionList").error().code,
+            Errc::not_found);
   EXPECT_EQ(file_exports_function("/tmp", "C_GetFunctionList").error().code, Errc::denied);
   EXPECT_FALSE(file_exports_function("/etc/passwd", "C_GetFunctionList").ok());
   EXPECT_FALSE(file_exports_function("/dev/null", "C_GetFunctionList").ok());
   EXPECT_FALSE(elf_exports_function({}, "x").ok());
-  EXPECT_FALSE(elf_exports_function(to_bytes(view("\x7f" "ELF")), "x").ok());
+  EXPECT_FALSE(elf_exports_function(to_bytes(view("\x7f"
+                                                  "ELF")),
+                                    "x")
+                   .ok());
 }
 
 // A minimal, well-formed ELF64 shared object with one .dynsym entry.
@@ -122,15 +129,18 @@ struct TinyElf {
     sh[2].sh_size = sizeof(strtab);
     memcpy(image.data() + shdr_off, sh, sizeof(sh));
   }
-  Elf64_Shdr* section(size_t i) { return reinterpret_cast<Elf64_Shdr*>(image.data() + shdr_off) + i; }
+  Elf64_Shdr* section(size_t i) {
+    return reinterpret_cast<Elf64_Shdr*>(image.data() + shdr_off) + i;
+  }
   Elf64_Ehdr* header() { return reinterpret_cast<Elf64_Ehdr*>(image.data()); }
 };
 
 TEST(ElfExports, SyntheticImages) {
   EXPECT_TRUE(*elf_exports_function(TinyElf().image, "C_GetFunctionList"));
   EXPECT_TRUE(*elf_exports_function(TinyElf(STT_FUNC, 1, STB_WEAK).image, "C_GetFunctionList"));
-  EXPECT_FALSE(*elf_exports_function(TinyElf(STT_FUNC, SHN_UNDEF).image, "C_GetFunctionList"));  // import
-  EXPECT_FALSE(*elf_exports_function(TinyElf(STT_OBJECT).image, "C_GetFunctionList"));          // data
+  EXPECT_FALSE(
+      *elf_exports_function(TinyElf(STT_FUNC, SHN_UNDEF).image, "C_GetFunctionList"));  // import
+  EXPECT_FALSE(*elf_exports_function(TinyElf(STT_OBJECT).image, "C_GetFunctionList"));  // data
   EXPECT_FALSE(*elf_exports_function(TinyElf(STT_FUNC, 1, STB_LOCAL).image, "C_GetFunctionList"));
 
   TinyElf hidden;

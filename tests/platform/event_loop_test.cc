@@ -79,8 +79,8 @@ TEST(EventLoop, CancelTimer) {
   loop.after(milliseconds(30), [&] { order.push_back(3); });
   loop.after(milliseconds(40), [&] { loop.stop(); });
   loop.cancel_timer(doomed);
-  loop.cancel_timer(doomed);      // twice is harmless
-  loop.cancel_timer(123456789);   // unknown id is harmless
+  loop.cancel_timer(doomed);     // twice is harmless
+  loop.cancel_timer(123456789);  // unknown id is harmless
   ASSERT_TRUE(run_with_watchdog(loop));
   EXPECT_EQ(order, (std::vector<int>{1, 3}));
 }

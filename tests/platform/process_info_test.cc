@@ -19,8 +19,9 @@ namespace skagent {
 namespace {
 
 std::string stat_line(const std::string& comm, int ppid = 77, uint64_t start = 123456) {
-  std::string s = "4242 (" + comm + ") S " + std::to_string(ppid) + " 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 " +
-                  std::to_string(start) + " 1000 200 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n";
+  std::string s = "4242 (" + comm + ") S " + std::to_string(ppid) +
+                  " 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 " + std::to_string(start) +
+                  " 1000 200 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n";
   return s;
 }
 
@@ -51,7 +52,8 @@ TEST(ProcessInfo, RefusesBrokenStat) {
 }
 
 TEST(ProcessInfo, ParsesStatusUid) {
-  EXPECT_EQ(parse_proc_status_uid("Name:\tbash\nUid:\t1000\t1000\t1000\t1000\nGid:\t1\n").value(), 1000u);
+  EXPECT_EQ(parse_proc_status_uid("Name:\tbash\nUid:\t1000\t1000\t1000\t1000\nGid:\t1\n").value(),
+            1000u);
   EXPECT_FALSE(parse_proc_status_uid("Name:\tbash\n").ok());
   EXPECT_FALSE(parse_proc_status_uid("Uid:\t\n").ok());
   EXPECT_FALSE(parse_proc_status_uid("Uid:\t99999999999\n").ok());
@@ -113,7 +115,8 @@ pid_t start_child(int go, bool exec_after) {
 }
 
 bool wait_until(const std::function<bool()>& done) {
-  for (int i = 0; i < 500 && !done(); i++) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 500 && !done(); i++)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   return done();
 }
 

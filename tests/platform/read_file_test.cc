@@ -72,8 +72,9 @@ TEST(ReadFile, UserOrRootRefusesFilesOthersMayWrite) {
     mode_t mode;
     bool ok;
   };
-  for (const Case& c : {Case{"m600", 0600, true}, Case{"m644", 0644, true}, Case{"m664", 0664, false},
-                        Case{"m620", 0620, false}, Case{"m602", 0602, false}, Case{"m666", 0666, false}}) {
+  for (const Case& c :
+       {Case{"m600", 0600, true}, Case{"m644", 0644, true}, Case{"m664", 0664, false},
+        Case{"m620", 0620, false}, Case{"m602", 0602, false}, Case{"m666", 0666, false}}) {
     std::string f = d.write(c.name, "Confirm never\n");
     ASSERT_EQ(chmod(f.c_str(), c.mode), 0);
     std::string link = d.path + "/link-" + c.name;
@@ -83,7 +84,8 @@ TEST(ReadFile, UserOrRootRefusesFilesOthersMayWrite) {
       EXPECT_EQ(t.ok(), c.ok) << p;
       if (!c.ok && !t.ok()) {
         EXPECT_EQ(t.error().code, Errc::denied);
-        EXPECT_NE(t.error().message.find("bad permissions"), std::string::npos) << t.error().message;
+        EXPECT_NE(t.error().message.find("bad permissions"), std::string::npos)
+            << t.error().message;
       }
       EXPECT_TRUE(read_file_head(p, 100).ok()) << "FileOwner::any reads " << p;
     }

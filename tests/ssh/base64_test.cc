@@ -16,8 +16,13 @@ std::string decode_str(std::string_view text) {
 
 TEST(Base64, Rfc4648Vectors) {
   const std::pair<const char*, const char*> vectors[] = {
-      {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},    {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"},
   };
   for (auto [plain, encoded] : vectors) {
     EXPECT_EQ(base64_encode(view(plain)), encoded);
@@ -71,8 +76,8 @@ TEST(Base64, RejectsInvalidCharacters) {
 }
 
 TEST(Base64, RejectsBadPadding) {
-  for (const char* bad : {"Zg", "Zg=", "Zm8", "Z", "Zg===", "Z===", "====", "Zg==Zg==",
-                          "Zg=a", "Zm9vY", "=Zm9"}) {
+  for (const char* bad :
+       {"Zg", "Zg=", "Zm8", "Z", "Zg===", "Z===", "====", "Zg==Zg==", "Zg=a", "Zm9vY", "=Zm9"}) {
     EXPECT_FALSE(base64_decode(bad).ok()) << bad;
   }
 }

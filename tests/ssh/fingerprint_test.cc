@@ -50,8 +50,8 @@ TEST_P(FingerprintVsKeygen, MatchesSshKeygenForKeyAndCertificate) {
   PublicKey plain = load_pub(key.string() + ".pub");
   PublicKey cert = load_pub(key.string() + "-cert.pub");
   ASSERT_TRUE(cert.is_cert());
-  for (auto [hash, name] : {std::pair{FingerprintHash::sha256, "sha256"},
-                            std::pair{FingerprintHash::md5, "md5"}}) {
+  for (auto [hash, name] :
+       {std::pair{FingerprintHash::sha256, "sha256"}, std::pair{FingerprintHash::md5, "md5"}}) {
     std::string expect = keygen_fingerprint(key.string() + ".pub", name);
     ASSERT_FALSE(expect.empty());
     EXPECT_EQ(fingerprint(plain, hash), expect);

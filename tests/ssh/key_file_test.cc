@@ -136,8 +136,8 @@ TEST_P(KeyFileVsKeygen, SshKeygenReadsOurEncryptedFile) {
   ASSERT_TRUE(text.ok()) << text.error().message;
   fs::path out = scratch("-ours-enc");
   ot::write_file(out, *text);
-  auto good = ot::run("ssh-keygen -y -P " + ot::quote(kPass) + " -f " + ot::quote(out.string()) +
-                      " 2>&1");
+  auto good =
+      ot::run("ssh-keygen -y -P " + ot::quote(kPass) + " -f " + ot::quote(out.string()) + " 2>&1");
   ASSERT_EQ(good.status, 0) << good.output;
   EXPECT_EQ(good.output, format_public_key_line(k->key.public_key(), "enc") + "\n");
   auto bad = ot::run("ssh-keygen -y -P wrong -f " + ot::quote(out.string()) + " 2>&1");
@@ -194,9 +194,16 @@ INSTANTIATE_TEST_SUITE_P(AllTypes, KeyFileVsKeygen, ::testing::ValuesIn(ot::kAll
 // ---- every cipher, both directions ------------------------------------------
 
 const char* const kCiphers[] = {
-    "aes256-ctr",  "aes192-ctr", "aes128-ctr", "aes256-cbc",
-    "aes192-cbc",  "aes128-cbc", "3des-cbc",   "aes256-gcm@openssh.com",
-    "aes128-gcm@openssh.com", "chacha20-poly1305@openssh.com",
+    "aes256-ctr",
+    "aes192-ctr",
+    "aes128-ctr",
+    "aes256-cbc",
+    "aes192-cbc",
+    "aes128-cbc",
+    "3des-cbc",
+    "aes256-gcm@openssh.com",
+    "aes128-gcm@openssh.com",
+    "chacha20-poly1305@openssh.com",
 };
 
 class KeyFileCiphers : public ::testing::TestWithParam<const char*> {};
@@ -224,8 +231,8 @@ TEST_P(KeyFileCiphers, ReadsKeygenOutput) {
 TEST_P(KeyFileCiphers, KeygenReadsOurOutput) {
   auto key = PrivateKey::generate(KeyType::ecdsa_p256);
   ASSERT_TRUE(key.ok());
-  auto text = write_private_key_file(*key, "c", {.passphrase = kPass, .cipher = GetParam(),
-                                                 .rounds = 2});
+  auto text =
+      write_private_key_file(*key, "c", {.passphrase = kPass, .cipher = GetParam(), .rounds = 2});
   ASSERT_TRUE(text.ok()) << text.error().message;
   ot::TempDir dir;
   ot::write_file(dir / "id", *text);
@@ -284,8 +291,8 @@ struct FileParts {
   Bytes kdf_options;
   uint32_t nkeys = 1;
   Bytes public_blob;
-  Bytes section;  // as stored (already encrypted if the cipher is not none)
-  Bytes after;    // bytes after the section (tag, or garbage)
+  Bytes section;                        // as stored (already encrypted if the cipher is not none)
+  Bytes after;                          // bytes after the section (tag, or garbage)
   std::optional<uint32_t> section_len;  // overrides the real length
 
   Bytes encode() const {
@@ -571,11 +578,11 @@ Located locate(const std::string& text, const KeyCipher& c) {
 }
 
 TEST_F(HostileKeyFile, EncryptedTampering) {
-  for (const char* cipher : {"aes256-ctr", "aes256-cbc", "aes256-gcm@openssh.com",
-                             "chacha20-poly1305@openssh.com"}) {
+  for (const char* cipher :
+       {"aes256-ctr", "aes256-cbc", "aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com"}) {
     SCOPED_TRACE(cipher);
-    auto text = write_private_key_file(*key_, "c", {.passphrase = "pw", .cipher = cipher,
-                                                    .rounds = 1});
+    auto text =
+        write_private_key_file(*key_, "c", {.passphrase = "pw", .cipher = cipher, .rounds = 1});
     ASSERT_TRUE(text.ok());
     ASSERT_TRUE(read_private_key_file(view(*text), "pw").ok());
     EXPECT_EQ(read_private_key_file(view(*text), "pW").error().code, Errc::pin_invalid);

@@ -43,7 +43,8 @@ std::vector<std::string> json_strings(const std::string& doc, const std::string&
 
 Bytes unhex(const std::string& h) {
   Bytes out;
-  for (size_t i = 0; i + 1 < h.size(); i += 2) out.push_back(uint8_t(std::stoi(h.substr(i, 2), nullptr, 16)));
+  for (size_t i = 0; i + 1 < h.size(); i += 2)
+    out.push_back(uint8_t(std::stoi(h.substr(i, 2), nullptr, 16)));
   return out;
 }
 

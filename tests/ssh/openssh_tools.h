@@ -58,8 +58,8 @@ inline void write_file(const std::filesystem::path& p, const std::string& data) 
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
   out << data;
   out.close();
-  std::filesystem::permissions(p, std::filesystem::perms::owner_read |
-                                      std::filesystem::perms::owner_write);
+  std::filesystem::permissions(
+      p, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 // A temporary directory removed with its contents at the end of the test.
@@ -114,7 +114,7 @@ struct KeySpec {
 
 // Every key type ssh-keygen 9.2 can make.
 inline const KeySpec kAllKeySpecs[] = {
-    {"ed25519", 0}, {"ecdsa", 256}, {"ecdsa", 384},    {"ecdsa", 521},   {"rsa", 2048},
+    {"ed25519", 0}, {"ecdsa", 256}, {"ecdsa", 384},    {"ecdsa", 521},  {"rsa", 2048},
     {"rsa", 3072},  {"dsa", 1024},  {"ed25519-sk", 0}, {"ecdsa-sk", 0},
 };
 

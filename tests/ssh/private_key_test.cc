@@ -36,8 +36,8 @@ TEST_P(PrivateKeyTypes, SerializeRoundTripSignAndVerify) {
 
 INSTANTIATE_TEST_SUITE_P(All, PrivateKeyTypes,
                          ::testing::Values(KeyType::ed25519, KeyType::ecdsa_p256,
-                                           KeyType::ecdsa_p384, KeyType::ecdsa_p521,
-                                           KeyType::rsa, KeyType::mldsa44_ed25519));
+                                           KeyType::ecdsa_p384, KeyType::ecdsa_p521, KeyType::rsa,
+                                           KeyType::mldsa44_ed25519));
 
 TEST(PrivateKey, EveryTruncationFailsCleanly) {
   auto key = PrivateKey::generate(KeyType::ecdsa_p256);

@@ -4,7 +4,7 @@
 // The mutation check (tests/mutation) found no test for the sign bit.
 #include <gtest/gtest.h>
 
-#include "ssh/wire.h"
+#include "base/wire.h"
 
 namespace skagent {
 namespace {

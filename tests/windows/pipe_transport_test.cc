@@ -2,7 +2,7 @@
 // The Windows named-pipe transport, end to end (run under Wine by
 // tests/integration/windows_pipe.sh, or on Windows itself):
 //   - an agent-style server on a pipe and client processes exchanging agent messages
-//     framed with ssh/wire.h (identities list, sign, pipelined requests, an unknown type);
+//     framed with base/wire.h (identities list, sign, pipelined requests, an unknown type);
 //   - the client's process id and user SID as the server records them;
 //   - the pipe's DACL (only the current user) and a refused second instance on the same name;
 //   - a client that disconnects mid-message, and an oversized frame, after which the server
@@ -22,15 +22,15 @@
 #include "platform/named_pipe.h"
 #include "platform/process_windows.h"
 #include "platform/secure_memory.h"
-#include "ssh/wire.h"
+#include "base/wire.h"
 
 using namespace skagent;
 
 namespace {
 
 // Agent protocol numbers (OpenSSH PROTOCOL.agent).
-constexpr uint8_t kFailure = 5, kRequestIdentities = 11, kIdentitiesAnswer = 12,
-                  kSignRequest = 13, kSignResponse = 14;
+constexpr uint8_t kFailure = 5, kRequestIdentities = 11, kIdentitiesAnswer = 12, kSignRequest = 13,
+                  kSignResponse = 14;
 constexpr size_t kMaxFrame = 256 * 1024;
 constexpr uint32_t kIoTimeout = 20000;  // ms: every wait is bounded (Wine may be slow)
 
@@ -127,7 +127,8 @@ ServeResult serve(PipeConnection& c) {
       Reader r(payload);
       ByteView blob, data;
       uint32_t flags = 0;
-      if (r.string(blob) && r.string(data) && r.u32(flags) && r.empty() && equal(blob, fake_key_blob())) {
+      if (r.string(blob) && r.string(data) && r.u32(flags) && r.empty() &&
+          equal(blob, fake_key_blob())) {
         Writer sig;  // not a real signature: the transport is under test, not the crypto
         sig.string(std::string_view("ssh-ed25519"));
         Bytes s(64, 0);
@@ -166,7 +167,8 @@ int client_main(const std::string& pipe, const std::string& mode) {
   std::string why;
   auto expect = [&](uint8_t want, int code) -> int {
     if (fr.next(conn, type, payload, why) != FrameResult::ok || type != want) {
-      fprintf(stderr, "client %s: wanted message %d, got %d (%s)\n", mode.c_str(), want, type, why.c_str());
+      fprintf(stderr, "client %s: wanted message %d, got %d (%s)\n", mode.c_str(), want, type,
+              why.c_str());
       return code;
     }
     return 0;
@@ -247,7 +249,8 @@ Result<pid_t> start_client(const std::string& pipe, const std::string& mode) {
 }
 
 // Accepts a client started with `mode`, serves it, and checks who it was and how it ended.
-void run_client(NamedPipeListener& l, const std::string& mode, FrameResult want_end, int want_requests) {
+void run_client(NamedPipeListener& l, const std::string& mode, FrameResult want_end,
+                int want_requests) {
   auto pid = start_client(l.path(), mode);
   check(pid.ok(), mode + ": client process starts", pid ? "" : pid.error().message);
   if (!pid) return;
@@ -273,7 +276,8 @@ void run_client(NamedPipeListener& l, const std::string& mode, FrameResult want_
 }
 
 void check_names() {
-  check(pipe_path_for("") == R"(\\.\pipe\openssh-ssh-agent)", "default pipe is \\\\.\\pipe\\openssh-ssh-agent");
+  check(pipe_path_for("") == R"(\\.\pipe\openssh-ssh-agent)",
+        "default pipe is \\\\.\\pipe\\openssh-ssh-agent");
   check(pipe_path_for("my-agent") == R"(\\.\pipe\my-agent)", "-a NAME goes under \\\\.\\pipe\\");
   check(pipe_path_for(R"(\\.\pipe\x y)") == R"(\\.\pipe\x y)", "-a with a full pipe path is kept");
 }
@@ -321,7 +325,8 @@ int run_checks() {
 
   // A second instance on the same name is refused (FILE_FLAG_FIRST_PIPE_INSTANCE).
   auto second = NamedPipeListener::create(name);
-  check(!second.ok() && second.error().code == Errc::exists, "second listener on the same name is refused",
+  check(!second.ok() && second.error().code == Errc::exists,
+        "second listener on the same name is refused",
         second ? "it was created" : second.error().message);
 
   // Bounded waits: accept with nobody calling, connect to a pipe that is not there.
@@ -330,8 +335,10 @@ int run_checks() {
   check(!none.ok() && none.error().code == Errc::timeout, "accept times out with no client",
         none ? "got a client" : none.error().message);
   check(GetTickCount() - t0 < 10000, "accept timeout is bounded");
-  auto missing = connect_pipe(pipe_path_for("skagent-no-such-pipe-" + std::to_string(GetCurrentProcessId())), 2000);
-  check(!missing.ok() && missing.error().code == Errc::not_found, "connect to a missing pipe fails (not found)",
+  auto missing = connect_pipe(
+      pipe_path_for("skagent-no-such-pipe-" + std::to_string(GetCurrentProcessId())), 2000);
+  check(!missing.ok() && missing.error().code == Errc::not_found,
+        "connect to a missing pipe fails (not found)",
         missing ? "connected" : missing.error().message);
 
   // Clients in their own processes: a full exchange; one that leaves mid-message; one that
@@ -347,12 +354,14 @@ int run_checks() {
     check(def.ok(), "listener on the default pipe", def ? "" : def.error().message);
     if (def) {
       auto def2 = NamedPipeListener::create(kDefaultPipePath);
-      check(!def2.ok() && def2.error().code == Errc::exists, "second listener on the default pipe is refused");
+      check(!def2.ok() && def2.error().code == Errc::exists,
+            "second listener on the default pipe is refused");
       auto c = connect_pipe(kDefaultPipePath, 5000);
       check(c.ok(), "a client reaches the default pipe", c ? "" : c.error().message);
       if (c) {
         auto s = (*def)->accept(5000);
-        check(s.ok() && (*s)->peer().pid == GetCurrentProcessId(), "in-process client recorded with our pid",
+        check(s.ok() && (*s)->peer().pid == GetCurrentProcessId(),
+              "in-process client recorded with our pid",
               s ? std::to_string((*s)->peer().pid) : s.error().message);
       }
     }
@@ -360,7 +369,8 @@ int run_checks() {
   // Once the listener is gone the name is free again.
   l = Result<std::unique_ptr<NamedPipeListener>>(make_error(Errc::internal, "closed"));
   auto again = NamedPipeListener::create(name);
-  check(again.ok(), "the name is free again after the listener closes", again ? "" : again.error().message);
+  check(again.ok(), "the name is free again after the listener closes",
+        again ? "" : again.error().message);
 
   printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 && passed > 0 ? 0 : 1;

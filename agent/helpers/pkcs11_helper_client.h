@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The agent's side of skagent-pkcs11-helper: one persistent helper process
+// per PKCS#11 module, started by ssh-add -s and stopped by ssh-add -e.
+// Requests are pipelined and answered in order; each has its own deadline
+// (log-in 30 s, signature 10 s; SKAGENT_PKCS11_LOAD_TIMEOUT and
+// SKAGENT_PKCS11_SIGN_TIMEOUT, in seconds, override them). A helper that
+// misses one, crashes or says its token is gone is killed and reported
+// through `on_death`, so the agent can drop the module's keys; it is never
+// restarted behind the user's back (that would need the PIN again). Once
+// none of a module's keys is left, its helper is stopped.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "agent/log.h"
+#include "pkcs11/pkcs11_helper_protocol.h"
+#include "platform/event_loop.h"
+#include "platform/helper_channel.h"
+
+namespace skagent {
+
+class Pkcs11Helper {
+ public:
+  using LoadDone = std::function<void(Result<pkcs11::LoadReply>)>;
+  using SignDone = std::function<void(Result<Bytes>)>;
+  using DeathFn = std::function<void(const std::string& why)>;
+
+  static constexpr auto kLoadTimeout = std::chrono::seconds(30);
+  static constexpr auto kSignTimeout = std::chrono::seconds(10);
+  static constexpr auto kCheckTimeout = std::chrono::seconds(10);
+  static constexpr auto kCheckInterval = std::chrono::seconds(5);
+  static constexpr auto kStopGrace = std::chrono::milliseconds(2000);
+
+  struct Timeouts {
+    std::chrono::milliseconds load = kLoadTimeout, sign = kSignTimeout;
+    // The defaults, or whole seconds (1 to 600) from the environment.
+    static Timeouts from_environment();
+  };
+
+  Pkcs11Helper(EventLoop& loop, const Logger& log, std::string helper_path, std::string provider,
+               Timeouts timeouts, DeathFn on_death);
+  // Closes the helper's channel (it finalizes the module and exits). Requests
+  // still waiting are dropped without a callback.
+  ~Pkcs11Helper();
+  Pkcs11Helper(const Pkcs11Helper&) = delete;
+  Pkcs11Helper& operator=(const Pkcs11Helper&) = delete;
+
+  // Starts the helper and logs in; after a successful load the helper checks
+  // every kCheckInterval that its tokens are still there.
+  void load(ByteView pin, LoadDone done);
+  void sign(ByteView key_blob, ByteView data, uint32_t flags, SignDone done);
+
+  // Stops the helper: its channel is closed so it can log out and finalize the
+  // module, and it is killed if it has not exited kStopGrace later. What is
+  // waiting fails (callbacks run from the loop, not from inside this call).
+  void stop(const std::string& why);
+  bool running() const { return fd_ >= 0; }
+  const std::string& provider() const { return provider_; }
+
+ private:
+  using ReplyFn = std::function<void(Result<Bytes> body)>;
+  struct Pending {
+    std::chrono::milliseconds timeout;
+    ReplyFn done;
+  };
+
+  Status start();
+  void call(Bytes request, std::chrono::milliseconds timeout, ReplyFn done);
+  void die(const std::string& why);
+  void shut(const std::string& why, bool report);
+  void on_event(uint32_t events);
+  void flush();
+  void arm_timeout();
+  void schedule_check();
+
+  EventLoop& loop_;
+  const Logger& log_;
+  std::string helper_path_, provider_;
+  Timeouts timeouts_;
+  DeathFn on_death_;
+  pid_t pid_ = -1;
+  std::shared_ptr<bool> exited_ = std::make_shared<bool>(false);  // reaped: its pid may be reused
+  int fd_ = -1;
+  bool dead_ = false;
+  HelperStream stream_{pkcs11::kMaxFrame};
+  std::deque<Pending> pending_;
+  uint64_t timer_ = 0, check_timer_ = 0;
+  bool checking_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+// The agent's loaded modules, by canonical path. The generation tells a new
+// add of the same module from an old one whose helper died since.
+struct Pkcs11Provider {
+  uint64_t generation = 0;
+  bool loading = true;  // logging in; its keys are not in the store yet
+  std::unique_ptr<Pkcs11Helper> helper;
+};
+using Pkcs11Providers = std::map<std::string, Pkcs11Provider>;
+
+// Stops and forgets the providers that hold no key any more (all expired or
+// removed), so no helper stays logged in to a token for nothing. Providers
+// still logging in are left alone.
+void stop_idle_providers(Pkcs11Providers& providers,
+                         const std::function<bool(const std::string&)>& holds_keys);
+
+}  // namespace skagent

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The person's side of SIGN_REQUEST: the request's context (caller, hops,
+// what is signed), the policy's decision, the confirmation prompt with that
+// context in it, remembered approvals, and one audit line per decision.
+#include <unistd.h>
+
+#include <ctime>
+
+#include "agent/agent.h"
+#include "agent/protocol/messages.h"
+
+namespace skagent {
+
+namespace {
+
+// What a person approves with ApproveFor: this key, for this very process
+// (pid and start time), through the same hops, for the same kind of signature.
+std::string approval_key(const SignContext& c) {
+  // (pid, start time) outlives an exec: a process that ran another program since it
+  // connected is not the one approved.
+  if (!c.caller || c.caller->chain.empty() || c.caller_fate != ProcessFate::running) return {};
+  const ProcessInfo& p = c.caller->chain[0];
+  std::string k = c.key_fp + "|" + std::to_string(p.pid) + ":" + std::to_string(p.start_time) + "|";
+  for (const auto& h : c.hops) k += h.fingerprint + (h.forwarding ? ">" : "|");
+  k += c.kind == SignKind::userauth ? "userauth:" + c.user
+       : c.kind == SignKind::sshsig ? "sshsig:" + c.sig_namespace
+                                    : std::string("other");
+  if (c.destination) k += "@" + c.destination->fingerprint;
+  return k;
+}
+
+}  // namespace
+
+KeyPolicy Agent::key_policy(const SignContext& ctx) const {
+  return policy_->current()->for_key(ctx.key_fp, ctx.key_fp_md5, ctx.key_comment);
+}
+
+std::shared_ptr<SignContext> Agent::sign_context(const std::shared_ptr<Connection>& conn,
+                                                 const Identity& id, ByteView data) {
+  auto policy = policy_->current();
+  known_hosts_.set_paths(policy->known_hosts_files(policy_->home()));
+  auto ctx =
+      build_sign_context(*conn, id, data, known_hosts_.get(), policy->literal_destination_hosts());
+  ctx->conn = conn;
+  ctx->show_md5 = options_.fingerprint_hash == FingerprintHash::md5;
+  return ctx;
+}
+
+void Agent::write_audit(SignContext& ctx) {
+  AuditTarget target = policy_->current()->audit();
+  if (target.kind == AuditTarget::Kind::none) return;
+  check_caller(ctx);
+  std::string line = audit_json(ctx, std::time(nullptr));
+  if (target.kind == AuditTarget::Kind::file && policy_->audit_fd() >= 0) {
+    line.push_back('\n');
+    if (write(policy_->audit_fd(), line.data(), line.size()) != ssize_t(line.size())) {
+      log_.error("audit: cannot write the audit file");
+    }
+    return;
+  }
+  log_.info("audit: " + line);
+}
+
+ReplyFn Agent::audited(std::shared_ptr<SignContext> ctx, ReplyFn reply) {
+  return [this, ctx = std::move(ctx), reply = std::move(reply)](Bytes message) {
+    const bool signed_ok = !message.empty() && message[0] == msg::kSignResponse;
+    if (signed_ok) {
+      ctx->decision = "allowed";
+    } else if (ctx->decision.empty()) {
+      ctx->decision = "failed";
+      if (ctx->reason.empty() || ctx->approval.empty()) {
+        ctx->reason = "the signature failed (see the agent's log)";
+      } else {
+        ctx->reason += "; then the signature failed (see the agent's log)";
+      }
+    }
+    write_audit(*ctx);
+    reply(std::move(message));
+  };
+}
+
+void Agent::refuse_sign(SignContext& ctx, const std::string& why, const ReplyFn& reply) {
+  ctx.decision = "refused";
+  ctx.reason = why;
+  log_.error("sign: refused " + ctx.key_type + " " + ctx.key_fp + ": " + why);
+  reply(msg::status(false));
+}
+
+void Agent::sign_guarded(std::shared_ptr<SignContext> ctx, std::shared_ptr<const Identity> id,
+                         Bytes data, uint32_t flags, ReplyFn reply) {
+  const KeyPolicy kp = key_policy(*ctx);
+  const PolicyDecision d = decide(kp, *ctx, id->confirm);
+  if (d.refuse) return refuse_sign(*ctx, d.reason, reply);
+  ctx->reason = d.reason;
+  if (!d.confirm) {
+    ctx->approval = "not needed";
+    return sign_permitted(std::move(ctx), std::move(id), std::move(data), flags, std::move(reply));
+  }
+  check_caller(*ctx);
+  const std::string remembered = kp.approve_for > 0 ? approval_key(*ctx) : std::string();
+  if (!remembered.empty() && approvals_.approved(remembered)) {
+    ctx->approval = "approved earlier (ApproveFor)";
+    log_.info("sign: " + describe(*id) + " approved earlier for this process and destination");
+    return sign_permitted(std::move(ctx), std::move(id), std::move(data), flags, std::move(reply));
+  }
+  const ConfirmQuestion question = confirm_question(*ctx, remembered.empty() ? 0 : kp.approve_for);
+  std::weak_ptr<Connection> weak = ctx->conn;
+  auto prompt = prompter_.ask(
+      question,
+      [this, weak, ctx, id, data = std::move(data), flags, reply = std::move(reply), remembered,
+       approve_for = kp.approve_for](PromptOutcome o) mutable {
+        if (auto c = weak.lock()) c->pending.reset();
+        if (!o.yes) {
+          ctx->approval = "refused";
+          return refuse_sign(*ctx, "confirmation: " + o.why, reply);
+        }
+        ctx->approval = "confirmed by the person";
+        if (!remembered.empty()) approvals_.remember(remembered, std::chrono::seconds(approve_for));
+        log_.info("sign: " + describe(*id) + " confirmed");
+        sign_permitted(std::move(ctx), std::move(id), std::move(data), flags, std::move(reply));
+      },
+      std::chrono::seconds(kp.prompt_timeout));
+  if (auto c = weak.lock()) c->pending = std::move(prompt);
+}
+
+void Agent::wipe_secrets(const std::string& why) {
+  if (pins_.size() > 0 || approvals_.size() > 0)
+    log_.info("wiping cached PINs and approvals: " + why);
+  pins_.clear();
+  approvals_.clear();
+}
+
+bool Agent::reload_policy() {
+  if (!policy_->has_file()) return false;
+  std::string warning;
+  if (auto s = policy_->reload(&warning); !s) {
+    log_.error("policy: " + s.error().message + "; keeping the previous policy");
+  } else {
+    log_.info("policy: reloaded " + policy_->path());
+    if (!warning.empty()) log_.error("policy: " + warning);
+    // PINs and approvals were kept under the old policy (PinCache, ApproveFor).
+    wipe_secrets("policy reloaded");
+  }
+  return true;
+}
+
+}  // namespace skagent

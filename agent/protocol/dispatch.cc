@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Request dispatch: the lock gate, message routing, key expiry.
+#include <algorithm>
+#include <thread>
+
+#include "agent/agent.h"
+#include "agent/protocol/messages.h"
+#include "ssh/fingerprint.h"
+
+namespace skagent {
+
+Agent::Agent(const AgentOptions& options, const Logger& log, EventLoop& loop,
+             std::string sk_helper_path, std::string pkcs11_helper_path,
+             std::shared_ptr<PolicyStore> policy)
+    : options_(options),
+      log_(log),
+      loop_(loop),
+      lock_(options.unlock_delay_step),
+      workers_(std::max(2u, std::thread::hardware_concurrency())),
+      prompter_(loop, log),
+      policy_(std::move(policy)),
+      pins_(loop),
+      notifier_(loop, log),
+      sk_helpers_(loop, log, std::move(sk_helper_path)),
+      pkcs11_helper_path_(std::move(pkcs11_helper_path)) {
+  if (!policy_) {  // embedded agents (tests): the policy the options name, else the defaults
+    auto opened = PolicyStore::open(options_);
+    if (!opened) log_.error("policy: " + opened.error().message + "; using the defaults");
+    policy_ = opened ? *opened : PolicyStore::defaults();
+  }
+}
+
+void Agent::dispatch(Request req) {
+  if (next_expiry_ && *next_expiry_ <= std::chrono::steady_clock::now()) schedule_expiry();
+  // While locked, only UNLOCK works, the key list is empty and extensions decide for
+  // themselves (session-bind still works: OpenSSH 10.5).
+  if (lock_.locked() && req.type != msg::kUnlock && req.type != msg::kExtension) {
+    if (req.type == msg::kRequestIdentities)
+      return req.reply(Bytes{msg::kIdentitiesAnswer, 0, 0, 0, 0});
+    log_.debug("agent locked: refusing request " + std::to_string(req.type));
+    return req.reply(msg::status(false));
+  }
+  switch (req.type) {
+    case msg::kRequestIdentities:
+      return list_identities(req);
+    case msg::kSignRequest:
+      return sign(req);
+    case msg::kAddIdentity:
+    case msg::kAddIdConstrained:
+      return add_identity(req);
+    case msg::kRemoveIdentity:
+      return remove_identity(req);
+    case msg::kRemoveAllIdentities:
+    case msg::kRemoveAllV1:
+      remove_all_identities();
+      return req.reply(msg::status(true));
+    case msg::kAddSmartcardKey:
+    case msg::kAddSmartcardKeyConstrained:
+    case msg::kRemoveSmartcardKey:
+      return smartcard(req);
+    case msg::kLock:
+      return lock(req);
+    case msg::kUnlock:
+      return unlock(req);
+    case msg::kExtension:
+      return extension(req);
+    default:
+      log_.debug("unknown message type " + std::to_string(req.type));
+      return req.reply(msg::status(false));
+  }
+}
+
+void Agent::remove_all_identities() {
+  log_.info("removing all " + std::to_string(ids_.size()) + " identities");
+  ids_.clear();
+  wipe_secrets("all identities removed");
+  stop_pkcs11_helpers();  // no token key is left to sign with
+  schedule_expiry();
+}
+
+void Agent::schedule_expiry() {
+  next_expiry_ = ids_.expire(std::chrono::steady_clock::now());
+  // A PKCS#11 module whose keys are all gone (expired, removed) logs out of its tokens.
+  stop_idle_providers(pkcs11_, [this](const std::string& provider) {
+    return std::ranges::any_of(ids_.all(),
+                               [&](const auto& id) { return id->pkcs11_provider == provider; });
+  });
+  if (expiry_timer_ != 0) loop_.cancel_timer(expiry_timer_);
+  expiry_timer_ = 0;
+  if (!next_expiry_) return;
+  auto delay = std::chrono::ceil<std::chrono::milliseconds>(*next_expiry_ -
+                                                            std::chrono::steady_clock::now());
+  expiry_timer_ = loop_.after(std::max(delay, std::chrono::milliseconds(0)), [this] {
+    expiry_timer_ = 0;
+    schedule_expiry();
+  });
+}
+
+std::string Agent::describe(const Identity& id) const {
+  return std::string(id.key.type_name()) + " " + fingerprint(id.key, options_.fingerprint_hash) +
+         " (" + id.comment + ")";
+}
+
+}  // namespace skagent

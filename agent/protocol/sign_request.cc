@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// SIGN_REQUEST: find the key, check that it may sign this, ask a person if
+// the key says so, then sign on a worker thread (software keys) or through
+// the provider's helper process (security keys). Nothing here blocks the loop.
+#include "agent/agent.h"
+#include "agent/keys/constrained_sign.h"
+#include "agent/protocol/messages.h"
+#include "agent/policy/provider_allowlist.h"
+#include "agent/protocol/sshsig_request.h"
+#include "agent/protocol/userauth_request.h"
+#include "ssh/fingerprint.h"
+#include "ssh/private_key.h"
+
+namespace skagent {
+
+namespace {
+
+RsaHash rsa_hash(uint32_t flags) {
+  if (flags & msg::kSignRsaSha256) return RsaHash::sha256;
+  if (flags & msg::kSignRsaSha512) return RsaHash::sha512;
+  return RsaHash::sha1;  // legacy ssh-rsa only when the client asks with no flag
+}
+
+Bytes sign_response(ByteView signature) {
+  Writer w;
+  w.u8(msg::kSignResponse);
+  w.string(signature);
+  return w.take();
+}
+
+// OpenSSH's websafe rule: a security key whose application is not an SSH one
+// may only sign SSH user-auth requests and SSHSIG blobs, so a web origin's
+// key cannot be made to sign a WebAuthn challenge.
+bool websafe_permits(const PublicKey& key, ByteView data) {
+  return parse_userauth_request(data, key).ok() || parse_sshsig_request(data).ok();
+}
+
+Bytes encode_sk_signature(const PublicKey& key, const SkSignResult& res) {
+  Writer inner;
+  if (key.type == KeyType::sk_ed25519) {
+    inner.raw(res.sig_r);
+  } else {
+    inner.mpint(res.sig_r);
+    inner.mpint(res.sig_s);
+  }
+  Writer w;
+  w.string(key_type_info(key.type).name);
+  w.string(inner.bytes());
+  w.u8(res.flags);
+  w.u32(res.counter);
+  return w.take();
+}
+
+}  // namespace
+
+void Agent::sign(Request& req) {
+  Reader r(req.body);
+  ByteView blob, data;
+  uint32_t flags = 0;
+  if (!r.string(blob) || !r.string(data) || !r.u32(flags) || !r.empty()) {
+    log_.error("sign: malformed request");
+    return req.reply(msg::status(false));
+  }
+  if (data.size() > msg::kMaxSignData) {
+    log_.error("sign: data to sign is over 1 MiB");
+    return req.reply(msg::status(false));
+  }
+  auto id = ids_.find(blob);
+  if (!id) {
+    log_.debug("sign: key not found");
+    return req.reply(msg::status(false));
+  }
+  // Who asks, through which hosts, to sign what: for the policy, the prompts
+  // and the audit line written when the reply goes (agent/policy/sign_guard.cc).
+  auto ctx = sign_context(req.conn, *id, data);
+  ReplyFn reply = audited(ctx, std::move(req.reply));
+  auto permitted = check_constrained_sign_on(id->key, id->destinations, *req.conn, data);
+  if (!permitted) return refuse_sign(*ctx, permitted.error().message, reply);
+  if (is_security_key(id->key.type) && options_.restrict_websafe &&
+      match_pattern_list(id->key.application, options_.websafe_allowlist) != 1 &&
+      !websafe_permits(id->key, data)) {
+    return refuse_sign(*ctx, "non-SSH signature asked of web key " + describe(*id), reply);
+  }
+  sign_guarded(std::move(ctx), std::move(id), to_bytes(data), flags, std::move(reply));
+}
+
+void Agent::sign_permitted(std::shared_ptr<SignContext> ctx, std::shared_ptr<const Identity> id,
+                           Bytes data, uint32_t flags, ReplyFn reply) {
+  // The key may have gone (removed, expired, locked) while a person decided.
+  if (lock_.locked() || ids_.find(id->blob) != id) {
+    return refuse_sign(*ctx, "the key was removed or the agent locked while waiting", reply);
+  }
+  if (!id->pkcs11_provider.empty())
+    return sign_pkcs11(std::move(id), std::move(data), flags, std::move(reply));
+  if (is_security_key(id->key.type)) {
+    return sign_security_key(std::move(ctx), std::move(id), std::move(data), std::move(reply));
+  }
+  sign_software(std::move(id), std::move(data), flags, std::move(reply));
+}
+
+void Agent::sign_software(std::shared_ptr<const Identity> id, Bytes data, uint32_t flags,
+                          ReplyFn reply) {
+  workers_.submit([this, id = std::move(id), data = std::move(data), flags,
+                   reply = std::move(reply)]() mutable {
+    Result<Bytes> sig = make_error(Errc::internal, "unshield failed");
+    if (auto plain = shield_.unshield(id->secret)) {
+      Reader r(*plain);
+      auto key = PrivateKey::read(r);
+      sig = key ? key->sign(data, rsa_hash(flags)) : Result<Bytes>(key.error());
+    }
+    loop_.post([this, sig = std::move(sig), reply = std::move(reply)] {
+      if (!sig) log_.error("sign: " + sig.error().message);
+      reply(sig ? sign_response(*sig) : msg::status(false));
+    });
+  });
+}
+
+void Agent::sign_security_key(std::shared_ptr<SignContext> ctx, std::shared_ptr<const Identity> id,
+                              Bytes data, ReplyFn reply) {
+  auto plain = shield_.unshield(id->secret);
+  Reader r(plain ? ByteView(*plain) : ByteView());
+  auto key = PrivateKey::read(r);
+  if (!key) {
+    log_.error("sign: cannot read security key");
+    return reply(msg::status(false));
+  }
+  SkSignRequest sr;
+  sr.alg = id->key.type == KeyType::sk_ed25519 ? 1 : 0;
+  sr.data = data;  // `data` stays here, to check what the provider returns
+  sr.application = id->key.application;
+  sr.key_handle = key->sk_key_handle();
+  sr.flags = key->sk_flags();
+  const uint8_t flags = sr.flags;
+  // PIN (verify-required keys) and the touch notice: agent/helpers/sk_sign_flow.cc.
+  sk_sign(std::move(ctx), id, std::move(sr),
+          [this, id, data = std::move(data), reply = std::move(reply),
+           flags](Result<SkSignResult> res) {
+            if (!res) {
+              log_.error("sign: " + res.error().message);
+              return reply(msg::status(false));
+            }
+            if ((flags & 0x01) != 0 && (res->flags & 0x01) == 0) {
+              log_.error("sign: user presence check failed for " + describe(*id));
+              return reply(msg::status(false));
+            }
+            // A provider (or its helper) is code we do not trust with the answer:
+            // the signature must verify against the key over SHA256(application) ||
+            // flags || counter || SHA256(data), as PKCS#11 ones are checked.
+            Bytes sig = encode_sk_signature(id->key, *res);
+            if (auto v = verify_signature(id->key.plain(), sig, data); !v) {
+              log_.error("sign: security key provider returned a bad signature for " +
+                         describe(*id) + ": " + v.error().message);
+              return reply(msg::status(false));
+            }
+            reply(sign_response(sig));
+          });
+}
+
+}  // namespace skagent

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// authenticatorCredentialManagement, as 0x0A (CTAP 2.1) and 0x41 (the 2.1
+// preview, which libfido2 1.12 sends): metadata, enumerate RPs, enumerate
+// credentials, delete, update user information.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "vtoken/cose_key.h"
+#include "vtoken/ctap_status.h"
+#include "vtoken/entities.h"
+#include "vtoken/token_context.h"
+
+namespace skagent::vtoken {
+
+namespace credman_subcommand {
+inline constexpr uint64_t kGetCredsMetadata = 0x01;
+inline constexpr uint64_t kEnumerateRpsBegin = 0x02;
+inline constexpr uint64_t kEnumerateRpsGetNextRp = 0x03;
+inline constexpr uint64_t kEnumerateCredentialsBegin = 0x04;
+inline constexpr uint64_t kEnumerateCredentialsGetNextCredential = 0x05;
+inline constexpr uint64_t kDeleteCredential = 0x06;
+inline constexpr uint64_t kUpdateUserInformation = 0x07;
+}  // namespace credman_subcommand
+
+struct CredentialManagementRequest {
+  uint64_t subcommand = 0;
+  Bytes params_cbor;  // subCommandParams as sent (canonical), for pinUvAuthParam
+  std::optional<Bytes> rp_id_hash;
+  std::optional<Bytes> credential_id;
+  std::optional<UserEntity> user;
+  std::optional<int64_t> protocol;
+  std::optional<Bytes> pin_uv_auth_param;
+
+  static Result<CredentialManagementRequest> parse(const cbor_item_t* params);
+};
+
+struct CredentialManagementResponse {
+  std::optional<uint64_t> existing_count;
+  std::optional<uint64_t> remaining_count;
+  std::optional<std::string> rp_id;
+  std::optional<Bytes> rp_id_hash;
+  std::optional<uint64_t> total_rps;
+  std::optional<UserEntity> user;
+  std::optional<Bytes> credential_id;
+  std::optional<Bytes> public_key;  // encoded COSE_Key
+  std::optional<uint64_t> total_credentials;
+  std::optional<uint64_t> cred_protect;
+  Bytes encode() const;
+};
+
+CtapReply handle_credential_management(TokenContext& ctx, const cbor_item_t* params);
+
+}  // namespace skagent::vtoken
