@@ -21,6 +21,7 @@
 #include <openssl/crypto.h>
 
 #include "agent/agent.h"
+#include "agent/helpers/pkcs11_helper_client.h"
 #include "agent/server.h"
 #include "agent/shell_output.h"
 #include "platform/hardening.h"
@@ -115,10 +116,31 @@ int socket_activation(const AgentOptions& o) {
   return 1;
 }
 
+std::string env_text(const char* name) {
+  const char* v = getenv(name);
+  return v != nullptr ? v : "";
+}
+
+// The one place the agent reads its environment: what the code below main needs goes into the
+// options (agent/options.h), so that code and its tests never depend on the process's variables.
+void read_environment(AgentOptions& o) {
+  o.askpass = {env_text("DISPLAY"), env_text("WAYLAND_DISPLAY"), env_text("SSH_ASKPASS_REQUIRE"),
+               env_text("SSH_ASKPASS")};
+  o.session_bus = {env_text("DBUS_SESSION_BUS_ADDRESS"), env_text("XDG_RUNTIME_DIR")};
+  o.home = env_text("HOME");
+  o.config_path = env_text("SKAGENT_CONFIG");
+  o.xdg_config_home = env_text("XDG_CONFIG_HOME");
+  o.tmp_dir = env_text("TMPDIR");
+  o.vtokens = env_text("SKAGENT_VTOKEN");
+  auto t = Pkcs11Helper::Timeouts::from_text(getenv("SKAGENT_PKCS11_LOAD_TIMEOUT"),
+                                             getenv("SKAGENT_PKCS11_SIGN_TIMEOUT"));
+  o.pkcs11_load_timeout = t.load;
+  o.pkcs11_sign_timeout = t.sign;
+}
+
 // ssh-agent's idea of home: $HOME, else the password database.
-std::string home_directory() {
-  const char* home = getenv("HOME");
-  if (home != nullptr && *home != 0) return home;
+std::string home_directory(const AgentOptions& o) {
+  if (!o.home.empty()) return o.home;
   struct passwd* pw = getpwuid(getuid());
   return pw != nullptr && pw->pw_dir != nullptr ? pw->pw_dir : "";
 }
@@ -127,9 +149,9 @@ std::string home_directory() {
 // -a's path, or (OpenSSH 10.1's default) ~/.ssh/agent/s.<host hash>.agent.<random>, after
 // removing this host's stale sockets there unless -U.
 Result<Listener> open_listener(const AgentOptions& o, pid_t parent_pid) {
-  if (o.tmp_socket) return listen_unix("", parent_pid);
+  if (o.tmp_socket) return listen_unix("", parent_pid, o.tmp_dir);
   if (!o.socket_path.empty()) return listen_unix(o.socket_path, parent_pid);
-  std::string home = home_directory(), host = local_hostname();
+  std::string home = home_directory(o), host = local_hostname();
   if (home.empty()) return make_error(Errc::io, "Couldn't determine home directory");
   if (!o.keep_stale) remove_stale_agent_sockets(home, host, false);
   return listen_in_home(home, host);
@@ -174,11 +196,10 @@ int serve(const AgentOptions& opts, const Listener& listener, pid_t parent_pid, 
   // key; Landlock goes on before the worker threads start (it is per thread); seccomp once
   // everything is set up, just before serving.
   std::string sk_helper = sk_helper_path(), pkcs11_helper = pkcs11_helper_path();
-  const char* askpass = getenv("SSH_ASKPASS");
-  if (auto s =
-          start_spawner({askpass != nullptr && *askpass != 0 ? askpass : "/usr/bin/ssh-askpass",
-                         sk_helper, pkcs11_helper, TouchNotifier::kGdbus},
-                        {listener.path, listener.own_dir});
+  const std::string& askpass = opts.askpass.program;
+  if (auto s = start_spawner({!askpass.empty() ? askpass : "/usr/bin/ssh-askpass", sk_helper,
+                              pkcs11_helper, TouchNotifier::kGdbus},
+                             {listener.path, listener.own_dir});
       !s) {
     log.error(s.error().message);
     return 1;
@@ -246,6 +267,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   AgentOptions opts = std::move(*parsed);
+  read_environment(opts);
   if (opts.version) {
     fprintf(stderr, "%s, %s\n", kVersion, OpenSSL_version(OPENSSL_VERSION));
     return 0;
@@ -253,7 +275,7 @@ int main(int argc, char** argv) {
   bool csh = use_csh(opts);
   if (opts.kill) return kill_agent(csh);
   if (opts.clean_stale > 0) {  // -u, -uu
-    std::string home = home_directory();
+    std::string home = home_directory(opts);
     if (home.empty()) {
       fprintf(stderr, "Couldn't determine home directory\n");
       return 1;

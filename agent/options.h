@@ -13,6 +13,20 @@
 
 namespace skagent {
 
+// How a prompt may be shown (OpenSSH's read_passphrase rules; agent/prompts/confirm_prompt.cc).
+struct AskpassSettings {
+  std::string display;          // $DISPLAY
+  std::string wayland_display;  // $WAYLAND_DISPLAY
+  std::string require;          // $SSH_ASKPASS_REQUIRE: force, never, or anything else
+  std::string program;          // $SSH_ASKPASS ("": /usr/bin/ssh-askpass)
+};
+
+// The session bus touch notifications go to (agent/prompts/touch_notice.cc).
+struct SessionBus {
+  std::string address;      // $DBUS_SESSION_BUS_ADDRESS
+  std::string runtime_dir;  // $XDG_RUNTIME_DIR (its "bus" socket when no address is given)
+};
+
 struct AgentOptions {
   enum class Shell { auto_detect, sh, csh };
   Shell shell = Shell::auto_detect;  // -s / -c
@@ -33,6 +47,22 @@ struct AgentOptions {
   std::string policy_file;                    // -f: the policy file (skagent.conf(5))
   std::vector<std::string> policy_overrides;  // -o "Keyword value": policy lines that win
   std::vector<std::string> command;           // command mode
+
+  // What the environment says, read once by main (agent/main.cc, read_environment) and passed
+  // from here to the code that needs it: nothing below main calls getenv, and tests set these.
+  AskpassSettings askpass;
+  SessionBus session_bus;
+  std::string home;             // $HOME ("": main falls back on the password database)
+  std::string config_path;      // $SKAGENT_CONFIG: the policy file when -f is not given
+  std::string xdg_config_home;  // $XDG_CONFIG_HOME
+  std::string tmp_dir;          // $TMPDIR, for -T ("": /tmp)
+  // $SKAGENT_VTOKEN as given: skagent-vtoken sockets (separated by commas) the built-in FIDO2
+  // code may use, handed to the security key helper on its command line; "": real tokens only.
+  std::string vtokens;
+  // $SKAGENT_PKCS11_LOAD_TIMEOUT / _SIGN_TIMEOUT: a PKCS#11 helper's deadlines (0: the
+  // defaults of agent/helpers/pkcs11_helper_client.h).
+  std::chrono::milliseconds pkcs11_load_timeout{0};
+  std::chrono::milliseconds pkcs11_sign_timeout{0};
 
   // Limits against hostile clients (agent/server.cc, agent/protocol/lock_requests.cc; README
   // "Security"). Not on the command line: the defaults hold for one person's agent, and

@@ -2,8 +2,8 @@
 #include "fido/device.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
-#include <cstdlib>
 
 #include "fido/fido_error.h"
 #include "fido/fido_ptr.h"
@@ -18,9 +18,11 @@ namespace {
 // backstop for a token that ignores it.
 constexpr std::chrono::milliseconds kBackstop{5000};
 
+std::atomic<bool> g_debug{false};  // set_fido_debug: libfido2's own setting is process-wide too
+
 void init_library() {
   // U2F fallback stays on, as in OpenSSH, so U2F-only tokens keep working.
-  fido_init(getenv("SKAGENT_FIDO_DEBUG") != nullptr ? FIDO_DEBUG : 0);
+  fido_init(g_debug.load() ? FIDO_DEBUG : 0);
 }
 
 int open_raw(fido_dev_t* dev, const std::string& path) {
@@ -40,6 +42,8 @@ int timeout_ms(std::chrono::milliseconds t) {
 }
 
 }  // namespace
+
+void set_fido_debug(bool on) { g_debug = on; }
 
 Transport transport_of(std::string_view path) {
   if (path.substr(0, kVtokenPathPrefix.size()) == kVtokenPathPrefix)

@@ -22,6 +22,10 @@ namespace skagent::fido {
 enum class Transport { usb, virtual_token, pcsc };
 
 Transport transport_of(std::string_view path);
+
+// libfido2's debug log on stderr, for the devices opened from now on: a program's main (or the
+// provider library's entry point) sets it from $SKAGENT_FIDO_DEBUG. Off by default.
+void set_fido_debug(bool on);
 const char* transport_name(Transport t);  // "usb", "virtual", "pcsc"
 
 class Device {

@@ -3,7 +3,6 @@
 
 #include <fido.h>
 
-#include <cstdlib>
 #include <memory>
 
 #include "fido/fido_error.h"
@@ -65,9 +64,9 @@ std::vector<std::string> split_vtoken_list(const std::string& list) {
   return out;
 }
 
-DeviceSources sources_from_environment() {
+DeviceSources device_sources(const char* vtokens) {
   DeviceSources s;
-  if (const char* v = getenv("SKAGENT_VTOKEN")) s.vtokens = split_vtoken_list(v);
+  if (vtokens != nullptr) s.vtokens = split_vtoken_list(vtokens);
   return s;
 }
 

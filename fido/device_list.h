@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // The security keys there are now: USB HID tokens from libfido2's discovery,
 // cards on PC/SC readers, and virtual tokens, which appear only when named
-// (Options::sources.vtokens, or $SKAGENT_VTOKEN through
-// sources_from_environment()).
+// (Options::sources.vtokens, given by the caller: see device_sources()).
 #pragma once
 
 #include <string>

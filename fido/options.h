@@ -33,9 +33,10 @@ struct DeviceSources {
   std::vector<std::string> vtokens;  // virtual tokens' socket paths, only when named
 };
 
-// $SKAGENT_VTOKEN (socket paths separated by commas) as virtual tokens, plus
-// USB and PC/SC.
-DeviceSources sources_from_environment();
+// USB and PC/SC, plus the virtual tokens in `vtokens` (socket paths separated
+// by commas, as in $SKAGENT_VTOKEN, which only a program's main or the
+// provider library's entry points read; null: none).
+DeviceSources device_sources(const char* vtokens);
 
 struct Options {
   // "" to find a token; else a path: a HID device ("/dev/hidraw3"), a virtual

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <new>
 
+#include "fido/device.h"
 #include "fido/enroll.h"
 #include "fido/options.h"
 #include "fido/resident_keys.h"
@@ -17,20 +18,35 @@ namespace {
 
 constexpr size_t kUserIdSize = 32;  // OpenSSH: the "user" option fills a 32-byte id
 
-Options middleware_options(const ProviderOptions& po) {
+// What the environment says to this library. libskagent-sk.so is loaded by ssh, ssh-add,
+// ssh-keygen and ssh-agent (SSH_SK_PROVIDER): it has no main of its own, so each sk_* entry
+// point below reads its environment once, here, and passes the values down. This is the one
+// documented exception to "getenv only in a program's main" (tests/integration/no_getenv.sh).
+struct LibrarySettings {
+  DeviceSources sources;  // $SKAGENT_VTOKEN's virtual tokens, plus USB and PC/SC
+  bool debug = false;     // $SKAGENT_SK_DEBUG: routine errors on stderr too
+};
+
+LibrarySettings library_settings() {
+  LibrarySettings s;
+  s.sources = device_sources(getenv("SKAGENT_VTOKEN"));
+  s.debug = getenv("SKAGENT_SK_DEBUG") != nullptr;
+  set_fido_debug(getenv("SKAGENT_FIDO_DEBUG") != nullptr);
+  return s;
+}
+
+Options middleware_options(const LibrarySettings& ls, const ProviderOptions& po) {
   Options o;
   o.device = po.device;
-  o.sources = sources_from_environment();
+  o.sources = ls.sources;
   return o;
 }
 
 // Errors a person should see (a wrong PIN's tries left, a blocked PIN, a
 // timeout) go to stderr: the ABI itself carries only a code. Routine ones
-// (a PIN is needed, this token lacks the key) stay quiet.
-int report(const Error& e) {
-  if (e.code != Errc::pin_required && e.code != Errc::not_found) {
-    fprintf(stderr, "libskagent-sk: %s\n", e.message.c_str());
-  } else if (getenv("SKAGENT_SK_DEBUG") != nullptr) {
+// (a PIN is needed, this token lacks the key) stay quiet unless debugging.
+int report(const LibrarySettings& ls, const Error& e) {
+  if ((e.code != Errc::pin_required && e.code != Errc::not_found) || ls.debug) {
     fprintf(stderr, "libskagent-sk: %s\n", e.message.c_str());
   }
   return sk_error_code(e);
@@ -73,13 +89,14 @@ void free_resident(sk_resident_key* k) {
   free(k);
 }
 
-int do_enroll(uint32_t alg, const uint8_t* challenge, size_t challenge_len, const char* application,
-              uint8_t flags, const char* pin, sk_option** options, sk_enroll_response** out) {
+int do_enroll(const LibrarySettings& ls, uint32_t alg, const uint8_t* challenge,
+              size_t challenge_len, const char* application, uint8_t flags, const char* pin,
+              sk_option** options, sk_enroll_response** out) {
   if (out == nullptr || application == nullptr || (challenge == nullptr && challenge_len != 0))
     return kSkErrGeneral;
   *out = nullptr;
   auto po = parse_provider_options(options);
-  if (!po) return report(po.error());
+  if (!po) return report(ls, po.error());
   EnrollRequest req;
   req.alg = alg;
   req.challenge = ByteView(challenge, challenge_len);
@@ -87,8 +104,8 @@ int do_enroll(uint32_t alg, const uint8_t* challenge, size_t challenge_len, cons
   req.flags = flags;
   req.user_id = po->user_id;
   req.pin = pin;
-  auto k = enroll(middleware_options(*po), req);
-  if (!k) return report(k.error());
+  auto k = enroll(middleware_options(ls, *po), req);
+  if (!k) return report(ls, k.error());
   auto* r = static_cast<sk_enroll_response*>(calloc(1, sizeof(sk_enroll_response)));
   if (r == nullptr) return kSkErrGeneral;
   try {
@@ -102,16 +119,16 @@ int do_enroll(uint32_t alg, const uint8_t* challenge, size_t challenge_len, cons
   return 0;
 }
 
-int do_sign(uint32_t alg, const uint8_t* data, size_t data_len, const char* application,
-            const uint8_t* key_handle, size_t key_handle_len, uint8_t flags, const char* pin,
-            sk_option** options, sk_sign_response** out) {
+int do_sign(const LibrarySettings& ls, uint32_t alg, const uint8_t* data, size_t data_len,
+            const char* application, const uint8_t* key_handle, size_t key_handle_len,
+            uint8_t flags, const char* pin, sk_option** options, sk_sign_response** out) {
   if (out == nullptr || application == nullptr || key_handle == nullptr ||
       (data == nullptr && data_len != 0)) {
     return kSkErrGeneral;
   }
   *out = nullptr;
   auto po = parse_provider_options(options);
-  if (!po) return report(po.error());
+  if (!po) return report(ls, po.error());
   SignRequest req;
   req.alg = alg;
   req.data = ByteView(data, data_len);
@@ -119,8 +136,8 @@ int do_sign(uint32_t alg, const uint8_t* data, size_t data_len, const char* appl
   req.key_handle = ByteView(key_handle, key_handle_len);
   req.flags = flags;
   req.pin = pin;
-  auto s = sign(middleware_options(*po), req);
-  if (!s) return report(s.error());
+  auto s = sign(middleware_options(ls, *po), req);
+  if (!s) return report(ls, s.error());
   auto* r = static_cast<sk_sign_response*>(calloc(1, sizeof(sk_sign_response)));
   if (r == nullptr) return kSkErrGeneral;
   try {
@@ -155,14 +172,15 @@ sk_resident_key* to_c(const ResidentKey& k) {
   return r;
 }
 
-int do_load_resident(const char* pin, sk_option** options, sk_resident_key*** rks, size_t* nrks) {
+int do_load_resident(const LibrarySettings& ls, const char* pin, sk_option** options,
+                     sk_resident_key*** rks, size_t* nrks) {
   if (rks == nullptr || nrks == nullptr) return kSkErrGeneral;
   *rks = nullptr;
   *nrks = 0;
   auto po = parse_provider_options(options);
-  if (!po) return report(po.error());
-  auto keys = load_resident_keys(middleware_options(*po), pin);
-  if (!keys) return report(keys.error());
+  if (!po) return report(ls, po.error());
+  auto keys = load_resident_keys(middleware_options(ls, *po), pin);
+  if (!keys) return report(ls, keys.error());
   auto** arr = static_cast<sk_resident_key**>(calloc(keys->size() + 1, sizeof(sk_resident_key*)));
   if (arr == nullptr) return kSkErrGeneral;
   size_t n = 0;
@@ -231,7 +249,8 @@ int sk_enroll(uint32_t alg, const uint8_t* challenge, size_t challenge_len, cons
               uint8_t flags, const char* pin, struct sk_option** options,
               struct sk_enroll_response** enroll_response) {
   try {
-    return skagent::fido::do_enroll(alg, challenge, challenge_len, application, flags, pin, options,
+    return skagent::fido::do_enroll(skagent::fido::library_settings(), alg, challenge,
+                                    challenge_len, application, flags, pin, options,
                                     enroll_response);
   } catch (...) {
     return skagent::fido::kSkErrGeneral;
@@ -242,8 +261,9 @@ int sk_sign(uint32_t alg, const uint8_t* data, size_t data_len, const char* appl
             const uint8_t* key_handle, size_t key_handle_len, uint8_t flags, const char* pin,
             struct sk_option** options, struct sk_sign_response** sign_response) {
   try {
-    return skagent::fido::do_sign(alg, data, data_len, application, key_handle, key_handle_len,
-                                  flags, pin, options, sign_response);
+    return skagent::fido::do_sign(skagent::fido::library_settings(), alg, data, data_len,
+                                  application, key_handle, key_handle_len, flags, pin, options,
+                                  sign_response);
   } catch (...) {
     return skagent::fido::kSkErrGeneral;
   }
@@ -252,7 +272,8 @@ int sk_sign(uint32_t alg, const uint8_t* data, size_t data_len, const char* appl
 int sk_load_resident_keys(const char* pin, struct sk_option** options,
                           struct sk_resident_key*** rks, size_t* nrks) {
   try {
-    return skagent::fido::do_load_resident(pin, options, rks, nrks);
+    return skagent::fido::do_load_resident(skagent::fido::library_settings(), pin, options, rks,
+                                           nrks);
   } catch (...) {
     return skagent::fido::kSkErrGeneral;
   }

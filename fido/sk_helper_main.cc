@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// skagent-sk-helper PROVIDER: loads one SecurityKeyProvider library and signs
-// for the agent over fd 3, one frame at a time. Token libraries run here so a
+// skagent-sk-helper PROVIDER [VTOKENS]: loads one SecurityKeyProvider library and signs
+// for the agent over fd 3, one frame at a time. VTOKENS, from the agent's $SKAGENT_VTOKEN,
+// names the virtual tokens the built-in middleware may use (socket paths separated by commas). Token libraries run here so a
 // crash or hang costs this process, never the agent. PROVIDER "internal" is
 // the built-in middleware (fido/), called directly: no library is loaded; a
 // touch it waits for is cancelled when the agent goes away (fd 3 hangs up).
@@ -11,12 +12,14 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <memory>
 #include <string_view>
 
 #include "fido/card_watch.h"
+#include "fido/device.h"
 #include "fido/options.h"
 #include "fido/sign.h"
 #include "fido/sk_helper_protocol.h"
@@ -32,10 +35,11 @@ namespace {
 using Signer = std::function<skagent::Result<skagent::SkSignResult>(const skagent::SkSignRequest&)>;
 
 skagent::Result<skagent::SkSignResult> sign_internal(const skagent::SkSignRequest& req,
+                                                     const skagent::fido::DeviceSources& sources,
                                                      skagent::fido::CardWatch& cards) {
   using namespace skagent;
   fido::Options o;
-  o.sources = fido::sources_from_environment();
+  o.sources = sources;
   o.requester_fd = kHelperChannelFd;
   fido::SignRequest r;
   r.alg = req.alg;
@@ -57,10 +61,13 @@ skagent::Result<skagent::SkSignResult> sign_internal(const skagent::SkSignReques
 
 // A load failure is reported per request, so the agent can log the reason.
 // The built-in middleware also notes the PC/SC cards that signed in `cards`.
-Signer signer_for(const char* provider, skagent::fido::CardWatch& cards) {
+Signer signer_for(const char* provider, skagent::fido::DeviceSources sources,
+                  skagent::fido::CardWatch& cards) {
   using namespace skagent;
   if (std::string_view(provider) == "internal") {
-    return [&cards](const SkSignRequest& req) { return sign_internal(req, cards); };
+    return [sources = std::move(sources), &cards](const SkSignRequest& req) {
+      return sign_internal(req, sources, cards);
+    };
   }
   auto loaded = std::make_shared<Result<SkProvider>>(SkProvider::load(provider));
   return [loaded](const SkSignRequest& req) -> Result<SkSignResult> {
@@ -88,13 +95,17 @@ int main(int argc, char** argv) {
     fprintf(stderr, "%s: cannot make OpenSSL wipe the memory it frees\n", argv[0]);
     return 1;
   }
-  if (argc != 2) {
-    fprintf(stderr, "usage: skagent-sk-helper provider-path|internal (started by skagent)\n");
+  if (argc != 2 && argc != 3) {
+    fprintf(stderr,
+            "usage: skagent-sk-helper provider-path|internal [vtoken-sockets] (started by "
+            "skagent)\n");
     return 2;
   }
   (void)harden_process();
+  // The only environment read here: a debugging switch, inherited from the agent.
+  fido::set_fido_debug(getenv("SKAGENT_FIDO_DEBUG") != nullptr);
   fido::CardWatch cards;
-  Signer signer = signer_for(argv[1], cards);
+  Signer signer = signer_for(argv[1], fido::device_sources(argc == 3 ? argv[2] : nullptr), cards);
   // From here on the provider runs sandboxed: a forbidden system call ends this helper only.
   if (auto s = apply_helper_sandbox(); !s) {
     fprintf(stderr, "skagent-sk-helper: sandbox: %s\n", s.error().message.c_str());

@@ -49,6 +49,7 @@ struct Options {
   uint32_t rounds = 16;                            // -a
   bool quiet = false;                              // -q
   bool verbose = false;                            // -v (randomart with -l)
+  std::string home;  // the home directory (main: $HOME, else the password database)
 };
 
 // Parses argv (argv[0] is the program). `sk_provider_env` is $SSH_SK_PROVIDER

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // SkToken over the built-in FIDO2 middleware (fido/): USB tokens, cards on
-// PC/SC readers, and skagent-vtoken sockets named in $SKAGENT_VTOKEN.
+// PC/SC readers, and the skagent-vtoken sockets main found in $SKAGENT_VTOKEN.
 #include <fido.h>
 
 #include <chrono>
@@ -22,10 +22,10 @@ constexpr std::chrono::milliseconds kInfoTimeout{5000};
 // OpenSSH's user id: the -O user= text in 32 zero-padded bytes.
 constexpr size_t kUserIdSize = 32;
 
-fido::Options options_for(const std::string& device) {
+fido::Options options_for(const std::string& device, const fido::DeviceSources& sources) {
   fido::Options o;
   o.device = device;
-  o.sources = fido::sources_from_environment();
+  o.sources = sources;
   return o;
 }
 
@@ -63,10 +63,11 @@ Error named_device_error(Error e, const std::string& device) {
 
 class FidoToken : public SkToken {
  public:
+  explicit FidoToken(fido::DeviceSources sources) : sources_(std::move(sources)) {}
   std::string name() const override { return "the built-in FIDO2 middleware"; }
 
   Result<SkEnrollResult> enroll(const SkEnrollRequest& req) override {
-    fido::Options o = options_for(req.device);
+    fido::Options o = options_for(req.device, sources_);
     o.on_touch = req.on_touch;
     fido::EnrollRequest er;
     er.alg = req.type == KeyType::sk_ecdsa_p256 ? fido::kAlgEcdsaP256 : fido::kAlgEd25519;
@@ -95,7 +96,8 @@ class FidoToken : public SkToken {
 
   Result<std::vector<SkResidentCredential>> load_resident(const std::string& device,
                                                           const std::string& pin) override {
-    auto keys = fido::load_resident_keys(options_for(device), pin.empty() ? nullptr : pin.c_str());
+    auto keys = fido::load_resident_keys(options_for(device, sources_),
+                                         pin.empty() ? nullptr : pin.c_str());
     if (!keys) return named_device_error(keys.error(), device);
     std::vector<SkResidentCredential> out;
     for (auto& k : *keys) {
@@ -114,7 +116,7 @@ class FidoToken : public SkToken {
   }
 
   Result<std::vector<SkDeviceInfo>> list_devices() override {
-    auto list = fido::list_devices(fido::sources_from_environment());
+    auto list = fido::list_devices(sources_);
     if (!list) return list.error();
     std::vector<SkDeviceInfo> out;
     for (const auto& d : *list) {
@@ -132,12 +134,15 @@ class FidoToken : public SkToken {
     }
     return out;
   }
+
+ private:
+  fido::DeviceSources sources_;  // where a token is looked for when none is named
 };
 
 }  // namespace
 
-Result<std::unique_ptr<SkToken>> open_fido_token() {
-  return std::unique_ptr<SkToken>(new FidoToken());
+Result<std::unique_ptr<SkToken>> open_fido_token(fido::DeviceSources sources) {
+  return std::unique_ptr<SkToken>(new FidoToken(std::move(sources)));
 }
 
 }  // namespace skagent::keygen

@@ -26,7 +26,7 @@ std::string default_comment() {
 
 Result<std::string> settle_path(Console& console, const Options& o) {
   if (o.file) return *o.file;
-  std::string def = default_key_path(o.key->type);
+  std::string def = default_key_path(o.home, o.key->type);
   auto line = console.ask_line("Enter file in which to save the key (" + def + "): ");
   if (!line) return make_error(Errc::denied, "no file name given");
   return line->empty() ? def : *line;
@@ -49,7 +49,7 @@ Status run_generate(Console& console, const Options& o,
 
   auto path = settle_path(console, o);
   if (!path) return path.error();
-  if (make_user_ssh_dir(*path) && !o.quiet) {
+  if (make_user_ssh_dir(o.home, *path) && !o.quiet) {
     std::string dir = path->substr(0, path->rfind('/'));
     console.out("Created directory '" + dir + "'.\n");
   }

@@ -21,13 +21,6 @@ Error sys_error(const std::string& what, const std::string& path, int err) {
   return make_error(code, what + " " + path + ": " + strerror(err));
 }
 
-std::string home_dir() {
-  const char* h = getenv("HOME");
-  if (h != nullptr && *h != '\0') return h;
-  struct passwd* pw = getpwuid(getuid());
-  return pw != nullptr && pw->pw_dir != nullptr ? pw->pw_dir : "/";
-}
-
 std::string dir_of(const std::string& path) {
   size_t slash = path.rfind('/');
   if (slash == std::string::npos) return ".";
@@ -170,7 +163,13 @@ Status save_key_pair(const PrivateKey& key, const KeyPairFiles& files, bool repl
   return write_file(files.private_path + ".pub", view(line), 0644, replace);
 }
 
-std::string default_key_path(KeyType type) {
+std::string home_directory(const char* env_home) {
+  if (env_home != nullptr && *env_home != '\0') return env_home;
+  struct passwd* pw = getpwuid(getuid());
+  return pw != nullptr && pw->pw_dir != nullptr ? pw->pw_dir : "/";
+}
+
+std::string default_key_path(const std::string& home, KeyType type) {
   std::string name;
   switch (type) {
     case KeyType::dsa:
@@ -197,11 +196,11 @@ std::string default_key_path(KeyType type) {
       name = "id_mldsa44_ed25519";
       break;
   }
-  return home_dir() + "/.ssh/" + name;
+  return home + "/.ssh/" + name;
 }
 
-bool make_user_ssh_dir(const std::string& path) {
-  std::string ssh_dir = home_dir() + "/.ssh";
+bool make_user_ssh_dir(const std::string& home, const std::string& path) {
+  std::string ssh_dir = home + "/.ssh";
   if (dir_of(path) != ssh_dir || path_exists(ssh_dir)) return false;
   return mkdir(ssh_dir.c_str(), 0700) == 0;
 }

@@ -41,12 +41,16 @@ struct KeyPairFiles {
 // (0644). `replace` as for write_file (after confirm_overwrite said yes).
 Status save_key_pair(const PrivateKey& key, const KeyPairFiles& files, bool replace);
 
-// ~/.ssh/id_<name> for a key type (id_ed25519_sk, id_ecdsa, id_rsa, ...).
-std::string default_key_path(KeyType type);
+// The home directory: $HOME as main read it (null or empty: the password
+// database's, else "/"), as ssh-keygen finds it.
+std::string home_directory(const char* env_home);
 
-// Creates ~/.ssh (mode 0700) when `path` is inside it and it is missing;
+// <home>/.ssh/id_<name> for a key type (id_ed25519_sk, id_ecdsa, id_rsa, ...).
+std::string default_key_path(const std::string& home, KeyType type);
+
+// Creates <home>/.ssh (mode 0700) when `path` is inside it and it is missing;
 // returns whether it made it.
-bool make_user_ssh_dir(const std::string& path);
+bool make_user_ssh_dir(const std::string& home, const std::string& path);
 
 // Asks for a new passphrase twice (until both agree), as ssh-keygen does.
 Result<SecretText> ask_new_passphrase(Console& console);

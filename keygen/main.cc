@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "fido/device.h"
 #include "keygen/command_line.h"
 #include "keygen/console.h"
 #include "keygen/download_resident.h"
@@ -68,7 +69,7 @@ int fail(Console& console, const Error& e) {
 
 Result<std::string> input_file(Console& console, const Options& o) {
   if (o.file) return *o.file;
-  std::string def = default_key_path(KeyType::ed25519);
+  std::string def = default_key_path(o.home, KeyType::ed25519);
   auto line = console.ask_line("Enter file in which the key is (" + def + "): ");
   if (!line) return make_error(Errc::denied, "no file name given");
   return line->empty() ? def : *line;
@@ -131,7 +132,7 @@ int run(Console& console, const Options& o, const fido::DeviceSources& sources) 
       return 0;
     }
     case Mode::list_devices: {
-      auto token = open_sk_token(o.provider);
+      auto token = open_sk_token(o.provider, sources);
       if (!token) return fail(console, token.error());
       auto devices = (*token)->list_devices();
       if (!devices) return fail(console, devices.error());
@@ -144,14 +145,14 @@ int run(Console& console, const Options& o, const fido::DeviceSources& sources) 
       d->new_passphrase = o.new_passphrase;
       d->rounds = o.rounds;
       d->quiet = o.quiet;
-      auto token = open_sk_token(o.provider);
+      auto token = open_sk_token(o.provider, sources);
       if (!token) return fail(console, token.error());
       if (auto s = download_resident_keys(console, **token, *d); !s)
         return fail(console, s.error());
       return 0;
     }
     case Mode::generate: {
-      auto s = run_generate(console, o, [&] { return open_sk_token(o.provider); });
+      auto s = run_generate(console, o, [&] { return open_sk_token(o.provider, sources); });
       if (!s) return fail(console, s.error());
       return 0;
     }
@@ -178,5 +179,7 @@ int main(int argc, char** argv) {
     console->err("skagent-keygen: " + options.error().message + "\n" + usage_text());
     return 1;
   }
-  return run(*console, *options, fido::sources_from_environment());
+  options->home = home_directory(getenv("HOME"));
+  fido::set_fido_debug(getenv("SKAGENT_FIDO_DEBUG") != nullptr);
+  return run(*console, *options, fido::device_sources(getenv("SKAGENT_VTOKEN")));
 }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/bytes.h"
 #include "base/error.h"
@@ -23,8 +24,8 @@ struct HelperChannel {
   int fd = -1;
 };
 
-// Starts `path arg` through spawn_process with the channel's other end at fd 3.
-Result<HelperChannel> spawn_helper(const std::string& path, const std::string& arg);
+// Starts `path args...` through spawn_process with the channel's other end at fd 3.
+Result<HelperChannel> spawn_helper(const std::string& path, const std::vector<std::string>& args);
 
 // The agent's buffers for one channel, its end non-blocking. Frames may carry
 // a PIN, so whatever either buffer lets go of is wiped at once.

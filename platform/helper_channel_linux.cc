@@ -13,13 +13,14 @@
 
 namespace skagent {
 
-Result<HelperChannel> spawn_helper(const std::string& path, const std::string& arg) {
+Result<HelperChannel> spawn_helper(const std::string& path, const std::vector<std::string>& args) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
     return make_error(Errc::io, std::string("socketpair: ") + strerror(errno));
   }
   SpawnOptions so;
-  so.argv = {path, arg};
+  so.argv = {path};
+  so.argv.insert(so.argv.end(), args.begin(), args.end());
   so.fds = {{kHelperChannelFd, sv[1]}};
   auto pid = spawn_process(so);
   close(sv[1]);

@@ -14,10 +14,11 @@ struct Listener {
   std::string own_dir;  // directory we created and must remove ("" if none)
 };
 
-// Binds `path`, or when empty a new 0700 directory /tmp/ssh-XXXXXXXXXX with
-// agent.<ppid> inside, as ssh-agent does. The socket is created under umask
-// 0177 so it is 0600 from the first moment.
-Result<Listener> listen_unix(const std::string& path, int parent_pid);
+// Binds `path`, or when empty a new 0700 directory <tmp_dir>/ssh-XXXXXXXXXX with
+// agent.<ppid> inside, as ssh-agent does ($TMPDIR, as main read it; "": /tmp).
+// The socket is created under umask 0177 so it is 0600 from the first moment.
+Result<Listener> listen_unix(const std::string& path, int parent_pid,
+                             const std::string& tmp_dir = {});
 
 // OpenSSH 10.1's default socket: <home>/.ssh/agent/s.<host hash>.agent.<10 random characters>,
 // creating ~/.ssh and ~/.ssh/agent (0700) when missing; a name already taken is drawn again.

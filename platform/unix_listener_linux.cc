@@ -27,9 +27,8 @@ Error sys_error(const std::string& what) {
 
 // Like ssh-agent: a fresh 0700 directory named ssh-XXXXXXXXXX (ten random
 // characters; glibc's mkdtemp would randomise only six).
-Result<std::string> make_private_dir() {
-  const char* tmp = getenv("TMPDIR");
-  std::string base = std::string(tmp != nullptr && *tmp != 0 ? tmp : "/tmp") + "/ssh-";
+Result<std::string> make_private_dir(const std::string& tmp_dir) {
+  std::string base = (tmp_dir.empty() ? std::string("/tmp") : tmp_dir) + "/ssh-";
   static const char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   for (int attempt = 0; attempt < 100; attempt++) {
     uint8_t rnd[10];
@@ -113,7 +112,7 @@ bool nobody_listens(const std::string& path) {
 
 }  // namespace
 
-Result<Listener> listen_unix(const std::string& path, int parent_pid) {
+Result<Listener> listen_unix(const std::string& path, int parent_pid, const std::string& tmp_dir) {
   Listener l;
   l.path = path;
   // Absolute from the start: a daemon's chdir("/") would otherwise change which file the
@@ -124,7 +123,7 @@ Result<Listener> listen_unix(const std::string& path, int parent_pid) {
     l.path = std::string(cwd) + "/" + path;
   }
   if (path.empty()) {
-    auto dir = make_private_dir();
+    auto dir = make_private_dir(tmp_dir);
     if (!dir) return dir.error();
     l.own_dir = *dir;
     l.path = *dir + "/agent." + std::to_string(parent_pid);

@@ -26,8 +26,7 @@ Pkcs11Helper::Pkcs11Helper(EventLoop& loop, const Logger& log, std::string helpe
 
 namespace {
 
-std::chrono::milliseconds seconds_from_env(const char* name, std::chrono::milliseconds fallback) {
-  const char* v = getenv(name);
+std::chrono::milliseconds whole_seconds(const char* v, std::chrono::milliseconds fallback) {
   if (v == nullptr || *v == 0) return fallback;
   char* end = nullptr;
   long s = strtol(v, &end, 10);
@@ -37,10 +36,18 @@ std::chrono::milliseconds seconds_from_env(const char* name, std::chrono::millis
 
 }  // namespace
 
-Pkcs11Helper::Timeouts Pkcs11Helper::Timeouts::from_environment() {
+Pkcs11Helper::Timeouts Pkcs11Helper::Timeouts::from_text(const char* load, const char* sign) {
   Timeouts t;
-  t.load = seconds_from_env("SKAGENT_PKCS11_LOAD_TIMEOUT", t.load);
-  t.sign = seconds_from_env("SKAGENT_PKCS11_SIGN_TIMEOUT", t.sign);
+  t.load = whole_seconds(load, t.load);
+  t.sign = whole_seconds(sign, t.sign);
+  return t;
+}
+
+Pkcs11Helper::Timeouts Pkcs11Helper::Timeouts::given(std::chrono::milliseconds load,
+                                                     std::chrono::milliseconds sign) {
+  Timeouts t;
+  if (load.count() > 0) t.load = load;
+  if (sign.count() > 0) t.sign = sign;
   return t;
 }
 
@@ -60,7 +67,7 @@ Pkcs11Helper::~Pkcs11Helper() {
 }
 
 Status Pkcs11Helper::start() {
-  auto helper = spawn_helper(helper_path_, provider_);
+  auto helper = spawn_helper(helper_path_, {provider_});
   if (!helper) return helper.error();
   pid_ = helper->pid;
   fd_ = helper->fd;

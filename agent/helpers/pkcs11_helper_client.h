@@ -40,8 +40,11 @@ class Pkcs11Helper {
 
   struct Timeouts {
     std::chrono::milliseconds load = kLoadTimeout, sign = kSignTimeout;
-    // The defaults, or whole seconds (1 to 600) from the environment.
-    static Timeouts from_environment();
+    // The defaults, or whole seconds (1 to 600) as main read them from
+    // $SKAGENT_PKCS11_LOAD_TIMEOUT and $SKAGENT_PKCS11_SIGN_TIMEOUT (null: unset).
+    static Timeouts from_text(const char* load, const char* sign);
+    // The defaults, with each non-zero value given replacing its own (AgentOptions).
+    static Timeouts given(std::chrono::milliseconds load, std::chrono::milliseconds sign);
   };
 
   Pkcs11Helper(EventLoop& loop, const Logger& log, std::string helper_path, std::string provider,

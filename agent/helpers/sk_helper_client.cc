@@ -19,11 +19,12 @@ constexpr auto kRequestTimeout = std::chrono::seconds(120);
 }  // namespace
 
 SkHelper::SkHelper(EventLoop& loop, const Logger& log, std::string helper_path,
-                   std::string provider)
+                   std::string provider, std::string vtokens)
     : loop_(loop),
       log_(log),
       helper_path_(std::move(helper_path)),
-      provider_(std::move(provider)) {}
+      provider_(std::move(provider)),
+      vtokens_(std::move(vtokens)) {}
 
 SkHelper::~SkHelper() {
   *alive_ = false;
@@ -32,7 +33,10 @@ SkHelper::~SkHelper() {
 }
 
 Status SkHelper::start() {
-  auto helper = spawn_helper(helper_path_, provider_);
+  // The virtual tokens come on the command line: the helper reads no environment of its own.
+  std::vector<std::string> args = {provider_};
+  if (!vtokens_.empty()) args.push_back(vtokens_);
+  auto helper = spawn_helper(helper_path_, args);
   if (!helper) return helper.error();
   pid_ = helper->pid;
   fd_ = helper->fd;
@@ -149,7 +153,7 @@ void SkHelper::on_event(uint32_t events) {
 
 SkHelper& SkHelpers::for_provider(const std::string& provider) {
   auto& h = helpers_[provider];
-  if (!h) h = std::make_unique<SkHelper>(loop_, log_, helper_path_, provider);
+  if (!h) h = std::make_unique<SkHelper>(loop_, log_, helper_path_, provider, vtokens_);
   return *h;
 }
 

@@ -24,7 +24,9 @@ namespace skagent {
 class SkHelper {
  public:
   using Done = std::function<void(Result<SkSignResult>)>;
-  SkHelper(EventLoop& loop, const Logger& log, std::string helper_path, std::string provider);
+  // `vtokens`: skagent-vtoken sockets (AgentOptions::vtokens) for the built-in middleware.
+  SkHelper(EventLoop& loop, const Logger& log, std::string helper_path, std::string provider,
+           std::string vtokens = {});
   ~SkHelper();
 
   void sign(const SkSignRequest& req, Done done);
@@ -50,6 +52,7 @@ class SkHelper {
   EventLoop& loop_;
   const Logger& log_;
   std::string helper_path_, provider_;
+  std::string vtokens_;  // "" or "/a.sock,/b.sock": the helper's second argument
   pid_t pid_ = -1;
   int fd_ = -1;
   HelperStream stream_{kMaxHelperFrame};
@@ -63,14 +66,18 @@ class SkHelper {
 
 class SkHelpers {
  public:
-  SkHelpers(EventLoop& loop, const Logger& log, std::string helper_path)
-      : loop_(loop), log_(log), helper_path_(std::move(helper_path)) {}
+  SkHelpers(EventLoop& loop, const Logger& log, std::string helper_path, std::string vtokens = {})
+      : loop_(loop),
+        log_(log),
+        helper_path_(std::move(helper_path)),
+        vtokens_(std::move(vtokens)) {}
   SkHelper& for_provider(const std::string& provider);
 
  private:
   EventLoop& loop_;
   const Logger& log_;
   std::string helper_path_;
+  std::string vtokens_;
   std::map<std::string, std::unique_ptr<SkHelper>> helpers_;
 };
 

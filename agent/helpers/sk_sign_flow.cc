@@ -94,7 +94,7 @@ void Agent::sk_send(std::shared_ptr<SkAttempt> s, std::unique_ptr<Secret> pin) {
     if (s->policy.notify != NotifyMode::no) check_caller(*s->ctx);
     if (s->policy.notify == NotifyMode::yes) {
       notice = notifier_.show(touch_notice_summary(), touch_notice_body(*s->ctx));
-    } else if (s->policy.notify == NotifyMode::askpass && Prompter::available()) {
+    } else if (s->policy.notify == NotifyMode::askpass && prompter_.available()) {
       // An askpass shows no summary: it leads the text.
       notice = prompter_.ask(Prompter::Kind::notice,
                              touch_notice_summary() + ": " + touch_notice_body(*s->ctx), nullptr,

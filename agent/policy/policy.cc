@@ -54,11 +54,6 @@ bool hop_matches(const HopInfo& hop, const std::string& pattern) {
   return false;
 }
 
-std::string home_dir() {
-  const char* h = getenv("HOME");
-  return h != nullptr ? h : "";
-}
-
 }  // namespace
 
 Policy::Policy(PolicyConfig overrides, PolicyConfig file) {
@@ -219,25 +214,25 @@ PolicyDecision decide(const KeyPolicy& p, const SignContext& ctx, bool key_confi
 
 // ------------------------------------------------------------------ PolicyStore
 
-std::shared_ptr<PolicyStore> PolicyStore::defaults() {
+std::shared_ptr<PolicyStore> PolicyStore::defaults(std::string home) {
   auto s = std::shared_ptr<PolicyStore>(new PolicyStore());
-  s->home_ = home_dir();
+  s->home_ = std::move(home);
   return s;
 }
 
 Result<std::shared_ptr<PolicyStore>> PolicyStore::open(const AgentOptions& options) {
-  auto s = defaults();
+  auto s = defaults(options.home);
   s->overrides_ = options.policy_overrides;
   bool required = true;
   if (!options.policy_file.empty()) {
     s->path_ = options.policy_file;
-  } else if (const char* env = getenv("SKAGENT_CONFIG"); env != nullptr && *env != 0) {
-    s->path_ = env;
+  } else if (!options.config_path.empty()) {
+    s->path_ = options.config_path;
   } else {
     required = false;
-    const char* xdg = getenv("XDG_CONFIG_HOME");
-    if (xdg != nullptr && *xdg == '/') {
-      s->path_ = std::string(xdg) + "/skagent/config";
+    const std::string& xdg = options.xdg_config_home;
+    if (!xdg.empty() && xdg[0] == '/') {
+      s->path_ = xdg + "/skagent/config";
     } else if (!s->home_.empty()) {
       s->path_ = s->home_ + "/.config/skagent/config";
     }

@@ -69,10 +69,12 @@ class PolicyStore {
  public:
   // Reads the file named by -f, else $SKAGENT_CONFIG, else
   // $XDG_CONFIG_HOME/skagent/config or ~/.config/skagent/config (only that
-  // default may be missing), and applies -o lines over it.
+  // default may be missing), and applies -o lines over it. The variables and
+  // $HOME come in `options`, as main read them.
   static Result<std::shared_ptr<PolicyStore>> open(const AgentOptions& options);
   // Defaults only (tests, and agents whose file failed before they started).
-  static std::shared_ptr<PolicyStore> defaults();
+  // `home`: $HOME, for "~/" in policy lines.
+  static std::shared_ptr<PolicyStore> defaults(std::string home = {});
 
   std::shared_ptr<const Policy> current() const { return policy_; }
   bool has_file() const { return !path_.empty(); }

@@ -19,23 +19,6 @@ namespace skagent {
 
 namespace {
 
-// As OpenSSH's read_passphrase: an askpass is used when a display is there or
-// SSH_ASKPASS_REQUIRE=force, never when it is "never".
-bool askpass_allowed() {
-  const char* display = getenv("DISPLAY");
-  const char* wayland = getenv("WAYLAND_DISPLAY");
-  bool allowed = (display != nullptr && *display != 0) || (wayland != nullptr && *wayland != 0);
-  const char* require = getenv("SSH_ASKPASS_REQUIRE");
-  if (require != nullptr && strcasecmp(require, "force") == 0) allowed = true;
-  if (require != nullptr && strcasecmp(require, "never") == 0) allowed = false;
-  return allowed;
-}
-
-std::string askpass_program() {
-  const char* p = getenv("SSH_ASKPASS");
-  return (p != nullptr && *p != 0) ? p : "/usr/bin/ssh-askpass";
-}
-
 const char* kind_name(Prompter::Kind k) {
   switch (k) {
     case Prompter::Kind::confirm:
@@ -219,7 +202,18 @@ bool confirm_answer_is_yes(AskpassStyle style, std::string_view answer) {
 
 // ------------------------------------------------------------------ Prompter
 
-bool Prompter::available() { return askpass_allowed(); }
+// As OpenSSH's read_passphrase: an askpass is used when a display is there or
+// SSH_ASKPASS_REQUIRE=force, never when it is "never".
+bool Prompter::available() const {
+  bool allowed = !askpass_.display.empty() || !askpass_.wayland_display.empty();
+  if (strcasecmp(askpass_.require.c_str(), "force") == 0) allowed = true;
+  if (strcasecmp(askpass_.require.c_str(), "never") == 0) allowed = false;
+  return allowed;
+}
+
+std::string Prompter::program() const {
+  return askpass_.program.empty() ? "/usr/bin/ssh-askpass" : askpass_.program;
+}
 
 std::shared_ptr<ConfirmPrompt> Prompter::confirm(const std::string& text,
                                                  std::function<void(bool)> done,
@@ -236,7 +230,7 @@ std::shared_ptr<ConfirmPrompt> Prompter::ask(Kind kind, const std::string& text,
                                              std::function<void(PromptOutcome)> done,
                                              std::chrono::seconds timeout) {
   auto p = std::make_shared<ConfirmPrompt>(loop_, log_, kind, std::move(done));
-  if (!askpass_allowed()) {
+  if (!available()) {
     std::string why =
         "no askpass can be shown (set DISPLAY or SSH_ASKPASS_REQUIRE=force with SSH_ASKPASS)";
     log_.error(std::string(kind_name(kind)) + " refused: " + why);
@@ -245,15 +239,15 @@ std::shared_ptr<ConfirmPrompt> Prompter::ask(Kind kind, const std::string& text,
     });
     return p;
   }
-  p->start(askpass_program(), text, timeout);
+  p->start(program(), text, timeout);
   return p;
 }
 
 std::shared_ptr<ConfirmPrompt> Prompter::ask(const ConfirmQuestion& q,
                                              std::function<void(PromptOutcome)> done,
                                              std::chrono::seconds timeout) {
-  if (!askpass_allowed()) return ask(Kind::confirm, plain_text(q), std::move(done), timeout);
-  const std::string program = askpass_program();
+  if (!available()) return ask(Kind::confirm, plain_text(q), std::move(done), timeout);
+  const std::string program = this->program();
   const AskpassStyle style = askpass_style(program);
   auto p = std::make_shared<ConfirmPrompt>(loop_, log_, Kind::confirm, std::move(done));
   p->set_style(style);

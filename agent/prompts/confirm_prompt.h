@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "agent/log.h"
+#include "agent/options.h"
 #include "platform/event_loop.h"
 #include "platform/secret.h"
 
@@ -71,7 +72,9 @@ class Prompter {
  public:
   enum class Kind { confirm, secret, notice };
 
-  Prompter(EventLoop& loop, const Logger& log) : loop_(loop), log_(log) {}
+  // `askpass`: the environment's word on prompts, as main read it (AgentOptions).
+  Prompter(EventLoop& loop, const Logger& log, AskpassSettings askpass)
+      : loop_(loop), log_(log), askpass_(std::move(askpass)) {}
   // Starts a yes/no prompt (SSH_ASKPASS_PROMPT=confirm). `done(true)` only on
   // an explicit yes. Dropping the returned handle cancels the prompt.
   std::shared_ptr<ConfirmPrompt> confirm(const std::string& text, std::function<void(bool)> done,
@@ -86,11 +89,14 @@ class Prompter {
                                      std::function<void(PromptOutcome)> done,
                                      std::chrono::seconds timeout = std::chrono::seconds(60));
   // Whether an askpass may be shown at all (DISPLAY / SSH_ASKPASS_REQUIRE).
-  static bool available();
+  bool available() const;
 
  private:
+  std::string program() const;  // SSH_ASKPASS, else OpenSSH's default
+
   EventLoop& loop_;
   const Logger& log_;
+  const AskpassSettings askpass_;
 };
 
 class ConfirmPrompt : public std::enable_shared_from_this<ConfirmPrompt> {

@@ -49,7 +49,8 @@ struct TouchNotifier::Notice {
   bool withdrawn = false;  // the touch came or the request ended
 };
 
-TouchNotifier::TouchNotifier(EventLoop& loop, const Logger& log) : loop_(loop), log_(log) {}
+TouchNotifier::TouchNotifier(EventLoop& loop, const Logger& log, SessionBus bus)
+    : loop_(loop), bus_(std::move(bus)), log_(log) {}
 
 TouchNotifier::~TouchNotifier() {
   *alive_ = false;
@@ -62,14 +63,12 @@ TouchNotifier::~TouchNotifier() {
   }
 }
 
-bool TouchNotifier::available() {
+bool TouchNotifier::available() const {
   if (access(kGdbus, X_OK) != 0) return false;
-  const char* addr = getenv("DBUS_SESSION_BUS_ADDRESS");
-  if (addr != nullptr && *addr != 0) return true;
-  const char* rt = getenv("XDG_RUNTIME_DIR");
-  if (rt == nullptr || *rt != '/') return false;
+  if (!bus_.address.empty()) return true;
+  if (bus_.runtime_dir.empty() || bus_.runtime_dir[0] != '/') return false;
   struct stat st {};
-  return stat((std::string(rt) + "/bus").c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+  return stat((bus_.runtime_dir + "/bus").c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
 std::string TouchNotifier::gvariant_string(const std::string& s) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "agent/log.h"
+#include "agent/options.h"
 #include "platform/event_loop.h"
 
 namespace skagent {
@@ -23,7 +24,7 @@ class TouchNotifier {
  public:
   static constexpr const char* kGdbus = "/usr/bin/gdbus";
 
-  TouchNotifier(EventLoop& loop, const Logger& log);
+  TouchNotifier(EventLoop& loop, const Logger& log, SessionBus bus);
   ~TouchNotifier();
 
   // Shows the notification until the returned handle is dropped. Returns
@@ -31,8 +32,8 @@ class TouchNotifier {
   std::shared_ptr<void> show(const std::string& summary, const std::string& body);
 
   // Whether a session bus is configured (DBUS_SESSION_BUS_ADDRESS or
-  // $XDG_RUNTIME_DIR/bus) and gdbus is installed.
-  static bool available();
+  // $XDG_RUNTIME_DIR/bus, as main read them) and gdbus is installed.
+  bool available() const;
 
   // GVariant text for a string (for gdbus call arguments).
   static std::string gvariant_string(const std::string& s);
@@ -48,6 +49,7 @@ class TouchNotifier {
   pid_t run_gdbus(const std::vector<std::string>& args, int* out_fd);
 
   EventLoop& loop_;
+  const SessionBus bus_;
   const Logger& log_;
   uint64_t next_ = 1;
   std::map<uint64_t, std::shared_ptr<Notice>> notices_;

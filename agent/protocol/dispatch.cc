@@ -17,16 +17,16 @@ Agent::Agent(const AgentOptions& options, const Logger& log, EventLoop& loop,
       loop_(loop),
       lock_(options.unlock_delay_step),
       workers_(std::max(2u, std::thread::hardware_concurrency())),
-      prompter_(loop, log),
+      prompter_(loop, log, options.askpass),
       policy_(std::move(policy)),
       pins_(loop),
-      notifier_(loop, log),
-      sk_helpers_(loop, log, std::move(sk_helper_path)),
+      notifier_(loop, log, options.session_bus),
+      sk_helpers_(loop, log, std::move(sk_helper_path), options.vtokens),
       pkcs11_helper_path_(std::move(pkcs11_helper_path)) {
   if (!policy_) {  // embedded agents (tests): the policy the options name, else the defaults
     auto opened = PolicyStore::open(options_);
     if (!opened) log_.error("policy: " + opened.error().message + "; using the defaults");
-    policy_ = opened ? *opened : PolicyStore::defaults();
+    policy_ = opened ? *opened : PolicyStore::defaults(options_.home);
   }
 }
 

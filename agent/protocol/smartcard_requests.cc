@@ -99,7 +99,8 @@ void Agent::add_smartcard(Request& req) {
   std::string path = *canonical;
   uint64_t gen = ++pkcs11_generation_;
   auto helper = std::make_unique<Pkcs11Helper>(
-      loop_, log_, pkcs11_helper_path_, path, Pkcs11Helper::Timeouts::from_environment(),
+      loop_, log_, pkcs11_helper_path_, path,
+      Pkcs11Helper::Timeouts::given(options_.pkcs11_load_timeout, options_.pkcs11_sign_timeout),
       [this, path, gen](const std::string& why) { drop_provider(path, gen, why); });
   Pkcs11Helper& h = *helper;
   pkcs11_[path] = Pkcs11Provider{gen, true, std::move(helper)};

@@ -11,6 +11,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <thread>
 
@@ -111,17 +112,27 @@ class AgentClient {
 
 class AgentHarness {
  public:
-  explicit AgentHarness(AgentOptions opts = {}) : opts_(std::move(opts)) {
+  // `helper_env`: "NAME=value" settings for the helpers' token libraries (test providers and
+  // modules read them), given to each helper through a wrapper script in the agent's temp dir
+  // (set_helper_env changes them for helpers started later), so that the test process's own
+  // environment is never changed.
+  explicit AgentHarness(AgentOptions opts = {}, std::vector<std::string> helper_env = {})
+      : opts_(std::move(opts)) {
     dir_ = std::filesystem::temp_directory_path() /
            ("skagent-test-" + std::to_string(getpid()) + "-" + std::to_string(counter()++));
     std::filesystem::create_directories(dir_);
+    // An askpass named without a directory is a script the test writes into dir().
+    std::string& askpass = opts_.askpass.program;
+    if (!askpass.empty() && askpass.find('/') == std::string::npos) {
+      askpass = (dir_ / askpass).string();
+    }
     auto l = listen_unix((dir_ / "agent.sock").string(), getpid());
     if (!l) abort();
     listener_ = *l;
     log_.configure(Logger::Sink::stderr_sink,
                    getenv("SKAGENT_TEST_LOG") ? Logger::Level::debug : Logger::Level::error);
-    agent_ = std::make_unique<Agent>(opts_, log_, loop_, build_dir() + "/bin/skagent-sk-helper",
-                                     build_dir() + "/bin/skagent-pkcs11-helper");
+    agent_ = std::make_unique<Agent>(opts_, log_, loop_, helper("skagent-sk-helper", helper_env),
+                                     helper("skagent-pkcs11-helper", helper_env));
     server_ = std::make_unique<Server>(loop_, *agent_, listener_.fd);
     thread_ = std::thread([this] { loop_.run(); });
   }
@@ -133,6 +144,12 @@ class AgentHarness {
     close(listener_.fd);
     std::filesystem::remove_all(dir_);
   }
+  // The helpers started from now on get `env` ("NAME=value") in their environment; only for a
+  // harness made with helper settings.
+  void set_helper_env(const std::vector<std::string>& env) {
+    std::ofstream out(dir_ / "helper.env");
+    for (const auto& e : env) out << "export '" << e << "'\n";
+  }
   std::string socket_path() const { return listener_.path; }
   AgentClient client() const { return AgentClient(listener_.path); }
   const std::filesystem::path& dir() const { return dir_; }
@@ -141,6 +158,17 @@ class AgentHarness {
   static int& counter() {
     static int n = 0;
     return n;
+  }
+  // The built helper, or (with settings) a script that runs it with the settings of the moment.
+  std::string helper(const std::string& name, const std::vector<std::string>& env) {
+    std::string real = std::filesystem::absolute(build_dir() + "/bin/" + name).string();
+    if (env.empty()) return real;
+    set_helper_env(env);
+    std::string script = (dir_ / name).string();
+    std::ofstream(script) << "#!/bin/sh\n. '" << (dir_ / "helper.env").string() << "'\nexec '"
+                          << real << "' \"$@\"\n";
+    std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+    return script;
   }
   AgentOptions opts_;
   std::filesystem::path dir_;
@@ -151,6 +179,13 @@ class AgentHarness {
   std::unique_ptr<Server> server_;
   std::thread thread_;
 };
+
+// Options whose agent asks through the askpass `program` whatever the display
+// (SSH_ASKPASS_REQUIRE=force); a bare name is a script in the harness's dir().
+inline AgentOptions with_askpass(const std::string& program, AgentOptions o = {}) {
+  o.askpass = {"", "", "force", program};
+  return o;
+}
 
 // ADD_IDENTITY body for a key, with optional raw constraint bytes.
 inline Bytes add_body(const PrivateKey& key, std::string_view comment, ByteView constraints = {}) {

@@ -23,25 +23,21 @@ PrivateKey make() {
 
 Bytes confirm_constraint() { return Bytes{2}; }
 
-// Points SSH_ASKPASS at a script for the lifetime of the object.
+// The agents here ask through dir()/askpass.sh (with_askpass); this writes it for the
+// lifetime of the object (without it, the askpass cannot start and prompts are refused).
 class Askpass {
  public:
   Askpass(const std::filesystem::path& dir, const std::string& body) {
     path_ = (dir / "askpass.sh").string();
     std::ofstream(path_) << "#!/bin/sh\n" << body << "\n";
     chmod(path_.c_str(), 0700);
-    setenv("SSH_ASKPASS", path_.c_str(), 1);
-    setenv("SSH_ASKPASS_REQUIRE", "force", 1);
   }
-  ~Askpass() {
-    unsetenv("SSH_ASKPASS");
-    unsetenv("SSH_ASKPASS_REQUIRE");
-  }
+  ~Askpass() { std::filesystem::remove(path_); }
   std::string path_;
 };
 
 TEST(Confirm, YesSignsNoRefuses) {
-  AgentHarness agent;
+  AgentHarness agent(with_askpass("askpass.sh"));
   auto c = agent.client();
   PrivateKey key = make();
   ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(key, "k", confirm_constraint())));
@@ -71,22 +67,19 @@ TEST(Confirm, YesSignsNoRefuses) {
   }
 }
 
+// A display is there, but SSH_ASKPASS_REQUIRE=never forbids any askpass (one that would say yes).
 TEST(Confirm, NoPrompterRefusesWithoutHanging) {
-  AgentHarness agent;
+  AgentOptions o;
+  o.askpass = {":0", "", "never", "/bin/true"};
+  AgentHarness agent(o);
   auto c = agent.client();
   PrivateKey key = make();
   ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(key, "k", confirm_constraint())));
-  const char* display = getenv("DISPLAY");
-  std::string saved = display ? display : "";
-  unsetenv("DISPLAY");
-  setenv("SSH_ASKPASS_REQUIRE", "never", 1);
   EXPECT_TRUE(c.call_failed(msg::kSignRequest, sign_body(key.public_key().blob(), view("d"))));
-  unsetenv("SSH_ASKPASS_REQUIRE");
-  if (display) setenv("DISPLAY", saved.c_str(), 1);
 }
 
 TEST(Confirm, AnOpenPromptDoesNotDelayOtherClients) {
-  AgentHarness agent;
+  AgentHarness agent(with_askpass("askpass.sh"));
   auto setup = agent.client();
   PrivateKey confirmed = make(), plain = make();
   ASSERT_TRUE(
@@ -115,7 +108,7 @@ TEST(Confirm, AnOpenPromptDoesNotDelayOtherClients) {
 }
 
 TEST(Confirm, ARequesterThatLeavesCancelsItsPrompt) {
-  AgentHarness agent;
+  AgentHarness agent(with_askpass("askpass.sh"));
   auto setup = agent.client();
   PrivateKey key = make();
   ASSERT_TRUE(setup.call_ok(msg::kAddIdConstrained, add_body(key, "k", confirm_constraint())));
@@ -181,7 +174,7 @@ TEST(SecurityKey, ProvidersOutsideTheAllowlistAndInternalAreRefused) {
   EXPECT_TRUE(c.call_failed(msg::kAddIdConstrained,
                             add_body(*key, "sk", provider_constraint("/nonexistent/x.so"))));
   // "internal" (the built-in middleware) is accepted; with no token that holds this dummy key
-  // (none is named in $SKAGENT_VTOKEN here), signing fails.
+  // (AgentOptions::vtokens names none here), signing fails.
   ASSERT_TRUE(c.call_ok(msg::kAddIdentity, add_body(*key, "sk")));
   EXPECT_TRUE(c.call_failed(msg::kSignRequest, sign_body(key->public_key().blob(), view("d"))));
 }

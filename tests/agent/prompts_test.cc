@@ -62,14 +62,11 @@ class Scene {
            "exit 0;; esac\n"
         << "echo \"$a\"\n";
     chmod(script.c_str(), 0700);
-    setenv("SSH_ASKPASS", script.c_str(), 1);
-    setenv("SSH_ASKPASS_REQUIRE", "force", 1);
+    script_ = script;
   }
-  ~Scene() {
-    unsetenv("SSH_ASKPASS");
-    unsetenv("SSH_ASKPASS_REQUIRE");
-    std::filesystem::remove_all(dir_);
-  }
+  ~Scene() { std::filesystem::remove_all(dir_); }
+  // `o`, for an agent that asks through this scene's askpass.
+  AgentOptions options(AgentOptions o = {}) const { return with_askpass(script_, std::move(o)); }
   std::string log() const { return slurp(dir_ / "log"); }
   // Each prompt's "<SSH_ASKPASS_PROMPT>|<text>", in order.
   std::vector<std::string> entries() const {
@@ -93,6 +90,7 @@ class Scene {
     return n;
   }
   std::filesystem::path dir_;
+  std::string script_;
 };
 
 // Where `needle` is in this process's writable memory outside the locked,
@@ -163,7 +161,7 @@ AgentOptions with(std::vector<std::string> lines) {
 TEST(Prompts, ShowTheCallerAndWhatIsSignedAndAreAudited) {
   Scene scene;
   auto audit = scene.path("audit.jsonl");
-  AgentHarness agent(with({"Confirm always", "Audit " + audit.string()}));
+  AgentHarness agent(scene.options(with({"Confirm always", "Audit " + audit.string()})));
   auto c = agent.client();
   PrivateKey key = make();
   ASSERT_TRUE(c.call_ok(msg::kAddIdentity, add_body(key, "work key")));
@@ -198,7 +196,7 @@ TEST(Prompts, ShowTheCallerAndWhatIsSignedAndAreAudited) {
 
 TEST(Prompts, ForwardedConnectionsSignOnlyLogins) {
   Scene scene("!cancel");
-  AgentHarness agent;
+  AgentHarness agent(scene.options());
   auto c = agent.client();
   PrivateKey key = make(), host = make();
   ASSERT_TRUE(c.call_ok(msg::kAddIdentity, add_body(key, "k")));
@@ -215,7 +213,7 @@ TEST(Prompts, ForwardedConnectionsSignOnlyLogins) {
   auto local = agent.client();
   EXPECT_TRUE(signature_of(local.call(msg::kSignRequest, sign_body(blob, sshsig("git")))));
   // ForwardedSigning any lifts the rule.
-  AgentHarness open(with({"ForwardedSigning any"}));
+  AgentHarness open(scene.options(with({"ForwardedSigning any"})));
   auto o = open.client();
   ASSERT_TRUE(o.call_ok(msg::kAddIdentity, add_body(key, "k")));
   ASSERT_TRUE(o.call_ok(msg::kExtension, session_bind(host, "sid-forwarded", true)));
@@ -224,7 +222,7 @@ TEST(Prompts, ForwardedConnectionsSignOnlyLogins) {
 
 TEST(Prompts, ConfirmForwardedAsksOnlyThroughForwarding) {
   Scene scene;
-  AgentHarness agent(with({"Confirm forwarded"}));
+  AgentHarness agent(scene.options(with({"Confirm forwarded"})));
   PrivateKey key = make(), host = make();
   auto local = agent.client();
   ASSERT_TRUE(local.call_ok(msg::kAddIdentity, add_body(key, "k")));
@@ -243,7 +241,7 @@ TEST(Prompts, ConfirmForwardedAsksOnlyThroughForwarding) {
 
 TEST(Prompts, NamespacesOutsideThePolicyAreRefused) {
   Scene scene("!cancel");
-  AgentHarness agent(with({"SshsigNamespaces git"}));
+  AgentHarness agent(scene.options(with({"SshsigNamespaces git"})));
   auto c = agent.client();
   PrivateKey key = make();
   ASSERT_TRUE(c.call_ok(msg::kAddIdentity, add_body(key, "k")));
@@ -254,7 +252,7 @@ TEST(Prompts, NamespacesOutsideThePolicyAreRefused) {
 
 TEST(Prompts, ApproveForAsksOncePerProcessAndPurpose) {
   Scene scene;
-  AgentHarness agent(with({"Confirm always", "ApproveFor 1m"}));
+  AgentHarness agent(scene.options(with({"Confirm always", "ApproveFor 1m"})));
   auto c = agent.client();
   PrivateKey key = make();
   ASSERT_TRUE(c.call_ok(msg::kAddIdentity, add_body(key, "k")));
@@ -276,7 +274,7 @@ TEST(Prompts, ApproveForAsksOncePerProcessAndPurpose) {
 
 TEST(Prompts, APromptThatTimesOutRefuses) {
   Scene scene("!sleep");
-  AgentHarness agent(with({"Confirm always", "PromptTimeout 1"}));
+  AgentHarness agent(scene.options(with({"Confirm always", "PromptTimeout 1"})));
   auto c = agent.client();
   PrivateKey key = make();
   ASSERT_TRUE(c.call_ok(msg::kAddIdentity, add_body(key, "k")));
@@ -302,18 +300,22 @@ class Pins : public ::testing::Test {
     unplugged_ =
         std::filesystem::temp_directory_path() / ("skagent-unplugged-" + std::to_string(getpid()));
     std::filesystem::remove(unplugged_);
-    setenv("SK_PIN_TEST_UNPLUGGED", unplugged_.c_str(), 1);
     lie_ = unplugged_.string() + ".lie";
     std::filesystem::remove(lie_);
-    setenv("SK_PIN_TEST_LIE", lie_.c_str(), 1);
-    unsetenv("SK_PIN_TEST_PIN");  // "1234"
+    // The provider's settings (sk_pin_provider.c), given to the helpers and to ssh-keygen.
+    provider_env_ = {"SK_PIN_TEST_UNPLUGGED=" + unplugged_.string(),
+                     "SK_PIN_TEST_LIE=" + lie_.string(), "SK_PIN_TEST_PIN="};  // PIN "1234"
   }
   void TearDown() override {
-    unsetenv("SK_PIN_TEST_UNPLUGGED");
-    unsetenv("SK_PIN_TEST_LIE");
     std::filesystem::remove(lie_);
-    unsetenv("SK_PIN_TEST_PIN_FILE");
     std::filesystem::remove(unplugged_);
+  }
+  const std::vector<std::string>& helper_env() const { return provider_env_; }
+  // The provider's settings as `env` arguments for a shell command.
+  std::string env_words() const {
+    std::string out = "env";
+    for (const auto& e : provider_env_) out += " '" + e + "'";
+    return out;
   }
   AgentOptions options(std::vector<std::string> lines) {
     lines.push_back("Notify no");  // no desktop notifications from unit tests
@@ -326,8 +328,8 @@ class Pins : public ::testing::Test {
                                 const std::string& type = "ed25519-sk",
                                 const std::string& extra = "") {
     auto file = dir / ("sk_uv_" + std::to_string(keys_made_++));
-    std::string cmd = "SSH_SK_PROVIDER=" + provider_ + " ssh-keygen -q -N '' -t " + type + " " +
-                      extra + " -O verify-required -f " + file.string() +
+    std::string cmd = env_words() + " SSH_SK_PROVIDER=" + provider_ + " ssh-keygen -q -N '' -t " +
+                      type + " " + extra + " -O verify-required -f " + file.string() +
                       " </dev/null >/dev/null 2>&1";
     if (system(cmd.c_str()) != 0) return std::nullopt;
     auto k = read_private_key_file(view(slurp(file)), "");
@@ -348,7 +350,8 @@ class Pins : public ::testing::Test {
   }
   std::string provider_;
   std::filesystem::path unplugged_;
-  std::filesystem::path lie_;  // while it exists, the provider lies (sk_pin_provider.c)
+  std::filesystem::path lie_;              // while it exists, the provider lies (sk_pin_provider.c)
+  std::vector<std::string> provider_env_;  // "NAME=value" for the provider
   int keys_made_ = 0;
 };
 
@@ -358,7 +361,7 @@ TEST_F(Pins, ANegatedWebsafePatternRefusesNonSshSignatures) {
   Scene scene("1234");
   AgentOptions o = options({"PinCache 60"});
   o.websafe_allowlist = "ssh:*,!ssh:web";
-  AgentHarness agent(o);
+  AgentHarness agent(scene.options(o), helper_env());
   auto c = agent.client();
   auto web = key(agent.dir(), "ed25519-sk", "-O application=ssh:web");
   auto ok = key(agent.dir(), "ed25519-sk", "-O application=ssh:ok");
@@ -375,7 +378,7 @@ TEST_F(Pins, ANegatedWebsafePatternRefusesNonSshSignatures) {
 // Defect 1: sk-provider adds from a connection whose bind failed are refused,
 // as from any forwarded connection (-O allow-remote-pkcs11 not given).
 TEST_F(Pins, AProviderAddIsRefusedAfterAFailedBind) {
-  AgentHarness agent(options({}));
+  AgentHarness agent(options({}), helper_env());
   auto k = key(agent.dir());
   ASSERT_TRUE(k);
   PrivateKey host = make(), liar = make();
@@ -393,7 +396,7 @@ TEST_F(Pins, AProviderAddIsRefusedAfterAFailedBind) {
 // before it is passed on, as PKCS#11 signatures are.
 TEST_F(Pins, ASignatureTheProviderLiesAboutIsRefused) {
   Scene scene("1234");
-  AgentHarness agent(options({"PinCache 60"}));
+  AgentHarness agent(scene.options(options({"PinCache 60"})), helper_env());
   auto c = agent.client();
   for (const std::string type : {"ed25519-sk", "ecdsa-sk"}) {
     auto k = key(agent.dir(), type);
@@ -420,7 +423,7 @@ TEST_F(Pins, ASignatureTheProviderLiesAboutIsRefused) {
 
 TEST_F(Pins, AskedCachedForTheTimeGivenThenAskedAgain) {
   Scene scene("1234");
-  AgentHarness agent(options({"PinCache 2"}));
+  AgentHarness agent(scene.options(options({"PinCache 2"})), helper_env());
   auto c = agent.client();
   auto k = key(agent.dir());
   ASSERT_TRUE(k);
@@ -458,9 +461,9 @@ TEST_F(Pins, ThePinNeverLeavesLockedMemory) {
   close(fd);
   ASSERT_EQ(n, 24);
   const std::string_view needle(reinterpret_cast<const char*>(pin.data()), size_t(n));
-  setenv("SK_PIN_TEST_PIN_FILE", pin_file.c_str(), 1);
+  provider_env_.push_back("SK_PIN_TEST_PIN_FILE=" + pin_file.string());
   {
-    AgentHarness agent(options({"PinCache 1h"}));
+    AgentHarness agent(scene.options(options({"PinCache 1h"})), helper_env());
     auto c = agent.client();
     auto k = key(agent.dir());
     ASSERT_TRUE(k);
@@ -478,7 +481,7 @@ TEST_F(Pins, ThePinNeverLeavesLockedMemory) {
 
 TEST_F(Pins, NotCachedByDefaultAndWipedOnLockRemoveAllAndUnplug) {
   Scene scene("1234");
-  AgentHarness plain(options({}));  // no PinCache: asked every time
+  AgentHarness plain(scene.options(options({})), helper_env());  // no PinCache: asked every time
   auto p = plain.client();
   auto k = key(plain.dir());
   ASSERT_TRUE(k);
@@ -487,7 +490,7 @@ TEST_F(Pins, NotCachedByDefaultAndWipedOnLockRemoveAllAndUnplug) {
   ASSERT_TRUE(sign(p, *k));
   EXPECT_EQ(scene.prompts(), 2);
 
-  AgentHarness agent(options({"PinCache 1h"}));
+  AgentHarness agent(scene.options(options({"PinCache 1h"})), helper_env());
   auto c = agent.client();
   ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(*k, "uv key", provider_constraint())));
   ASSERT_TRUE(sign(c, *k));
@@ -515,7 +518,7 @@ TEST_F(Pins, NotCachedByDefaultAndWipedOnLockRemoveAllAndUnplug) {
 // card, so the PIN stays; once the helper dies it cannot tell, and the PIN goes.
 TEST_F(Pins, CardChecksKeepThePinUntilTheHelperCannotTell) {
   Scene scene("1234");
-  AgentHarness agent(options({"PinCache 1h"}));
+  AgentHarness agent(scene.options(options({"PinCache 1h"})), helper_env());
   auto c = agent.client();
   auto k = key(agent.dir());
   ASSERT_TRUE(k);
@@ -537,7 +540,7 @@ TEST_F(Pins, CardChecksKeepThePinUntilTheHelperCannotTell) {
 
 TEST_F(Pins, AWrongPinIsNeverRetriedSilently) {
   Scene scene("!cancel");
-  AgentHarness agent(options({"PinCache 1h"}));
+  AgentHarness agent(scene.options(options({"PinCache 1h"})), helper_env());
   auto c = agent.client();
   auto k = key(agent.dir());
   ASSERT_TRUE(k);
@@ -549,7 +552,7 @@ TEST_F(Pins, AWrongPinIsNeverRetriedSilently) {
   EXPECT_EQ(e[0].rfind("-|Enter the PIN", 0), 0u) << e[0];
   EXPECT_EQ(e[1].rfind("-|Wrong PIN.\nEnter the PIN", 0), 0u) << e[1];
   // Three wrong PINs: refused, and the provider saw each once (no silent retries).
-  AgentHarness again(options({}));
+  AgentHarness again(scene.options(options({})), helper_env());
   auto d = again.client();
   ASSERT_TRUE(d.call_ok(msg::kAddIdConstrained, add_body(*k, "uv key", provider_constraint())));
   scene.queue({"1", "2", "3", "1234"});
@@ -567,14 +570,15 @@ TEST_F(Pins, AWrongPinIsNeverRetriedSilently) {
 // (SSH_ASKPASS_PROMPT=none) is up; it is killed when the signature comes.
 TEST_F(Pins, AnAskpassNoticeIsShownWhileTheTouchIsAwaited) {
   Scene scene("!cancel");
-  setenv("SK_PIN_TEST_DELAY_MS", "1500", 1);
+  provider_env_.push_back("SK_PIN_TEST_DELAY_MS=1500");
   AgentOptions o = options({});
   o.policy_overrides = {"Notify askpass"};  // instead of options()' "Notify no"
-  AgentHarness agent(o);
+  AgentHarness agent(scene.options(o), helper_env());
   auto c = agent.client();
   auto file = agent.dir() / "sk_touch";
-  std::string cmd = "SSH_SK_PROVIDER=" + provider_ + " ssh-keygen -q -N '' -t ed25519-sk -f " +
-                    file.string() + " </dev/null >/dev/null 2>&1";
+  std::string cmd = env_words() + " SSH_SK_PROVIDER=" + provider_ +
+                    " ssh-keygen -q -N '' -t ed25519-sk -f " + file.string() +
+                    " </dev/null >/dev/null 2>&1";
   ASSERT_EQ(system(cmd.c_str()), 0);
   auto k = read_private_key_file(view(slurp(file)), "");
   ASSERT_TRUE(k);
@@ -582,7 +586,6 @@ TEST_F(Pins, AnAskpassNoticeIsShownWhileTheTouchIsAwaited) {
       c.call_ok(msg::kAddIdConstrained, add_body(k->key, "touch key", provider_constraint())));
   auto start = std::chrono::steady_clock::now();
   EXPECT_TRUE(sign(c, k->key));
-  unsetenv("SK_PIN_TEST_DELAY_MS");
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1400));
   auto e = scene.entries();
   ASSERT_EQ(e.size(), 1u) << scene.log();
@@ -596,7 +599,7 @@ TEST_F(Pins, AnAskpassNoticeIsShownWhileTheTouchIsAwaited) {
 
 TEST_F(Pins, ACancelledPinPromptRefuses) {
   Scene scene("!cancel");
-  AgentHarness agent(options({}));
+  AgentHarness agent(scene.options(options({})), helper_env());
   auto c = agent.client();
   auto k = key(agent.dir());
   ASSERT_TRUE(k);

@@ -62,16 +62,15 @@ struct AgentProcess {
     if (pid == 0) {
       // Both agents see the same environment: no prompter (a confirm is refused at once by
       // both), their own HOME, OpenSSH's sk helper from the same build.
-      clearenv();
-      setenv("PATH", "/usr/bin:/bin", 1);
-      setenv("HOME", dir.c_str(), 1);
-      setenv("SSH_ASKPASS_REQUIRE", "never", 1);
-      setenv("SSH_SK_HELPER", sk_helper.c_str(), 1);
+      // (an environment of its own, built here: the test's is never changed)
+      std::string env[] = {"PATH=/usr/bin:/bin", "HOME=" + dir, "SSH_ASKPASS_REQUIRE=never",
+                           "SSH_SK_HELPER=" + sk_helper};
+      char* envp[] = {env[0].data(), env[1].data(), env[2].data(), env[3].data(), nullptr};
       std::string log = dir + "/agent.log";
       FILE* f = freopen(log.c_str(), "w", stderr);
       (void)f;
-      execl(program.c_str(), program.c_str(), "-D", "-a", sock.c_str(), "-P", allow.c_str(),
-            static_cast<char*>(nullptr));
+      execle(program.c_str(), program.c_str(), "-D", "-a", sock.c_str(), "-P", allow.c_str(),
+             static_cast<char*>(nullptr), envp);
       _exit(127);
     }
     for (int i = 0; i < 500; i++) {

@@ -234,7 +234,7 @@ TEST_F(FidoPcsc, DISABLED_TheSkHelperSaysWhenACardThatSignedLeft) {
   std::error_code ec;
   auto bin = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path();
   auto h = spawn_helper((bin / "skagent-sk-helper").string(),
-                        "internal");  // inherits PCSCLITE_CSOCK_NAME
+                        {"internal"});  // inherits PCSCLITE_CSOCK_NAME
   ASSERT_TRUE(h.ok()) << h.error().message;
   fcntl(h->fd, F_SETFL, 0);
   auto ask = [&](ByteView request) -> Result<Bytes> {

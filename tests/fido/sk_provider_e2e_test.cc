@@ -16,7 +16,6 @@
 #include "platform/helper_channel.h"
 #include "platform/process.h"
 #include "base/wire.h"
-#include "tests/fido/isolated_test.h"
 #include "tests/fido/middleware_test_util.h"
 #include "tests/vtoken/vtoken_process.h"
 
@@ -121,48 +120,17 @@ TEST(SkProviderE2E, EnrollSignAndLoadResidentKeysThroughTheAbi) {
   free(rks);
 }
 
-// With no options the library looks everywhere, PC/SC included: in a process of its own, so
-// libpcsclite here stays unbound for the PC/SC tests.
-TEST(SkProviderE2E, BuiltLibraryLoadsAndSignsThroughSkagentsLoader) {
-  run_isolated("SkProviderE2E.DISABLED_BuiltLibraryLoadsAndSignsThroughSkagentsLoader");
-}
-
-TEST(SkProviderE2E, DISABLED_BuiltLibraryLoadsAndSignsThroughSkagentsLoader) {
-  std::string lib = built("lib", "libskagent-sk.so");
-  ASSERT_TRUE(std::filesystem::exists(lib)) << lib << " (make " << lib << ")";
-  VtokenProcess t;
-  ASSERT_TRUE(t.ready());
-  EnrollRequest er;
-  Bytes chal(32, 1);
-  er.challenge = chal;
-  auto k = enroll(vtoken_options({t.hid_socket()}), er);
-  ASSERT_TRUE(k.ok()) << k.error().message;
-  auto provider = SkProvider::load(lib);
-  ASSERT_TRUE(provider.ok()) << provider.error().message;
-  // SkProvider passes no options: the token is found through $SKAGENT_VTOKEN.
-  setenv("SKAGENT_VTOKEN", t.hid_socket().c_str(), 1);
-  SkSignRequest req;
-  req.alg = er.alg;
-  req.data = to_bytes(view("signed through the .so"));
-  req.application = "ssh:";
-  req.key_handle = k->key_handle;
-  req.flags = 0x01;
-  auto s = provider->sign(req);
-  unsetenv("SKAGENT_VTOKEN");
-  ASSERT_TRUE(s.ok()) << s.error().message;
-  Signature sig{s->flags, s->counter, s->sig_r, s->sig_s, ""};
-  EXPECT_TRUE(verify_sk(er.alg, *k, "ssh:", req.data, sig).ok());
-}
-
-// skagent-sk-helper internal, as the agent runs it: requests on fd 3.
+// skagent-sk-helper, as the agent runs it: requests on fd 3. `args`: the provider and the
+// virtual tokens ("internal", "/path/hid.sock"); `env`: what the child gets besides ours.
 class Helper {
  public:
-  Helper(const std::string& vtoken_socket) {
+  explicit Helper(std::vector<std::string> args, std::vector<std::string> env = {}) {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return;
     SpawnOptions so;
-    so.argv = {built("bin", "skagent-sk-helper"), "internal"};
-    so.extra_env = {"SKAGENT_VTOKEN=" + vtoken_socket};
+    so.argv = {built("bin", "skagent-sk-helper")};
+    so.argv.insert(so.argv.end(), args.begin(), args.end());
+    so.extra_env = std::move(env);
     so.fds = {{3, sv[1]}};
     auto pid = spawn_process(so);
     close(sv[1]);
@@ -207,6 +175,64 @@ class Helper {
   int fd_ = -1;
 };
 
+// A key made on `t` (Ed25519 unless said otherwise), and a request to sign `data` with it.
+Result<EnrolledKey> enroll_on(VtokenProcess& t) {
+  EnrollRequest er;
+  Bytes chal(32, 1);
+  er.challenge = chal;
+  return enroll(vtoken_options({t.hid_socket()}), er);
+}
+
+SkSignRequest request_for(const EnrolledKey& k, std::string_view data, uint8_t flags) {
+  SkSignRequest req;
+  req.alg = EnrollRequest{}.alg;
+  req.data = to_bytes(view(data));
+  req.application = "ssh:";
+  req.key_handle = k.key_handle;
+  req.flags = flags;
+  return req;
+}
+
+// The built libskagent-sk.so, loaded by skagent-sk-helper as the agent's ssh-add -S keys are:
+// no options reach it, so it finds the token through the $SKAGENT_VTOKEN the helper was given
+// (read at the library's entry point). In a process of its own, so libpcsclite here stays
+// unbound for the PC/SC tests, and this test's own environment is left alone.
+TEST(SkProviderE2E, BuiltLibraryLoadsAndSignsThroughSkagentsLoader) {
+  std::string lib = built("lib", "libskagent-sk.so");
+  ASSERT_TRUE(std::filesystem::exists(lib)) << lib << " (make " << lib << ")";
+  VtokenProcess t;
+  ASSERT_TRUE(t.ready());
+  auto k = enroll_on(t);
+  ASSERT_TRUE(k.ok()) << k.error().message;
+  Helper h({lib}, {"SKAGENT_VTOKEN=" + t.hid_socket()});
+  ASSERT_TRUE(h.ok());
+  SkSignRequest req = request_for(*k, "signed through the .so", 0x01);
+  ASSERT_TRUE(h.send(req));
+  auto s = h.receive();
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  Signature sig{s->flags, s->counter, s->sig_r, s->sig_s, ""};
+  EXPECT_TRUE(verify_sk(req.alg, *k, "ssh:", req.data, sig).ok());
+}
+
+// The helper reads no $SKAGENT_VTOKEN of its own: the agent names the virtual tokens on its
+// command line, and one in the environment alone is not used.
+TEST(SkHelperInternal, VirtualTokensOnlyFromItsCommandLine) {
+  VtokenProcess t;
+  ASSERT_TRUE(t.ready());
+  auto k = enroll_on(t);
+  ASSERT_TRUE(k.ok()) << k.error().message;
+  SkSignRequest req = request_for(*k, "named where?", 0);
+  Helper env_only({"internal"}, {"SKAGENT_VTOKEN=" + t.hid_socket()});
+  ASSERT_TRUE(env_only.ok());
+  ASSERT_TRUE(env_only.send(req));
+  EXPECT_FALSE(env_only.receive().ok());
+  Helper named({"internal", t.hid_socket()});
+  ASSERT_TRUE(named.ok());
+  ASSERT_TRUE(named.send(req));
+  auto s = named.receive();
+  EXPECT_TRUE(s.ok()) << s.error().message;
+}
+
 TEST(SkHelperInternal, SignsWithTheBuiltInMiddleware) {
   VtokenProcess t;
   ASSERT_TRUE(t.ready());
@@ -217,7 +243,7 @@ TEST(SkHelperInternal, SignsWithTheBuiltInMiddleware) {
     er.challenge = chal;
     auto k = enroll(vtoken_options({t.hid_socket()}), er);
     ASSERT_TRUE(k.ok()) << k.error().message;
-    Helper h(t.hid_socket());
+    Helper h({"internal", t.hid_socket()});
     ASSERT_TRUE(h.ok());
     SkSignRequest req;
     req.alg = alg;
@@ -243,23 +269,14 @@ TEST(SkHelperInternal, SignsWithTheBuiltInMiddleware) {
 TEST(SkHelperInternal, AgentGoingAwayCancelsTheTouchWait) {
   VtokenProcess t;
   ASSERT_TRUE(t.ready());
-  EnrollRequest er;
-  Bytes chal(32, 1);
-  er.challenge = chal;
-  auto k = enroll(vtoken_options({t.hid_socket()}), er);
+  auto k = enroll_on(t);
   ASSERT_TRUE(k.ok()) << k.error().message;
   ASSERT_EQ(t.control("touch never"), "ok");
   ASSERT_EQ(t.control("touch-timeout 20000"), "ok");
   {
-    Helper h(t.hid_socket());
+    Helper h({"internal", t.hid_socket()});
     ASSERT_TRUE(h.ok());
-    SkSignRequest req;
-    req.alg = er.alg;
-    req.data = Bytes(10, 1);
-    req.application = "ssh:";
-    req.key_handle = k->key_handle;
-    req.flags = 0x01;
-    ASSERT_TRUE(h.send(req));
+    ASSERT_TRUE(h.send(request_for(*k, "0123456789", 0x01)));
     ASSERT_TRUE(t.wait_until_waiting());
     h.close_channel();
   }  // the helper exits (waited for here) once its request is cancelled

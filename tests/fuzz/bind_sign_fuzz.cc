@@ -255,9 +255,7 @@ World* g_world = nullptr;
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  setenv("SSH_ASKPASS_REQUIRE", "never", 1);
-  unsetenv("DISPLAY");
-  unsetenv("WAYLAND_DISPLAY");
+  // The agent's default options name no askpass: confirmations are refused at once.
   g_fail_closed = getenv("SKAGENT_FUZZ_FAIL_CLOSED_BIND") != nullptr;
   stderr = fopen("/dev/null", "w");
   g_fixed = new Fixed();

@@ -126,21 +126,14 @@ TEST(KeygenGenerate, BadSecurityKeyOptionRefusedBeforeAnything) {
 
 TEST(KeygenGenerate, DefaultFileAskedOnStandardInput) {
   TempDir d;
-  const char* old = getenv("HOME");
-  std::string saved = old != nullptr ? old : "";
-  setenv("HOME", d.path().c_str(), 1);
   FakeConsole c;
   c.lines = {""};
   Options o = options_for(KeyType::ed25519, "");
+  o.home = d.path();
   o.file.reset();
   o.new_passphrase = "";
   o.quiet = true;
   Status s = run_generate(c, o, no_token());
-  if (old != nullptr) {
-    setenv("HOME", saved.c_str(), 1);
-  } else {
-    unsetenv("HOME");
-  }
   ASSERT_TRUE(s) << s.error().message;
   EXPECT_EQ(c.line_prompts, std::vector<std::string>{"Enter file in which to save the key (" +
                                                      d / ".ssh/id_ed25519" + "): "});

@@ -150,18 +150,18 @@ TEST(KeygenKeyFiles, UnencryptedWhenPassphraseEmpty) {
 }
 
 TEST(KeygenKeyFiles, DefaultPaths) {
-  const char* old = getenv("HOME");
-  std::string saved = old != nullptr ? old : "";
-  setenv("HOME", "/home/someone", 1);
-  EXPECT_EQ(default_key_path(KeyType::sk_ed25519), "/home/someone/.ssh/id_ed25519_sk");
-  EXPECT_EQ(default_key_path(KeyType::sk_ecdsa_p256), "/home/someone/.ssh/id_ecdsa_sk");
-  EXPECT_EQ(default_key_path(KeyType::ecdsa_p521), "/home/someone/.ssh/id_ecdsa");
-  EXPECT_EQ(default_key_path(KeyType::rsa), "/home/someone/.ssh/id_rsa");
-  if (old != nullptr) {
-    setenv("HOME", saved.c_str(), 1);
-  } else {
-    unsetenv("HOME");
-  }
+  const std::string home = "/home/someone";
+  EXPECT_EQ(default_key_path(home, KeyType::sk_ed25519), "/home/someone/.ssh/id_ed25519_sk");
+  EXPECT_EQ(default_key_path(home, KeyType::sk_ecdsa_p256), "/home/someone/.ssh/id_ecdsa_sk");
+  EXPECT_EQ(default_key_path(home, KeyType::ecdsa_p521), "/home/someone/.ssh/id_ecdsa");
+  EXPECT_EQ(default_key_path(home, KeyType::rsa), "/home/someone/.ssh/id_rsa");
+}
+
+TEST(KeygenKeyFiles, HomeFromTheEnvironmentValueElseThePasswordDatabase) {
+  EXPECT_EQ(home_directory("/home/someone"), "/home/someone");
+  std::string fallback = home_directory(nullptr);
+  EXPECT_FALSE(fallback.empty());
+  EXPECT_EQ(home_directory(""), fallback);
 }
 
 TEST(KeygenKeyFiles, NewPassphraseAskedTwice) {

@@ -24,7 +24,7 @@ TEST(KeygenProviderToken, RefusesWhatIsNotAProvider) {
 
 TEST(KeygenProviderToken, EnrollsThroughSkDummy) {
   if (access(kSkDummy, R_OK) != 0) GTEST_SKIP() << kSkDummy << " not installed";
-  auto t = open_sk_token(kSkDummy);
+  auto t = open_sk_token(kSkDummy, {});
   ASSERT_TRUE(t) << t.error().message;
   testing::FakeConsole c;
   for (KeyType type : {KeyType::sk_ed25519, KeyType::sk_ecdsa_p256}) {

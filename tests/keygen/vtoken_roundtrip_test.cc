@@ -24,35 +24,17 @@ using vtoken::testing::VtokenProcess;
 
 constexpr const char* kPin = "4321";
 
-// Points $SKAGENT_VTOKEN at one token for the test's lifetime.
-class ScopedVtokenEnv {
- public:
-  explicit ScopedVtokenEnv(const std::string& value) {
-    const char* old = getenv("SKAGENT_VTOKEN");
-    had_ = old != nullptr;
-    if (had_) old_ = old;
-    setenv("SKAGENT_VTOKEN", value.c_str(), 1);
-  }
-  ~ScopedVtokenEnv() {
-    if (had_) {
-      setenv("SKAGENT_VTOKEN", old_.c_str(), 1);
-    } else {
-      unsetenv("SKAGENT_VTOKEN");
-    }
-  }
-
- private:
-  bool had_ = false;
-  std::string old_;
-};
+// Where the tokens are looked for: one virtual token, as main makes it from $SKAGENT_VTOKEN.
+fido::DeviceSources sources_with(const std::string& vtoken_socket) {
+  return fido::device_sources(vtoken_socket.c_str());
+}
 
 class KeygenVtoken : public ::testing::Test {
  protected:
   KeygenVtoken() : token_(VtokenProcess::Options{true, "", {"--pin", kPin}, ""}) {}
   void SetUp() override {
     ASSERT_TRUE(token_.ready()) << "skagent-vtoken did not start";
-    env_ = std::make_unique<ScopedVtokenEnv>(token_.hid_socket());
-    auto t = open_sk_token("internal");
+    auto t = open_sk_token("internal", sources_with(token_.hid_socket()));
     ASSERT_TRUE(t) << t.error().message;
     sk_ = std::move(*t);
   }
@@ -62,7 +44,7 @@ class KeygenVtoken : public ::testing::Test {
     const PublicKey& pub = key.public_key();
     Bytes data = to_bytes(view("data to sign"));
     fido::Options o;
-    o.sources = fido::sources_from_environment();
+    o.sources = sources_with(token_.hid_socket());
     fido::SignRequest req;
     req.alg = pub.type == KeyType::sk_ecdsa_p256 ? fido::kAlgEcdsaP256 : fido::kAlgEd25519;
     req.data = data;
@@ -88,7 +70,6 @@ class KeygenVtoken : public ::testing::Test {
   }
 
   VtokenProcess token_;
-  std::unique_ptr<ScopedVtokenEnv> env_;
   std::unique_ptr<SkToken> sk_;
 };
 
@@ -232,8 +213,7 @@ TEST_F(KeygenVtoken, BlockedPinIsReported) {
 }
 
 TEST(KeygenNoToken, ClearRefusal) {
-  ScopedVtokenEnv env("/nonexistent/skagent-vtoken.sock");
-  auto t = open_sk_token("internal");
+  auto t = open_sk_token("internal", sources_with("/nonexistent/skagent-vtoken.sock"));
   ASSERT_TRUE(t);
   FakeConsole c;
   auto made = enroll_sk_key(c, **t, KeyType::sk_ed25519, *parse_sk_enroll_options({}), true);
@@ -242,8 +222,7 @@ TEST(KeygenNoToken, ClearRefusal) {
 }
 
 TEST(KeygenNoToken, ANamedTokenThatIsNotThereIsSaidPlainly) {
-  ScopedVtokenEnv env("/nonexistent/skagent-vtoken.sock");
-  auto t = open_sk_token("internal");
+  auto t = open_sk_token("internal", sources_with("/nonexistent/skagent-vtoken.sock"));
   ASSERT_TRUE(t);
   FakeConsole c;
   auto opts = parse_sk_enroll_options({"device=vtoken:/nonexistent/other.sock"});

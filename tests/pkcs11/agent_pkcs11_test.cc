@@ -6,7 +6,6 @@
 // and associated certificates; helpers stopped once their keys are gone; a
 // token pulled out; modules that crash or hang in C_Sign or C_Login; a module
 // without CKM_EDDSA.
-#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -177,15 +176,13 @@ class Pkcs11Agent : public ::testing::Test {
   void SetUp() override {
     if (!ready_)
       GTEST_SKIP() << "SoftHSM2 tokens could not be made (softhsm2, opensc, openssl installed?)";
-    setenv("SOFTHSM2_CONF", conf_->c_str(), 1);
-    setenv("SKAGENT_TEST_BROKEN_SOFTHSM2_CONF", broken_conf_->c_str(), 1);
+    env_ = {"SOFTHSM2_CONF=" + *conf_, "SKAGENT_TEST_BROKEN_SOFTHSM2_CONF=" + *broken_conf_};
   }
-  void TearDown() override {
-    for (const char* name :
-         {"SOFTHSM2_CONF", "SKAGENT_TEST_BROKEN_SOFTHSM2_CONF", "SKAGENT_TEST_BROKEN_CALL",
-          "SKAGENT_TEST_NO_EDDSA", "SKAGENT_TEST_CTOR_MARKER", "SKAGENT_PKCS11_LOAD_TIMEOUT"}) {
-      unsetenv(name);
-    }
+  // What env_ says plus `more`, for the helpers an agent starts from now on.
+  void helper_env(AgentHarness& agent, const std::vector<std::string>& more) const {
+    std::vector<std::string> all = env_;
+    all.insert(all.end(), more.begin(), more.end());
+    agent.set_helper_env(all);
   }
 
   static AgentOptions with_build_modules() {
@@ -194,6 +191,8 @@ class Pkcs11Agent : public ::testing::Test {
     return o;
   }
 
+  // The modules' settings (SoftHSM2's configuration, the test wrappers'), given to the helpers.
+  std::vector<std::string> env_;
   static inline fs::path* dir_ = nullptr;
   static inline std::string* conf_ = nullptr;
   static inline std::string* broken_conf_ = nullptr;
@@ -201,7 +200,7 @@ class Pkcs11Agent : public ::testing::Test {
 };
 
 TEST_F(Pkcs11Agent, AddListSignEveryKeyTypeRemoveAndAddAgain) {
-  AgentHarness agent;
+  AgentHarness agent(AgentOptions{}, env_);
   auto c = agent.client();
   for (int round = 0; round < 2; round++) {
     ASSERT_TRUE(c.call_ok(msg::kAddSmartcardKey, card_body(kSoftHsm, kPin)));
@@ -242,7 +241,7 @@ TEST_F(Pkcs11Agent, AddListSignEveryKeyTypeRemoveAndAddAgain) {
 }
 
 TEST_F(Pkcs11Agent, WrongPinFailsAndTheRightOneThenWorks) {
-  AgentHarness agent;
+  AgentHarness agent(AgentOptions{}, env_);
   auto c = agent.client();
   EXPECT_TRUE(c.call_failed(msg::kAddSmartcardKey, card_body(kSoftHsm, "0000")));
   EXPECT_TRUE(keys_of(c).empty());
@@ -254,7 +253,7 @@ TEST_F(Pkcs11Agent, ModulePathsAreChecked) {
   AgentOptions opts;
   opts.allowed_providers =
       "/usr/lib/x86_64-linux-gnu/softhsm/*,/usr/lib/x86_64-linux-gnu/libcrypto*";
-  AgentHarness agent(opts);
+  AgentHarness agent(opts, env_);
   auto c = agent.client();
   EXPECT_TRUE(c.call_failed(msg::kAddSmartcardKey, card_body("/nonexistent/module.so", kPin)));
   EXPECT_TRUE(
@@ -289,7 +288,7 @@ void bind_forwarded(AgentClient& c) {
 
 TEST_F(Pkcs11Agent, ForwardedConnectionsMayNotLoadModules) {
   {
-    AgentHarness agent;
+    AgentHarness agent(AgentOptions{}, env_);
     auto remote = agent.client();
     bind_forwarded(remote);
     EXPECT_TRUE(remote.call_failed(msg::kAddSmartcardKey, card_body(kSoftHsm, kPin)));
@@ -301,7 +300,7 @@ TEST_F(Pkcs11Agent, ForwardedConnectionsMayNotLoadModules) {
   {
     AgentOptions opts;
     opts.allow_remote_providers = true;  // -O allow-remote-pkcs11
-    AgentHarness agent(opts);
+    AgentHarness agent(opts, env_);
     auto remote = agent.client();
     bind_forwarded(remote);
     EXPECT_TRUE(remote.call_ok(msg::kAddSmartcardKey, card_body(kSoftHsm, kPin)));
@@ -309,7 +308,7 @@ TEST_F(Pkcs11Agent, ForwardedConnectionsMayNotLoadModules) {
 }
 
 TEST_F(Pkcs11Agent, ConstraintsApplyToEveryKeyOfTheToken) {
-  AgentHarness agent;
+  AgentHarness agent(with_askpass("no.sh"), env_);
   auto c = agent.client();
   // confirm, refused by the person: no token key signs.
   Bytes confirm{2};
@@ -319,11 +318,7 @@ TEST_F(Pkcs11Agent, ConstraintsApplyToEveryKeyOfTheToken) {
   std::string askpass = (agent.dir() / "no.sh").string();
   std::ofstream(askpass) << "#!/bin/sh\nexit 1\n";
   chmod(askpass.c_str(), 0700);
-  setenv("SSH_ASKPASS", askpass.c_str(), 1);
-  setenv("SSH_ASKPASS_REQUIRE", "force", 1);
   for (const auto& k : keys) EXPECT_FALSE(signs(c, k)) << k.type_name();
-  unsetenv("SSH_ASKPASS");
-  unsetenv("SSH_ASKPASS_REQUIRE");
   ASSERT_TRUE(c.call_ok(msg::kRemoveSmartcardKey, card_body(kSoftHsm, "")));
 
   // A lifetime: every key goes when it ends (and then the module may be added again).
@@ -365,7 +360,7 @@ TEST_F(Pkcs11Agent, ConstraintsApplyToEveryKeyOfTheToken) {
 }
 
 TEST_F(Pkcs11Agent, AssociatedCertificatesAreAddedForTheirTokenKeys) {
-  AgentHarness agent;
+  AgentHarness agent(AgentOptions{}, env_);
   auto c = agent.client();
   ASSERT_TRUE(c.call_ok(msg::kAddSmartcardKey, card_body(kSoftHsm, kPin)));
   auto keys = keys_of(c);
@@ -426,7 +421,7 @@ TEST_F(Pkcs11Agent, AssociatedCertificatesAreAddedForTheirTokenKeys) {
 }
 
 TEST_F(Pkcs11Agent, RemoveAllStopsTheHelpersSoTheModuleCanBeAddedAgain) {
-  AgentHarness agent;
+  AgentHarness agent(AgentOptions{}, env_);
   auto c = agent.client();
   ASSERT_TRUE(c.call_ok(msg::kAddSmartcardKey, card_body(kSoftHsm, kPin)));
   ASSERT_TRUE(c.call_ok(msg::kRemoveAllIdentities));
@@ -442,8 +437,8 @@ TEST_F(Pkcs11Agent, APulledTokenMakesItsKeysVanishAndReaddingWorks) {
   fs::path d = *dir_ / "pulled";
   std::string conf = make_conf(d);
   ASSERT_TRUE(init_token(conf, "pulled") && keypair(conf, "pulled", "EC:prime256v1", "01", "p256"));
-  setenv("SOFTHSM2_CONF", conf.c_str(), 1);
-  AgentHarness agent;
+  env_[0] = "SOFTHSM2_CONF=" + conf;
+  AgentHarness agent(AgentOptions{}, env_);
   auto c = agent.client();
   ASSERT_TRUE(c.call_ok(msg::kAddSmartcardKey, card_body(kSoftHsm, kPin)));
   auto keys = keys_of(c);
@@ -470,7 +465,7 @@ TEST_F(Pkcs11Agent, APulledTokenMakesItsKeysVanishAndReaddingWorks) {
 
 TEST_F(Pkcs11Agent, AModuleThatCrashesInCSignCostsOnlyItsHelper) {
   ASSERT_TRUE(fs::exists(crash_module())) << "make " << crash_module();
-  AgentHarness agent(with_build_modules());
+  AgentHarness agent(with_build_modules(), env_);
   auto c = agent.client();
   PrivateKey soft = test::generate(KeyType::ed25519);
   ASSERT_TRUE(c.call_ok(msg::kAddIdentity, add_body(soft, "software")));
@@ -499,9 +494,9 @@ TEST_F(Pkcs11Agent, ALibraryWithoutCGetFunctionListNeverRuns) {
   ASSERT_TRUE(fs::exists(ctor_marker_module())) << "make " << ctor_marker_module();
   fs::path marker = *dir_ / "constructor-ran";
   fs::remove(marker);
-  setenv("SKAGENT_TEST_CTOR_MARKER", marker.c_str(), 1);
+  env_.push_back("SKAGENT_TEST_CTOR_MARKER=" + marker.string());
   {
-    AgentHarness agent(with_build_modules());
+    AgentHarness agent(with_build_modules(), env_);
     auto c = agent.client();
     PrivateKey soft = test::generate(KeyType::ed25519);
     ASSERT_TRUE(c.call_ok(msg::kAddIdentity, add_body(soft, "software")));
@@ -511,12 +506,11 @@ TEST_F(Pkcs11Agent, ALibraryWithoutCGetFunctionListNeverRuns) {
     EXPECT_TRUE(signs(c, soft.public_key()));
     EXPECT_TRUE(c.call_ok(msg::kAddSmartcardKey, card_body(kSoftHsm, kPin)));
   }
-  // The marker is real: loading the library runs its constructor.
-  void* dl = dlopen(ctor_marker_module().c_str(), RTLD_NOW | RTLD_LOCAL);
-  ASSERT_NE(dl, nullptr) << dlerror();
+  // The marker is real: loading the library runs its constructor (here in a process of its
+  // own, given the marker's path in its environment).
+  ASSERT_TRUE(run("env SKAGENT_TEST_CTOR_MARKER='" + marker.string() + "' LD_PRELOAD='" +
+                  ctor_marker_module() + "' /bin/true"));
   EXPECT_TRUE(fs::exists(marker));
-  dlclose(dl);
-  unsetenv("SKAGENT_TEST_CTOR_MARKER");
 }
 
 TEST_F(Pkcs11Agent, AnAllowlistedSymlinkToAModuleOutsideIsRefused) {
@@ -528,7 +522,7 @@ TEST_F(Pkcs11Agent, AnAllowlistedSymlinkToAModuleOutsideIsRefused) {
   fs::create_symlink(outside, evil);
   AgentOptions opts;
   opts.allowed_providers = allowed.string() + "/*";
-  AgentHarness agent(opts);
+  AgentHarness agent(opts, env_);
   auto c = agent.client();
   EXPECT_TRUE(c.call_failed(msg::kAddSmartcardKey, card_body(evil.string(), kPin)));
   EXPECT_TRUE(keys_of(c).empty());
@@ -546,7 +540,7 @@ TEST_F(Pkcs11Agent, TheHelperStopsOnceItsLastKeyIsGone) {
   std::string module = private_softhsm(*dir_ / "idle");
   AgentOptions opts;
   opts.allowed_providers = fs::path(module).parent_path().string() + "/*";
-  AgentHarness agent(opts);
+  AgentHarness agent(opts, env_);
   auto c = agent.client();
   // Every key's lifetime ends: the helper logs out and exits.
   Bytes life{1, 0, 0, 0, 2};
@@ -575,22 +569,33 @@ TEST_F(Pkcs11Agent, TheHelperStopsOnceItsLastKeyIsGone) {
   EXPECT_EQ(helpers_for(module), 1);
 }
 
-// The broken modules, set to fail in C_Login instead of C_Sign.
+// The broken modules, set to fail in C_Login instead of C_Sign, in the helpers `agent` starts
+// while this lives (`env`: their other settings).
 class BrokenLogin {
  public:
-  explicit BrokenLogin(const char* call) { setenv("SKAGENT_TEST_BROKEN_CALL", call, 1); }
-  ~BrokenLogin() { unsetenv("SKAGENT_TEST_BROKEN_CALL"); }
+  BrokenLogin(AgentHarness& agent, const std::vector<std::string>& env, const char* call)
+      : agent_(agent), env_(env) {
+    std::vector<std::string> all = env;
+    all.push_back(std::string("SKAGENT_TEST_BROKEN_CALL=") + call);
+    agent_.set_helper_env(all);
+  }
+  ~BrokenLogin() { agent_.set_helper_env(env_); }
+
+ private:
+  AgentHarness& agent_;
+  std::vector<std::string> env_;
 };
 
 TEST_F(Pkcs11Agent, AModuleThatCrashesOrHangsWhileLoggingInCostsOnlyItsHelper) {
   ASSERT_TRUE(fs::exists(crash_module()) && fs::exists(hang_module()));
-  setenv("SKAGENT_PKCS11_LOAD_TIMEOUT", "2", 1);
-  AgentHarness agent(with_build_modules());
+  AgentOptions opts = with_build_modules();
+  opts.pkcs11_load_timeout = std::chrono::seconds(2);  // $SKAGENT_PKCS11_LOAD_TIMEOUT
+  AgentHarness agent(opts, env_);
   auto c = agent.client();
   PrivateKey soft = test::generate(KeyType::ed25519);
   ASSERT_TRUE(c.call_ok(msg::kAddIdentity, add_body(soft, "software")));
   ASSERT_TRUE(c.call_ok(msg::kAddSmartcardKey, card_body(kSoftHsm, kPin)));
-  BrokenLogin broken("login");
+  BrokenLogin broken(agent, env_, "login");
   auto start = std::chrono::steady_clock::now();
   EXPECT_TRUE(c.call_failed(msg::kAddSmartcardKey, card_body(crash_module(), kPin)));
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
@@ -611,16 +616,15 @@ TEST_F(Pkcs11Agent, AModuleThatCrashesOrHangsWhileLoggingInCostsOnlyItsHelper) {
   EXPECT_TRUE(eventually([&] { return helpers_for(hang_module()) == 0; }));
   EXPECT_EQ(keys_of(c).size(), 7u);
   EXPECT_TRUE(signs(c, soft.public_key()));
-  unsetenv("SKAGENT_PKCS11_LOAD_TIMEOUT");
 }
 
 TEST_F(Pkcs11Agent, ABlockedPinFailsTheAdd) {
   ASSERT_TRUE(fs::exists(crash_module()));
-  AgentHarness agent(with_build_modules());
+  AgentHarness agent(with_build_modules(), env_);
   auto c = agent.client();
   {
     // SoftHSM2 never blocks a PIN, so the wrapper answers C_Login as a blocked card does.
-    BrokenLogin blocked("login-pin-locked");
+    BrokenLogin blocked(agent, env_, "login-pin-locked");
     EXPECT_TRUE(c.call_failed(msg::kAddSmartcardKey, card_body(crash_module(), kPin)));
     EXPECT_TRUE(keys_of(c).empty());
   }
@@ -635,19 +639,18 @@ TEST_F(Pkcs11Agent, AnEd25519KeyIsSkippedWhenTheModuleCannotSignWithIt) {
   ASSERT_TRUE(init_token(conf, "noeddsa") &&
               keypair(conf, "noeddsa", "EC:prime256v1", "01", "p256") &&
               keypair(conf, "noeddsa", "EC:edwards25519", "02", "ed25519"));
-  setenv("SKAGENT_TEST_BROKEN_SOFTHSM2_CONF", conf.c_str(), 1);
-  AgentHarness agent(with_build_modules());
+  env_[1] = "SKAGENT_TEST_BROKEN_SOFTHSM2_CONF=" + conf;
+  AgentHarness agent(with_build_modules(), env_);
   auto c = agent.client();
   // The wrapper in its C_Sign-crashing build: only the key list matters here.
   ASSERT_TRUE(c.call_ok(msg::kAddSmartcardKey, card_body(crash_module(), kPin)));
   EXPECT_EQ(keys_of(c).size(), 2u);
   ASSERT_TRUE(c.call_ok(msg::kRemoveSmartcardKey, card_body(crash_module(), "")));
-  setenv("SKAGENT_TEST_NO_EDDSA", "1", 1);
+  helper_env(agent, {"SKAGENT_TEST_NO_EDDSA=1"});
   ASSERT_TRUE(c.call_ok(msg::kAddSmartcardKey, card_body(crash_module(), kPin)));
   auto keys = keys_of(c);
   ASSERT_EQ(keys.size(), 1u);
   EXPECT_EQ(keys[0].type, KeyType::ecdsa_p256);
-  unsetenv("SKAGENT_TEST_NO_EDDSA");
 }
 
 }  // namespace

@@ -30,31 +30,21 @@ bool connects(const std::string& path) {
   return ok;
 }
 
-// A private TMPDIR for each test, restored afterwards.
+// A private directory for each test, given to listen_unix as the agent's main gives $TMPDIR.
 class UnixListenerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     char tmpl[] = "/tmp/skagent-listener-test-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
-    if (const char* t = getenv("TMPDIR")) old_tmpdir_ = t;
-    setenv("TMPDIR", dir_.c_str(), 1);
   }
-  void TearDown() override {
-    if (old_tmpdir_) {
-      setenv("TMPDIR", old_tmpdir_->c_str(), 1);
-    } else {
-      unsetenv("TMPDIR");
-    }
-    fs::remove_all(dir_);
-  }
+  void TearDown() override { fs::remove_all(dir_); }
   size_t entries(const fs::path& p) {
     size_t n = 0;
     for ([[maybe_unused]] const auto& e : fs::directory_iterator(p)) n++;
     return n;
   }
   std::string dir_;
-  std::optional<std::string> old_tmpdir_;
 };
 
 TEST_F(UnixListenerTest, ExplicitPathIs0600Socket) {
@@ -85,7 +75,7 @@ TEST_F(UnixListenerTest, UmaskIsRestored) {
 }
 
 TEST_F(UnixListenerTest, PrivateDirectory) {
-  auto l = listen_unix("", 31337);
+  auto l = listen_unix("", 31337, dir_);
   ASSERT_TRUE(l.ok()) << l.error().message;
   fs::path own(l->own_dir);
   EXPECT_EQ(own.parent_path().string(), dir_);
@@ -113,7 +103,7 @@ TEST_F(UnixListenerTest, PrivateDirectory) {
 }
 
 TEST_F(UnixListenerTest, TwoPrivateDirectoriesDiffer) {
-  auto a = listen_unix("", 1), b = listen_unix("", 1);
+  auto a = listen_unix("", 1, dir_), b = listen_unix("", 1, dir_);
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_NE(a->own_dir, b->own_dir);
   remove_listener_files(*a);
@@ -163,16 +153,14 @@ TEST_F(UnixListenerTest, TooLongPathLeavesNoPrivateDirectory) {
   std::string deep = dir_ + "/" + std::string(99 - dir_.size(), 'd');
   ASSERT_EQ(deep.size(), 100u);
   ASSERT_TRUE(fs::create_directory(deep));
-  setenv("TMPDIR", deep.c_str(), 1);
-  auto l = listen_unix("", 12345);
+  auto l = listen_unix("", 12345, deep);
   ASSERT_FALSE(l.ok());
   EXPECT_EQ(l.error().code, Errc::limit);
   EXPECT_EQ(entries(deep), 0u) << "left " << fs::directory_iterator(deep)->path();
 }
 
 TEST_F(UnixListenerTest, PrivateDirectoryInUnwritableTmpdirFails) {
-  setenv("TMPDIR", (dir_ + "/missing").c_str(), 1);
-  auto l = listen_unix("", 1);
+  auto l = listen_unix("", 1, dir_ + "/missing");
   ASSERT_FALSE(l.ok());
   EXPECT_EQ(l.error().code, Errc::io);
 }
