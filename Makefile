@@ -76,7 +76,7 @@ BINS += $(BUILD)/bin/skagent-vtoken $(BUILD)/bin/skagent-keygen
 # Deliberately broken PKCS#11 modules for the tests (tests/pkcs11/broken_module.cc). They sit
 # beside the agent so the test runners copy them along with it.
 PKCS11_TEST_MODULES := $(BUILD)/bin/skagent-test-pkcs11-crash.so $(BUILD)/bin/skagent-test-pkcs11-hang.so \
-                       $(BUILD)/bin/skagent-test-pkcs11-ctor-marker.so
+                       $(BUILD)/bin/skagent-test-pkcs11-ctor-marker.so $(BUILD)/bin/skagent-test-pkcs11-hostile.so
 # The hostile-client driver and an sk provider that makes a forbidden system call (adversarial.sh).
 ADVERSARY_BINS := $(BUILD)/bin/skagent-adversary $(BUILD)/bin/skagent-test-sk-forbidden.so
 # An sk provider that wants a PIN (OpenSSH's sk-dummy behind a PIN check): prompts.sh, unit tests.
@@ -124,7 +124,7 @@ $(BUILD)/bin/skagent-vtoken: $(call obj,vtoken/vtoken_main.cc) $(LIB_VTOKEN) $(L
 	@mkdir -p $(dir $@)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(VTOKEN_LIBS)
 
-$(BUILD)/bin/skagent-test-pkcs11-%.so: tests/pkcs11/broken_module.cc
+$(BUILD)/bin/skagent-test-pkcs11-%.so: tests/pkcs11/broken_module.cc tests/adversary/intruder.h
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) -shared -DBROKEN_MODE=\"$*\" $(LDFLAGS) -o $@ $< -ldl
 
@@ -210,7 +210,7 @@ $(BUILD)/bin/skagent-test-sk-pin.so: tests/agent/sk_pin_provider.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -Werror -fPIC -shared $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(LDFLAGS)) -o $@ $< -ldl
 
-$(BUILD)/bin/skagent-test-sk-forbidden.so: tests/adversary/sk_forbidden_provider.c
+$(BUILD)/bin/skagent-test-sk-forbidden.so: tests/adversary/sk_forbidden_provider.c tests/adversary/intruder.h
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -fPIC -shared $(LDFLAGS) -o $@ $<
 

@@ -9,6 +9,10 @@
 // locked memory and handed to the token library as its NUL-terminated c_str().
 // The agent also asks, while it keeps a PIN, whether a PC/SC card that signed
 // here has left its reader (fido/card_watch.h).
+// The sandbox (platform/sandbox.h) is in place before the provider is loaded, so its
+// constructors run inside it too. Landlock lets it write only the hidraw nodes present at start:
+// after a failed signature, if the nodes changed (a key plugged in), the helper ends once it has
+// replied, and the agent's next request starts one that can reach the new node.
 #include <unistd.h>
 
 #include <cstdio>
@@ -76,15 +80,18 @@ Signer signer_for(const char* provider, skagent::fido::DeviceSources sources,
   };
 }
 
-skagent::Bytes handle(const Signer& signer, skagent::fido::CardWatch& cards,
-                      skagent::ByteView body) {
+// `failed` is set when a signature was asked for and not made.
+skagent::Bytes handle(const Signer& signer, skagent::fido::CardWatch& cards, skagent::ByteView body,
+                      bool& failed) {
   using namespace skagent;
   auto kind = sk_request_kind(body);
   if (!kind) return encode_sign_reply(kind.error());
   if (*kind == SkRequestKind::check_cards) return encode_check_cards_reply(cards.card_left());
   auto req = decode_sign_request(body);
   if (!req) return encode_sign_reply(req.error());
-  return encode_sign_reply(signer(*req));
+  auto result = signer(*req);
+  failed = !result;
+  return encode_sign_reply(result);
 }
 
 }  // namespace
@@ -104,17 +111,22 @@ int main(int argc, char** argv) {
   (void)harden_process();
   // The only environment read here: a debugging switch, inherited from the agent.
   fido::set_fido_debug(getenv("SKAGENT_FIDO_DEBUG") != nullptr);
-  fido::CardWatch cards;
-  Signer signer = signer_for(argv[1], fido::device_sources(argc == 3 ? argv[2] : nullptr), cards);
-  // From here on the provider runs sandboxed: a forbidden system call ends this helper only.
-  if (auto s = apply_helper_sandbox(); !s) {
+  // From here on (the provider's constructors included) a forbidden system call ends this
+  // helper only.
+  HelperSandboxRules rules;
+  rules.devices = hidraw_nodes();
+  if (auto s = apply_helper_sandbox(rules); !s) {
     fprintf(stderr, "skagent-sk-helper: sandbox: %s\n", s.error().message.c_str());
   }
+  fido::CardWatch cards;
+  Signer signer = signer_for(argv[1], fido::device_sources(argc == 3 ? argv[2] : nullptr), cards);
   for (Bytes body;;) {
     FrameRead got = read_frame(kHelperChannelFd, kMaxHelperFrame, body);
     if (got != FrameRead::ok) return got == FrameRead::closed ? 0 : 1;
-    bool sent = write_frame(kHelperChannelFd, handle(signer, cards, body));
+    bool failed = false;
+    bool sent = write_frame(kHelperChannelFd, handle(signer, cards, body, failed));
     wipe_frame(body);
     if (!sent) return 1;
+    if (failed && hidraw_nodes() != rules.devices) return 0;
   }
 }

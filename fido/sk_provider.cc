@@ -36,24 +36,29 @@ void free_response(sk_sign_response* r) {
 
 }  // namespace
 
-Result<SkProvider> SkProvider::load(const std::string& path) {
-  // As OpenSSH does since 9.3p2 (CVE-2023-38408): a library that is not a provider is refused
-  // before any of its code (constructors included) runs, and the file checked is the file loaded.
+Result<void*> open_sk_provider_library(const std::string& path) {
   auto loaded =
       dlopen_exporting(path, {"sk_api_version", "sk_enroll", "sk_sign", "sk_load_resident_keys"},
                        RTLD_NOW | RTLD_LOCAL);
   if (!loaded) return make_error(loaded.error().code, "provider: " + loaded.error().message);
   void* dl = *loaded;
   auto version = reinterpret_cast<uint32_t (*)()>(dlsym(dl, "sk_api_version"));
-  auto sign = reinterpret_cast<SignFn>(dlsym(dl, "sk_sign"));
-  if (version == nullptr || sign == nullptr) {
-    dlclose(dl);
-    return make_error(Errc::unsupported, "provider " + path + " lacks sk_api_version/sk_sign");
-  }
-  if (!fido::sk_api_compatible(version())) {
+  if (version == nullptr || !fido::sk_api_compatible(version())) {
     dlclose(dl);
     return make_error(Errc::unsupported,
                       "provider " + path + " has an incompatible sk-api version");
+  }
+  return dl;
+}
+
+Result<SkProvider> SkProvider::load(const std::string& path) {
+  auto loaded = open_sk_provider_library(path);
+  if (!loaded) return loaded.error();
+  void* dl = *loaded;
+  auto sign = reinterpret_cast<SignFn>(dlsym(dl, "sk_sign"));
+  if (sign == nullptr) {
+    dlclose(dl);
+    return make_error(Errc::unsupported, "provider " + path + " lacks sk_sign");
   }
   SkProvider p;
   p.sign_ = sign;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fido/sk_abi.h"
+#include "fido/sk_provider.h"
 #include "keygen/sk_token.h"
 
 namespace skagent::keygen {
@@ -18,7 +19,6 @@ namespace {
 constexpr uint32_t kAlgEcdsa = 0;
 constexpr uint32_t kAlgEd25519 = 1;
 
-using VersionFn = uint32_t (*)();
 using EnrollFn = int (*)(uint32_t, const uint8_t*, size_t, const char*, uint8_t, const char*,
                          sk_option**, sk_enroll_response**);
 using LoadResidentFn = int (*)(const char*, sk_option**, sk_resident_key***, size_t*);
@@ -169,24 +169,14 @@ class ProviderToken : public SkToken {
 }  // namespace
 
 Result<std::unique_ptr<SkToken>> open_provider_token(const std::string& path) {
-  void* dl = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (dl == nullptr) {
-    const char* why = dlerror();
-    return make_error(Errc::not_found, "cannot load security key provider " + path + ": " +
-                                           (why != nullptr ? why : "dlopen failed"));
-  }
-  auto version = reinterpret_cast<VersionFn>(dlsym(dl, "sk_api_version"));
+  // The same check as the sk helper's: a library that is not a provider never runs.
+  auto loaded = open_sk_provider_library(path);
+  if (!loaded)
+    return make_error(loaded.error().code,
+                      "cannot load security key provider " + path + ": " + loaded.error().message);
+  void* dl = *loaded;
   auto enroll = reinterpret_cast<EnrollFn>(dlsym(dl, "sk_enroll"));
   auto load = reinterpret_cast<LoadResidentFn>(dlsym(dl, "sk_load_resident_keys"));
-  if (version == nullptr || (enroll == nullptr && load == nullptr)) {
-    dlclose(dl);
-    return make_error(Errc::unsupported, "provider " + path + " is not a SecurityKeyProvider");
-  }
-  if (!fido::sk_api_compatible(version())) {
-    dlclose(dl);
-    return make_error(Errc::unsupported,
-                      "provider " + path + " has an incompatible sk-api version");
-  }
   return std::unique_ptr<SkToken>(new ProviderToken(path, dl, enroll, load));
 }
 

@@ -3,19 +3,26 @@
 // serves it over fd 3, one frame at a time (pkcs11/pkcs11_helper_protocol.h).
 // Token libraries run here so a crash or hang costs this process, never the
 // agent: the agent kills a helper that does not answer in time.
+// The module runs sandboxed (platform/sandbox.h), from its constructors on: the same seccomp
+// filter as the sk helper (no TIOCSTI or other terminal ioctls, no signals to other processes,
+// no ptrace, exec or network sockets: each ends this helper), and Landlock: read everything,
+// write only its own store (pkcs11/module_store.h) and /dev/null.
 #include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <memory>
 #include <thread>
 
 #include "pkcs11/module.h"
+#include "pkcs11/module_store.h"
 #include "pkcs11/pkcs11_helper_protocol.h"
 #include "platform/hardening.h"
 #include "platform/helper_channel.h"
+#include "platform/sandbox.h"
 #include "ssh/crypto_memory.h"
 #include "base/wire.h"
 
@@ -87,6 +94,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   (void)harden_process();
+  // Before the watchdog thread starts, so that Landlock (per thread) covers it too.
+  HelperSandboxRules rules;
+  const char* conf = getenv("SOFTHSM2_CONF");
+  rules.stores = module_stores(conf != nullptr ? conf : kSoftHsm2DefaultConf);
+  if (auto s = apply_helper_sandbox(rules); !s) {
+    fprintf(stderr, "skagent-pkcs11-helper: sandbox: %s\n", s.error().message.c_str());
+  }
   start_watchdog();
   signal(SIGPIPE, SIG_IGN);
   State st;

@@ -10,12 +10,14 @@
 // kernel has Landlock, the agent may also only read files (no writing, creating, removing,
 // executing; no TCP at all).
 //
-// The helpers (skagent-sk-helper): a filter whose default action kills the helper, allowing
-// what a token library needs (files, the hidraw ioctls, AF_UNIX and netlink sockets, threads),
-// and Landlock: read everything, read/write/ioctl under /dev only, no exec, no TCP.
+// The helpers (skagent-sk-helper, skagent-pkcs11-helper): a filter whose default action kills
+// the helper, allowing what a token library needs (files, the hidraw ioctls, AF_UNIX and
+// netlink sockets, threads, signals to itself only), and Landlock: read everything; write and
+// ioctl only the device nodes and store directories the helper names; no exec, no TCP.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 
@@ -30,8 +32,22 @@ Status apply_agent_landlock();
 // The agent's seccomp filter, for every thread of the process.
 Status apply_agent_seccomp();
 
-// Landlock and seccomp for a helper process (single-threaded when called).
-Status apply_helper_sandbox();
+// What a helper's token library may change; everything else it may only read.
+struct HelperSandboxRules {
+  // Device nodes it may open for writing and ioctl (an sk helper: the hidraw nodes present when
+  // it starts). /dev/null is always writable; no other node under /dev is (no terminal).
+  std::vector<std::string> devices;
+  // Directories beneath which it may write, create and remove files (a PKCS#11 module's own
+  // object store, e.g. SoftHSM2's token directory).
+  std::vector<std::string> stores;
+};
+
+// The hidraw nodes present now (/dev/hidraw*), the devices libfido2 opens.
+std::vector<std::string> hidraw_nodes();
+
+// Landlock and seccomp for a helper process (single-threaded when called: Landlock covers only
+// the calling thread and the threads it starts later).
+Status apply_helper_sandbox(const HelperSandboxRules& rules);
 
 // The Landlock ABI the kernel offers (0: none), and whether seccomp filters are available.
 int landlock_abi();

@@ -8,10 +8,14 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <initializer_list>
@@ -64,6 +68,10 @@ struct RulesetAttr {
 };
 
 constexpr uint64_t kFsRead = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
+// The rights that apply to a file itself (the others are about a directory's entries).
+constexpr uint64_t kFileRights = LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |
+                                 LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE |
+                                 LANDLOCK_ACCESS_FS_IOCTL_DEV;
 
 uint64_t fs_rights_for(int abi) {
   uint64_t all =
@@ -100,10 +108,13 @@ class Ruleset {
   bool ok() const { return fd_ >= 0; }
 
   // Grants `rights` beneath `path` (rights the ruleset does not handle are dropped; so are
-  // file-only rights on a non-directory). A path that does not exist is skipped.
+  // directory rights on a file, which the kernel refuses). A path that does not exist is
+  // skipped.
   Status allow(const std::string& path, uint64_t rights) {
     int pfd = open(path.c_str(), O_PATH | O_CLOEXEC);
     if (pfd < 0) return {};
+    struct stat st {};
+    if (fstat(pfd, &st) == 0 && !S_ISDIR(st.st_mode)) rights &= kFileRights;
     struct landlock_path_beneath_attr pb {};
     pb.allowed_access = rights & handled_;
     pb.parent_fd = pfd;
@@ -230,8 +241,6 @@ void allow_common(Filter& f) {
            SCMP_SYS(rt_sigaction),
            SCMP_SYS(rt_sigreturn),
            SCMP_SYS(sigaltstack),
-           SCMP_SYS(tgkill),
-           SCMP_SYS(tkill),
            SCMP_SYS(getpid),
            SCMP_SYS(gettid),
            SCMP_SYS(getppid),
@@ -357,9 +366,9 @@ Status apply_agent_seccomp() {
   Filter f(SCMP_ACT_ERRNO(EPERM));
   allow_common(f);
   kill_escapes(f);
-  f.allow({SCMP_SYS(accept4), SCMP_SYS(accept), SCMP_SYS(kill), SCMP_SYS(wait4), SCMP_SYS(waitid),
-           SCMP_SYS(pidfd_open), SCMP_SYS(pidfd_send_signal), SCMP_SYS(signalfd4), SCMP_SYS(unlink),
-           SCMP_SYS(unlinkat), SCMP_SYS(rmdir)});
+  f.allow({SCMP_SYS(accept4), SCMP_SYS(accept), SCMP_SYS(kill), SCMP_SYS(tgkill), SCMP_SYS(tkill),
+           SCMP_SYS(wait4), SCMP_SYS(waitid), SCMP_SYS(pidfd_open), SCMP_SYS(pidfd_send_signal),
+           SCMP_SYS(signalfd4), SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(rmdir)});
   // A socket that could reach another machine is fatal (the helpers' default kills anyway).
   f.rule(SCMP_ACT_KILL_PROCESS, SCMP_SYS(socket), SCMP_A0(SCMP_CMP_NE, AF_UNIX));
   f.rule(SCMP_ACT_KILL_PROCESS, SCMP_SYS(socketpair), SCMP_A0(SCMP_CMP_NE, AF_UNIX));
@@ -380,19 +389,50 @@ Status apply_agent_seccomp() {
   return f.load(/*all_threads=*/true);
 }
 
-Status apply_helper_sandbox() {
-  if (int abi = landlock_abi(); abi > 0) {
-    Ruleset rs(abi);
-    if (!rs.ok())
-      return make_error(Errc::io, std::string("landlock_create_ruleset: ") + strerror(errno));
-    if (auto s = rs.allow("/", kFsRead); !s) return s;
-    // Token devices (hidraw, usb) need read, write and ioctl.
-    if (auto s = rs.allow("/dev",
-                          kFsRead | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_IOCTL_DEV);
-        !s)
-      return s;
-    if (auto s = rs.restrict_self(); !s) return s;
+std::vector<std::string> hidraw_nodes() {
+  std::vector<std::string> nodes;
+  DIR* d = opendir("/dev");
+  if (d == nullptr) return nodes;
+  while (struct dirent* e = readdir(d)) {
+    if (strncmp(e->d_name, "hidraw", 6) == 0) nodes.push_back(std::string("/dev/") + e->d_name);
   }
+  closedir(d);
+  std::sort(nodes.begin(), nodes.end());
+  return nodes;
+}
+
+namespace {
+
+// Landlock for a helper: read everything; write (and ioctl) only the named device nodes and
+// /dev/null, write/create/remove only beneath the named stores. Nothing else under /dev: not
+// the agent's terminal by its /dev/pts path, not /dev/ptmx for a new one, not /dev/shm.
+Status apply_helper_landlock(const HelperSandboxRules& rules) {
+  int abi = landlock_abi();
+  if (abi == 0) return {};  // kernel without Landlock (or disabled): seccomp still applies
+  Ruleset rs(abi);
+  if (!rs.ok())
+    return make_error(Errc::io, std::string("landlock_create_ruleset: ") + strerror(errno));
+  if (auto s = rs.allow("/", kFsRead); !s) return s;
+  constexpr uint64_t kDevice =
+      kFsRead | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_IOCTL_DEV;
+  if (auto s = rs.allow("/dev/null", LANDLOCK_ACCESS_FS_WRITE_FILE); !s) return s;
+  for (const auto& dev : rules.devices) {
+    if (auto s = rs.allow(dev, kDevice); !s) return s;
+  }
+  constexpr uint64_t kStore = kFsRead | LANDLOCK_ACCESS_FS_WRITE_FILE |
+                              LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_MAKE_REG |
+                              LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
+                              LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REFER;
+  for (const auto& dir : rules.stores) {
+    if (auto s = rs.allow(dir, kStore); !s) return s;
+  }
+  return rs.restrict_self();
+}
+
+}  // namespace
+
+Status apply_helper_sandbox(const HelperSandboxRules& rules) {
+  if (auto s = apply_helper_landlock(rules); !s) return s;
   Filter f(SCMP_ACT_KILL_PROCESS);
   allow_common(f);
   kill_escapes(f);
@@ -408,11 +448,17 @@ Status apply_helper_sandbox() {
   f.allow({SCMP_SYS(flock), SCMP_SYS(bind), SCMP_SYS(statfs), SCMP_SYS(fstatfs),
            SCMP_SYS(timerfd_create), SCMP_SYS(timerfd_settime), SCMP_SYS(timerfd_gettime),
            SCMP_SYS(prctl), SCMP_SYS(sched_getparam), SCMP_SYS(sched_getscheduler), SCMP_SYS(fsync),
-           SCMP_SYS(fdatasync)});
+           SCMP_SYS(ftruncate), SCMP_SYS(fdatasync)});
   f.rule(SCMP_ACT_ALLOW, SCMP_SYS(socket), SCMP_A0(SCMP_CMP_EQ, AF_NETLINK));
+  // Signals only within this process (raise, abort, pthread_kill: tgkill with our own pid):
+  // tgkill(agent, agent, SIGTERM) is as fatal as kill(agent). (One process: the filter ends
+  // any fork, so the pid cannot change.)
 #ifdef SKAGENT_ASAN
-  // LeakSanitizer waits for its tracer at exit (the agent's filter allows these anyway).
-  f.allow({SCMP_SYS(wait4), SCMP_SYS(waitid)});
+  // LeakSanitizer waits for its tracer at exit, and the tracer (another pid, already allowed
+  // ptrace here) signals our threads; ASan builds only.
+  f.allow({SCMP_SYS(wait4), SCMP_SYS(waitid), SCMP_SYS(tgkill), SCMP_SYS(tkill)});
+#else
+  f.rule(SCMP_ACT_ALLOW, SCMP_SYS(tgkill), SCMP_A0(SCMP_CMP_EQ, uint64_t(getpid())));
 #endif
   return f.load(/*all_threads=*/true);
 }

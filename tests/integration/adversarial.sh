@@ -7,17 +7,16 @@
 #   stuck state, and so does a security key (skagent-vtoken) pulled while a signature waits for
 #   its touch; wrong unlocks are slowed as documented; the agent's memory, read through
 #   /proc/PID/mem as root, holds none of the private-key secrets; the same uid cannot ptrace
-#   it; the agent and its sk helper run under seccomp (and Landlock when the kernel has it),
-#   and a provider making a forbidden system call ends its helper, not the agent. Issue 13: a
+#   it; the agent runs under seccomp (and Landlock when the kernel has it); hostile providers
+#   and modules in the helpers' sandboxes: helper_sandbox.sh. Issue 13: a
 #   million pipelined frames, 4,096 connections holding incomplete 256 KiB frames, wrong
 #   unlocks in parallel, and a caller that forks and execs after connecting.
 # Uses $BUILD/bin/skagent-adversary (tests/adversary/adversary.cc) and
-# $BUILD/bin/skagent-test-sk-forbidden.so beside the agent. The root-only checks (another uid,
+# the test libraries beside the agent. The root-only checks (another uid,
 # memory scan) need password-less sudo, which lib.sh sets up for its test user.
 . "$(dirname "$0")/lib.sh"
 BIN=$(cd "$(dirname "$SKAGENT")" && pwd)
 ADV=$BIN/skagent-adversary
-FORBIDDEN=$BIN/skagent-test-sk-forbidden.so
 SK_DUMMY=/usr/lib/openssh/regress/misc/sk-dummy/sk-dummy.so
 [ -x "$ADV" ] || { fail "adversary" "$ADV missing (make $ADV)"; finish; }
 SUDO=
@@ -449,63 +448,7 @@ else
 fi
 
 # ------------------------------------------------------------------ a provider that breaks the rules
-# The agent runs in a terminal of its own (script(1) gives it a pty as controlling terminal),
-# as `skagent -D` would in a shell. The hostile provider (tests/adversary/sk_forbidden_provider.c)
-# tries, one attack per signature, what an intruder in the helper would.
-hostile() { echo "$1" >"$T/hostile"; }
-tty_of() { awk '{ print $7 }' "/proc/$1/stat" 2>/dev/null; }   # tty_nr: 0 = none
-sid_of() { awk '{ print $6 }' "/proc/$1/stat" 2>/dev/null; }
-if [ -f "$SK_DUMMY" ] && [ -f "$FORBIDDEN" ] && command -v script >/dev/null; then
-    AGENT_N=$((AGENT_N + 1)); AGENT_DIR=$T/agent$AGENT_N; mkdir -m 0700 "$AGENT_DIR"
-    export SSH_AUTH_SOCK=$AGENT_DIR/sock SKAGENT_TEST_HOSTILE=$T/hostile
-    hostile probe
-    script -qfec "exec '$SKAGENT' -D -a '$SSH_AUTH_SOCK' -P '$BIN/*,$(dirname "$SK_DUMMY")/*' 2>'$AGENT_DIR/err'" \
-        /dev/null >"$AGENT_DIR/out" 2>&1 </dev/null &
-    SCRIPT_PID=$!
-    wait_for 10 test -S "$SSH_AUTH_SOCK" || { fail "start agent in a pty" "$(cat "$AGENT_DIR/err")"; finish; }
-    AGENT_PID=$(pgrep -f -- "^$(re "$SKAGENT") -D -a $(re "$SSH_AUTH_SOCK")" | head -n 1)
-    check "sk: the agent has a controlling terminal (tty_nr $(tty_of "$AGENT_PID"))" test "$(tty_of "$AGENT_PID")" != 0
-    t ssh-add -q "$K/ssh-ed25519" </dev/null
-    t ssh-keygen -q -t ed25519-sk -w "$SK_DUMMY" -N '' -C sk-test -f "$T/sk" </dev/null
-    check "sk: add a key on the dummy provider" ssh-add -S "$SK_DUMMY" "$T/sk"
-    check "sk: the dummy provider signs inside the helper's sandbox" ssh-add -T "$T/sk.pub"
-    helper=$(pgrep -P "$AGENT_PID" -f skagent-sk-helper | head -n 1)
-    check_eq "sk: the helper runs under a seccomp filter" "$(status_field "${helper:-0}" Seccomp)" 2
-    check_eq "sk: the helper has no controlling terminal" "$(tty_of "${helper:-0}")" 0
-    check_eq "sk: the helper leads a session of its own" "$(sid_of "${helper:-0}")" "${helper:-x}"
-    check "sk: add the same key on the forbidden provider" ssh-add -S "$FORBIDDEN" "$T/sk"
-    check_rc "sk: probes: its signature fails" 1 ssh-add -T "$T/sk.pub"
-    err=$(cat "$AGENT_DIR/err")
-    check_match "sk: the helper cannot open the agent's terminal" "$err" "sk-forbidden: open /dev/tty: No such device"
-    if [ "$("$ADV" landlock-abi)" -gt 0 ]; then
-        check_match "sk: Landlock refuses the helper a new file in /tmp" "$err" "create /tmp file: Permission denied"
-        check_match "sk: ... and in \$HOME" "$err" "create \\\$HOME file: Permission denied"
-        check_match "sk: ... and in /dev/shm" "$err" "create /dev/shm file: Permission denied"
-    else
-        note "sk: kernel without Landlock; file-system checks skipped"
-    fi
-    n=1
-    for attack in tiocsti ioctl kill ptrace socket exec; do
-        hostile "${attack/socket/inet}"
-        name=$attack; [ "$attack" = socket ] && name="socket(AF_INET)"
-        check_rc "sk: $attack: the signature fails" 1 ssh-add -T "$T/sk.pub"
-        err=$(cat "$AGENT_DIR/err")
-        check_match "sk: $attack: the provider got as far as the call" "$err" "sk-forbidden: before $(re "$name")"
-        if printf '%s\n' "$err" | grep -q "sk-forbidden: $(re "$name") returned"; then
-            fail "sk: $attack: the filter ended the helper" "$(printf '%s\n' "$err" | grep "sk-forbidden: $(re "$name") returned")"
-        else
-            ok "sk: $attack: the filter ended the helper"
-        fi
-        check "sk: $attack: the agent is alive" is_alive "$AGENT_PID"
-        check "sk: $attack: and still signs with a software key" ssh-add -T "$K/ssh-ed25519.pub"
-    done
-    check_eq "sk: the hostile provider ran once per attempt" "$(grep -c 'sk-forbidden: create /tmp file' "$AGENT_DIR/err")" 7
-    stop_agent
-    kill "$SCRIPT_PID" 2>/dev/null; wait "$SCRIPT_PID" 2>/dev/null
-    unset SKAGENT_TEST_HOSTILE
-else
-    fail "sk" "$SK_DUMMY, $FORBIDDEN or script(1) missing"
-fi
+# Hostile providers and PKCS#11 modules inside their helpers' sandboxes: helper_sandbox.sh.
 
 # ------------------------------------------------------------------ a library that is no provider
 # Allowlisted, but not a SecurityKeyProvider (no sk_* exports) and with a constructor that leaves

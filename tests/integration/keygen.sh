@@ -233,6 +233,20 @@ else
     note "sk-dummy.so not installed (openssh-tests): its checks skipped"
 fi
 
+# ------------------------------------------------------------------ -w a library that is no provider
+# No sk_* exports, and a constructor that leaves a marker: refused by the export check before
+# dlopen, as the sk helper refuses it (issue 19).
+CTOR=$BIN/skagent-test-pkcs11-ctor-marker.so
+if [ -f "$CTOR" ]; then
+    out=$(SKAGENT_TEST_CTOR_MARKER=$T/ctor-ran kg -q -t ed25519-sk -w "$CTOR" -N '' -f "$T/ctor-key" 2>&1); rc=$?
+    check "-w a library that is no provider: refused (exit $rc)" test "$rc" -ne 0
+    check_match "-w a library that is no provider: for its exports" "$out" "does not export sk_api_version"
+    check "-w a library that is no provider: its constructor never ran" test ! -e "$T/ctor-ran"
+    check "-w a library that is no provider: no key written" test ! -e "$T/ctor-key"
+else
+    fail "-w a library that is no provider" "$CTOR missing (make)"
+fi
+
 # ------------------------------------------------------------------ the virtual token
 if [ ! -x "$VTOKEN" ] || [ ! -r "$SK_LIB" ]; then
     fail "security key prerequisites" "need $VTOKEN and $SK_LIB (make all)"

@@ -45,7 +45,10 @@ make_main_token() {
 }
 TOKEN_LABELS="tok-rsa tok-p256 tok-p384 tok-p521"
 CONF=$(mkconf "$T/softhsm")
-BROKEN_CONF=$(mkconf "$T/softhsm-broken")
+# The broken modules' tokens sit beneath the main token directory: the PKCS#11 helper may write
+# only the token directory of its SOFTHSM2_CONF (pkcs11/module_store.h), and the wrappers switch
+# configuration inside the sandbox. SoftHSM2 skips a directory that holds no token.
+BROKEN_CONF=$(mkconf "$T/softhsm/tokens/broken")
 make_main_token || { fail "make SoftHSM2 token"; finish; }
 { token "$BROKEN_CONF" broken && keypair "$BROKEN_CONF" broken EC:prime256v1 01 doomed; } ||
     { fail "make the broken modules' token"; finish; }

@@ -4,8 +4,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <dlfcn.h>
+
+#include <filesystem>
+
 #include "keygen/generate_sk.h"
 #include "keygen/sk_token.h"
+#include "tests/agent/agent_harness.h"
 #include "tests/keygen/keygen_test_util.h"
 
 namespace skagent::keygen {
@@ -17,9 +22,20 @@ TEST(KeygenProviderToken, RefusesWhatIsNotAProvider) {
   auto t = open_provider_token("/nonexistent/provider.so");
   ASSERT_FALSE(t);
   EXPECT_EQ(t.error().code, Errc::not_found);
-  t = open_provider_token("libc.so.6");
+}
+
+// A shared object without the sk-api exports (here a PKCS#11 test module) is refused by the
+// export check (Errc::denied), before dlopen: it is never mapped, so none of its code ran.
+TEST(KeygenProviderToken, RefusesALibraryWithoutProviderExportsBeforeLoadingIt) {
+  auto path = std::filesystem::absolute(skagent::testing::build_dir() +
+                                        "/bin/skagent-test-pkcs11-ctor-marker.so");
+  ASSERT_TRUE(std::filesystem::exists(path)) << path << " missing (make)";
+  auto t = open_provider_token(path.string());
   ASSERT_FALSE(t);
-  EXPECT_EQ(t.error().code, Errc::unsupported);
+  EXPECT_EQ(t.error().code, Errc::denied) << t.error().message;
+  EXPECT_NE(t.error().message.find("does not export sk_api_version"), std::string::npos)
+      << t.error().message;
+  EXPECT_EQ(dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD), nullptr);
 }
 
 TEST(KeygenProviderToken, EnrollsThroughSkDummy) {

@@ -156,7 +156,11 @@ class Pkcs11Agent : public ::testing::Test {
     dir_ =
         new fs::path(fs::temp_directory_path() / ("skagent-p11-test-" + std::to_string(getpid())));
     conf_ = new std::string(make_conf(*dir_ / "main"));
-    broken_conf_ = new std::string(make_conf(*dir_ / "broken"));
+    // The broken modules' tokens sit beneath the main token directory: the PKCS#11 helper may
+    // write only the token directory of its SOFTHSM2_CONF (pkcs11/module_store.h), and the
+    // wrapper switches configuration inside the sandbox. SoftHSM2 skips a directory that holds
+    // no token.
+    broken_conf_ = new std::string(make_conf(*dir_ / "main" / "tokens" / "broken"));
     ready_ = init_token(*conf_, "main") && keypair(*conf_, "main", "rsa:2048", "01", "rsa") &&
              keypair(*conf_, "main", "EC:prime256v1", "02", "ec256") &&
              keypair(*conf_, "main", "EC:secp384r1", "03", "ec384") &&
@@ -635,7 +639,7 @@ TEST_F(Pkcs11Agent, ABlockedPinFailsTheAdd) {
 
 TEST_F(Pkcs11Agent, AnEd25519KeyIsSkippedWhenTheModuleCannotSignWithIt) {
   ASSERT_TRUE(fs::exists(crash_module()));
-  std::string conf = make_conf(*dir_ / "no-eddsa");
+  std::string conf = make_conf(*dir_ / "main" / "tokens" / "no-eddsa");  // see SetUpTestSuite
   ASSERT_TRUE(init_token(conf, "noeddsa") &&
               keypair(conf, "noeddsa", "EC:prime256v1", "01", "p256") &&
               keypair(conf, "noeddsa", "EC:edwards25519", "02", "ed25519"));

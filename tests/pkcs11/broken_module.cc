@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // A deliberately broken PKCS#11 module for the tests: it is SoftHSM2 in every
-// respect but one call, which crashes (BROKEN_MODE "crash": SIGSEGV) or never
-// returns (BROKEN_MODE "hang"). Built twice by the Makefile as
-// skagent-test-pkcs11-crash.so and skagent-test-pkcs11-hang.so.
+// respect but one call, which crashes (BROKEN_MODE "crash": SIGSEGV), never
+// returns (BROKEN_MODE "hang"), or tries what an intruder in the PKCS#11 helper
+// would (BROKEN_MODE "hostile": tests/adversary/intruder.h, the attack named in
+// the file $SKAGENT_TEST_HOSTILE; "none" lets the call through). Built by the
+// Makefile as skagent-test-pkcs11-crash.so, -hang.so and -hostile.so.
 //
 //   SKAGENT_TEST_BROKEN_CALL      which call breaks: "sign" (C_Sign, the default),
 //                                 "login" (C_Login) or "initialize" (C_Initialize);
@@ -22,6 +24,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#define INTRUDER_TAG "p11-hostile"
+#include "../adversary/intruder.h"
+
 #ifndef BROKEN_MODE
 #define BROKEN_MODE "crash"
 #endif
@@ -36,7 +41,10 @@ bool breaks(const char* call) {
   return strcmp(which != nullptr ? which : "sign", call) == 0;
 }
 
-[[noreturn]] void fail_the_broken_way() {
+// Whether the breaking call fails (returns CKR_GENERAL_ERROR) rather than go on to the real
+// module; the crashing and hanging modules never return.
+bool break_the_call() {
+  if (strcmp(BROKEN_MODE, "hostile") == 0) return intruder_act() != 0;
   if (strcmp(BROKEN_MODE, "hang") == 0) {
     for (;;) pause();
   }
@@ -45,7 +53,7 @@ bool breaks(const char* call) {
 }
 
 CK_RV broken_initialize(CK_VOID_PTR args) {
-  if (breaks("initialize")) fail_the_broken_way();
+  if (breaks("initialize") && break_the_call()) return CKR_GENERAL_ERROR;
   if (const char* conf = getenv("SKAGENT_TEST_BROKEN_SOFTHSM2_CONF"))
     setenv("SOFTHSM2_CONF", conf, 1);
   return g_real->C_Initialize(args);
@@ -53,14 +61,14 @@ CK_RV broken_initialize(CK_VOID_PTR args) {
 
 CK_RV broken_login(CK_SESSION_HANDLE session, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin,
                    CK_ULONG pin_len) {
-  if (breaks("login")) fail_the_broken_way();
+  if (breaks("login") && break_the_call()) return CKR_GENERAL_ERROR;
   if (breaks("login-pin-locked")) return CKR_PIN_LOCKED;
   return g_real->C_Login(session, user, pin, pin_len);
 }
 
 CK_RV broken_sign(CK_SESSION_HANDLE session, CK_BYTE_PTR in, CK_ULONG in_len, CK_BYTE_PTR sig,
                   CK_ULONG_PTR sig_len) {
-  if (breaks("sign")) fail_the_broken_way();
+  if (breaks("sign") && break_the_call()) return CKR_GENERAL_ERROR;
   return g_real->C_Sign(session, in, in_len, sig, sig_len);
 }
 
