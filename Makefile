@@ -206,9 +206,9 @@ $(BUILD)/bin/skagent-adversary: $(call obj,$(wildcard tests/adversary/*.cc)) $(L
 
 # OpenSSH's ssh-keygen and ssh-sk-helper load this provider too, and a library built with ASan
 # cannot load into a program without the ASan runtime: it is never built with the sanitizers.
-$(BUILD)/bin/skagent-test-sk-pin.so: tests/agent/sk_pin_provider.c
+$(BUILD)/bin/skagent-test-sk-pin.so: tests/agent/sk_pin_provider.c fido/sk_abi.h
 	@mkdir -p $(dir $@)
-	$(CC) -O2 -Wall -Wextra -Werror -fPIC -shared $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(LDFLAGS)) -o $@ $< -ldl
+	$(CC) -O2 -Wall -Wextra -Werror -I. -fPIC -shared $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(LDFLAGS)) -o $@ $< -ldl
 
 $(BUILD)/bin/skagent-test-sk-forbidden.so: tests/adversary/sk_forbidden_provider.c tests/adversary/intruder.h
 	@mkdir -p $(dir $@)

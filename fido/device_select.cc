@@ -9,6 +9,7 @@
 
 #include "fido/device_list.h"
 #include "fido/fido_error.h"
+#include "fido/fido_ptr.h"
 
 namespace skagent::fido {
 
@@ -16,10 +17,6 @@ namespace {
 
 constexpr int kTouchPollMs = 50;
 constexpr auto kTouchPause = std::chrono::milliseconds(100);
-
-struct AssertFree {
-  void operator()(fido_assert_t* a) const { fido_assert_free(&a); }
-};
 
 // Sends the touch request to each device; the ones that take it.
 std::vector<Device> begin_touch(std::vector<Device> devs) {
@@ -55,7 +52,7 @@ Result<std::vector<Device>> open_candidates(const Options& o, std::string_view w
 
 bool holds_credential(const Device& dev, std::string_view application, ByteView key_handle) {
   static constexpr uint8_t kProbeHash[32] = {};  // the signature that comes back is never used
-  std::unique_ptr<fido_assert_t, AssertFree> a(fido_assert_new());
+  AssertPtr a(fido_assert_new());
   std::string app(application);
   if (!a || fido_assert_set_clientdata_hash(a.get(), kProbeHash, sizeof(kProbeHash)) != FIDO_OK ||
       fido_assert_set_rp(a.get(), app.c_str()) != FIDO_OK ||

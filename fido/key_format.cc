@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "fido/options.h"
+#include "ssh/evp.h"
 
 namespace skagent::fido {
 
@@ -52,12 +53,6 @@ Result<Bytes> p256_point(ByteView xy) {
   return out;
 }
 
-Bytes bn_bytes(const BIGNUM* b) {
-  Bytes out(size_t(BN_num_bytes(b)));
-  BN_bn2bin(b, out.data());
-  return out;
-}
-
 Result<SignatureParts> ecdsa_parts(ByteView der) {
   if (der.empty() || der.size() > kMaxDerSignature)
     return bad("an ECDSA signature of impossible length");
@@ -70,7 +65,7 @@ Result<SignatureParts> ecdsa_parts(ByteView der) {
       size_t(BN_num_bytes(r)) > kP256Coordinate || size_t(BN_num_bytes(s)) > kP256Coordinate) {
     return bad("an ECDSA signature with out-of-range numbers");
   }
-  return SignatureParts{bn_bytes(r), bn_bytes(s)};
+  return SignatureParts{evp::bn_bytes(r), evp::bn_bytes(s)};
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // What every fido/ operation takes: which token (one named, or the ones
 // found), how long a person has to touch it or type a PIN before the request
-// is cancelled, and who to watch for going away. Key flags and algorithms use
-// OpenSSH's sk-api.h numbering, so they pass through unchanged.
+// is cancelled, and who to watch for going away. Key flags and algorithms are
+// OpenSSH's sk-api.h numbering (fido/sk_abi.h), so they pass through unchanged.
 #pragma once
 
 #include <chrono>
@@ -11,17 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "fido/sk_abi.h"
+
 namespace skagent::fido {
-
-// Algorithms (sk-api.h).
-inline constexpr uint32_t kAlgEcdsaP256 = 0;
-inline constexpr uint32_t kAlgEd25519 = 1;
-
-// Key and request flags (sk-api.h).
-inline constexpr uint8_t kUserPresenceRequired = 0x01;
-inline constexpr uint8_t kUserVerificationRequired = 0x04;
-inline constexpr uint8_t kForceOperation = 0x10;
-inline constexpr uint8_t kResidentKey = 0x20;
 
 // Default time for a person to touch the token (or for the token to answer).
 inline constexpr std::chrono::milliseconds kDefaultTimeout{60000};

@@ -20,7 +20,7 @@ namespace skagent {
 inline constexpr size_t kMaxHelperFrame = 2 * 1024 * 1024;
 
 struct SkSignRequest {
-  uint32_t alg = 0;  // 0 ECDSA-P256, 1 Ed25519 (sk-api)
+  uint32_t alg = 0;  // fido::kAlgEcdsaP256 or fido::kAlgEd25519 (fido/sk_abi.h)
   Bytes data;        // the raw message; the provider hashes it
   std::string application;
   Bytes key_handle;

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/text.h"
+
 namespace skagent::keygen {
 
 namespace {
@@ -15,11 +17,6 @@ namespace {
 constexpr unsigned kRsaDefaultBits = 3072;
 constexpr unsigned kRsaMinBits = 2048;
 constexpr unsigned kRsaMaxBits = 16384;
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
-  return s;
-}
 
 Error bad(std::string message) { return make_error(Errc::malformed, std::move(message)); }
 
@@ -48,7 +45,7 @@ enum LongOption {
 }  // namespace
 
 Result<KeySpec> parse_key_spec(const std::string& name, unsigned bits) {
-  std::string n = lower(name);
+  std::string n = ascii_lower(name);
   KeySpec spec;
   bool ecdsa = false;
   if (n == "ed25519" || name == "ssh-ed25519") {

@@ -134,8 +134,8 @@ Status download_resident_keys(Console& console, SkToken& token, const DownloadOp
   for (const auto& rk : all) {
     if (rk.application.compare(0, 4, "ssh:") != 0) continue;  // not an SSH credential
     if (rk.type != KeyType::sk_ed25519 && rk.type != KeyType::sk_ecdsa_p256) continue;
-    uint8_t flags = kSkUserPresenceRequired | kSkResidentKey;
-    if (rk.verify_required) flags |= kSkUserVerificationRequired;
+    uint8_t flags = fido::kUserPresenceRequired | fido::kResidentKey;
+    if (rk.verify_required) flags |= fido::kUserVerificationRequired;
     auto key = make_sk_private_key(rk.type, rk.application, rk.public_key, flags, rk.key_handle);
     if (!key) {
       return make_error(key.error().code, "resident key for " + rk.application +

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "fido/device.h"
+#include "fido/fido_ptr.h"
 #include "fido/device_list.h"
 #include "fido/enroll.h"
 #include "fido/options.h"
@@ -33,13 +34,9 @@ KeyType key_type_of(uint32_t alg) {
   return alg == fido::kAlgEcdsaP256 ? KeyType::sk_ecdsa_p256 : KeyType::sk_ed25519;
 }
 
-struct CborInfoFree {
-  void operator()(fido_cbor_info_t* p) const { fido_cbor_info_free(&p); }
-};
-
 // Whether the token keeps resident keys, and how many more fit (getInfo).
 void add_resident_info(const fido::Device& dev, SkDeviceInfo& info) {
-  std::unique_ptr<fido_cbor_info_t, CborInfoFree> ci(fido_cbor_info_new());
+  fido::CborInfoPtr ci(fido_cbor_info_new());
   if (!ci || fido_dev_get_cbor_info(dev.get(), ci.get()) != FIDO_OK) return;
   char** names = fido_cbor_info_options_name_ptr(ci.get());
   const bool* values = fido_cbor_info_options_value_ptr(ci.get());

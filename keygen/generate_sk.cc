@@ -51,11 +51,11 @@ Result<SkEnrollOptions> parse_sk_enroll_options(const std::vector<std::string>& 
   for (const auto& opt : options) {
     std::string v;
     if (strcasecmp(opt.c_str(), "no-touch-required") == 0) {
-      o.flags &= uint8_t(~kSkUserPresenceRequired);
+      o.flags &= uint8_t(~fido::kUserPresenceRequired);
     } else if (strcasecmp(opt.c_str(), "verify-required") == 0) {
-      o.flags |= kSkUserVerificationRequired;
+      o.flags |= fido::kUserVerificationRequired;
     } else if (strcasecmp(opt.c_str(), "resident") == 0) {
-      o.flags |= kSkResidentKey;
+      o.flags |= fido::kResidentKey;
     } else if (has_prefix_nocase(opt, "device=", v)) {
       o.device = v;
     } else if (has_prefix_nocase(opt, "user=", v)) {
@@ -107,8 +107,8 @@ Result<SkKeyMade> enroll_sk_key(Console& console, SkToken& token, KeyType type,
     r = token.enroll(req);
     if (r) break;
     const Error& e = r.error();
-    if (e.code == Errc::exists && (req.flags & kSkResidentKey) != 0 &&
-        (req.flags & kSkForceOperation) == 0) {
+    if (e.code == Errc::exists && (req.flags & fido::kResidentKey) != 0 &&
+        (req.flags & fido::kForceOperation) == 0) {
       console.out("A resident key scoped to '" + req.application + "' with user id '" +
                   (options.user.empty() ? std::string("null") : options.user) +
                   "' already exists.\n");
@@ -124,7 +124,7 @@ Result<SkKeyMade> enroll_sk_key(Console& console, SkToken& token, KeyType type,
         return make_error(Errc::exists, "not replacing the resident key for application \"" +
                                             req.application + "\"");
       }
-      req.flags |= kSkForceOperation;
+      req.flags |= fido::kForceOperation;
       continue;
     }
     if (e.code == Errc::pin_required || e.code == Errc::pin_invalid) {
@@ -144,7 +144,7 @@ Result<SkKeyMade> enroll_sk_key(Console& console, SkToken& token, KeyType type,
     return enrollment_failed(e);
   }
   const SkEnrollResult& res = *r;
-  uint8_t flags = uint8_t(res.flags & ~kSkForceOperation);
+  uint8_t flags = uint8_t(res.flags & ~fido::kForceOperation);
   auto key = make_sk_private_key(type, req.application, res.public_key, flags, res.key_handle);
   if (!key) return enrollment_failed(key.error());
   return SkKeyMade{std::move(key).value(), attestation_blob(res)};

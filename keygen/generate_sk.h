@@ -22,7 +22,7 @@ struct SkEnrollOptions {
   std::string application = "ssh:";
   std::string user;  // empty: the all-zero user id
   std::string device;
-  uint8_t flags = kSkUserPresenceRequired;
+  uint8_t flags = fido::kUserPresenceRequired;
   std::optional<std::string> challenge_file;
   std::optional<std::string> attestation_file;
 };

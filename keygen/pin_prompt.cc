@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "keygen/console.h"
+#include "platform/helper_channel.h"
 
 namespace skagent::keygen {
 
@@ -27,15 +28,6 @@ bool equals_nocase(std::string_view a, std::string_view b) {
     if (x != y) return false;
   }
   return true;
-}
-
-void write_all(int fd, std::string_view s) {
-  while (!s.empty()) {
-    ssize_t n = write(fd, s.data(), s.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    s.remove_prefix(size_t(n));
-  }
 }
 
 // Signals that must not leave the terminal without echo.
@@ -63,7 +55,7 @@ class TerminalSession {
   ~TerminalSession() {
     if (changed_) {
       tcsetattr(fd_, TCSAFLUSH, &old_);
-      write_all(fd_, "\n");  // the newline the person typed was not echoed
+      (void)write_all(fd_, view("\n"));  // the newline the person typed was not echoed
     }
     for (size_t i = 0; i < kNumSignals; i++) sigaction(kSignals[i], &saved_[i], nullptr);
     // Deliver what arrived while we held the terminal, now that it is restored.
@@ -100,8 +92,8 @@ Result<SecretText> read_line(int fd, bool echo_off, std::string_view prompt) {
   bool eof = false;
   {
     TerminalSession session(fd, echo_off);
-    write_all(fd, "\r");
-    write_all(fd, prompt);
+    (void)write_all(fd, view("\r"));
+    (void)write_all(fd, view(prompt));
     for (;;) {
       char c;
       ssize_t n = read(fd, &c, 1);

@@ -21,36 +21,28 @@
 
 #include "base/bytes.h"
 #include "base/error.h"
-#include "fido/options.h"
+#include "fido/sk_abi.h"
+#include "fido/sk_provider.h"
 #include "ssh/key.h"
 
 namespace skagent::keygen {
 
-// Key flags, as in OpenSSH's sk-api.h.
-inline constexpr uint8_t kSkUserPresenceRequired = 0x01;
-inline constexpr uint8_t kSkUserVerificationRequired = 0x04;
-inline constexpr uint8_t kSkForceOperation = 0x10;
-inline constexpr uint8_t kSkResidentKey = 0x20;
-
 struct SkEnrollRequest {
   KeyType type = KeyType::sk_ed25519;  // sk_ed25519 or sk_ecdsa_p256
   std::string application = "ssh:";
-  std::string user;  // -O user=; empty: the all-zero user id
-  uint8_t flags = kSkUserPresenceRequired;
-  Bytes challenge;     // never empty (the caller makes a random one)
-  std::string device;  // -O device=; empty: any token
-  std::string pin;     // empty: try without
+  std::string user;                             // -O user=; empty: the all-zero user id
+  uint8_t flags = fido::kUserPresenceRequired;  // fido/sk_abi.h
+  Bytes challenge;                              // never empty (the caller makes a random one)
+  std::string device;                           // -O device=; empty: any token
+  std::string pin;                              // empty: try without
   // Called when the token waits for a touch (or, when that cannot be known,
   // just before the request is sent).
   std::function<void()> on_touch;
 };
 
-struct SkEnrollResult {
-  Bytes public_key;  // Ed25519: 32 bytes; ECDSA: the 65-byte uncompressed point
-  Bytes key_handle;
-  uint8_t flags = 0;  // the key's flags
-  Bytes attestation_cert, signature, authdata;
-};
+// What an enrollment gives (the same for both backends): flags, the public key (Ed25519: 32
+// bytes; ECDSA: the 65-byte uncompressed point), the key handle, the attestation.
+using SkEnrollResult = SkProviderEnrollment;
 
 struct SkResidentCredential {
   KeyType type = KeyType::sk_ed25519;
@@ -84,15 +76,13 @@ class SkToken {
   virtual Result<std::vector<SkDeviceInfo>> list_devices() = 0;
 };
 
-// "internal" (or empty): the built-in middleware, finding tokens in `sources`
-// (main's $SKAGENT_VTOKEN); otherwise a provider path.
-Result<std::unique_ptr<SkToken>> open_sk_token(const std::string& provider,
-                                               const fido::DeviceSources& sources);
+// "internal" (or empty): the built-in middleware; otherwise a provider path.
+Result<std::unique_ptr<SkToken>> open_sk_token(const std::string& provider);
 
 // The OpenSSH SecurityKeyProvider backend, for a library path.
 Result<std::unique_ptr<SkToken>> open_provider_token(const std::string& path);
 
 // The built-in FIDO2 middleware backend.
-Result<std::unique_ptr<SkToken>> open_fido_token(fido::DeviceSources sources);
+Result<std::unique_ptr<SkToken>> open_fido_token();
 
 }  // namespace skagent::keygen

@@ -52,12 +52,6 @@ bool der_unsigned(ByteView v, Bytes& out) {
   return true;
 }
 
-Bytes strip_zeros(ByteView v) {
-  size_t skip = 0;
-  while (skip < v.size() && v[skip] == 0) skip++;
-  return Bytes(v.begin() + long(skip), v.end());
-}
-
 constexpr uint8_t kOidP256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
 constexpr uint8_t kOidP384[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
 constexpr uint8_t kOidP521[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23};
@@ -131,6 +125,12 @@ PublicKey ec_key(KeyType t, Bytes point) {
 }
 
 }  // namespace
+
+Bytes strip_zeros(ByteView v) {
+  size_t skip = 0;
+  while (skip < v.size() && v[skip] == 0) skip++;
+  return Bytes(v.begin() + long(skip), v.end());
+}
 
 Result<ByteView> der_octet_string(ByteView der) {
   Tlv t;

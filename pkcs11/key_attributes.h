@@ -17,6 +17,9 @@
 namespace skagent::pkcs11 {
 
 // DER: the input must be exactly one OCTET STRING; returns its contents.
+// A big-endian number without its leading zero bytes (PKCS#11 modules pad some).
+Bytes strip_zeros(ByteView v);
+
 Result<ByteView> der_octet_string(ByteView der);
 // DER: SEQUENCE { INTEGER r, INTEGER s } (nothing trailing) -> magnitudes.
 Result<std::pair<Bytes, Bytes>> der_ecdsa_signature(ByteView der);

@@ -142,12 +142,6 @@ std::string text_field(const unsigned char* p, size_t n) {
 
 std::string text_of(ByteView v) { return text_field(v.data(), std::min<size_t>(v.size(), 256)); }
 
-Bytes strip_zeros(ByteView v) {
-  size_t skip = 0;
-  while (skip < v.size() && v[skip] == 0) skip++;
-  return Bytes(v.begin() + long(skip), v.end());
-}
-
 bool key_type_matches(CK_KEY_TYPE kt, KeyType t) {
   switch (t) {
     case KeyType::rsa:

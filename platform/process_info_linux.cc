@@ -15,19 +15,13 @@
 #include <mutex>
 #include <set>
 
+#include "base/text.h"
 #include "platform/process_info.h"
 #include "platform/read_file.h"
 
 namespace skagent {
 
 namespace {
-
-template <class T>
-bool parse_number(std::string_view s, T& out) {
-  if (s.empty()) return false;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && p == s.data() + s.size();
-}
 
 // The process-info service (see start_process_info_service): our end of its
 // socket, -1 when none runs.

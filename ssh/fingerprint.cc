@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/text.h"
 #include "ssh/base64.h"
 
 namespace skagent {
@@ -41,9 +42,7 @@ std::string fingerprint(const PublicKey& key, FingerprintHash hash) {
 }
 
 Result<FingerprintHash> fingerprint_hash_by_name(std::string_view name) {
-  std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return char(std::tolower(c)); });
+  const std::string lower = ascii_lower(name);
   if (lower == "sha256") return FingerprintHash::sha256;
   if (lower == "md5") return FingerprintHash::md5;
   return make_error(Errc::unsupported, "unknown fingerprint hash \"" + std::string(name) + "\"");

@@ -18,6 +18,7 @@ BUILD_DEPS=(g++ make pkg-config libssl-dev libgtest-dev libfido2-dev libcbor-dev
 TEST_DEPS=(openssh-client openssh-server openssh-sftp-server openssh-tests sudo procps gdb passwd
            softhsm2 opensc openssl perl pcscd vsmartcard-vpcd systemd
            clang libclang-rt-14-dev    # make fuzz: libFuzzer harnesses built with clang
+           nlohmann-json3-dev          # make fuzz: audit_json parses the audit log's JSON back
            clang-format-14             # integration/format.sh: sources follow .clang-format
            # install/unit/rules/man/Windows tests: udevadm (udev), mandoc -Tlint, man (man-db),
            # unshare (util-linux); the Windows transport: mingw-w64 cross compiler, Wine

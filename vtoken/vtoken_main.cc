@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/text.h"
 #include "vtoken/authenticator.h"
 #include "vtoken/client_pin.h"
 #include "vtoken/control.h"
@@ -123,12 +124,6 @@ struct Options {
   uint32_t touch_timeout_ms = 30000;
   bool exit_with_parent = false;
 };
-
-template <class T>
-bool parse_number(std::string_view s, T& out) {
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && end == s.data() + s.size() && !s.empty();
-}
 
 std::optional<Bytes> parse_hex(std::string_view s) {
   if (s.size() % 2 != 0) return std::nullopt;

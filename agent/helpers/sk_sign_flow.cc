@@ -9,13 +9,12 @@
 // Only a PIN that was typed is cached, so use never extends PinCache; a cached
 // PIN is used only while the policy still says PinCache.
 #include "agent/agent.h"
+#include "fido/sk_abi.h"
 
 namespace skagent {
 
 namespace {
 
-constexpr uint8_t kUserPresence = 0x01;
-constexpr uint8_t kUserVerification = 0x04;
 constexpr int kMaxPinPrompts = 3;
 
 }  // namespace
@@ -41,7 +40,7 @@ void Agent::sk_sign(std::shared_ptr<SignContext> ctx, std::shared_ptr<const Iden
   s->req = std::move(req);
   s->req.pin.clear();
   s->done = std::move(done);
-  s->pin_needed = (s->req.flags & kUserVerification) != 0;
+  s->pin_needed = (s->req.flags & fido::kUserVerificationRequired) != 0;
   sk_attempt(std::move(s));
 }
 
@@ -90,7 +89,7 @@ void Agent::sk_send(std::shared_ptr<SkAttempt> s, std::unique_ptr<Secret> pin) {
   if (pin) req.pin = *pin;  // a locked copy
   // The notice: only while a touch is awaited.
   std::shared_ptr<void> notice;
-  if ((req.flags & kUserPresence) != 0) {
+  if ((req.flags & fido::kUserPresenceRequired) != 0) {
     if (s->policy.notify != NotifyMode::no) check_caller(*s->ctx);
     if (s->policy.notify == NotifyMode::yes) {
       notice = notifier_.show(touch_notice_summary(), touch_notice_body(*s->ctx));

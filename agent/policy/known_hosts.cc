@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 
+#include "base/text.h"
 #include "agent/policy/pattern_match.h"
 #include "ssh/base64.h"
 #include "ssh/key_file.h"
@@ -22,14 +23,6 @@ namespace {
 constexpr size_t kMaxLine = 64 * 1024;
 constexpr size_t kMaxNames = 16;
 constexpr size_t kSha1Len = 20;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
-  }
-  return out;
-}
 
 bool has_wildcard(std::string_view p) { return p.find_first_of("*?") != std::string_view::npos; }
 
@@ -107,19 +100,19 @@ void add_name(std::vector<std::string>& names, std::string name) {
 }  // namespace
 
 std::string known_hosts_name(std::string_view host, uint16_t port) {
-  if (port == 22 || port == 0) return lower(host);
-  return "[" + lower(host) + "]:" + std::to_string(port);
+  if (port == 22 || port == 0) return ascii_lower(host);
+  return "[" + ascii_lower(host) + "]:" + std::to_string(port);
 }
 
 bool known_hosts_entry_matches(const KnownHostsEntry& e, std::string_view name) {
-  std::string n = lower(name);
+  std::string n = ascii_lower(name);
   if (e.hashed) return hashed_matches(e, n);
   bool positive = false;
   for (std::string_view p : split_commas(e.patterns)) {
     bool negated = !p.empty() && p.front() == '!';
     if (negated) p.remove_prefix(1);
     if (p.empty()) continue;
-    if (match_pattern(n, lower(p))) {
+    if (match_pattern(n, ascii_lower(p))) {
       if (negated) return false;
       positive = true;
     }
@@ -193,11 +186,11 @@ HostKeyNames KnownHosts::names_for(const PublicKey& key, const std::vector<std::
       if (!e.hashed) {
         for (std::string_view p : split_commas(e.patterns)) {
           if (p.empty() || p.front() == '!' || has_wildcard(p)) continue;
-          if (known_hosts_entry_matches(e, p)) add_name(out.names, lower(p));
+          if (known_hosts_entry_matches(e, p)) add_name(out.names, ascii_lower(p));
         }
       }
       for (const auto& c : candidates) {
-        if (known_hosts_entry_matches(e, c)) add_name(out.names, lower(c));
+        if (known_hosts_entry_matches(e, c)) add_name(out.names, ascii_lower(c));
       }
       out.known = true;
       if (out.names.size() == before) out.hashed_unresolved = true;
@@ -207,11 +200,11 @@ HostKeyNames KnownHosts::names_for(const PublicKey& key, const std::vector<std::
       size_t before = out.names.size();
       if (principals.empty()) {  // valid for any name the CA line covers
         for (const auto& c : candidates) {
-          if (known_hosts_entry_matches(e, c)) add_name(out.names, lower(c));
+          if (known_hosts_entry_matches(e, c)) add_name(out.names, ascii_lower(c));
         }
       } else {
         for (const auto& p : principals) {
-          if (known_hosts_entry_matches(e, p)) add_name(out.names, lower(p));
+          if (known_hosts_entry_matches(e, p)) add_name(out.names, ascii_lower(p));
         }
       }
       if (out.names.size() > before) {
@@ -229,7 +222,7 @@ HostKeyNames KnownHosts::names_for(const PublicKey& key, const std::vector<std::
 
 bool KnownHosts::known_for(std::string_view name, const PublicKey& key, uint64_t now) const {
   if (revoked(key)) return false;
-  const std::string n = lower(name);
+  const std::string n = ascii_lower(name);
   for (const auto& e : entries_) {
     if (e.marker == KnownHostsEntry::Marker::revoked) continue;
     if (!known_hosts_entry_matches(e, n)) continue;
@@ -241,7 +234,7 @@ bool KnownHosts::known_for(std::string_view name, const PublicKey& key, uint64_t
     const auto& principals = key.cert->principals;
     if (principals.empty()) return true;
     for (const auto& p : principals) {
-      if (lower(p) == n) return true;
+      if (ascii_lower(p) == n) return true;
     }
   }
   return false;

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/text.h"
 #include "agent/policy/pattern_match.h"
 #include "agent/policy/provider_allowlist.h"
 #include "platform/read_file.h"
@@ -36,18 +37,10 @@ bool block_matches(const PolicyBlock& b, const std::string& sha256_fp, const std
   return positive;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
-  }
-  return out;
-}
-
 // Some known_hosts name of the hop matches the host pattern.
 bool hop_matches(const HopInfo& hop, const std::string& pattern) {
   if (hop.names.revoked) return false;
-  const std::string p = lower(pattern);
+  const std::string p = ascii_lower(pattern);
   for (const auto& n : hop.names.names) {
     if (match_pattern(n, p)) return true;
   }
@@ -116,7 +109,7 @@ std::vector<std::string> Policy::literal_destination_hosts() const {
     for (const auto& d : *b.settings.destinations) {
       for (const auto* h : {&d.from_host, &d.to_host}) {
         if (!h->empty() && h->find_first_of("*?") == std::string::npos && out.size() < 256) {
-          out.push_back(lower(*h));
+          out.push_back(ascii_lower(*h));
         }
       }
     }

@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "agent/agent.h"
+#include "agent/prompts/audit_json.h"
 #include "agent/protocol/messages.h"
 
 namespace skagent {

@@ -73,41 +73,6 @@ HopInfo make_hop(const PublicKey& key, bool forwarding, const KnownHosts& kh,
   return h;
 }
 
-void json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  std::string clean = printable(s, 1024);
-  for (char c : clean) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  out.push_back('"');
-}
-
-std::string join_argv(const std::vector<std::string>& argv, bool truncated, size_t max) {
-  std::string s;
-  for (const auto& a : argv) {
-    if (!s.empty()) s.push_back(' ');
-    s += a;
-    if (s.size() > max) break;
-  }
-  if (truncated) s += " ...";
-  return s;
-}
-
-std::string process_name(const ProcessInfo& p) {
-  if (!p.exe.empty()) return p.exe;
-  if (!p.argv.empty() && !p.argv[0].empty()) return p.argv[0] + " (as it names itself)";
-  return "[" + p.name + "]";
-}
-
 }  // namespace
 
 namespace {
@@ -192,6 +157,23 @@ std::string printable(std::string_view s, size_t max) {
   }
   if (i < s.size()) out += kCut;
   return out;
+}
+
+std::string join_argv(const std::vector<std::string>& argv, bool truncated, size_t max) {
+  std::string s;
+  for (const auto& a : argv) {
+    if (!s.empty()) s.push_back(' ');
+    s += a;
+    if (s.size() > max) break;
+  }
+  if (truncated) s += " ...";
+  return s;
+}
+
+std::string process_name(const ProcessInfo& p) {
+  if (!p.exe.empty()) return p.exe;
+  if (!p.argv.empty() && !p.argv[0].empty()) return p.argv[0] + " (as it names itself)";
+  return "[" + p.name + "]";
 }
 
 std::shared_ptr<const CallerInfo> read_caller(const PeerIdentity& peer, int pidfd, bool gone) {
@@ -494,91 +476,6 @@ std::string touch_notice_body(const SignContext& c) {
   if (c.forwarded) t += " Path: " + describe_path(c) + ".";
   t += " Asked by " + describe_asker(c) + ".";
   return without_markup(t);
-}
-
-std::string audit_json(const SignContext& c, std::time_t now) {
-  char when[32];
-  struct tm tm {};
-  gmtime_r(&now, &tm);
-  strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  std::string j = "{\"time\":\"";
-  j += when;
-  j += "\",\"event\":\"sign\",\"decision\":";
-  json_string(j, c.decision);
-  j += ",\"reason\":";
-  json_string(j, c.reason);
-  j += ",\"approval\":";
-  json_string(j, c.approval.empty() ? "none" : c.approval);
-  j += ",\"key\":";
-  json_string(j, c.key_fp);
-  j += ",\"key_type\":";
-  json_string(j, c.key_type);
-  j += ",\"comment\":";
-  json_string(j, c.key_comment);
-  j += ",\"caller\":{";
-  if (c.caller) {
-    j += "\"pid\":" + std::to_string(c.caller->pid) + ",\"uid\":" +
-         (c.caller->uid == uid_t(-1) ? std::string("-1") : std::to_string(c.caller->uid));
-    j += ",\"state\":";
-    json_string(j, c.caller_fate == ProcessFate::exited     ? "exited"
-                   : c.caller_fate == ProcessFate::replaced ? "replaced"
-                                                            : "running");
-    if (!c.caller->chain.empty()) {
-      const auto& p = c.caller->chain[0];
-      j += ",\"exe\":";
-      json_string(j, p.exe);
-      j += ",\"cmdline\":";
-      json_string(j, join_argv(p.argv, p.argv_truncated, 512));
-      j += ",\"parents\":[";
-      for (size_t i = 1; i < c.caller->chain.size(); i++) {
-        if (i > 1) j += ",";
-        j += "{\"pid\":" + std::to_string(c.caller->chain[i].pid) + ",\"exe\":";
-        json_string(j, process_name(c.caller->chain[i]));
-        j += "}";
-      }
-      j += "]";
-    }
-  }
-  j += "},\"forwarded\":";
-  j += c.forwarded ? "true" : "false";
-  if (c.bind_failed) j += ",\"bind_failed\":true";
-  j += ",\"chain\":[";
-  for (size_t i = 0; i < c.hops.size(); i++) {
-    const auto& h = c.hops[i];
-    if (i > 0) j += ",";
-    j += "{\"host\":";
-    json_string(j, h.names.names.empty() ? "" : h.names.names[0]);
-    j += ",\"host_key\":";
-    json_string(j, h.key_type + " " + h.fingerprint);
-    j += ",\"forwarding\":";
-    j += h.forwarding ? "true" : "false";
-    if (h.names.revoked) j += ",\"revoked\":true";
-    j += "}";
-  }
-  j += "],\"kind\":";
-  json_string(j, c.kind == SignKind::userauth ? "userauth"
-                 : c.kind == SignKind::sshsig ? "sshsig"
-                                              : "other");
-  if (c.kind == SignKind::userauth) {
-    j += ",\"user\":";
-    json_string(j, c.user);
-    j += ",\"destination\":";
-    json_string(j, c.destination && !c.destination->names.names.empty()
-                       ? c.destination->names.names[0]
-                       : "");
-    if (c.destination) {
-      j += ",\"destination_key\":";
-      json_string(j, c.destination->key_type + " " + c.destination->fingerprint);
-      j += ",\"destination_verified\":";
-      j += c.destination_verified ? "true" : "false";
-    }
-  }
-  if (c.kind == SignKind::sshsig) {
-    j += ",\"namespace\":";
-    json_string(j, c.sig_namespace);
-  }
-  j += "}";
-  return j;
 }
 
 }  // namespace skagent

@@ -105,6 +105,11 @@ std::shared_ptr<SignContext> build_sign_context(Connection& conn, const Identity
 // cut string ends in "...[cut]".
 std::string printable(std::string_view s, size_t max = 200);
 
+// A process as a person can name it: its executable, else its argv[0] (marked), else "[comm]".
+std::string process_name(const ProcessInfo& p);
+// argv joined by spaces, stopping once past `max` bytes; " ..." when `truncated`.
+std::string join_argv(const std::vector<std::string>& argv, bool truncated, size_t max);
+
 // Short descriptions.
 std::string describe_caller(const CallerInfo& c);  // "/usr/bin/ssh (pid 42)"
 std::string describe_asker(const SignContext& c);  // describe_caller, and what became of it
@@ -127,7 +132,5 @@ std::string confirm_prompt_text(const SignContext& c,
 std::string pin_prompt_text(const SignContext& c, const std::string& note);
 std::string touch_notice_summary();
 std::string touch_notice_body(const SignContext& c);
-// One JSON object (no newline): time, key, caller, chain, namespace, decision, reason.
-std::string audit_json(const SignContext& c, std::time_t now);
 
 }  // namespace skagent

@@ -8,6 +8,7 @@
 #include "agent/policy/provider_allowlist.h"
 #include "agent/protocol/sshsig_request.h"
 #include "agent/protocol/userauth_request.h"
+#include "fido/sk_abi.h"
 #include "ssh/fingerprint.h"
 #include "ssh/private_key.h"
 
@@ -125,7 +126,7 @@ void Agent::sign_security_key(std::shared_ptr<SignContext> ctx, std::shared_ptr<
     return reply(msg::status(false));
   }
   SkSignRequest sr;
-  sr.alg = id->key.type == KeyType::sk_ed25519 ? 1 : 0;
+  sr.alg = id->key.type == KeyType::sk_ed25519 ? fido::kAlgEd25519 : fido::kAlgEcdsaP256;
   sr.data = data;  // `data` stays here, to check what the provider returns
   sr.application = id->key.application;
   sr.key_handle = key->sk_key_handle();

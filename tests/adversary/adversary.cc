@@ -78,6 +78,7 @@
 #include "ssh/key_file.h"
 #include "ssh/private_key.h"
 #include "base/wire.h"
+#include "tests/common/agent_client.h"
 
 using namespace skagent;
 using Clock = std::chrono::steady_clock;
@@ -88,115 +89,19 @@ double ms_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
 
-int connect_to(const std::string& path) {
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  struct sockaddr_un sun {};
-  sun.sun_family = AF_UNIX;
-  snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path.c_str());
-  if (connect(fd, reinterpret_cast<sockaddr*>(&sun), sizeof(sun)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
+using testing::agent_frame;
+using testing::connect_unix;
+using testing::is_reply;
+using testing::send_all;
+using testing::sign_body;
 
-bool write_all(int fd, ByteView b) {
-  size_t off = 0;
-  while (off < b.size()) {
-    ssize_t n = send(fd, b.data() + off, b.size() - off, MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    off += size_t(n);
-  }
-  return true;
-}
-
-// 1: got n bytes; 0: EOF/reset; -1: timeout.
-int read_exact(int fd, uint8_t* p, size_t n, int timeout_ms) {
-  while (n > 0) {
-    struct pollfd pfd = {fd, POLLIN, 0};
-    int pr = poll(&pfd, 1, timeout_ms);
-    if (pr == 0) return -1;
-    if (pr < 0) return 0;
-    ssize_t r = read(fd, p, n);
-    if (r <= 0) return 0;
-    p += r;
-    n -= size_t(r);
-  }
-  return 1;
-}
-
-Bytes frame(uint8_t type, ByteView body) {
-  Writer w;
-  w.u32(uint32_t(body.size() + 1));
-  w.u8(type);
-  w.raw(body);
-  return w.take();
-}
-
-struct Client {
-  int fd = -1;
-  explicit Client(const std::string& path) : fd(connect_to(path)) {}
-  ~Client() {
-    if (fd >= 0) close(fd);
-  }
-  Client(const Client&) = delete;
-  bool ok() const { return fd >= 0; }
-  // nullopt: connection closed or timed out (closed() tells which).
-  std::optional<Bytes> call(uint8_t type, ByteView body, int timeout_ms = 10000) {
-    if (!write_all(fd, frame(type, body))) {
-      closed_ = true;
-      return std::nullopt;
-    }
-    return receive(timeout_ms);
-  }
-  std::optional<Bytes> receive(int timeout_ms) {
-    uint8_t lb[4];
-    int rc = read_exact(fd, lb, 4, timeout_ms);
-    if (rc != 1) {
-      closed_ = rc == 0;
-      return std::nullopt;
-    }
-    uint32_t len =
-        (uint32_t(lb[0]) << 24) | (uint32_t(lb[1]) << 16) | (uint32_t(lb[2]) << 8) | lb[3];
-    if (len == 0 || len > 4 * 1024 * 1024) return std::nullopt;
-    Bytes body(len);
-    rc = read_exact(fd, body.data(), len, timeout_ms);
-    if (rc != 1) {
-      closed_ = rc == 0;
-      return std::nullopt;
-    }
-    return body;
-  }
-  bool closed() const { return closed_; }
-  bool closed_ = false;
+// Replies may take long here (floods, soaks): 10 s before a call gives up.
+struct Client : testing::AgentClient {
+  explicit Client(const std::string& path) : AgentClient(path) { set_default_timeout(10000); }
 };
 
-bool is_status(const std::optional<Bytes>& r, uint8_t code) {
-  return r && r->size() == 1 && (*r)[0] == code;
-}
-
 std::vector<Bytes> list_keys(Client& c) {
-  std::vector<Bytes> out;
-  auto r = c.call(msg::kRequestIdentities, {});
-  if (!r || r->empty() || (*r)[0] != msg::kIdentitiesAnswer) return out;
-  Reader rd(ByteView(*r).subspan(1));
-  uint32_t n = 0;
-  if (!rd.u32(n)) return out;
-  for (uint32_t i = 0; i < n; i++) {
-    ByteView blob, comment;
-    if (!rd.string(blob) || !rd.string(comment)) return {};
-    out.push_back(to_bytes(blob));
-  }
-  return out;
-}
-
-Bytes sign_body(ByteView blob, ByteView data, uint32_t flags = 0) {
-  Writer w;
-  w.string(blob);
-  w.string(data);
-  w.u32(flags);
-  return w.take();
+  return testing::identities_of(c.call(msg::kRequestIdentities, {}));
 }
 
 uint32_t default_flags(ByteView blob) {
@@ -266,7 +171,7 @@ int cmd_record(const std::string& listen_path, const std::string& agent,
     if (poll(pfds.data(), pfds.size(), 200) <= 0) continue;
     if (pfds[0].revents & POLLIN) {
       int c = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
-      int a = c >= 0 ? connect_to(agent) : -1;
+      int a = c >= 0 ? connect_unix(agent) : -1;
       if (c >= 0 && a >= 0) pairs.push_back({c, a, {}});
       else if (c >= 0) close(c);
     }
@@ -279,12 +184,12 @@ int cmd_record(const std::string& listen_path, const std::string& agent,
         if (n <= 0) dead = true;
         else {
           p.seen.insert(p.seen.end(), buf, buf + n);
-          dead = !write_all(p.agent, ByteView(buf, size_t(n)));
+          dead = !send_all(p.agent, ByteView(buf, size_t(n)));
         }
       }
       if (!dead && (pfds[2 + 2 * i].revents & (POLLIN | POLLHUP | POLLERR))) {
         ssize_t n = read(p.agent, buf, sizeof(buf));
-        dead = n <= 0 || !write_all(p.client, ByteView(buf, size_t(n)));
+        dead = n <= 0 || !send_all(p.client, ByteView(buf, size_t(n)));
       }
       if (dead) p.client = -p.client - 2;  // mark
     }
@@ -307,7 +212,7 @@ int cmd_record(const std::string& listen_path, const std::string& agent,
 int cmd_hold(const std::string& agent, int n) {
   std::vector<int> fds;
   for (int i = 0; i < n; i++) {
-    int fd = connect_to(agent);
+    int fd = connect_unix(agent);
     if (fd < 0) {
       fprintf(stderr, "hold: connection %d failed: %s\n", i, strerror(errno));
       break;
@@ -331,12 +236,12 @@ int cmd_hold(const std::string& agent, int n) {
 int cmd_drip(const std::string& agent, int n) {
   std::vector<int> fds(size_t(n), -1);
   std::vector<size_t> pos(size_t(n), 0);
-  Bytes req = frame(msg::kRequestIdentities, {});
+  Bytes req = agent_frame(msg::kRequestIdentities, {});
   uint64_t bytes = 0, replies = 0;
   auto last_report = Clock::now();
   for (;;) {
     for (int i = 0; i < n; i++) {
-      if (fds[size_t(i)] < 0) fds[size_t(i)] = connect_to(agent), pos[size_t(i)] = 0;
+      if (fds[size_t(i)] < 0) fds[size_t(i)] = connect_unix(agent), pos[size_t(i)] = 0;
       int fd = fds[size_t(i)];
       if (fd < 0) continue;
       if (send(fd, &req[pos[size_t(i)]], 1, MSG_NOSIGNAL) != 1) {
@@ -364,7 +269,7 @@ int cmd_drip(const std::string& agent, int n) {
 
 int cmd_latency(const std::string& agent, int count, double max_ms) {
   Client c(agent);
-  if (!c.ok()) return fprintf(stderr, "latency: cannot connect\n"), 1;
+  if (!c.connected()) return fprintf(stderr, "latency: cannot connect\n"), 1;
   auto t0 = Clock::now();
   auto keys = list_keys(c);
   if (keys.empty()) return fprintf(stderr, "latency: no keys listed\n"), 1;
@@ -506,13 +411,13 @@ int cmd_malformed(const std::string& agent, int count, size_t want_keys) {
     Bytes m = malformed(rng, i, keys[0]);
     Writer f;
     f.string(m);
-    if (!write_all(c->fd, f.bytes())) {
+    if (!send_all(c->fd(), f.bytes())) {
       closes++;
       c = std::make_unique<Client>(agent);
       continue;
     }
     auto r = c->receive(10000);
-    if (is_status(r, msg::kFailure) || (r && !r->empty() && (*r)[0] == msg::kExtensionFailure)) {
+    if (is_reply(r, msg::kFailure) || (r && !r->empty() && (*r)[0] == msg::kExtensionFailure)) {
       failures++;
     } else if (!r && c->closed()) {
       closes++;
@@ -529,7 +434,7 @@ int cmd_malformed(const std::string& agent, int count, size_t want_keys) {
     Client g(agent);
     Writer w;
     w.u32(len);
-    write_all(g.fd, w.bytes());
+    send_all(g.fd(), w.bytes());
     auto r = g.receive(5000);
     if (!r && g.closed()) closes++;
     else wrong++, fprintf(stderr, "malformed: frame length %u not closed\n", len);
@@ -554,14 +459,14 @@ int cmd_malformed(const std::string& agent, int count, size_t want_keys) {
 // ------------------------------------------------------------------ vanishing clients
 
 int cmd_half_frame(const std::string& agent) {
-  int fd = connect_to(agent);
+  int fd = connect_unix(agent);
   if (fd < 0) return 1;
-  Bytes f = frame(msg::kRequestIdentities, {});
+  Bytes f = agent_frame(msg::kRequestIdentities, {});
   Writer w;
   w.u32(100);  // promises 100 bytes
   w.u8(msg::kSignRequest);
   w.u32(50);
-  write_all(fd, w.bytes());
+  send_all(fd, w.bytes());
   close(fd);
   return 0;
 }
@@ -570,8 +475,8 @@ int cmd_sign_and_vanish(const std::string& agent) {
   Client c(agent);
   auto keys = list_keys(c);
   if (keys.empty()) return fprintf(stderr, "sign-and-vanish: no keys\n"), 1;
-  write_all(c.fd,
-            frame(msg::kSignRequest, sign_body(keys[0], view("vanish"), default_flags(keys[0]))));
+  send_all(c.fd(), agent_frame(msg::kSignRequest,
+                               sign_body(keys[0], view("vanish"), default_flags(keys[0]))));
   usleep(300 * 1000);  // long enough for the agent to start the prompt
   return 0;            // closes
 }
@@ -582,19 +487,19 @@ int cmd_unlock_guesses(const std::string& agent, int n) {
   Client c(agent);
   Writer pw;
   pw.string(view("the right password"));
-  if (!is_status(c.call(msg::kLock, pw.bytes()), msg::kSuccess))
+  if (!is_reply(c.call(msg::kLock, pw.bytes()), msg::kSuccess))
     return fprintf(stderr, "lock failed\n"), 1;
   auto t0 = Clock::now();
   for (int i = 0; i < n; i++) {
     Writer g;
     g.string(view("wrong guess " + std::to_string(i)));
-    if (!is_status(c.call(msg::kUnlock, g.bytes(), 60000), msg::kFailure)) {
+    if (!is_reply(c.call(msg::kUnlock, g.bytes(), 60000), msg::kFailure)) {
       return fprintf(stderr, "wrong unlock %d was not refused\n", i), 1;
     }
   }
   double secs = ms_since(t0) / 1000;
   auto t1 = Clock::now();
-  bool ok = is_status(c.call(msg::kUnlock, pw.bytes(), 60000), msg::kSuccess);
+  bool ok = is_reply(c.call(msg::kUnlock, pw.bytes(), 60000), msg::kSuccess);
   printf("%d wrong unlocks took %.2f s; the right one then took %.2f s and %s\n", n, secs,
          ms_since(t1) / 1000, ok ? "unlocked" : "FAILED");
   return ok ? 0 : 1;
@@ -610,13 +515,13 @@ int cmd_pipeline(const std::string& agent, long n) {
   constexpr long kBatch = 10000;
   Bytes batch;
   for (long i = 0; i < kBatch; i++) {
-    Bytes f = frame(0xee, {});  // five bytes, a type no agent knows
+    Bytes f = agent_frame(0xee, {});  // five bytes, a type no agent knows
     batch.insert(batch.end(), f.begin(), f.end());
   }
   auto t0 = Clock::now();
   std::thread writer([&] {
     for (long left = n; left > 0; left -= kBatch) {
-      if (!write_all(c.fd, ByteView(batch).first(size_t(std::min(left, kBatch)) * 5))) break;
+      if (!send_all(c.fd(), ByteView(batch).first(size_t(std::min(left, kBatch)) * 5))) break;
     }
   });
   const uint8_t failure[5] = {0, 0, 0, 1, msg::kFailure};
@@ -624,9 +529,9 @@ int cmd_pipeline(const std::string& agent, long n) {
   size_t pos = 0;
   uint8_t buf[65536];
   while (answered < n) {
-    struct pollfd p = {c.fd, POLLIN, 0};
+    struct pollfd p = {c.fd(), POLLIN, 0};
     if (poll(&p, 1, 20000) != 1) break;
-    ssize_t got = read(c.fd, buf, sizeof(buf));
+    ssize_t got = read(c.fd(), buf, sizeof(buf));
     if (got <= 0) break;
     for (ssize_t i = 0; i < got; i++) {
       if (buf[i] != failure[pos]) wrong++;
@@ -634,10 +539,10 @@ int cmd_pipeline(const std::string& agent, long n) {
     }
   }
   double secs = ms_since(t0) / 1000;
-  shutdown(c.fd, SHUT_RDWR);  // a writer still blocked (the agent gone) returns
+  shutdown(c.fd(), SHUT_RDWR);  // a writer still blocked (the agent gone) returns
   writer.join();
   Client d(agent);
-  auto after = d.ok() ? list_keys(d) : std::vector<Bytes>{};
+  auto after = d.connected() ? list_keys(d) : std::vector<Bytes>{};
   std::string why;
   bool serving =
       after.size() == keys.size() && sign_and_verify(d, after[0], view("after the pipeline"), &why);
@@ -653,7 +558,7 @@ int cmd_unlock_parallel(const std::string& agent, int n) {
   Client owner(agent);
   Writer pw;
   pw.string(view("the right password"));
-  if (!is_status(owner.call(msg::kLock, pw.bytes()), msg::kSuccess))
+  if (!is_reply(owner.call(msg::kLock, pw.bytes()), msg::kSuccess))
     return fprintf(stderr, "lock failed\n"), 1;
   std::vector<std::unique_ptr<Client>> guessers;
   for (int i = 0; i < n; i++) {
@@ -664,13 +569,13 @@ int cmd_unlock_parallel(const std::string& agent, int n) {
   for (int i = 0; i < n; i++) {
     Writer g;
     g.string(view("wrong guess " + std::to_string(i)));
-    write_all(guessers[size_t(i)]->fd, frame(msg::kUnlock, g.bytes()));
+    send_all(guessers[size_t(i)]->fd(), agent_frame(msg::kUnlock, g.bytes()));
   }
   std::atomic<bool> done{false};
   int refused = 0;
   double secs = 0;
   std::thread answers([&] {
-    for (auto& g : guessers) refused += is_status(g->receive(600000), msg::kFailure) ? 1 : 0;
+    for (auto& g : guessers) refused += is_reply(g->receive(600000), msg::kFailure) ? 1 : 0;
     secs = ms_since(t0) / 1000;
     done = true;
   });
@@ -687,7 +592,7 @@ int cmd_unlock_parallel(const std::string& agent, int n) {
   }
   answers.join();
   auto t1 = Clock::now();
-  bool ok = is_status(owner.call(msg::kUnlock, pw.bytes(), 60000), msg::kSuccess);
+  bool ok = is_reply(owner.call(msg::kUnlock, pw.bytes(), 60000), msg::kSuccess);
   printf(
       "%d parallel wrong unlocks took %.2f s (%.2f guesses/s), %d refused; %d lists meanwhile, "
       "slowest %.1f ms; "
@@ -822,7 +727,7 @@ int cmd_lock(const std::string& agent, uint8_t type, const std::string& pwfile) 
   Client c(agent);
   Writer pw;
   pw.string(view(password));
-  return is_status(c.call(type, pw.bytes(), 60000), msg::kSuccess) ? 0 : 1;
+  return is_reply(c.call(type, pw.bytes(), 60000), msg::kSuccess) ? 0 : 1;
 }
 
 // ------------------------------------------------------------------ a refused add
@@ -842,7 +747,7 @@ int cmd_add_refused(const std::string& agent, const std::string& keyfile) {
   w.u8(255);  // SSH_AGENT_CONSTRAIN_EXTENSION
   w.string(view("sk-provider@openssh.com"));
   w.string(view("/nonexistent/sk-provider.so"));
-  if (!is_status(c.call(msg::kAddIdConstrained, w.bytes()), msg::kFailure)) {
+  if (!is_reply(c.call(msg::kAddIdConstrained, w.bytes()), msg::kFailure)) {
     return fprintf(stderr, "add-refused: the agent did not refuse\n"), 1;
   }
   return 0;
@@ -1145,7 +1050,7 @@ int cmd_soak(const std::string& agent, int pid, int seconds, const std::string& 
   {
     Client c(agent);
     for (auto* kp : sk) {
-      if (!is_status(add(c, *kp), msg::kSuccess))
+      if (!is_reply(add(c, *kp), msg::kSuccess))
         return fprintf(stderr, "soak: cannot add sk key\n"), 1;
     }
   }
@@ -1164,17 +1069,17 @@ int cmd_soak(const std::string& agent, int pid, int seconds, const std::string& 
         std::string why;
         if (!present || op < 5) {
           if (present && op < 5) {
-            bool good = is_status(c->call(msg::kRemoveIdentity,
-                                          [&] {
-                                            Writer x;
-                                            x.string(mine.blob);
-                                            return x.take();
-                                          }()),
-                                  msg::kSuccess);
+            bool good = is_reply(c->call(msg::kRemoveIdentity,
+                                         [&] {
+                                           Writer x;
+                                           x.string(mine.blob);
+                                           return x.take();
+                                         }()),
+                                 msg::kSuccess);
             report("remove", good, "remove of an own key refused");
             present = !good;
           } else {
-            bool good = is_status(add(*c, mine), msg::kSuccess);
+            bool good = is_reply(add(*c, mine), msg::kSuccess);
             report("add", good, "add refused");
             present = good;
           }
@@ -1196,11 +1101,11 @@ int cmd_soak(const std::string& agent, int pid, int seconds, const std::string& 
           std::unique_lock<std::shared_mutex> excl(lock_gate);
           Writer pw;
           pw.string(view("soak password"));
-          bool l = is_status(c->call(msg::kLock, pw.bytes()), msg::kSuccess);
+          bool l = is_reply(c->call(msg::kLock, pw.bytes()), msg::kSuccess);
           report("lock", l, "lock refused");
           auto listed = list_keys(*c);
           report("list", listed.empty(), "a locked agent listed keys");
-          bool u = is_status(c->call(msg::kUnlock, pw.bytes()), msg::kSuccess);
+          bool u = is_reply(c->call(msg::kUnlock, pw.bytes()), msg::kSuccess);
           report("unlock", u, "unlock refused");
         }
         if (++n % 200 == 0) c = std::make_unique<Client>(agent);  // new connections too

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // A real skagent (event loop, server, agent) running on a thread in the test
-// process, listening on a socket in a temp dir, and a blocking client for it.
+// process, listening on a socket in a temp dir; its client is tests/common/agent_client.h.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -20,6 +20,7 @@
 #include "agent/server.h"
 #include "platform/unix_listener.h"
 #include "ssh/private_key.h"
+#include "tests/common/agent_client.h"
 
 namespace skagent::testing {
 
@@ -27,88 +28,6 @@ inline std::string build_dir() {
   const char* b = getenv("BUILD");
   return b != nullptr ? b : "build";
 }
-
-class AgentClient {
- public:
-  explicit AgentClient(const std::string& path) {
-    fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_un sun {};
-    sun.sun_family = AF_UNIX;
-    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path.c_str());
-    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&sun), sizeof(sun)) == 0;
-  }
-  ~AgentClient() { close(fd_); }
-  bool connected() const { return connected_; }
-  int fd() const { return fd_; }
-
-  void send_raw(ByteView b) {
-    size_t off = 0;
-    while (off < b.size()) {
-      ssize_t n = ::send(fd_, b.data() + off, b.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) return;
-      off += size_t(n);
-    }
-  }
-  void send(uint8_t type, ByteView body) {
-    Writer w;
-    w.u32(uint32_t(body.size() + 1));
-    w.u8(type);
-    w.raw(body);
-    send_raw(w.bytes());
-  }
-  // The next reply message (type byte first), or nullopt on close/timeout.
-  std::optional<Bytes> receive(int timeout_ms = 5000) {
-    uint8_t len_bytes[4];
-    if (!read_exact(len_bytes, 4, timeout_ms)) return std::nullopt;
-    Reader r(len_bytes);
-    uint32_t len = 0;
-    if (!r.u32(len) || len > 1024 * 1024) return std::nullopt;
-    Bytes body(len);
-    if (!read_exact(body.data(), len, timeout_ms)) return std::nullopt;
-    return body;
-  }
-  std::optional<Bytes> call(uint8_t type, ByteView body = {}) {
-    send(type, body);
-    return receive();
-  }
-  bool call_ok(uint8_t type, ByteView body = {}) {
-    auto r = call(type, body);
-    return r && r->size() == 1 && (*r)[0] == msg::kSuccess;
-  }
-  bool call_failed(uint8_t type, ByteView body = {}) {
-    auto r = call(type, body);
-    return r && r->size() == 1 && (*r)[0] == msg::kFailure;
-  }
-  // A known extension that failed: SSH_AGENT_EXTENSION_FAILURE (OpenSSH 10.3+).
-  bool call_ext_failed(uint8_t type, ByteView body = {}) {
-    auto r = call(type, body);
-    return r && r->size() == 1 && (*r)[0] == msg::kExtensionFailure;
-  }
-  // True when the agent closed the connection (EOF within the timeout).
-  bool closed_by_peer(int timeout_ms = 5000) {
-    uint8_t b;
-    return !read_exact(&b, 1, timeout_ms) && eof_;
-  }
-
- private:
-  bool read_exact(uint8_t* p, size_t n, int timeout_ms) {
-    while (n > 0) {
-      struct pollfd pfd = {fd_, POLLIN, 0};
-      if (poll(&pfd, 1, timeout_ms) <= 0) return false;
-      ssize_t r = read(fd_, p, n);
-      if (r <= 0) {
-        eof_ = r == 0 || errno == ECONNRESET;
-        return false;
-      }
-      p += r;
-      n -= size_t(r);
-    }
-    return true;
-  }
-  int fd_ = -1;
-  bool connected_ = false;
-  bool eof_ = false;
-};
 
 class AgentHarness {
  public:
@@ -205,38 +124,6 @@ inline Bytes sshsig(const std::string& ns) {
   w.string("sha512");
   w.string(Bytes(64, 7));
   return w.take();
-}
-
-inline Bytes sign_body(ByteView blob, ByteView data, uint32_t flags = 0) {
-  Writer w;
-  w.string(blob);
-  w.string(data);
-  w.u32(flags);
-  return w.take();
-}
-
-// Parses a SIGN_RESPONSE into the signature blob.
-inline std::optional<Bytes> signature_of(const std::optional<Bytes>& reply) {
-  if (!reply || reply->empty() || (*reply)[0] != msg::kSignResponse) return std::nullopt;
-  Reader r(ByteView(*reply).subspan(1));
-  ByteView sig;
-  if (!r.string(sig) || !r.empty()) return std::nullopt;
-  return to_bytes(sig);
-}
-
-// The key blobs of an IDENTITIES_ANSWER.
-inline std::vector<Bytes> identities_of(const std::optional<Bytes>& reply) {
-  std::vector<Bytes> out;
-  if (!reply || reply->empty() || (*reply)[0] != msg::kIdentitiesAnswer) return out;
-  Reader r(ByteView(*reply).subspan(1));
-  uint32_t n = 0;
-  if (!r.u32(n)) return out;
-  for (uint32_t i = 0; i < n; i++) {
-    ByteView blob, comment;
-    if (!r.string(blob) || !r.string(comment)) return {};
-    out.push_back(to_bytes(blob));
-  }
-  return out;
 }
 
 // After a hostile exchange, a fresh client must still see the one key and sign with it.

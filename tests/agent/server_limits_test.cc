@@ -14,6 +14,7 @@
 #include <fstream>
 #include <thread>
 
+#include "agent/prompts/audit_json.h"
 #include "agent/prompts/request_context.h"
 #include "tests/agent/agent_harness.h"
 

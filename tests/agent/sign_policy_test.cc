@@ -13,6 +13,7 @@
 #include "agent/prompts/pin_cache.h"
 #include "agent/prompts/touch_notice.h"
 #include "agent/policy/policy.h"
+#include "agent/prompts/audit_json.h"
 #include "agent/prompts/request_context.h"
 #include "ssh/fingerprint.h"
 #include "tests/agent/agent_test_util.h"

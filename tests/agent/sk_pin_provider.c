@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fido/sk_abi.h"
+
 #ifndef SK_DUMMY_PATH
 #define SK_DUMMY_PATH "/usr/lib/openssh/regress/misc/sk-dummy/sk-dummy.so"
 #endif
@@ -64,17 +66,7 @@ __attribute__((constructor)) static void load_dummy(void) {
   dummy_enroll = (enroll_fn)dlsym(dl, "sk_enroll");
 }
 
-/* sk-api.h's struct sk_sign_response (the part a lie touches). */
-struct sign_response {
-  uint8_t flags;
-  uint32_t counter;
-  uint8_t* sig_r;
-  size_t sig_r_len;
-  uint8_t* sig_s;
-  size_t sig_s_len;
-};
-
-static void lie(struct sign_response* r) {
+static void lie(struct sk_sign_response* r) {
   const char* f = getenv("SK_PIN_TEST_LIE");
   FILE* fp = f != NULL && *f != 0 ? fopen(f, "r") : NULL;
   if (fp == NULL) return;
@@ -82,7 +74,7 @@ static void lie(struct sign_response* r) {
   fclose(fp);
   if (how == 's' && r->sig_r_len > 0) r->sig_r[r->sig_r_len - 1] ^= 0x01;
   if (how == 'c') r->counter += 1;
-  if (how == 'f') r->flags ^= 0x10;
+  if (how == 'f') r->flags ^= SSH_SK_FORCE_OPERATION;
   if (how == 'r' && r->sig_s != NULL) {
     uint8_t* padded = malloc(r->sig_r_len + 1);
     if (padded == NULL) return;
@@ -111,11 +103,11 @@ static const char* wanted_pin(void) {
   return env != NULL && *env != 0 ? env : "1234";
 }
 
-uint32_t sk_api_version(void) { return 0x000a0000; }
+uint32_t sk_api_version(void) { return SSH_SK_VERSION_MAJOR; }
 
 int sk_enroll(uint32_t alg, const uint8_t* challenge, size_t challenge_len, const char* application,
               uint8_t flags, const char* pin, void* options, void** enroll_response) {
-  if (dummy_enroll == NULL || unplugged()) return -4;
+  if (dummy_enroll == NULL || unplugged()) return SSH_SK_ERR_DEVICE_NOT_FOUND;
   return dummy_enroll(alg, challenge, challenge_len, application, flags, pin, options,
                       enroll_response);
 }
@@ -132,18 +124,19 @@ int sk_sign(uint32_t alg, const uint8_t* data, size_t data_len, const char* appl
     nanosleep(&ts, NULL);
   }
   if (dummy_sign == NULL || unplugged()) {
-    rc = -4;
-  } else if ((flags & 0x04) != 0 && pin == NULL) {
-    rc = -3;
-  } else if ((flags & 0x04) != 0 && (tries_left <= 0 || strcmp(pin, want) != 0)) {
+    rc = SSH_SK_ERR_DEVICE_NOT_FOUND;
+  } else if ((flags & SSH_SK_USER_VERIFICATION_REQD) != 0 && pin == NULL) {
+    rc = SSH_SK_ERR_PIN_REQUIRED;
+  } else if ((flags & SSH_SK_USER_VERIFICATION_REQD) != 0 &&
+             (tries_left <= 0 || strcmp(pin, want) != 0)) {
     what = tries_left <= 0 ? "blocked" : "wrong";
     if (tries_left > 0) tries_left--;
-    rc = -3;
+    rc = SSH_SK_ERR_PIN_REQUIRED;
   } else {
-    if ((flags & 0x04) != 0) tries_left = 8;
+    if ((flags & SSH_SK_USER_VERIFICATION_REQD) != 0) tries_left = 8;
     rc = dummy_sign(alg, data, data_len, application, key_handle, key_handle_len, flags, pin,
                     options, sign_response);
-    if (rc == 0) lie((struct sign_response*)*sign_response);
+    if (rc == 0) lie((struct sk_sign_response*)*sign_response);
   }
   say(what, rc);
   return rc;
@@ -151,5 +144,5 @@ int sk_sign(uint32_t alg, const uint8_t* data, size_t data_len, const char* appl
 
 int sk_load_resident_keys(const char* pin, void* options, void*** rks, size_t* nrks) {
   (void)pin, (void)options, (void)rks, (void)nrks;
-  return -2;
+  return SSH_SK_ERR_UNSUPPORTED;
 }

@@ -7,11 +7,14 @@
 #include <thread>
 #include <vector>
 
-#include "tests/bench/agent_client.h"
-#include "tests/bench/agent_messages.h"
+#include "tests/common/agent_client.h"
 #include "tests/bench/signature_check.h"
 
 namespace skagent::bench {
+
+using testing::AgentClient;
+using testing::decode_sign_response;
+using testing::encode_sign_request;
 namespace {
 
 constexpr std::string_view kData = "skagent-bench: sign while a confirm prompt is open";
@@ -24,7 +27,7 @@ struct ConfirmSide {
 
 void sign_confirmed(AgentClient& client, ByteView key, ConfirmSide& out) {
   auto t0 = Clock::now();
-  auto reply = client.call(encode_sign_request(key, view(kData), 0));
+  auto reply = client.request(encode_sign_request(key, view(kData), 0));
   out.wait_s = double(elapsed_ns(t0, Clock::now())) / 1e9;
   out.granted = reply && decode_sign_response(*reply).ok();
   out.done = true;
@@ -63,7 +66,7 @@ Result<ConfirmResult> run_confirm_load(const ConfirmLoad& load) {
   while (prompt && samples.size() < load.max_samples && !side.done &&
          std::filesystem::exists(load.prompt_marker)) {
     auto t0 = Clock::now();
-    auto reply = b->call(request);
+    auto reply = b->request(request);
     auto t1 = Clock::now();
     auto sig = reply ? decode_sign_response(*reply) : Result<Bytes>(reply.error());
     if (!sig) {

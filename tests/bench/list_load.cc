@@ -3,10 +3,13 @@
 
 #include <vector>
 
-#include "tests/bench/agent_client.h"
-#include "tests/bench/agent_messages.h"
+#include "tests/common/agent_client.h"
 
 namespace skagent::bench {
+
+using testing::AgentClient;
+using testing::decode_identities;
+using testing::encode_request_identities;
 
 Result<ListResult> run_list_load(const std::string& socket, uint64_t max_calls,
                                  double max_seconds) {
@@ -20,7 +23,7 @@ Result<ListResult> run_list_load(const std::string& socket, uint64_t max_calls,
                               std::chrono::duration<double>(max_seconds));
   while (samples.size() < max_calls && Clock::now() < deadline) {
     auto t0 = Clock::now();
-    auto reply = client->call(request);
+    auto reply = client->request(request);
     auto t1 = Clock::now();
     if (!reply) return reply.error();
     // Decoding is our cost, not the agent's: it stays out of the sample.

@@ -8,11 +8,14 @@
 #include <thread>
 #include <vector>
 
-#include "tests/bench/agent_client.h"
-#include "tests/bench/agent_messages.h"
+#include "tests/common/agent_client.h"
 #include "tests/bench/signature_check.h"
 
 namespace skagent::bench {
+
+using testing::AgentClient;
+using testing::decode_sign_response;
+using testing::encode_sign_request;
 namespace {
 
 constexpr size_t kDataSize = 64;
@@ -31,7 +34,7 @@ void sign_until_stopped(AgentClient& client, ByteView request, std::latch& start
   start.arrive_and_wait();
   while (!stop.load(std::memory_order_relaxed)) {
     auto t0 = Clock::now();
-    auto reply = client.call(request);
+    auto reply = client.request(request);
     auto t1 = Clock::now();
     auto sig = reply ? decode_sign_response(*reply) : Result<Bytes>(reply.error());
     if (!sig) {

@@ -14,7 +14,7 @@
 
 #include "ssh/mldsa44_ed25519.h"
 #include "base/wire.h"
-#include "tests/bench/agent_messages.h"
+#include "agent/protocol/messages.h"
 
 namespace skagent::bench {
 namespace {
@@ -105,9 +105,9 @@ Status check_ecdsa_p256(Reader& key, Reader& sig, ByteView data) {
 }
 
 Status check_rsa(Reader& key, std::string_view alg, Reader& sig, ByteView data, uint32_t flags) {
-  std::string_view want = (flags & kRsaSha2_512)   ? "rsa-sha2-512"
-                          : (flags & kRsaSha2_256) ? "rsa-sha2-256"
-                                                   : "ssh-rsa";
+  std::string_view want = (flags & msg::kSignRsaSha512)   ? "rsa-sha2-512"
+                          : (flags & msg::kSignRsaSha256) ? "rsa-sha2-256"
+                                                          : "ssh-rsa";
   if (alg != want)
     return bad("RSA signature is " + std::string(alg) + ", asked for " + std::string(want));
   ByteView e, n, raw;

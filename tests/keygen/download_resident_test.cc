@@ -113,7 +113,7 @@ TEST(KeygenResidentDownload, SavesEverySshCredential) {
   EXPECT_EQ(k->comment, "ssh:work");
   EXPECT_EQ(k->key.public_key().application, "ssh:work");
   EXPECT_EQ(k->key.sk_flags(),
-            kSkUserPresenceRequired | kSkResidentKey | kSkUserVerificationRequired);
+            fido::kUserPresenceRequired | fido::kResidentKey | fido::kUserVerificationRequired);
   EXPECT_EQ(k->key.sk_key_handle(), (Bytes{2, 2, 2}));
   auto pub = read_small_file(d / "id_ecdsa_sk_rk_work_alice.pub");
   ASSERT_TRUE(pub);

@@ -41,7 +41,7 @@ TEST(KeygenSkOptions, ParsesEveryOption) {
                                     "application=ssh:work", "user=alice", "device=/dev/hidraw9",
                                     "challenge=/tmp/c", "write-attestation=/tmp/a"});
   ASSERT_TRUE(o) << o.error().message;
-  EXPECT_EQ(o->flags, kSkResidentKey | kSkUserVerificationRequired);
+  EXPECT_EQ(o->flags, fido::kResidentKey | fido::kUserVerificationRequired);
   EXPECT_EQ(o->application, "ssh:work");
   EXPECT_EQ(o->user, "alice");
   EXPECT_EQ(o->device, "/dev/hidraw9");
@@ -50,7 +50,7 @@ TEST(KeygenSkOptions, ParsesEveryOption) {
   auto d = parse_sk_enroll_options({});
   ASSERT_TRUE(d);
   EXPECT_EQ(d->application, "ssh:");
-  EXPECT_EQ(d->flags, kSkUserPresenceRequired);
+  EXPECT_EQ(d->flags, fido::kUserPresenceRequired);
 }
 
 TEST(KeygenSkOptions, Refusals) {
@@ -77,7 +77,7 @@ TEST(KeygenSkEnroll, NoPinNeeded) {
   const PublicKey& pub = made->key.public_key();
   EXPECT_EQ(pub.type, KeyType::sk_ed25519);
   EXPECT_EQ(pub.application, "ssh:x");
-  EXPECT_EQ(made->key.sk_flags(), kSkUserPresenceRequired);
+  EXPECT_EQ(made->key.sk_flags(), fido::kUserPresenceRequired);
   EXPECT_EQ(made->key.sk_key_handle(), (Bytes{1, 2, 3, 4}));
   EXPECT_TRUE(made->key.sk_reserved().empty());
   ASSERT_EQ(t.enroll_requests.size(), 1u);
@@ -166,14 +166,14 @@ TEST(KeygenSkEnroll, ExistingResidentKeyReplacedOnlyAfterYes) {
     auto made = enroll_sk_key(c, t, KeyType::sk_ed25519, *opts, false);
     ASSERT_TRUE(made) << made.error().message;
     ASSERT_EQ(t.enroll_requests.size(), 2u);
-    EXPECT_EQ(t.enroll_requests[0].flags & kSkForceOperation, 0);
-    EXPECT_EQ(t.enroll_requests[1].flags & kSkForceOperation, kSkForceOperation);
+    EXPECT_EQ(t.enroll_requests[0].flags & fido::kForceOperation, 0);
+    EXPECT_EQ(t.enroll_requests[1].flags & fido::kForceOperation, fido::kForceOperation);
     EXPECT_NE(c.out_text.find("A resident key scoped to 'ssh:dup' with user id 'u' already "
                               "exists.\n"),
               std::string::npos);
     EXPECT_EQ(c.confirm_prompts, std::vector<std::string>{"Overwrite key in token (y/n)? "});
     // The force bit is a request flag, not a key flag.
-    EXPECT_EQ(made->key.sk_flags(), kSkUserPresenceRequired | kSkResidentKey);
+    EXPECT_EQ(made->key.sk_flags(), fido::kUserPresenceRequired | fido::kResidentKey);
   }
   {
     FakeConsole c;

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // The SecurityKeyProvider backend against OpenSSH's test provider sk-dummy.so
 // (Debian's openssh-tests package), when it is installed.
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <dlfcn.h>
 
+#include <cstdio>
 #include <filesystem>
 
 #include "keygen/generate_sk.h"
@@ -22,6 +24,14 @@ TEST(KeygenProviderToken, RefusesWhatIsNotAProvider) {
   auto t = open_provider_token("/nonexistent/provider.so");
   ASSERT_FALSE(t);
   EXPECT_EQ(t.error().code, Errc::not_found);
+  // A real library that is not a provider (libc, by its full path): refused for its exports,
+  // before any of its code runs.
+  Dl_info libc{};
+  ASSERT_NE(dladdr(reinterpret_cast<void*>(&printf), &libc), 0);
+  t = open_provider_token(libc.dli_fname);
+  ASSERT_FALSE(t);
+  EXPECT_EQ(t.error().code, Errc::denied) << t.error().message;
+  EXPECT_NE(t.error().message.find("does not export sk_api_version"), std::string::npos);
 }
 
 // A shared object without the sk-api exports (here a PKCS#11 test module) is refused by the
@@ -49,7 +59,7 @@ TEST(KeygenProviderToken, EnrollsThroughSkDummy) {
     ASSERT_TRUE(made) << made.error().message;
     EXPECT_EQ(made->key.public_key().type, type);
     EXPECT_EQ(made->key.public_key().application, "ssh:dummy");
-    EXPECT_EQ(made->key.sk_flags(), kSkUserPresenceRequired);
+    EXPECT_EQ(made->key.sk_flags(), fido::kUserPresenceRequired);
     EXPECT_FALSE(made->key.sk_key_handle().empty());
   }
   // sk-dummy keeps no resident keys.

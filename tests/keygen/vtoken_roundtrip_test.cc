@@ -95,7 +95,7 @@ TEST_F(KeygenVtoken, ResidentEd25519RoundTrip) {
   ASSERT_TRUE(made) << made.error().message;
   EXPECT_EQ(c.secret_prompts, std::vector<std::string>{"Enter PIN for authenticator: "});
   EXPECT_NE(c.out_text.find("Touch your security key..."), std::string::npos);
-  EXPECT_EQ(made->key.sk_flags(), kSkUserPresenceRequired | kSkResidentKey);
+  EXPECT_EQ(made->key.sk_flags(), fido::kUserPresenceRequired | fido::kResidentKey);
   EXPECT_EQ(token_.status()["resident_credentials"], "1");
 
   KeyPairFiles f;
@@ -117,7 +117,7 @@ TEST_F(KeygenVtoken, ResidentEd25519RoundTrip) {
   ASSERT_TRUE(rk) << rk.error().message;
   EXPECT_TRUE(same_public_key(rk->key.public_key(), made->key.public_key()));
   EXPECT_EQ(rk->key.sk_key_handle(), made->key.sk_key_handle());
-  EXPECT_EQ(rk->key.sk_flags(), kSkUserPresenceRequired | kSkResidentKey);
+  EXPECT_EQ(rk->key.sk_flags(), fido::kUserPresenceRequired | fido::kResidentKey);
   EXPECT_EQ(rk->comment, "ssh:rt");
   sign_and_verify(rk->key);
 }
@@ -134,7 +134,7 @@ TEST_F(KeygenVtoken, EcdsaNonResidentAndVerifyRequired) {
       enroll_sk_key(c, *sk_, KeyType::sk_ecdsa_p256,
                     *parse_sk_enroll_options({"verify-required", "application=ssh:uv"}), true);
   ASSERT_TRUE(uv) << uv.error().message;
-  EXPECT_EQ(uv->key.sk_flags(), kSkUserPresenceRequired | kSkUserVerificationRequired);
+  EXPECT_EQ(uv->key.sk_flags(), fido::kUserPresenceRequired | fido::kUserVerificationRequired);
   sign_and_verify(uv->key, kPin);
 }
 
