@@ -82,8 +82,7 @@ ReplyFn Agent::audited(std::shared_ptr<SignContext> ctx, ReplyFn reply) {
 void Agent::refuse_sign(SignContext& ctx, const std::string& why, const ReplyFn& reply) {
   ctx.decision = "refused";
   ctx.reason = why;
-  log_.error("sign: refused " + ctx.key_type + " " + ctx.key_fp + ": " + why);
-  reply(msg::status(false));
+  refuse(log_, reply, "sign: refused " + ctx.key_type + " " + ctx.key_fp + ": " + why);
 }
 
 void Agent::sign_guarded(std::shared_ptr<SignContext> ctx, std::shared_ptr<const Identity> id,

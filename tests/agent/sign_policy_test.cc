@@ -386,7 +386,8 @@ TEST(SignContext, HostCandidatesFromACommandLine) {
 }
 
 TEST(PinCacheTest, KeepsLocksAndWipes) {
-  EventLoop loop;
+  auto owned = EventLoop::create().value();
+  EventLoop& loop = *owned;
   PinCache cache(loop);
   Secret pin;
   ASSERT_TRUE(pin.append("1234", 4));
@@ -418,7 +419,8 @@ TEST(PinCacheTest, WipedWhenAHidrawNodeGoesAway) {
   std::filesystem::create_directories(dev);
   std::ofstream(dev / "hidraw3") << "";
   std::ofstream(dev / "tty9") << "";
-  EventLoop loop;
+  auto owned = EventLoop::create().value();
+  EventLoop& loop = *owned;
   PinCache cache(loop, dev.string());
   Secret pin;
   ASSERT_TRUE(pin.assign("1234"));
