@@ -194,6 +194,20 @@ std::string printable(std::string_view s, size_t max) {
   return out;
 }
 
+std::string_view SignOutcome::name() const {
+  switch (kind_) {
+    case allowed:
+      return "allowed";
+    case refused:
+      return "refused";
+    case failed:
+      return "failed";
+    case undecided:
+      break;
+  }
+  return "";
+}
+
 std::shared_ptr<const CallerInfo> read_caller(const PeerIdentity& peer, int pidfd, bool gone) {
   auto c = std::make_shared<CallerInfo>();
   c->pid = peer.pid;

@@ -354,9 +354,18 @@ TEST(SignContextText, HostileStringsAreEscapedVisibly) {
   }
 }
 
+// The audit line's decision comes from one enum; an undecided request names none.
+TEST(SignContextText, OutcomesHaveTheirAuditNames) {
+  EXPECT_EQ(SignOutcome(SignOutcome::allowed).name(), "allowed");
+  EXPECT_EQ(SignOutcome(SignOutcome::refused).name(), "refused");
+  EXPECT_EQ(SignOutcome(SignOutcome::failed).name(), "failed");
+  EXPECT_EQ(SignOutcome().name(), "");
+  EXPECT_EQ(SignContext().decision, SignOutcome::undecided);
+}
+
 TEST(SignContextText, AuditLineIsOneJsonObject) {
   auto c = ctx_for(SignKind::userauth, {hop("jump", true), hop("build", false)});
-  c.decision = "refused";
+  c.decision = SignOutcome::refused;
   c.reason = "said \"no\"\n";
   std::string j = audit_json(c, 0);
   EXPECT_EQ(
@@ -435,14 +444,6 @@ TEST(PinCacheTest, WipedWhenAHidrawNodeGoesAway) {
   loop.run();
   EXPECT_EQ(cache.get(a), nullptr) << "the PIN outlived its token";
   std::filesystem::remove_all(dev);
-}
-
-TEST(PinCacheTest, RetriesInTokenMessages) {
-  EXPECT_EQ(pin_retries_in("PIN invalid (2 retries left)"), 2);
-  EXPECT_EQ(pin_retries_in("fido: wrong PIN, retries: 7"), 7);
-  EXPECT_EQ(pin_retries_in("3 attempts remaining"), 3);
-  EXPECT_EQ(pin_retries_in("provider: PIN required"), -1);
-  EXPECT_EQ(pin_retries_in(""), -1);
 }
 
 TEST(TouchNotice, GdbusArgumentsAndAnswers) {
