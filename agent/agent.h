@@ -22,6 +22,7 @@
 #include "agent/prompts/request_context.h"
 #include "agent/helpers/sk_helper_client.h"
 #include "agent/prompts/touch_notice.h"
+#include "agent/protocol/reply.h"
 #include "agent/worker_pool.h"
 #include "platform/event_loop.h"
 
@@ -29,8 +30,6 @@ namespace skagent {
 
 struct Constraints;
 struct SkAttempt;
-
-using ReplyFn = std::function<void(Bytes message)>;
 
 struct Request {
   std::shared_ptr<Connection> conn;
@@ -48,8 +47,11 @@ struct UnlockAttempt {
 
 class Agent {
  public:
-  Agent(const AgentOptions& options, const Logger& log, EventLoop& loop, std::string sk_helper_path,
-        std::string pkcs11_helper_path = {}, std::shared_ptr<PolicyStore> policy = nullptr);
+  // Fails when the key shield cannot be made (no locked memory or randomness).
+  static Result<std::unique_ptr<Agent>> create(const AgentOptions& options, const Logger& log,
+                                               EventLoop& loop, std::string sk_helper_path,
+                                               std::string pkcs11_helper_path = {},
+                                               std::shared_ptr<PolicyStore> policy = nullptr);
 
   void dispatch(Request req);
   void remove_all_identities();  // SIGUSR1 and REMOVE_ALL
@@ -61,6 +63,10 @@ class Agent {
   const Logger& log() const { return log_; }
 
  private:
+  Agent(const AgentOptions& options, const Logger& log, EventLoop& loop,
+        std::unique_ptr<KeyShield> shield, std::string sk_helper_path,
+        std::string pkcs11_helper_path, std::shared_ptr<PolicyStore> policy);
+
   void list_identities(Request& req);
   void add_identity(Request& req);
   void remove_identity(Request& req);
@@ -116,7 +122,7 @@ class Agent {
   std::deque<UnlockAttempt> unlocks_;  // in arrival order, from every connection
   uint64_t unlock_timer_ = 0;
   bool running_unlocks_ = false;
-  KeyShield shield_;
+  std::unique_ptr<KeyShield> shield_;
   WorkerPool workers_;
   Prompter prompter_;
   std::shared_ptr<PolicyStore> policy_;

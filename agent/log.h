@@ -16,9 +16,9 @@ class Logger {
   void error(std::string_view msg) const { write(Level::error, msg); }
   void info(std::string_view msg) const { write(Level::info, msg); }
   void debug(std::string_view msg) const { write(Level::debug, msg); }
+  void write(Level level, std::string_view msg) const;
 
  private:
-  void write(Level level, std::string_view msg) const;
   Sink sink_ = Sink::stderr_sink;
   Level max_ = Level::info;
 };

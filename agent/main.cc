@@ -216,12 +216,22 @@ int serve(const AgentOptions& opts, const Listener& listener, pid_t parent_pid, 
   sigemptyset(&blocked);
   for (int sig : handled) sigaddset(&blocked, sig);
   pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
-  EventLoop loop;
-  Agent agent(opts, log, loop, sk_helper, pkcs11_helper, std::move(policy));
+  // Set-up that fails after the socket exists takes the socket away with it.
+  auto fail = [&](const std::string& why) {
+    log.error(why);
+    if (!remove_through_spawner()) remove_listener_files(listener);
+    return 1;
+  };
+  auto made_loop = EventLoop::create();
+  if (!made_loop) return fail(made_loop.error().message);
+  EventLoop& loop = **made_loop;
+  auto made_agent = Agent::create(opts, log, loop, sk_helper, pkcs11_helper, std::move(policy));
+  if (!made_agent) return fail("key shield: " + made_agent.error().message);
+  Agent& agent = **made_agent;
   Server server(loop, agent, listener.fd);
   log.debug("listening on " + (listener.path.empty() ? std::string("fd 3") : listener.path));
   int exit_code = 0;
-  loop.on_signals(handled, [&](int sig) {
+  auto watched = loop.on_signals(handled, [&](int sig) {
     if (sig == SIGUSR1) return agent.remove_all_identities();
     // With a policy file SIGHUP re-reads it; without one it ends us, as ssh-agent.
     if (sig == SIGHUP && agent.reload_policy()) return;
@@ -230,6 +240,7 @@ int serve(const AgentOptions& opts, const Listener& listener, pid_t parent_pid, 
     exit_code = sig == SIGTERM && activated ? 0 : 2;
     loop.stop();
   });
+  if (!watched) return fail(watched.error().message);
   if (!opts.command.empty()) {
     // Command mode: the agent lives as long as the command (our parent).
     prctl(PR_SET_PDEATHSIG, SIGTERM);

@@ -28,6 +28,9 @@ enum class Errc {
 struct Error {
   Errc code;
   std::string message;
+  // pin_invalid / pin_blocked from a token that said so: the PIN tries it has left (-1: not
+  // known). A field, so that nobody reads it back out of `message`.
+  int pin_retries = -1;
 };
 
 inline Error make_error(Errc code, std::string message) { return Error{code, std::move(message)}; }

@@ -132,12 +132,16 @@ Error fido_error(int rc, std::string_view what, fido_dev_t* dev) {
     // The third wrong PIN in a row: say how many the PIN itself has left.
     std::string text = std::string(meaning(rc).text) + " (" + std::to_string(retries) +
                        (retries == 1 ? " try" : " tries") + " left before the PIN is blocked)";
-    return make_error(Errc::pin_blocked, compose(what, text.c_str(), rc));
+    Error e = make_error(Errc::pin_blocked, compose(what, text.c_str(), rc));
+    e.pin_retries = retries;
+    return e;
   }
   std::string text = "wrong PIN: " + std::to_string(retries) + (retries == 1 ? " try" : " tries") +
                      " left before the PIN is blocked";
   if (retries == 0) return fido_error(FIDO_ERR_PIN_BLOCKED, what);
-  return make_error(Errc::pin_invalid, compose(what, text.c_str(), rc));
+  Error e = make_error(Errc::pin_invalid, compose(what, text.c_str(), rc));
+  e.pin_retries = retries;
+  return e;
 }
 
 Error no_device_error(std::string_view what) {

@@ -10,19 +10,27 @@ namespace {
 constexpr uint8_t kSign = 1;
 constexpr uint8_t kCheckCards = 2;
 constexpr uint8_t kOk = 0, kFailed = 1;
+constexpr uint32_t kMaxPinRetries = 255;  // CTAP2 counts them in one byte
 
 Error bad(const char* what) {
   return make_error(Errc::malformed, std::string("sk-helper protocol: ") + what);
 }
 
-// The error a kFailed reply carries (its status byte already read).
+// The error a kFailed reply carries (its status byte already read): code, message and,
+// when the token told them, the PIN tries left (a trailing uint32).
 Error decode_failure(Reader& r) {
-  uint32_t code = 0;
+  uint32_t code = 0, retries = 0;
   std::string msg;
-  if (!r.u32(code) || !r.cstring(msg) || !r.empty() || code > uint32_t(Errc::internal)) {
+  if (!r.u32(code) || !r.cstring(msg) || code > uint32_t(Errc::internal)) {
     return bad("malformed error reply");
   }
-  return make_error(Errc(code), msg);
+  const bool has_retries = !r.empty();
+  if (has_retries && (!r.u32(retries) || !r.empty() || retries > kMaxPinRetries)) {
+    return bad("malformed error reply");
+  }
+  Error e = make_error(Errc(code), msg);
+  if (has_retries) e.pin_retries = int(retries);
+  return e;
 }
 
 }  // namespace
@@ -86,6 +94,8 @@ Bytes encode_sign_reply(const Result<SkSignResult>& reply) {
     w.u8(kFailed);
     w.u32(uint32_t(reply.error().code));
     w.string(reply.error().message);
+    const int retries = reply.error().pin_retries;
+    if (retries >= 0 && uint32_t(retries) <= kMaxPinRetries) w.u32(uint32_t(retries));
     return w.take();
   }
   w.u8(kOk);

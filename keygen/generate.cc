@@ -67,7 +67,9 @@ Status run_generate(Console& console, const Options& o,
   // then not written (the person cancelled) would be left on the token.
   SecretText passphrase;
   if (o.new_passphrase) {
-    passphrase.assign(*o.new_passphrase);
+    auto p = SecretText::copy_of(*o.new_passphrase);
+    if (!p) return p.error();
+    passphrase = std::move(p).value();
   } else {
     auto p = ask_new_passphrase(console);
     if (!p) return p.error();

@@ -87,7 +87,9 @@ class Fd {
 
 // Reads one line from `fd` into locked memory (without the line end).
 Result<SecretText> read_line(int fd, bool echo_off, std::string_view prompt) {
-  LockedBuffer buf(SecretText::kMaxSize + 1);
+  auto locked = LockedBuffer::create(SecretText::kMaxSize + 1);
+  if (!locked) return locked.error();
+  LockedBuffer& buf = **locked;
   size_t len = 0;
   bool eof = false;
   {
@@ -111,7 +113,7 @@ Result<SecretText> read_line(int fd, bool echo_off, std::string_view prompt) {
   }
   if (g_caught != 0) return make_error(Errc::denied, "interrupted");
   if (eof) return make_error(Errc::denied, "no answer (end of input on the terminal)");
-  return SecretText(std::string_view(reinterpret_cast<const char*>(buf.data()), len));
+  return SecretText::copy_of(std::string_view(reinterpret_cast<const char*>(buf.data()), len));
 }
 
 bool terminal_available() {
@@ -154,6 +156,10 @@ std::string askpass_program(const PromptEnvironment& env) {
 }
 
 Result<SecretText> run_askpass(const std::string& program, std::string_view prompt) {
+  // Before the fork: nothing to undo when it fails.
+  auto locked = LockedBuffer::create(SecretText::kMaxSize + 1);
+  if (!locked) return locked.error();
+  LockedBuffer& buf = **locked;
   int p[2];
   if (pipe2(p, O_CLOEXEC) != 0)
     return make_error(Errc::io, std::string("pipe: ") + strerror(errno));
@@ -170,7 +176,6 @@ Result<SecretText> run_askpass(const std::string& program, std::string_view prom
     _exit(127);
   }
   close(p[1]);
-  LockedBuffer buf(SecretText::kMaxSize + 1);
   size_t len = 0;
   bool line_done = false;
   for (;;) {
@@ -190,7 +195,7 @@ Result<SecretText> run_askpass(const std::string& program, std::string_view prom
     }
     return make_error(Errc::denied, "cancelled (askpass " + program + ")");
   }
-  return SecretText(std::string_view(reinterpret_cast<const char*>(buf.data()), len));
+  return SecretText::copy_of(std::string_view(reinterpret_cast<const char*>(buf.data()), len));
 }
 
 Result<SecretText> read_terminal_secret(std::string_view prompt) {

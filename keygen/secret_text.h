@@ -16,17 +16,20 @@ class SecretText {
   static constexpr size_t kMaxSize = 1023;  // as OpenSSH's read_passphrase
 
   SecretText() = default;
-  // Copies `text`, truncated to kMaxSize bytes.
-  explicit SecretText(std::string_view text) { assign(text); }
+  // A copy of `text`, truncated to kMaxSize bytes; fails when no locked memory is to be had.
+  static Result<SecretText> copy_of(std::string_view text) {
+    SecretText t;
+    auto buf = LockedBuffer::create(kMaxSize + 1);
+    if (!buf) return buf.error();
+    t.buf_ = std::move(*buf);
+    t.size_ = text.size() < kMaxSize ? text.size() : kMaxSize;
+    for (size_t i = 0; i < t.size_; i++) t.buf_->data()[i] = uint8_t(text[i]);
+    t.buf_->data()[t.size_] = 0;
+    return t;
+  }
   SecretText(SecretText&&) noexcept = default;
   SecretText& operator=(SecretText&&) noexcept = default;
 
-  void assign(std::string_view text) {
-    if (!buf_) buf_ = std::make_unique<LockedBuffer>(kMaxSize + 1);
-    size_ = text.size() < kMaxSize ? text.size() : kMaxSize;
-    for (size_t i = 0; i < size_; i++) buf_->data()[i] = uint8_t(text[i]);
-    buf_->data()[size_] = 0;
-  }
   // NUL-terminated, for C interfaces.
   const char* c_str() const { return buf_ ? reinterpret_cast<const char*>(buf_->data()) : ""; }
   std::string_view view() const { return {c_str(), size_}; }

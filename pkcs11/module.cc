@@ -480,7 +480,9 @@ Result<LoadReply> Module::login_and_list(ByteView pin) {
   bool need_pin =
       std::any_of(i.keys.begin(), i.keys.end(), [](const Impl::Key& k) { return k.always_auth; });
   if (need_pin && !pin.empty()) {
-    i.pin = std::make_unique<LockedBuffer>(pin.size());
+    auto buf = LockedBuffer::create(pin.size());
+    if (!buf) return buf.error();
+    i.pin = std::move(*buf);
     std::copy(pin.begin(), pin.end(), i.pin->data());
     i.pin_len = pin.size();
   }

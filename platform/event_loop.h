@@ -16,6 +16,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/error.h"
+
 namespace skagent {
 
 class EventLoop {
@@ -24,7 +26,8 @@ class EventLoop {
   using FdCallback = std::function<void(uint32_t events)>;
   static constexpr uint32_t kRead = 1, kWrite = 2, kError = 4;
 
-  EventLoop();
+  // Fails (no exception) when the kernel gives no epoll or eventfd descriptor.
+  static Result<std::unique_ptr<EventLoop>> create();
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
@@ -38,14 +41,16 @@ class EventLoop {
 
   // Calls fn with the exit status when the child ends (pidfd based).
   void on_child_exit(pid_t pid, std::function<void(int status)> fn);
-  // Calls fn on the loop thread for each delivery of one of these signals.
-  void on_signals(const std::vector<int>& signals, std::function<void(int signo)> fn);
+  // Calls fn on the loop thread for each delivery of one of these signals; fails when no
+  // signalfd can be had (the signals stay blocked).
+  Status on_signals(const std::vector<int>& signals, std::function<void(int signo)> fn);
 
   void post(std::function<void()> fn);  // thread-safe
   void run();
   void stop() { running_ = false; }
 
  private:
+  EventLoop() = default;
   void run_timers();
   void release_fd(int fd);
   void run_posted();

@@ -6,8 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
-#include <stdexcept>
+#include <cstring>
+#include <string>
 
 #include "platform/event_loop.h"
 
@@ -32,24 +34,29 @@ uint32_t from_epoll(uint32_t ev) {
 
 }  // namespace
 
-EventLoop::EventLoop() {
-  sigemptyset(&blocked_);
-  epfd_ = epoll_create1(EPOLL_CLOEXEC);
-  wakefd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (epfd_ < 0 || wakefd_ < 0) throw std::runtime_error("event loop set-up failed");
-  watch(wakefd_, kRead, [this](uint32_t) {
+Result<std::unique_ptr<EventLoop>> EventLoop::create() {
+  std::unique_ptr<EventLoop> loop(new EventLoop());
+  sigemptyset(&loop->blocked_);
+  loop->epfd_ = epoll_create1(EPOLL_CLOEXEC);
+  loop->wakefd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (loop->epfd_ < 0 || loop->wakefd_ < 0) {  // the destructor closes the one made
+    return make_error(Errc::io, std::string("event loop set-up failed: ") + std::strerror(errno));
+  }
+  EventLoop* self = loop.get();
+  loop->watch(loop->wakefd_, kRead, [self](uint32_t) {
     uint64_t n;  // one read resets an eventfd's counter
-    ssize_t ignored = read(wakefd_, &n, sizeof(n));
+    ssize_t ignored = read(self->wakefd_, &n, sizeof(n));
     (void)ignored;
-    run_posted();
+    self->run_posted();
   });
+  return loop;
 }
 
 EventLoop::~EventLoop() {
   for (int fd : owned_fds_) close(fd);
   sigprocmask(SIG_UNBLOCK, &blocked_, nullptr);
-  close(wakefd_);
-  close(epfd_);
+  if (wakefd_ >= 0) close(wakefd_);
+  if (epfd_ >= 0) close(epfd_);
 }
 
 void EventLoop::watch(int fd, uint32_t interest, FdCallback cb) {
@@ -113,19 +120,20 @@ void EventLoop::on_child_exit(pid_t pid, std::function<void(int)> fn) {
   });
 }
 
-void EventLoop::on_signals(const std::vector<int>& signals, std::function<void(int)> fn) {
+Status EventLoop::on_signals(const std::vector<int>& signals, std::function<void(int)> fn) {
   sigset_t set;
   sigemptyset(&set);
   for (int s : signals) sigaddset(&set, s);
   sigprocmask(SIG_BLOCK, &set, nullptr);
   for (int s : signals) sigaddset(&blocked_, s);
   int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (sfd < 0) throw std::runtime_error("signalfd failed");
+  if (sfd < 0) return make_error(Errc::io, std::string("signalfd: ") + std::strerror(errno));
   owned_fds_.push_back(sfd);
   watch(sfd, kRead, [sfd, fn = std::move(fn)](uint32_t) {
     struct signalfd_siginfo si;
     while (read(sfd, &si, sizeof(si)) == ssize_t(sizeof(si))) fn(int(si.ssi_signo));
   });
+  return {};
 }
 
 void EventLoop::release_fd(int fd) {

@@ -103,7 +103,11 @@ bool Secret::append(const char* p, size_t n) {
     return false;
   }
   if (n == 0) return true;
-  if (!buf_) buf_ = std::make_unique<LockedBuffer>(kCapacity + 1);
+  if (!buf_) {
+    auto fresh = LockedBuffer::create(kCapacity + 1);
+    if (!fresh) return false;  // no locked memory: the secret is not taken
+    buf_ = std::move(*fresh);
+  }
   memcpy(buf_->data() + len_, p, n);
   len_ += n;
   return true;

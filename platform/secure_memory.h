@@ -4,13 +4,17 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
+
+#include "base/error.h"
 
 namespace skagent {
 
 class LockedBuffer {
  public:
-  explicit LockedBuffer(size_t size);
+  // Fails (no exception) when the pages cannot be mapped.
+  static Result<std::unique_ptr<LockedBuffer>> create(size_t size);
   ~LockedBuffer();
   LockedBuffer(const LockedBuffer&) = delete;
   LockedBuffer& operator=(const LockedBuffer&) = delete;
@@ -23,6 +27,8 @@ class LockedBuffer {
   bool locked() const { return locked_; }
 
  private:
+  LockedBuffer(uint8_t* data, size_t size, size_t mapped, bool locked)
+      : data_(data), size_(size), mapped_(mapped), locked_(locked) {}
   uint8_t* data_ = nullptr;
   size_t size_ = 0;
   size_t mapped_ = 0;

@@ -5,23 +5,28 @@
 // MemoryBlock covers only Windows Error Reporting dumps): not done.
 #include <windows.h>
 
-#include <new>
+#include <string>
 
 #include "platform/secure_memory.h"
 #include "base/bytes.h"
 
 namespace skagent {
 
-LockedBuffer::LockedBuffer(size_t size) : size_(size) {
+Result<std::unique_ptr<LockedBuffer>> LockedBuffer::create(size_t size) {
   SYSTEM_INFO si;
   GetSystemInfo(&si);
   size_t page = si.dwPageSize;
-  mapped_ = (size + page - 1) / page * page;
-  if (mapped_ == 0) mapped_ = page;
-  void* p = VirtualAlloc(nullptr, mapped_, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
-  if (p == nullptr) throw std::bad_alloc();
-  data_ = static_cast<uint8_t*>(p);
-  locked_ = VirtualLock(p, mapped_) != 0;
+  if (size > SIZE_MAX - page) return make_error(Errc::limit, "locked buffer too large");
+  size_t mapped = size == 0 ? page : (size + page - 1) / page * page;
+  void* p = VirtualAlloc(nullptr, mapped, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+  if (p == nullptr) {
+    return make_error(Errc::io, "cannot allocate " + std::to_string(size) +
+                                    " bytes of locked memory (error " +
+                                    std::to_string(GetLastError()) + ")");
+  }
+  bool locked = VirtualLock(p, mapped) != 0;
+  return std::unique_ptr<LockedBuffer>(
+      new LockedBuffer(static_cast<uint8_t*>(p), size, mapped, locked));
 }
 
 LockedBuffer::~LockedBuffer() {

@@ -13,8 +13,7 @@ void Agent::sign_pkcs11(std::shared_ptr<const Identity> id, Bytes data, uint32_t
                         ReplyFn reply) {
   auto it = pkcs11_.find(id->pkcs11_provider);
   if (it == pkcs11_.end() || !it->second.helper->running()) {
-    log_.error("sign: the PKCS#11 provider of " + describe(*id) + " is not loaded");
-    return reply(msg::status(false));
+    return refuse(log_, reply, "sign: the PKCS#11 provider of " + describe(*id) + " is not loaded");
   }
   uint64_t gen = it->second.generation;
   PublicKey plain = id->key.plain();
@@ -26,17 +25,17 @@ void Agent::sign_pkcs11(std::shared_ptr<const Identity> id, Bytes data, uint32_t
       [this, id, gen, plain = std::move(plain), alg, data = std::move(data),
        reply = std::move(reply)](Result<Bytes> sig) {
         if (!sig) {
-          log_.error("sign: PKCS#11 " + describe(*id) + ": " + sig.error().message);
+          const std::string why = "sign: PKCS#11 " + describe(*id) + ": " + sig.error().message;
           if (sig.error().code == Errc::not_found) {
             drop_provider(id->pkcs11_provider, gen, "token removed (" + sig.error().message + ")");
           }
-          return reply(msg::status(false));
+          return refuse(log_, reply, why);
         }
         if (auto v = verify_signature(plain, *sig, data, plain.type == KeyType::rsa ? alg : "");
             !v) {
-          log_.error("sign: PKCS#11 module made a bad signature for " + describe(*id) + ": " +
-                     v.error().message);
-          return reply(msg::status(false));
+          return refuse(log_, reply,
+                        "sign: PKCS#11 module made a bad signature for " + describe(*id) + ": " +
+                            v.error().message);
         }
         Writer w;
         w.u8(msg::kSignResponse);

@@ -56,7 +56,7 @@ void Agent::sk_attempt(std::shared_ptr<SkAttempt> s) {
     }
   }
   if (s->prompts >= kMaxPinPrompts) {
-    s->ctx->decision = "refused";
+    s->ctx->decision = SignOutcome::refused;
     s->ctx->reason = "wrong PIN " + std::to_string(kMaxPinPrompts) + " times";
     return s->done(
         make_error(Errc::pin_invalid, "wrong PIN " + std::to_string(kMaxPinPrompts) + " times"));
@@ -71,7 +71,7 @@ void Agent::sk_attempt(std::shared_ptr<SkAttempt> s) {
         if (auto c = weak.lock()) c->pending.reset();
         if (!o.yes || !o.secret || o.secret->empty()) {
           std::string why = o.yes ? "an empty PIN was given" : o.why;
-          s->ctx->decision = "refused";
+          s->ctx->decision = SignOutcome::refused;
           s->ctx->reason = "PIN entry: " + why;
           log_.error("sign: no PIN for " + describe(*s->id) + ": " + why);
           return s->done(make_error(Errc::denied, "PIN entry: " + why));
@@ -132,7 +132,7 @@ void Agent::sk_send(std::shared_ptr<SkAttempt> s, std::unique_ptr<Secret> pin) {
                      " wiped");
         } else if (sent && (code == Errc::pin_invalid || code == Errc::pin_required)) {
           pins_.forget(blob);
-          int left = pin_retries_in(res.error().message);
+          const int left = res.error().pin_retries;
           std::string note = s->prompts == 0 ? "The remembered PIN was refused." : "Wrong PIN.";
           if (left >= 0)
             note += " " + std::to_string(left) + (left == 1 ? " try" : " tries") +
@@ -142,7 +142,7 @@ void Agent::sk_send(std::shared_ptr<SkAttempt> s, std::unique_ptr<Secret> pin) {
                      (left >= 0 ? " (" + std::to_string(left) + " tries left)" : std::string()));
           if (s->prompts < kMaxPinPrompts)
             return sk_attempt(s);  // a new prompt, never a silent retry
-          s->ctx->decision = "refused";
+          s->ctx->decision = SignOutcome::refused;
           s->ctx->reason = "wrong PIN";
         } else if (!sent && code == Errc::pin_required && !s->pin_needed) {
           // The token wants a PIN although the key's flags did not say so.
@@ -152,7 +152,7 @@ void Agent::sk_send(std::shared_ptr<SkAttempt> s, std::unique_ptr<Secret> pin) {
         } else if (code == Errc::pin_blocked) {
           pins_.forget(blob);
           pins_.set_note(blob, "The PIN is blocked: the security key must be reset or unblocked.");
-          s->ctx->decision = "refused";
+          s->ctx->decision = SignOutcome::refused;
           s->ctx->reason = "the PIN is blocked";
         }
         s->done(std::move(res));

@@ -5,7 +5,6 @@
 #include <openssl/rand.h>
 
 #include <memory>
-#include <stdexcept>
 
 namespace skagent {
 
@@ -26,11 +25,14 @@ struct Derived {
 
 }  // namespace
 
-KeyShield::KeyShield() : prekey_(kPrekeySize), sha256_(EVP_MD_fetch(nullptr, "SHA256", nullptr)) {
-  if (sha256_ == nullptr) throw std::runtime_error("SHA-256 unavailable");
-  if (RAND_bytes(prekey_.data(), int(prekey_.size())) != 1) {
-    throw std::runtime_error("no randomness for the key-shield pre-key");
-  }
+Result<std::unique_ptr<KeyShield>> KeyShield::create() {
+  auto prekey = LockedBuffer::create(kPrekeySize);
+  if (!prekey) return prekey.error();
+  if (RAND_bytes((*prekey)->data(), int((*prekey)->size())) != 1)
+    return make_error(Errc::crypto, "no randomness for the key-shield pre-key");
+  EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (sha256 == nullptr) return make_error(Errc::crypto, "SHA-256 unavailable");
+  return std::unique_ptr<KeyShield>(new KeyShield(std::move(*prekey), sha256));
 }
 
 KeyShield::~KeyShield() { EVP_MD_free(sha256_); }
@@ -40,7 +42,7 @@ void KeyShield::derive(ByteView nonce, uint8_t out[32]) const {
   unsigned int len = 0;
   EVP_DigestInit_ex(md, sha256_, nullptr);
   EVP_DigestUpdate(md, nonce.data(), nonce.size());
-  EVP_DigestUpdate(md, prekey_.data(), prekey_.size());
+  EVP_DigestUpdate(md, prekey_->data(), prekey_->size());
   EVP_DigestFinal_ex(md, out, &len);
   EVP_MD_CTX_free(md);
 }

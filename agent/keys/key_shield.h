@@ -9,6 +9,8 @@
 
 #include <openssl/types.h>
 
+#include <memory>
+
 #include "platform/secure_memory.h"
 #include "base/bytes.h"
 #include "base/error.h"
@@ -23,7 +25,8 @@ struct ShieldedSecret {
 class KeyShield {
  public:
   static constexpr size_t kPrekeySize = 16 * 1024;
-  KeyShield();
+  // Fails (no exception) when locked memory, SHA-256 or randomness is not to be had.
+  static Result<std::unique_ptr<KeyShield>> create();
   ~KeyShield();
   KeyShield(const KeyShield&) = delete;
   KeyShield& operator=(const KeyShield&) = delete;
@@ -33,8 +36,10 @@ class KeyShield {
   Result<Bytes> unshield(const ShieldedSecret& s) const;
 
  private:
+  KeyShield(std::unique_ptr<LockedBuffer> prekey, EVP_MD* sha256)
+      : prekey_(std::move(prekey)), sha256_(sha256) {}
   void derive(ByteView nonce, uint8_t out[32]) const;
-  LockedBuffer prekey_;
+  std::unique_ptr<LockedBuffer> prekey_;
   EVP_MD* sha256_;  // fetched once; EVP_MD is immutable and thread-safe
 };
 

@@ -66,9 +66,9 @@ ReplyFn Agent::audited(std::shared_ptr<SignContext> ctx, ReplyFn reply) {
   return [this, ctx = std::move(ctx), reply = std::move(reply)](Bytes message) {
     const bool signed_ok = !message.empty() && message[0] == msg::kSignResponse;
     if (signed_ok) {
-      ctx->decision = "allowed";
-    } else if (ctx->decision.empty()) {
-      ctx->decision = "failed";
+      ctx->decision = SignOutcome::allowed;
+    } else if (ctx->decision == SignOutcome::undecided) {
+      ctx->decision = SignOutcome::failed;
       if (ctx->reason.empty() || ctx->approval.empty()) {
         ctx->reason = "the signature failed (see the agent's log)";
       } else {
@@ -81,10 +81,9 @@ ReplyFn Agent::audited(std::shared_ptr<SignContext> ctx, ReplyFn reply) {
 }
 
 void Agent::refuse_sign(SignContext& ctx, const std::string& why, const ReplyFn& reply) {
-  ctx.decision = "refused";
+  ctx.decision = SignOutcome::refused;
   ctx.reason = why;
-  log_.error("sign: refused " + ctx.key_type + " " + ctx.key_fp + ": " + why);
-  reply(msg::status(false));
+  refuse(log_, reply, "sign: refused " + ctx.key_type + " " + ctx.key_fp + ": " + why);
 }
 
 void Agent::sign_guarded(std::shared_ptr<SignContext> ctx, std::shared_ptr<const Identity> id,

@@ -1,39 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "agent/prompts/pin_cache.h"
 
-#include <cctype>
-
 namespace skagent {
-
-// "PIN invalid (2 retries left)" and the like: the number of tries left, if
-// the message has one next to "retr" or "attempt"; -1 otherwise.
-int pin_retries_in(const std::string& message) {
-  std::string lower = message;
-  for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
-  size_t word = lower.find("retr");
-  if (word == std::string::npos) word = lower.find("attempt");
-  if (word == std::string::npos) word = lower.find("tries");
-  if (word == std::string::npos) return -1;
-  // The nearest number before or after the word.
-  auto number_at = [&](size_t i) {
-    int v = 0, digits = 0;
-    while (i < lower.size() && std::isdigit(static_cast<unsigned char>(lower[i])) && digits < 4) {
-      v = v * 10 + (lower[i] - '0');
-      i++, digits++;
-    }
-    return digits > 0 ? v : -1;
-  };
-  for (size_t i = word; i < lower.size() && i < word + 24; i++) {
-    if (std::isdigit(static_cast<unsigned char>(lower[i]))) return number_at(i);
-  }
-  for (size_t i = word; i-- > 0 && i + 24 > word;) {
-    if (std::isdigit(static_cast<unsigned char>(lower[i]))) {
-      while (i > 0 && std::isdigit(static_cast<unsigned char>(lower[i - 1]))) i--;
-      return number_at(i);
-    }
-  }
-  return -1;
-}
 
 PinCache::PinCache(EventLoop& loop, const std::string& device_dir)
     : loop_(loop),

@@ -20,10 +20,6 @@
 
 namespace skagent {
 
-// The tries left that a token's "wrong PIN" message mentions ("PIN invalid,
-// 2 retries left"), or -1.
-int pin_retries_in(const std::string& message);
-
 class PinCache {
  public:
   // `device_dir`: where security-key nodes (hidraw*) come and go.

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/prompts/confirm_prompt.h"
@@ -47,6 +48,21 @@ struct HopInfo {
 
 enum class SignKind { userauth, sshsig, other };
 
+// What became of a sign request, for the audit line. A class rather than a bare enum so that
+// the audit writer takes it as the text it is logged as ("allowed", "refused", "failed").
+class SignOutcome {
+ public:
+  enum Kind { undecided, allowed, refused, failed };
+  constexpr SignOutcome(Kind k = undecided) : kind_(k) {}
+  constexpr bool operator==(const SignOutcome&) const = default;
+  constexpr Kind kind() const { return kind_; }
+  std::string_view name() const;
+  operator std::string_view() const { return name(); }  // for the audit line
+
+ private:
+  Kind kind_;
+};
+
 struct SignContext {
   // Who.
   std::shared_ptr<const CallerInfo> caller;
@@ -73,7 +89,7 @@ struct SignContext {
   // that leaves cancels them).
   std::weak_ptr<Connection> conn;
   // Outcome, filled in as the request goes (for the audit line).
-  std::string decision;  // "allowed", "refused" or "failed"
+  SignOutcome decision;
   std::string reason;
   std::string approval;  // how a person was involved: "not needed", "confirmed", ...
 };

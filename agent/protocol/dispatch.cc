@@ -9,13 +9,25 @@
 
 namespace skagent {
 
+Result<std::unique_ptr<Agent>> Agent::create(const AgentOptions& options, const Logger& log,
+                                             EventLoop& loop, std::string sk_helper_path,
+                                             std::string pkcs11_helper_path,
+                                             std::shared_ptr<PolicyStore> policy) {
+  auto shield = KeyShield::create();
+  if (!shield) return shield.error();
+  return std::unique_ptr<Agent>(new Agent(options, log, loop, std::move(*shield),
+                                          std::move(sk_helper_path), std::move(pkcs11_helper_path),
+                                          std::move(policy)));
+}
+
 Agent::Agent(const AgentOptions& options, const Logger& log, EventLoop& loop,
-             std::string sk_helper_path, std::string pkcs11_helper_path,
-             std::shared_ptr<PolicyStore> policy)
+             std::unique_ptr<KeyShield> shield, std::string sk_helper_path,
+             std::string pkcs11_helper_path, std::shared_ptr<PolicyStore> policy)
     : options_(options),
       log_(log),
       loop_(loop),
       lock_(options.unlock_delay_step),
+      shield_(std::move(shield)),
       workers_(std::max(2u, std::thread::hardware_concurrency())),
       prompter_(loop, log, options.askpass),
       policy_(std::move(policy)),
@@ -37,8 +49,8 @@ void Agent::dispatch(Request req) {
   if (lock_.locked() && req.type != msg::kUnlock && req.type != msg::kExtension) {
     if (req.type == msg::kRequestIdentities)
       return req.reply(Bytes{msg::kIdentitiesAnswer, 0, 0, 0, 0});
-    log_.debug("agent locked: refusing request " + std::to_string(req.type));
-    return req.reply(msg::status(false));
+    return refuse(log_, req.reply, "agent locked: refusing request " + std::to_string(req.type),
+                  Logger::Level::debug);
   }
   switch (req.type) {
     case msg::kRequestIdentities:
@@ -65,8 +77,8 @@ void Agent::dispatch(Request req) {
     case msg::kExtension:
       return extension(req);
     default:
-      log_.debug("unknown message type " + std::to_string(req.type));
-      return req.reply(msg::status(false));
+      return refuse(log_, req.reply, "unknown message type " + std::to_string(req.type),
+                    Logger::Level::debug);
   }
 }
 

@@ -28,8 +28,7 @@ void Agent::extension(Request& req) {
   Reader r(req.body);
   std::string name;
   if (!r.cstring(name)) {
-    log_.error("extension: malformed request");
-    return req.reply(msg::status(false));
+    return refuse(log_, req.reply, "extension: malformed request");
   }
   // session-bind works while locked (OpenSSH 10.5): ssh binds every new connection before it
   // knows the agent is locked. Every other extension waits for the unlock.
@@ -46,16 +45,15 @@ void Agent::extension(Request& req) {
     return req.reply(extension_status(s.ok()));
   }
   if (lock_.locked()) {
-    log_.debug("agent locked: refusing extension \"" + name + "\"");
-    return req.reply(msg::status(false));
+    return refuse(log_, req.reply, "agent locked: refusing extension \"" + name + "\"",
+                  Logger::Level::debug);
   }
   if (name == "query") {
     // (OpenSSH ignores bytes after the name; a query that carries any is malformed here)
     if (!r.empty()) return req.reply(extension_status(false));
     return req.reply(query_reply());
   }
-  log_.debug("unsupported extension \"" + name + "\"");
-  req.reply(msg::status(false));
+  refuse(log_, req.reply, "unsupported extension \"" + name + "\"", Logger::Level::debug);
 }
 
 }  // namespace skagent

@@ -73,28 +73,25 @@ void Agent::add_identity(Request& req) {
   auto key = PrivateKey::read(r);
   std::string comment;
   if (!key || !r.cstring(comment)) {
-    log_.error("add: " + (key ? std::string("missing comment") : key.error().message));
-    return req.reply(msg::status(false));
+    return refuse(log_, req.reply,
+                  "add: " + (key ? std::string("missing comment") : key.error().message));
   }
   auto c =
       req.type == msg::kAddIdConstrained ? read_constraints(r) : Result<Constraints>(Constraints{});
   if (!c || !r.empty()) {
-    log_.error("add: " + (c ? std::string("trailing bytes") : c.error().message));
-    return req.reply(msg::status(false));
+    return refuse(log_, req.reply,
+                  "add: " + (c ? std::string("trailing bytes") : c.error().message));
   }
-  auto id = build_identity(*key, std::move(comment), shield_);
+  auto id = build_identity(*key, std::move(comment), *shield_);
   if (!id) {
-    log_.error("add: " + id.error().message);
-    return req.reply(msg::status(false));
+    return refuse(log_, req.reply, "add: " + id.error().message);
   }
   if (auto s = apply_constraints(**id, *c, req.conn->remote()); !s) {
-    log_.error("add: " + s.error().message);
-    return req.reply(msg::status(false));
+    return refuse(log_, req.reply, "add: " + s.error().message);
   }
   if (auto existing = ids_.find((*id)->blob);
       existing && !identity_visible_on(existing->destinations, *req.conn)) {
-    log_.error("add: refusing to replace a key not visible on this connection");
-    return req.reply(msg::status(false));
+    return refuse(log_, req.reply, "add: refusing to replace a key not visible on this connection");
   }
   log_.debug("add " + describe(**id));
   ids_.put(std::move(*id));
@@ -120,13 +117,11 @@ void Agent::remove_identity(Request& req) {
   Reader r(req.body);
   ByteView blob;
   if (!r.string(blob) || !r.empty() || !parse_public_key(blob)) {
-    log_.error("remove: malformed key blob");
-    return req.reply(msg::status(false));
+    return refuse(log_, req.reply, "remove: malformed key blob");
   }
   auto id = ids_.find(blob);
   if (!id || !identity_visible_on(id->destinations, *req.conn)) {
-    log_.debug("remove: key not found");
-    return req.reply(msg::status(false));
+    return refuse(log_, req.reply, "remove: key not found", Logger::Level::debug);
   }
   ids_.remove(blob);
   schedule_expiry();

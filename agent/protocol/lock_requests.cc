@@ -20,7 +20,7 @@ static bool read_password(ByteView body, ByteView& password) {
 
 void Agent::lock(Request& req) {
   ByteView password;
-  if (!read_password(req.body, password)) return req.reply(msg::status(false));
+  if (!read_password(req.body, password)) return refuse(log_, req.reply, "lock: malformed request");
   auto s = lock_.lock(password);
   if (!s) log_.error("lock: " + s.error().message);
   else log_.info("agent locked");
@@ -30,7 +30,7 @@ void Agent::lock(Request& req) {
 
 void Agent::unlock(Request& req) {
   ByteView pw;
-  if (!read_password(req.body, pw)) return req.reply(msg::status(false));
+  if (!read_password(req.body, pw)) return refuse(log_, req.reply, "unlock: malformed request");
   unlocks_.push_back(UnlockAttempt{req.conn, to_bytes(pw), std::move(req.reply)});
   run_unlocks();
 }

@@ -59,17 +59,14 @@ void Agent::sign(Request& req) {
   ByteView blob, data;
   uint32_t flags = 0;
   if (!r.string(blob) || !r.string(data) || !r.u32(flags) || !r.empty()) {
-    log_.error("sign: malformed request");
-    return req.reply(msg::status(false));
+    return refuse(log_, req.reply, "sign: malformed request");
   }
   if (data.size() > msg::kMaxSignData) {
-    log_.error("sign: data to sign is over 1 MiB");
-    return req.reply(msg::status(false));
+    return refuse(log_, req.reply, "sign: data to sign is over 1 MiB");
   }
   auto id = ids_.find(blob);
   if (!id) {
-    log_.debug("sign: key not found");
-    return req.reply(msg::status(false));
+    return refuse(log_, req.reply, "sign: key not found", Logger::Level::debug);
   }
   // Who asks, through which hosts, to sign what: for the policy, the prompts
   // and the audit line written when the reply goes (agent/policy/sign_guard.cc).
@@ -104,26 +101,25 @@ void Agent::sign_software(std::shared_ptr<const Identity> id, Bytes data, uint32
   workers_.submit([this, id = std::move(id), data = std::move(data), flags,
                    reply = std::move(reply)]() mutable {
     Result<Bytes> sig = make_error(Errc::internal, "unshield failed");
-    if (auto plain = shield_.unshield(id->secret)) {
+    if (auto plain = shield_->unshield(id->secret)) {
       Reader r(*plain);
       auto key = PrivateKey::read(r);
       sig = key ? key->sign(data, rsa_hash(flags)) : Result<Bytes>(key.error());
     }
     loop_.post([this, sig = std::move(sig), reply = std::move(reply)] {
-      if (!sig) log_.error("sign: " + sig.error().message);
-      reply(sig ? sign_response(*sig) : msg::status(false));
+      if (!sig) return refuse(log_, reply, "sign: " + sig.error().message);
+      reply(sign_response(*sig));
     });
   });
 }
 
 void Agent::sign_security_key(std::shared_ptr<SignContext> ctx, std::shared_ptr<const Identity> id,
                               Bytes data, ReplyFn reply) {
-  auto plain = shield_.unshield(id->secret);
+  auto plain = shield_->unshield(id->secret);
   Reader r(plain ? ByteView(*plain) : ByteView());
   auto key = PrivateKey::read(r);
   if (!key) {
-    log_.error("sign: cannot read security key");
-    return reply(msg::status(false));
+    return refuse(log_, reply, "sign: cannot read security key");
   }
   SkSignRequest sr;
   sr.alg = id->key.type == KeyType::sk_ed25519 ? fido::kAlgEd25519 : fido::kAlgEcdsaP256;
@@ -137,21 +133,19 @@ void Agent::sign_security_key(std::shared_ptr<SignContext> ctx, std::shared_ptr<
           [this, id, data = std::move(data), reply = std::move(reply),
            flags](Result<SkSignResult> res) {
             if (!res) {
-              log_.error("sign: " + res.error().message);
-              return reply(msg::status(false));
+              return refuse(log_, reply, "sign: " + res.error().message);
             }
             if ((flags & 0x01) != 0 && (res->flags & 0x01) == 0) {
-              log_.error("sign: user presence check failed for " + describe(*id));
-              return reply(msg::status(false));
+              return refuse(log_, reply, "sign: user presence check failed for " + describe(*id));
             }
             // A provider (or its helper) is code we do not trust with the answer:
             // the signature must verify against the key over SHA256(application) ||
             // flags || counter || SHA256(data), as PKCS#11 ones are checked.
             Bytes sig = encode_sk_signature(id->key, *res);
             if (auto v = verify_signature(id->key.plain(), sig, data); !v) {
-              log_.error("sign: security key provider returned a bad signature for " +
-                         describe(*id) + ": " + v.error().message);
-              return reply(msg::status(false));
+              return refuse(log_, reply,
+                            "sign: security key provider returned a bad signature for " +
+                                describe(*id) + ": " + v.error().message);
             }
             reply(sign_response(sig));
           });

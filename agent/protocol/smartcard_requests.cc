@@ -56,41 +56,39 @@ void Agent::add_smartcard(Request& req) {
   std::string provider;
   ByteView pin;
   if (!r.cstring(provider) || !r.string(pin)) {
-    log_.error("PKCS#11 add: malformed request");
-    return req.reply(msg::status(false));
+    return refuse(log_, req.reply, "PKCS#11 add: malformed request");
   }
   auto c = req.type == msg::kAddSmartcardKeyConstrained ? read_constraints(r)
                                                         : Result<Constraints>(Constraints{});
   if (!c || !r.empty()) {
-    log_.error("PKCS#11 add: " + (c ? std::string("trailing bytes") : c.error().message));
-    return req.reply(msg::status(false));
+    return refuse(log_, req.reply,
+                  "PKCS#11 add: " + (c ? std::string("trailing bytes") : c.error().message));
   }
   if (c->sk_provider) {
-    log_.error("PKCS#11 add: sk-provider constraint given for a PKCS#11 module");
-    return req.reply(msg::status(false));
+    return refuse(log_, req.reply,
+                  "PKCS#11 add: sk-provider constraint given for a PKCS#11 module");
   }
   if (req.conn->remote() && !options_.allow_remote_providers) {
-    log_.error("refusing PKCS#11 add of \"" + provider +
-               "\" from a forwarded connection: remote "
-               "addition of providers is disabled (-O allow-remote-pkcs11)");
-    return req.reply(msg::status(false));
+    return refuse(log_, req.reply,
+                  "refusing PKCS#11 add of \"" + provider +
+                      "\" from a forwarded connection: remote "
+                      "addition of providers is disabled (-O allow-remote-pkcs11)");
   }
   auto canonical = canonical_provider_path(provider, options_.allowed_providers);
   if (!canonical) {
-    log_.error("refusing PKCS#11 add: " + canonical.error().message);
-    return req.reply(msg::status(false));
+    return refuse(log_, req.reply, "refusing PKCS#11 add: " + canonical.error().message);
   }
   if (pkcs11_helper_path_.empty()) {
-    log_.error("PKCS#11 add of " + *canonical + ": no skagent-pkcs11-helper configured");
-    return req.reply(msg::status(false));
+    return refuse(log_, req.reply,
+                  "PKCS#11 add of " + *canonical + ": no skagent-pkcs11-helper configured");
   }
   if (auto it = pkcs11_.find(*canonical); it != pkcs11_.end()) {
     bool in_use = it->second.loading;
     for (const auto& id : ids_.all()) in_use = in_use || id->pkcs11_provider == *canonical;
     if (in_use) {
-      log_.error("PKCS#11 add: provider " + *canonical +
-                 " is already added (ssh-add -e removes it)");
-      return req.reply(msg::status(false));
+      return refuse(
+          log_, req.reply,
+          "PKCS#11 add: provider " + *canonical + " is already added (ssh-add -e removes it)");
     }
     it->second.helper->stop("replaced by a new add");  // none of its keys is left: start afresh
     pkcs11_.erase(it);
@@ -110,16 +108,15 @@ void Agent::add_smartcard(Request& req) {
     auto it = pkcs11_.find(path);
     bool current = it != pkcs11_.end() && it->second.generation == gen;
     if (!res) {
-      log_.error("PKCS#11 add of " + path + " failed: " + res.error().message);
       if (current) {
         it->second.helper->stop("load failed");
         pkcs11_.erase(it);
       }
-      return reply(msg::status(false));
+      return refuse(log_, reply, "PKCS#11 add of " + path + " failed: " + res.error().message);
     }
     if (!current) {
-      log_.error("PKCS#11 add of " + path + ": the provider was removed while logging in");
-      return reply(msg::status(false));
+      return refuse(log_, reply,
+                    "PKCS#11 add of " + path + ": the provider was removed while logging in");
     }
     for (const auto& note : res->notes) log_.info("PKCS#11 " + path + ": " + note);
 
@@ -155,11 +152,11 @@ void Agent::add_smartcard(Request& req) {
       if (!c.certs_only.value_or(false)) add(*key, comment);
     }
     if (added == 0) {
-      log_.error("PKCS#11 add of " + path +
-                 ": no new keys (already held, or no certificate matched)");
       it->second.helper->stop("nothing added");
       pkcs11_.erase(it);
-      return reply(msg::status(false));
+      return refuse(
+          log_, reply,
+          "PKCS#11 add of " + path + ": no new keys (already held, or no certificate matched)");
     }
     it->second.loading = false;
     log_.info("added " + std::to_string(added) + " keys from PKCS#11 provider " + path);
@@ -173,8 +170,7 @@ void Agent::remove_smartcard(Request& req) {
   std::string provider;
   ByteView pin;  // ignored, as by ssh-agent
   if (!r.cstring(provider) || !r.string(pin) || !r.empty()) {
-    log_.error("PKCS#11 remove: malformed request");
-    return req.reply(msg::status(false));
+    return refuse(log_, req.reply, "PKCS#11 remove: malformed request");
   }
   // The module file may be gone by now; then the name it was added under is tried.
   char buf[PATH_MAX];
@@ -185,13 +181,13 @@ void Agent::remove_smartcard(Request& req) {
     if (id->pkcs11_provider != path) continue;
     any = true;
     if (!identity_visible_on(id->destinations, *req.conn)) {
-      log_.error("PKCS#11 remove: provider " + path + " holds keys not visible on this connection");
-      return req.reply(msg::status(false));
+      return refuse(
+          log_, req.reply,
+          "PKCS#11 remove: provider " + path + " holds keys not visible on this connection");
     }
   }
   if (it == pkcs11_.end() && !any) {
-    log_.error("PKCS#11 remove: provider " + path + " is not loaded");
-    return req.reply(msg::status(false));
+    return refuse(log_, req.reply, "PKCS#11 remove: provider " + path + " is not loaded");
   }
   size_t n = remove_provider_identities(path);
   if (it != pkcs11_.end()) {

@@ -50,8 +50,9 @@ class AgentHarness {
     listener_ = *l;
     log_.configure(Logger::Sink::stderr_sink,
                    getenv("SKAGENT_TEST_LOG") ? Logger::Level::debug : Logger::Level::error);
-    agent_ = std::make_unique<Agent>(opts_, log_, loop_, helper("skagent-sk-helper", helper_env),
-                                     helper("skagent-pkcs11-helper", helper_env));
+    agent_ = Agent::create(opts_, log_, loop_, helper("skagent-sk-helper", helper_env),
+                           helper("skagent-pkcs11-helper", helper_env))
+                 .value();
     server_ = std::make_unique<Server>(loop_, *agent_, listener_.fd);
     thread_ = std::thread([this] { loop_.run(); });
   }
@@ -93,7 +94,8 @@ class AgentHarness {
   std::filesystem::path dir_;
   Listener listener_;
   Logger log_;
-  EventLoop loop_;
+  std::unique_ptr<EventLoop> loop_owner_ = EventLoop::create().value();
+  EventLoop& loop_ = *loop_owner_;
   std::unique_ptr<Agent> agent_;
   std::unique_ptr<Server> server_;
   std::thread thread_;

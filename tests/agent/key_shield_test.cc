@@ -19,11 +19,16 @@ constexpr size_t kTag = 16;
 class KeyShieldTest : public ::testing::Test {
  protected:
   ShieldedSecret shield(ByteView secret) {
-    auto s = ks_.shield(secret);
+    auto s = ks_->shield(secret);
     EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
     return s.ok() ? std::move(*s) : ShieldedSecret{};
   }
-  KeyShield ks_;
+  std::unique_ptr<KeyShield> ks_ = must_create();
+  static std::unique_ptr<KeyShield> must_create() {
+    auto ks = KeyShield::create();
+    EXPECT_TRUE(ks.ok()) << (ks.ok() ? "" : ks.error().message);
+    return ks.ok() ? std::move(*ks) : nullptr;
+  }
 };
 
 TEST_F(KeyShieldTest, RoundTripOfVariousSizes) {
@@ -33,7 +38,7 @@ TEST_F(KeyShieldTest, RoundTripOfVariousSizes) {
     ShieldedSecret s = shield(secret);
     EXPECT_FALSE(s.nonce.empty()) << n;
     EXPECT_EQ(s.ciphertext.size(), n + kTag) << n;
-    auto back = ks_.unshield(s);
+    auto back = ks_->unshield(s);
     ASSERT_TRUE(back.ok()) << n << ": " << back.error().message;
     EXPECT_TRUE(equal(*back, secret)) << n;
   }
@@ -56,7 +61,7 @@ TEST_F(KeyShieldTest, FreshNoncePerShield) {
   ShieldedSecret a = shield(secret), b = shield(secret);
   EXPECT_FALSE(equal(a.nonce, b.nonce));
   EXPECT_FALSE(equal(a.ciphertext, b.ciphertext));
-  auto ra = ks_.unshield(a), rb = ks_.unshield(b);
+  auto ra = ks_->unshield(a), rb = ks_->unshield(b);
   ASSERT_TRUE(ra.ok() && rb.ok());
   EXPECT_TRUE(equal(*ra, *rb));
 }
@@ -67,7 +72,7 @@ TEST_F(KeyShieldTest, FlippedCiphertextOrTagBitFails) {
     for (uint8_t bit : {uint8_t(0x01), uint8_t(0x80)}) {
       ShieldedSecret t = s;
       t.ciphertext[i] ^= bit;
-      EXPECT_FALSE(ks_.unshield(t).ok()) << "byte " << i << (i >= 64 ? " (tag)" : "");
+      EXPECT_FALSE(ks_->unshield(t).ok()) << "byte " << i << (i >= 64 ? " (tag)" : "");
     }
   }
 }
@@ -77,7 +82,7 @@ TEST_F(KeyShieldTest, FlippedNonceBitFails) {
   for (size_t i = 0; i < s.nonce.size(); i++) {
     ShieldedSecret t = s;
     t.nonce[i] ^= 0x10;
-    EXPECT_FALSE(ks_.unshield(t).ok()) << "nonce byte " << i;
+    EXPECT_FALSE(ks_->unshield(t).ok()) << "nonce byte " << i;
   }
 }
 
@@ -85,40 +90,41 @@ TEST_F(KeyShieldTest, EmptySecretIsStillAuthenticated) {
   ShieldedSecret s = shield({});
   ASSERT_EQ(s.ciphertext.size(), kTag);
   s.ciphertext[0] ^= 1;
-  EXPECT_FALSE(ks_.unshield(s).ok());
+  EXPECT_FALSE(ks_->unshield(s).ok());
 }
 
 TEST_F(KeyShieldTest, MalformedShieldedSecretFails) {
   ShieldedSecret s = shield(pattern(64));
   ShieldedSecret short_ct = s;
   short_ct.ciphertext.resize(kTag - 1);
-  EXPECT_FALSE(ks_.unshield(short_ct).ok());
+  EXPECT_FALSE(ks_->unshield(short_ct).ok());
   ShieldedSecret no_ct = s;
   no_ct.ciphertext.clear();
-  EXPECT_FALSE(ks_.unshield(no_ct).ok());
+  EXPECT_FALSE(ks_->unshield(no_ct).ok());
   ShieldedSecret cut = s;
   cut.ciphertext.pop_back();
-  EXPECT_FALSE(ks_.unshield(cut).ok());
+  EXPECT_FALSE(ks_->unshield(cut).ok());
   ShieldedSecret longer = s;
   longer.ciphertext.push_back(0);
-  EXPECT_FALSE(ks_.unshield(longer).ok());
+  EXPECT_FALSE(ks_->unshield(longer).ok());
   ShieldedSecret short_nonce = s;
   short_nonce.nonce.pop_back();
-  EXPECT_FALSE(ks_.unshield(short_nonce).ok());
+  EXPECT_FALSE(ks_->unshield(short_nonce).ok());
   ShieldedSecret long_nonce = s;
   long_nonce.nonce.push_back(0);
-  EXPECT_FALSE(ks_.unshield(long_nonce).ok());
+  EXPECT_FALSE(ks_->unshield(long_nonce).ok());
   ShieldedSecret no_nonce = s;
   no_nonce.nonce.clear();
-  EXPECT_FALSE(ks_.unshield(no_nonce).ok());
+  EXPECT_FALSE(ks_->unshield(no_nonce).ok());
 }
 
 TEST_F(KeyShieldTest, OtherInstanceCannotUnshield) {
   Bytes secret = pattern(64);
   ShieldedSecret s = shield(secret);
-  KeyShield other;
-  EXPECT_FALSE(other.unshield(s).ok());
-  auto mine = ks_.unshield(s);
+  auto other = KeyShield::create();
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE((*other)->unshield(s).ok());
+  auto mine = ks_->unshield(s);
   ASSERT_TRUE(mine.ok());
   EXPECT_TRUE(equal(*mine, secret));
 }

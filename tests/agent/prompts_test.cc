@@ -121,7 +121,9 @@ std::string where_in_ordinary_memory(std::string_view needle) {
   int mem = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
   if (mem < 0) return "cannot open /proc/self/mem";
   constexpr size_t kChunk = 1 << 20;
-  LockedBuffer chunk(kChunk + needle.size());
+  auto locked_chunk = LockedBuffer::create(kChunk + needle.size());
+  if (!locked_chunk) return "no locked memory: " + locked_chunk.error().message;
+  LockedBuffer& chunk = **locked_chunk;
   std::string found;
   for (const Range& r : ordinary) {
     for (uintptr_t at = r.lo; at < r.hi && found.empty(); at += kChunk) {
@@ -454,7 +456,9 @@ TEST_F(Pins, ThePinNeverLeavesLockedMemory) {
   const std::string make_pin =
       "od -An -N12 -tx1 /dev/urandom | tr -d ' \\n' >'" + pin_file.string() + "'";
   ASSERT_EQ(system(make_pin.c_str()), 0);
-  LockedBuffer pin(64);
+  auto locked_pin = LockedBuffer::create(64);
+  ASSERT_TRUE(locked_pin.ok());
+  LockedBuffer& pin = **locked_pin;
   int fd = open(pin_file.c_str(), O_RDONLY | O_CLOEXEC);
   ASSERT_GE(fd, 0);
   ssize_t n = read(fd, pin.data(), pin.size());

@@ -92,12 +92,44 @@ TEST(SkHelperProtocol, ErrorReplyRoundTripForEveryCode) {
   EXPECT_EQ(back.error().message, "");
 }
 
+// The PIN tries a token has left travel as a field, not inside the message text.
+TEST(SkHelperProtocol, ErrorReplyCarriesPinRetries) {
+  for (int retries : {0, 1, 7, 255}) {
+    Error e = make_error(Errc::pin_invalid, "wrong PIN");  // no number in the text
+    e.pin_retries = retries;
+    auto back = decode_sign_reply(encode_sign_reply(Result<SkSignResult>(e)));
+    ASSERT_FALSE(back.ok());
+    EXPECT_EQ(back.error().code, Errc::pin_invalid);
+    EXPECT_EQ(back.error().message, "wrong PIN");
+    EXPECT_EQ(back.error().pin_retries, retries);
+  }
+  auto unknown = decode_sign_reply(
+      encode_sign_reply(Result<SkSignResult>(make_error(Errc::pin_invalid, "2 retries left"))));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().pin_retries, -1) << "read back out of the text";
+}
+
 Bytes error_reply(uint32_t code, std::string_view msg) {
   Writer w;
   w.u8(1);
   w.u32(code);
   w.string(msg);
   return w.take();
+}
+
+TEST(SkHelperProtocol, BadPinRetriesAreMalformed) {
+  for (uint32_t retries : {256u, 0xffffffffu}) {
+    Bytes b = error_reply(uint32_t(Errc::pin_invalid), "x");
+    Writer w;
+    w.u32(retries);
+    b.insert(b.end(), w.bytes().begin(), w.bytes().end());
+    auto r = decode_sign_reply(b);
+    ASSERT_FALSE(r.ok()) << retries;
+    EXPECT_EQ(r.error().code, Errc::malformed) << retries;
+  }
+  Bytes trailing = error_reply(uint32_t(Errc::pin_invalid), "x");
+  trailing.push_back(0);  // not a whole uint32
+  EXPECT_EQ(decode_sign_reply(trailing).error().code, Errc::malformed);
 }
 
 TEST(SkHelperProtocol, ErrorCodeOutOfRangeIsMalformed) {

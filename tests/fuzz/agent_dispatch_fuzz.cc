@@ -34,8 +34,9 @@ class Session {
   Session() {
     opts_.allowed_providers = "/nonexistent-provider-dir/*";
     log_.configure(Logger::Sink::stderr_sink, Logger::Level::error);
-    agent_ = std::make_unique<Agent>(opts_, log_, loop_, "/nonexistent/skagent-sk-helper",
-                                     "/nonexistent/skagent-pkcs11-helper");
+    agent_ = Agent::create(opts_, log_, loop_, "/nonexistent/skagent-sk-helper",
+                           "/nonexistent/skagent-pkcs11-helper")
+                 .value();
     conn_ = std::make_shared<Connection>();
     conn_->id = 1;
   }
@@ -62,7 +63,8 @@ class Session {
  private:
   AgentOptions opts_;
   Logger log_;
-  EventLoop loop_;
+  std::unique_ptr<EventLoop> loop_owner_ = EventLoop::create().value();
+  EventLoop& loop_ = *loop_owner_;
   std::unique_ptr<Agent> agent_;
   std::shared_ptr<Connection> conn_;
 };

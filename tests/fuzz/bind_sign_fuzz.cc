@@ -51,8 +51,9 @@ class World {
   World() {
     opts_.allowed_providers = "/nonexistent-provider-dir/*";
     log_.configure(Logger::Sink::stderr_sink, Logger::Level::error);
-    agent_ = std::make_unique<Agent>(opts_, log_, loop_, "/nonexistent/skagent-sk-helper",
-                                     "/nonexistent/skagent-pkcs11-helper");
+    agent_ = Agent::create(opts_, log_, loop_, "/nonexistent/skagent-sk-helper",
+                           "/nonexistent/skagent-pkcs11-helper")
+                 .value();
   }
 
   Bytes call(const std::shared_ptr<Connection>& conn, ByteView message) {
@@ -246,7 +247,8 @@ class World {
 
   AgentOptions opts_;
   Logger log_;
-  EventLoop loop_;
+  std::unique_ptr<EventLoop> loop_owner_ = EventLoop::create().value();
+  EventLoop& loop_ = *loop_owner_;
   std::unique_ptr<Agent> agent_;
 };
 

@@ -31,7 +31,7 @@ class FakeConsole : public Console {
   Result<SecretText> ask_secret(std::string_view prompt) override {
     secret_prompts.emplace_back(prompt);
     if (secrets.empty()) return make_error(Errc::denied, "no more scripted secrets");
-    SecretText s(secrets.front());
+    auto s = SecretText::copy_of(secrets.front());
     secrets.pop_front();
     return s;
   }

@@ -72,7 +72,9 @@ TEST(KeygenPinPrompt, AskpassAnswerAndCancel) {
 }
 
 TEST(KeygenPinPrompt, SecretTextIsBounded) {
-  SecretText s(std::string(5000, 'x'));
+  auto made = SecretText::copy_of(std::string(5000, 'x'));
+  ASSERT_TRUE(made.ok());
+  SecretText s = std::move(made).value();
   EXPECT_EQ(s.size(), SecretText::kMaxSize);
   SecretText e;
   EXPECT_TRUE(e.empty());

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,7 +42,8 @@ int open_fd_count() {
 }
 
 TEST(EventLoop, TimersFireInDeadlineOrder) {
-  EventLoop loop;
+  auto owned = EventLoop::create().value();
+  EventLoop& loop = *owned;
   std::vector<int> order;
   loop.after(milliseconds(30), [&] { order.push_back(3); });
   loop.after(milliseconds(10), [&] { order.push_back(1); });
@@ -53,7 +55,8 @@ TEST(EventLoop, TimersFireInDeadlineOrder) {
 }
 
 TEST(EventLoop, TimerDoesNotFireEarly) {
-  EventLoop loop;
+  auto owned = EventLoop::create().value();
+  EventLoop& loop = *owned;
   auto start = EventLoop::Clock::now();
   EventLoop::Clock::time_point fired;
   loop.after(milliseconds(50), [&] {
@@ -65,14 +68,16 @@ TEST(EventLoop, TimerDoesNotFireEarly) {
 }
 
 TEST(EventLoop, TimerIdsAreDistinct) {
-  EventLoop loop;
+  auto owned = EventLoop::create().value();
+  EventLoop& loop = *owned;
   uint64_t a = loop.after(milliseconds(10), [] {});
   uint64_t b = loop.after(milliseconds(10), [] {});
   EXPECT_NE(a, b);
 }
 
 TEST(EventLoop, CancelTimer) {
-  EventLoop loop;
+  auto owned = EventLoop::create().value();
+  EventLoop& loop = *owned;
   std::vector<int> order;
   loop.after(milliseconds(10), [&] { order.push_back(1); });
   uint64_t doomed = loop.after(milliseconds(20), [&] { order.push_back(2); });
@@ -86,7 +91,8 @@ TEST(EventLoop, CancelTimer) {
 }
 
 TEST(EventLoop, CancelFromInsideAnotherTimer) {
-  EventLoop loop;
+  auto owned = EventLoop::create().value();
+  EventLoop& loop = *owned;
   bool second_ran = false;
   uint64_t second = 0;
   loop.after(milliseconds(10), [&] { loop.cancel_timer(second); });
@@ -97,7 +103,8 @@ TEST(EventLoop, CancelFromInsideAnotherTimer) {
 }
 
 TEST(EventLoop, CancelOneOfTwoTimersWithSameDeadline) {
-  EventLoop loop;
+  auto owned = EventLoop::create().value();
+  EventLoop& loop = *owned;
   // Schedule in a tight loop; some pairs share a deadline in the multimap.
   std::vector<uint64_t> ids;
   std::vector<int> ran(50, 0);
@@ -109,7 +116,8 @@ TEST(EventLoop, CancelOneOfTwoTimersWithSameDeadline) {
 }
 
 TEST(EventLoop, PostFromAnotherThreadRunsOnLoopThread) {
-  EventLoop loop;
+  auto owned = EventLoop::create().value();
+  EventLoop& loop = *owned;
   std::thread::id ran_on;
   std::atomic<int> runs{0};
   std::thread t([&] {
@@ -126,7 +134,8 @@ TEST(EventLoop, PostFromAnotherThreadRunsOnLoopThread) {
 }
 
 TEST(EventLoop, ManyPostsFromSeveralThreadsAllRun) {
-  EventLoop loop;
+  auto owned = EventLoop::create().value();
+  EventLoop& loop = *owned;
   int count = 0;  // touched only on the loop thread
   constexpr int kThreads = 4, kEach = 500;
   std::vector<std::thread> threads;
@@ -146,7 +155,8 @@ TEST(EventLoop, ManyPostsFromSeveralThreadsAllRun) {
 }
 
 TEST(EventLoop, PostBeforeRunIsDelivered) {
-  EventLoop loop;
+  auto owned = EventLoop::create().value();
+  EventLoop& loop = *owned;
   bool ran = false;
   loop.post([&] {
     ran = true;
@@ -168,7 +178,8 @@ class PipeTest : public ::testing::Test {
 };
 
 TEST_F(PipeTest, WatchReadableEnd) {
-  EventLoop loop;
+  auto owned = EventLoop::create().value();
+  EventLoop& loop = *owned;
   std::vector<uint32_t> events;
   char got = 0;
   loop.watch(fds_[0], EventLoop::kRead, [&](uint32_t ev) {
@@ -186,7 +197,8 @@ TEST_F(PipeTest, WatchReadableEnd) {
 }
 
 TEST_F(PipeTest, UnwatchedFdIsNotReported) {
-  EventLoop loop;
+  auto owned = EventLoop::create().value();
+  EventLoop& loop = *owned;
   int calls = 0;
   loop.watch(fds_[0], EventLoop::kRead, [&](uint32_t) { calls++; });
   loop.unwatch(fds_[0]);
@@ -198,7 +210,8 @@ TEST_F(PipeTest, UnwatchedFdIsNotReported) {
 }
 
 TEST_F(PipeTest, ClosedWriterReportsReadable) {
-  EventLoop loop;
+  auto owned = EventLoop::create().value();
+  EventLoop& loop = *owned;
   uint32_t seen = 0;
   loop.watch(fds_[0], EventLoop::kRead, [&](uint32_t ev) {
     seen = ev;
@@ -212,7 +225,8 @@ TEST_F(PipeTest, ClosedWriterReportsReadable) {
 }
 
 TEST_F(PipeTest, WriteInterestAndSetInterest) {
-  EventLoop loop;
+  auto owned = EventLoop::create().value();
+  EventLoop& loop = *owned;
   int writable = 0;
   loop.watch(fds_[1], EventLoop::kWrite, [&](uint32_t ev) {
     EXPECT_TRUE(ev & EventLoop::kWrite);
@@ -226,7 +240,8 @@ TEST_F(PipeTest, WriteInterestAndSetInterest) {
 }
 
 TEST_F(PipeTest, RewatchReplacesCallback) {
-  EventLoop loop;
+  auto owned = EventLoop::create().value();
+  EventLoop& loop = *owned;
   int first = 0, second = 0;
   loop.watch(fds_[0], EventLoop::kRead, [&](uint32_t) { first++; });
   loop.watch(fds_[0], EventLoop::kRead, [&](uint32_t) {
@@ -243,7 +258,8 @@ TEST_F(PipeTest, RewatchReplacesCallback) {
 }
 
 TEST(EventLoop, ChildExitStatus) {
-  EventLoop loop;
+  auto owned = EventLoop::create().value();
+  EventLoop& loop = *owned;
   SpawnOptions opts;
   opts.argv = {"sh", "-c", "exit 3"};
   auto pid = spawn_process(opts);
@@ -262,7 +278,8 @@ TEST(EventLoop, ChildExitStatus) {
 }
 
 TEST(EventLoop, ChildKilledBySignal) {
-  EventLoop loop;
+  auto owned = EventLoop::create().value();
+  EventLoop& loop = *owned;
   SpawnOptions opts;
   opts.argv = {"sh", "-c", "kill -TERM $$"};
   auto pid = spawn_process(opts);
@@ -278,29 +295,35 @@ TEST(EventLoop, ChildKilledBySignal) {
 }
 
 TEST(EventLoop, SignalRaisedIsDelivered) {
-  EventLoop loop;
+  auto owned = EventLoop::create().value();
+  EventLoop& loop = *owned;
   std::vector<int> got;
-  loop.on_signals({SIGUSR2}, [&](int sig) {
-    got.push_back(sig);
-    loop.stop();
-  });
+  ASSERT_TRUE(loop.on_signals({SIGUSR2},
+                              [&](int sig) {
+                                got.push_back(sig);
+                                loop.stop();
+                              })
+                  .ok());
   ASSERT_EQ(raise(SIGUSR2), 0);
   ASSERT_TRUE(run_with_watchdog(loop));
   EXPECT_EQ(got, (std::vector<int>{SIGUSR2}));
 }
 
 TEST(EventLoop, SignalFromKillIsDelivered) {
-  EventLoop loop;
+  auto owned = EventLoop::create().value();
+  EventLoop& loop = *owned;
   std::vector<int> got;
   // The second signal is sent only once the first has arrived, so the order
   // does not depend on how fast the loop runs.
-  loop.on_signals({SIGUSR2, SIGWINCH}, [&](int sig) {
-    got.push_back(sig);
-    if (sig == SIGWINCH) {
-      ASSERT_EQ(kill(getpid(), SIGUSR2), 0);
-    }
-    if (got.size() == 2) loop.stop();
-  });
+  ASSERT_TRUE(loop.on_signals({SIGUSR2, SIGWINCH},
+                              [&](int sig) {
+                                got.push_back(sig);
+                                if (sig == SIGWINCH) {
+                                  ASSERT_EQ(kill(getpid(), SIGUSR2), 0);
+                                }
+                                if (got.size() == 2) loop.stop();
+                              })
+                  .ok());
   loop.after(milliseconds(10), [] { ASSERT_EQ(kill(getpid(), SIGWINCH), 0); });
   ASSERT_TRUE(run_with_watchdog(loop));
   EXPECT_EQ(got, (std::vector<int>{SIGWINCH, SIGUSR2}));
@@ -311,8 +334,9 @@ TEST(EventLoop, DestructorReleasesSignalFd) {
   int before = open_fd_count();
   ASSERT_GT(before, 0);
   {
-    EventLoop loop;
-    loop.on_signals({SIGUSR2}, [](int) {});
+    auto owned = EventLoop::create().value();
+    EventLoop& loop = *owned;
+    ASSERT_TRUE(loop.on_signals({SIGUSR2}, [](int) {}).ok());
   }
   EXPECT_EQ(open_fd_count(), before);
 }
@@ -320,8 +344,45 @@ TEST(EventLoop, DestructorReleasesSignalFd) {
 TEST(EventLoop, DestructorReleasesItsOwnFds) {
   int before = open_fd_count();
   ASSERT_GT(before, 0);
-  { EventLoop loop; }
+  { auto owned = EventLoop::create().value(); }
   EXPECT_EQ(open_fd_count(), before);
+}
+
+// With no file descriptor left, creating a loop or a signal watch is an error returned,
+// not an exception that ends the program. Run in a child: the limit is not the test's.
+int in_child_without_fds(int (*body)()) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    struct rlimit none = {0, 0};  // 0, 1 and 2 stay open; no new descriptor can be had
+    if (setrlimit(RLIMIT_NOFILE, &none) != 0) _exit(90);
+    _exit(body());
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+TEST(EventLoop, CreateWithoutFdsIsAnError) {
+  EXPECT_EQ(in_child_without_fds([] {
+              auto loop = EventLoop::create();
+              return !loop.ok() && loop.error().code == Errc::io ? 0 : 1;
+            }),
+            0);
+}
+
+TEST(EventLoop, SignalWatchWithoutFdsIsAnError) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    auto loop = EventLoop::create();
+    if (!loop) _exit(2);
+    while (dup(0) >= 0) {  // use up every descriptor left
+    }
+    _exit((*loop)->on_signals({SIGUSR2}, [](int) {}).ok() ? 1 : 0);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 }  // namespace

@@ -283,7 +283,10 @@ void check_names() {
 }
 
 void check_memory() {
-  LockedBuffer b(100);
+  auto locked = LockedBuffer::create(100);
+  check(locked.ok(), "LockedBuffer::create succeeds");
+  if (!locked) return;
+  LockedBuffer& b = **locked;
   memset(b.data(), 0xab, b.size());
   check(b.size() == 100 && b.data()[99] == 0xab, "LockedBuffer is writable");
   check(b.locked(), "LockedBuffer is locked in RAM (VirtualLock)");
