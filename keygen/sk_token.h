@@ -21,6 +21,7 @@
 
 #include "base/bytes.h"
 #include "base/error.h"
+#include "fido/options.h"
 #include "fido/sk_abi.h"
 #include "fido/sk_provider.h"
 #include "ssh/key.h"
@@ -76,13 +77,15 @@ class SkToken {
   virtual Result<std::vector<SkDeviceInfo>> list_devices() = 0;
 };
 
-// "internal" (or empty): the built-in middleware; otherwise a provider path.
-Result<std::unique_ptr<SkToken>> open_sk_token(const std::string& provider);
+// "internal" (or empty): the built-in middleware, finding tokens in `sources`
+// (main's $SKAGENT_VTOKEN); otherwise a provider path.
+Result<std::unique_ptr<SkToken>> open_sk_token(const std::string& provider,
+                                               const fido::DeviceSources& sources);
 
 // The OpenSSH SecurityKeyProvider backend, for a library path.
 Result<std::unique_ptr<SkToken>> open_provider_token(const std::string& path);
 
 // The built-in FIDO2 middleware backend.
-Result<std::unique_ptr<SkToken>> open_fido_token();
+Result<std::unique_ptr<SkToken>> open_fido_token(fido::DeviceSources sources);
 
 }  // namespace skagent::keygen

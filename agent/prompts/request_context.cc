@@ -174,6 +174,8 @@ std::string process_name(const ProcessInfo& p) {
   if (!p.exe.empty()) return p.exe;
   if (!p.argv.empty() && !p.argv[0].empty()) return p.argv[0] + " (as it names itself)";
   return "[" + p.name + "]";
+}
+
 std::string_view SignOutcome::name() const {
   switch (kind_) {
     case allowed:

@@ -22,9 +22,9 @@ namespace fs = std::filesystem;
 
 bool askpass_shown(const std::string& display, const std::string& wayland,
                    const std::string& require) {
-  EventLoop loop;
+  auto loop = EventLoop::create().value();
   Logger log;
-  return Prompter(loop, log, {display, wayland, require, "/bin/true"}).available();
+  return Prompter(*loop, log, {display, wayland, require, "/bin/true"}).available();
 }
 
 TEST(EnvironmentOptions, AskpassFollowsOpenSshsRulesFromTheGivenSettings) {
@@ -41,7 +41,8 @@ TEST(EnvironmentOptions, TheSessionBusIsTheOneGiven) {
   openssh_tools::TempDir tmp;
   const fs::path& dir = tmp.path();
   if (access(TouchNotifier::kGdbus, X_OK) != 0) GTEST_SKIP() << "no " << TouchNotifier::kGdbus;
-  EventLoop loop;
+  auto owned = EventLoop::create().value();
+  EventLoop& loop = *owned;
   Logger log;
   EXPECT_FALSE(TouchNotifier(loop, log, {}).available());
   EXPECT_TRUE(TouchNotifier(loop, log, {"unix:path=/nonexistent", ""}).available());
