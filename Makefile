@@ -77,7 +77,8 @@ BINS += $(BUILD)/bin/skagent-vtoken $(BUILD)/bin/skagent-keygen
 # beside the agent so the test runners copy them along with it.
 PKCS11_TEST_MODULES := $(BUILD)/bin/skagent-test-pkcs11-crash.so $(BUILD)/bin/skagent-test-pkcs11-hang.so \
                        $(BUILD)/bin/skagent-test-pkcs11-ctor-marker.so $(BUILD)/bin/skagent-test-pkcs11-hostile.so
-# The hostile-client driver and an sk provider that makes a forbidden system call (adversarial.sh).
+# The hostile-client driver (adversarial.sh) and an sk provider that tries what an intruder would
+# (helper_sandbox.sh).
 ADVERSARY_BINS := $(BUILD)/bin/skagent-adversary $(BUILD)/bin/skagent-test-sk-forbidden.so
 # An sk provider that wants a PIN (OpenSSH's sk-dummy behind a PIN check): prompts.sh, unit tests.
 PROMPT_TEST_BINS := $(BUILD)/bin/skagent-test-sk-pin.so

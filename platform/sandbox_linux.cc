@@ -445,6 +445,8 @@ Status apply_helper_sandbox(const HelperSandboxRules& rules) {
     f.rule(SCMP_ACT_ALLOW, SCMP_SYS(ioctl),
            SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, req & 0xffffffffUL));
   }
+  // ftruncate: SoftHSM2 rewrites its token's generation file at every session (Landlock keeps
+  // that to its token directory).
   f.allow({SCMP_SYS(flock), SCMP_SYS(bind), SCMP_SYS(statfs), SCMP_SYS(fstatfs),
            SCMP_SYS(timerfd_create), SCMP_SYS(timerfd_settime), SCMP_SYS(timerfd_gettime),
            SCMP_SYS(prctl), SCMP_SYS(sched_getparam), SCMP_SYS(sched_getscheduler), SCMP_SYS(fsync),

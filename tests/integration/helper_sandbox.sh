@@ -53,7 +53,7 @@ stop_pty_agent() {
 # probes WHO TAG: each probe the hostile library logged was refused.
 probes() {
     local err; err=$(cat "$AGENT_DIR/err")
-    check_match "$1: the helper cannot open the agent's terminal as /dev/tty" "$err" "$2: open /dev/tty: No such device"
+    check_match "$1: the helper cannot open the agent's terminal as /dev/tty" "$err" "$2: open /dev/tty: (No such device|Permission denied)"
     if [ "$LANDLOCK" -gt 0 ]; then
         check_match "$1: Landlock refuses the agent's terminal by its path" "$err" "$2: open the agent's terminal: Permission denied"
         check_match "$1: ... a new pty from /dev/ptmx" "$err" "$2: open /dev/ptmx: Permission denied"
