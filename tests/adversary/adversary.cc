@@ -563,7 +563,7 @@ int cmd_unlock_parallel(const std::string& agent, int n) {
   std::vector<std::unique_ptr<Client>> guessers;
   for (int i = 0; i < n; i++) {
     guessers.push_back(std::make_unique<Client>(agent));
-    if (!guessers.back()->ok()) return fprintf(stderr, "connection %d failed\n", i), 1;
+    if (!guessers.back()->connected()) return fprintf(stderr, "connection %d failed\n", i), 1;
   }
   auto t0 = Clock::now();
   for (int i = 0; i < n; i++) {
