@@ -9,6 +9,7 @@
 // Only a PIN that was typed is cached, so use never extends PinCache; a cached
 // PIN is used only while the policy still says PinCache.
 #include "agent/agent.h"
+#include "agent/prompts/prompt_text.h"
 
 namespace skagent {
 

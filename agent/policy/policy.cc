@@ -10,6 +10,7 @@
 
 #include "agent/policy/pattern_match.h"
 #include "agent/policy/provider_allowlist.h"
+#include "agent/prompts/prompt_text.h"
 #include "platform/read_file.h"
 
 namespace skagent {

@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "agent/agent.h"
+#include "agent/prompts/prompt_text.h"
 #include "agent/protocol/messages.h"
 
 namespace skagent {

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "agent/prompts/request_context.h"
+#include "agent/prompts/prompt_text.h"
 #include "tests/agent/agent_harness.h"
 
 namespace skagent::testing {

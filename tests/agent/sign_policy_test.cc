@@ -14,6 +14,7 @@
 #include "agent/prompts/touch_notice.h"
 #include "agent/policy/policy.h"
 #include "agent/prompts/request_context.h"
+#include "agent/prompts/prompt_text.h"
 #include "ssh/fingerprint.h"
 #include "tests/agent/agent_test_util.h"
 
