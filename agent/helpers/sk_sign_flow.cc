@@ -10,6 +10,7 @@
 // PIN is used only while the policy still says PinCache.
 #include "agent/agent.h"
 #include "fido/sk_abi.h"
+#include "agent/prompts/prompt_text.h"
 
 namespace skagent {
 

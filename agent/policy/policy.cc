@@ -11,6 +11,7 @@
 #include "base/text.h"
 #include "agent/policy/pattern_match.h"
 #include "agent/policy/provider_allowlist.h"
+#include "agent/prompts/prompt_text.h"
 #include "platform/read_file.h"
 
 namespace skagent {

@@ -8,6 +8,7 @@
 
 #include "agent/agent.h"
 #include "agent/prompts/audit_json.h"
+#include "agent/prompts/prompt_text.h"
 #include "agent/protocol/messages.h"
 
 namespace skagent {

@@ -3,6 +3,7 @@
 
 #include <ctime>
 
+#include "agent/prompts/printable.h"
 #include "agent/prompts/request_context.h"
 
 namespace skagent {

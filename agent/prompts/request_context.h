@@ -3,7 +3,8 @@
 // who asks (the local process, from SO_PEERCRED and /proc), through which hosts
 // (the verified session-bind chain, named from known_hosts), and what is to be
 // signed (an SSH login as a user on a host, an SSHSIG signature for a namespace,
-// or anything else). Also the texts built from it: prompts, notices, audit.
+// or anything else), and its audit line. The texts shown to a person are in
+// agent/prompts/prompt_text.h, the sanitiser in printable.h.
 #pragma once
 
 #include <sys/types.h>
@@ -15,7 +16,8 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/prompts/confirm_prompt.h"
+#include "agent/prompts/host_candidates.h"
+#include "agent/prompts/printable.h"
 #include "agent/policy/known_hosts.h"
 #include "agent/protocol/session_binding.h"
 #include "platform/peer_identity.h"
@@ -94,6 +96,11 @@ struct SignContext {
   std::string approval;  // how a person was involved: "not needed", "confirmed", ...
 };
 
+// A process as a person should see it named: its executable, else what it calls itself.
+std::string process_name(const ProcessInfo& p);
+// A command line on one line, cut after about `max` bytes (" ..." when the kernel cut it).
+std::string join_argv(const std::vector<std::string>& argv, bool truncated, size_t max);
+
 // Reads the process that connected (agent/server.cc, at accept). `pidfd` (-1: none) is
 // taken over; `gone`: the kernel said it has already exited, so nothing is read.
 std::shared_ptr<const CallerInfo> read_caller(const PeerIdentity& peer, int pidfd, bool gone);
@@ -102,51 +109,10 @@ std::shared_ptr<const CallerInfo> caller_of(Connection& conn);
 // Fills in ctx.caller_fate once.
 void check_caller(SignContext& ctx);
 
-// Host-name candidates for hashed known_hosts entries, from a command line
-// (ssh's destination, -J jump hosts, -p ports; other words are harmless).
-std::vector<std::string> host_candidates(const std::vector<std::string>& argv);
-
 // Builds the context. `extra_candidates`: more host names to try on hashed
 // entries (policy Destinations, ssh-add -h host names).
 std::shared_ptr<SignContext> build_sign_context(Connection& conn, const Identity& id, ByteView data,
                                                 const KnownHosts& known_hosts,
                                                 const std::vector<std::string>& extra_candidates);
-
-// The one sanitiser for text chosen by someone else (client, server, key
-// comment, certificate, command line) on its way to a prompt, a notification
-// or the audit log: backslash, C0/C1 controls, line and paragraph separators,
-// format characters (Cf: bidi controls, zero-width, tags...), odd spaces and
-// invalid UTF-8 (overlong, surrogates, truncated) become visible escapes
-// (a backslash, \x0a, \u2029, \U000e0041); at most `max` bytes of it are kept, and a
-// cut string ends in "...[cut]".
-std::string printable(std::string_view s, size_t max = 200);
-
-// A process as a person can name it: its executable, else its argv[0] (marked), else "[comm]".
-std::string process_name(const ProcessInfo& p);
-// argv joined by spaces, stopping once past `max` bytes; " ..." when `truncated`.
-std::string join_argv(const std::vector<std::string>& argv, bool truncated, size_t max);
-
-// Short descriptions.
-std::string describe_caller(const CallerInfo& c);  // "/usr/bin/ssh (pid 42)"
-std::string describe_asker(const SignContext& c);  // describe_caller, and what became of it
-std::string describe_ancestry(
-    const CallerInfo& c);  // "/usr/bin/git, /usr/bin/bash" (parents, nearest first)
-std::string describe_hop(
-    const HopInfo& h);  // "build.example.com" or "an unknown host (ED25519 SHA256:..)"
-std::string describe_destination(const SignContext& c);  // "alice@host", "" when not a known login
-std::string describe_path(const SignContext& c);  // "this machine > hop1 (agent forwarded) > hop2"
-std::string describe_requester(const SignContext& c);  // "hop1 (through a forwarded agent)", "ssh"
-std::string describe_task(
-    const SignContext& c);  // "log in to alice@host", "sign a file (namespace \"file\")"
-// The line a person decides on: "ssh wants key work-laptop to log in to git@github.com".
-std::string describe_decision(const SignContext& c);
-
-// The texts. A confirmation: the decision first, then the details.
-ConfirmQuestion confirm_question(const SignContext& c, uint32_t approve_for_seconds);
-std::string confirm_prompt_text(const SignContext& c,
-                                uint32_t approve_for_seconds);  // its plain_text
-std::string pin_prompt_text(const SignContext& c, const std::string& note);
-std::string touch_notice_summary();
-std::string touch_notice_body(const SignContext& c);
 
 }  // namespace skagent

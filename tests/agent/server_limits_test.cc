@@ -16,6 +16,7 @@
 
 #include "agent/prompts/audit_json.h"
 #include "agent/prompts/request_context.h"
+#include "agent/prompts/prompt_text.h"
 #include "tests/agent/agent_harness.h"
 
 namespace skagent::testing {

@@ -15,6 +15,7 @@
 #include "agent/policy/policy.h"
 #include "agent/prompts/audit_json.h"
 #include "agent/prompts/request_context.h"
+#include "agent/prompts/prompt_text.h"
 #include "ssh/fingerprint.h"
 #include "tests/agent/agent_test_util.h"
 
