@@ -20,15 +20,6 @@ namespace {
 
 std::vector<Bytes> g_preload;  // ADD_IDENTITY(_CONSTRAINED) messages (type byte first)
 
-Bytes add_message(uint8_t type, ByteView key, std::string_view comment, ByteView constraints = {}) {
-  Writer w;
-  w.u8(type);
-  w.raw(key);
-  w.string(comment);
-  w.raw(constraints);
-  return w.take();
-}
-
 class Session {
  public:
   Session() {
@@ -37,27 +28,12 @@ class Session {
     agent_ = Agent::create(opts_, log_, loop_, "/nonexistent/skagent-sk-helper",
                            "/nonexistent/skagent-pkcs11-helper")
                  .value();
-    conn_ = std::make_shared<Connection>();
-    conn_->id = 1;
+    conn_ = fuzz::in_process_connection(1);
   }
 
   // Dispatches one message and waits for its reply.
   void request(ByteView message) {
-    if (message.empty()) return;
-    bool replied = false;
-    Request req;
-    req.conn = conn_;
-    req.type = message[0];
-    req.body = message.subspan(1);
-    req.reply = [this, &replied](Bytes reply) {
-      FUZZ_CHECK(!replied);
-      FUZZ_CHECK(!reply.empty());
-      replied = true;
-      loop_.stop();
-    };
-    agent_->dispatch(std::move(req));
-    if (!replied) loop_.run();
-    FUZZ_CHECK(replied);
+    if (!message.empty()) fuzz::dispatch_sync(*agent_, loop_, conn_, message);
   }
 
  private:
@@ -77,14 +53,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   // The agent logs every refused request; keep libFuzzer's own output readable (libFuzzer
   // and the sanitizers keep writing to the real stderr).
   stderr = fopen("/dev/null", "w");
-  Bytes ed = fuzz::fixed_ed25519_private();
-  PrivateKey k = fuzz::read_key(ed);
-  g_preload.push_back(add_message(msg::kAddIdentity, ed, "software"));
-  g_preload.push_back(
-      add_message(msg::kAddIdConstrained, fuzz::fixed_ed25519_private(101), "confirm", Bytes{2}));
-  g_preload.push_back(add_message(
-      msg::kAddIdentity, fuzz::fixed_sk_ed25519_private(k.public_key().point), "sk-ed25519"));
-  g_preload.push_back(add_message(msg::kAddIdentity, fuzz::fixed_sk_ecdsa_private(), "sk-ecdsa"));
+  g_preload = fuzz::preload_messages();
   return 0;
 }
 

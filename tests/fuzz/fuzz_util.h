@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Shared by the libFuzzer harnesses (tests/fuzz/*_fuzz.cc): a harness-side check that
-// crashes (so libFuzzer reports it) and a few fixed, deterministic keys.
+// crashes (so libFuzzer reports it), a few fixed, deterministic keys, and the in-process
+// way of sending the agent one request and waiting for its reply.
 #pragma once
 
+#include <fcntl.h>
 #include <openssl/evp.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
+#include <vector>
 
-#include "ssh/private_key.h"
+#include "agent/agent.h"
+#include "agent/protocol/messages.h"
 #include "base/wire.h"
+#include "ssh/private_key.h"
 
 namespace skagent::fuzz {
 
@@ -77,6 +83,68 @@ inline Bytes fixed_sk_ecdsa_private() {
   w.string(view("key-handle-ecdsa"));
   w.string(Bytes{});
   return w.take();
+}
+
+// A connection that reaches the agent without a socket. Its fd is a real, open descriptor
+// (/dev/null, shared, never closed) because the agent takes a connection whose fd is -1 for
+// one whose client has gone (a queued UNLOCK from it is dropped unanswered).
+inline std::shared_ptr<Connection> in_process_connection(uint64_t id) {
+  static const int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  auto c = std::make_shared<Connection>();
+  c->fd = fd;
+  c->id = id;
+  return c;
+}
+
+// Dispatches one message (type byte first) as if `conn` had sent it, runs the event loop
+// until its reply (worker-pool signatures and refused prompts complete through it), and
+// returns the reply. No reply hangs the harness (libFuzzer reports a timeout); a second
+// reply or an empty one is a finding.
+inline Bytes dispatch_sync(Agent& agent, EventLoop& loop, const std::shared_ptr<Connection>& conn,
+                           ByteView message) {
+  bool replied = false;
+  Bytes answer;
+  Request req;
+  req.conn = conn;
+  req.type = message[0];
+  req.body = message.subspan(1);
+  req.reply = [&loop, &replied, &answer](Bytes reply) {
+    FUZZ_CHECK(!replied);
+    FUZZ_CHECK(!reply.empty());
+    replied = true;
+    answer = std::move(reply);
+    loop.stop();
+  };
+  agent.dispatch(std::move(req));
+  if (!replied) loop.run();
+  FUZZ_CHECK(replied);
+  return answer;
+}
+
+inline Bytes add_message(uint8_t type, ByteView key, std::string_view comment,
+                         ByteView constraints = {}) {
+  Writer w;
+  w.u8(type);
+  w.raw(key);
+  w.string(comment);
+  w.raw(constraints);
+  return w.take();
+}
+
+// What the dispatcher harnesses start every input from: ADD_IDENTITY(_CONSTRAINED) messages
+// for a software key, a software key with the confirm constraint, and two security keys
+// whose provider ("internal") is never reached.
+inline std::vector<Bytes> preload_messages() {
+  Bytes ed = fixed_ed25519_private();
+  PrivateKey k = read_key(ed);
+  std::vector<Bytes> out;
+  out.push_back(add_message(msg::kAddIdentity, ed, "software"));
+  out.push_back(
+      add_message(msg::kAddIdConstrained, fixed_ed25519_private(101), "confirm", Bytes{2}));
+  out.push_back(
+      add_message(msg::kAddIdentity, fixed_sk_ed25519_private(k.public_key().point), "sk-ed25519"));
+  out.push_back(add_message(msg::kAddIdentity, fixed_sk_ecdsa_private(), "sk-ecdsa"));
+  return out;
 }
 
 }  // namespace skagent::fuzz
