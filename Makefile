@@ -218,11 +218,12 @@ $(BUILD)/bin/skagent-test-sk-forbidden.so: tests/adversary/sk_forbidden_provider
 # ---- Differential testing against OpenSSH's own agent (tests/differential/README.md):
 # `make differential` runs DIFF_SEQUENCES generated and mutated message sequences through both.
 DIFF_SEQUENCES ?= 100000
+DIFF_JOBS ?= 2
 $(DIFF_BIN): $(call obj,$(wildcard tests/differential/*.cc)) $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CXX) $(LDFLAGS) -o $@ $^ -lgtest $(LDLIBS)
 differential: $(BINS) $(SK_LIB) $(DIFF_BIN)
-	BUILD=$(abspath $(BUILD)) tests/differential/run.sh $(DIFF_SEQUENCES) $${DIFF_SEED:-1}
+	BUILD=$(abspath $(BUILD)) DIFF_JOBS=$(DIFF_JOBS) tests/differential/run.sh $(DIFF_SEQUENCES) $${DIFF_SEED:-1}
 
 # ---- Mutation check (tests/mutation/run.sh): plants each one-line bug of
 # tests/mutation/mutants.txt in a copy of the tree, rebuilds the unit tests there, runs them.
@@ -234,7 +235,9 @@ soak: $(BINS) $(ADVERSARY_BINS)
 	BUILD=$(abspath $(BUILD)) tests/soak/run.sh $(SOAK_SECONDS)
 
 # ---- libFuzzer harnesses (tests/fuzz/*_fuzz.cc), built with clang into $(BUILD)/fuzz/ with
-# ASan+UBSan; `make fuzz` runs each for FUZZ_SECONDS on its seed corpus tests/fuzz/corpus/NAME/.
+# ASan+UBSan; `make fuzz` runs each for FUZZ_SECONDS on its seed corpus tests/fuzz/corpus/NAME/,
+# then `make differential` (100,000 sequences). The mutation check rebuilds the unit tests once
+# per mutant, so it is not in `make fuzz`: run `make mutation`.
 FUZZ_CXX     ?= clang++
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := $(BUILD)/fuzz

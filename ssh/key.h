@@ -90,6 +90,12 @@ Result<PublicKey> read_plain_public_fields(KeyType type, Reader& r);
 // OpenSSH's sshkey_equal_public.
 bool same_public_key(const PublicKey& a, const PublicKey& b);
 
+// Checks that a parsed key is a usable key of its type, as OpenSSH's sshkey_froms does before
+// it takes one: an ECDSA (or sk-ECDSA) point on its curve, a certificate's own key likewise.
+// parse_public_key leaves this to verification; keys that are only compared, never verified
+// against (destination hop keys, associated certificates), need it on their own.
+Status check_public_key(const PublicKey& key);
+
 // Verifies an SSH signature blob over data. For RSA, `required_alg` (when not
 // empty) must equal the signature's algorithm name.
 Status verify_signature(const PublicKey& key, ByteView signature, ByteView data,

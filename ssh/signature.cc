@@ -96,6 +96,15 @@ Result<std::string> signature_algorithm(ByteView signature) {
   return alg;
 }
 
+Status check_public_key(const PublicKey& key) {
+  if (key.type == KeyType::mldsa44_ed25519) return {};  // fixed sizes, checked by the parser
+  if (auto pk = evp::public_pkey(key); !pk) {
+    return make_error(Errc::malformed,
+                      "invalid " + std::string(key.type_name()) + " key: " + pk.error().message);
+  }
+  return {};
+}
+
 Status verify_signature(const PublicKey& key, ByteView signature, ByteView data,
                         std::string_view required_alg) {
   Reader r(signature);

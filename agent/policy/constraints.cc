@@ -22,6 +22,7 @@ Status read_associated_certs(Reader& r, Constraints& c) {
     if (++listed > kMaxAssociatedCerts) return bad("too many certificates");
     auto k = parse_public_key(cert);
     if (!k) return bad("bad associated key: " + k.error().message);
+    if (auto s = check_public_key(*k); !s) return bad("bad associated key: " + s.error().message);
     // OpenSSH skips plain keys in the list (ssh-add sends them: agent-pkcs11-cert.sh).
     if (!k->is_cert()) continue;
     c.associated_certs.push_back(to_bytes(cert));
@@ -79,6 +80,13 @@ Result<Constraints> read_constraints(Reader& r) {
     }
   }
   return c;
+}
+
+std::optional<std::chrono::steady_clock::time_point> expiry_of(
+    const Constraints& c, uint32_t default_lifetime, std::chrono::steady_clock::time_point now) {
+  if (c.lifetime) return now + std::chrono::seconds(*c.lifetime);
+  if (default_lifetime != 0) return now + std::chrono::seconds(default_lifetime);
+  return std::nullopt;
 }
 
 }  // namespace skagent

@@ -20,6 +20,8 @@ Result<HopKey> read_hop_key(Reader& r) {
   if (!r.string(blob) || !r.u8(is_ca)) return malformed("truncated hop key");
   auto key = parse_public_key(blob);
   if (!key) return malformed("bad hop key: " + key.error().message);
+  // A point off its curve never matches a real host key; OpenSSH refuses the add, so do we.
+  if (auto s = check_public_key(*key); !s) return malformed("bad hop key: " + s.error().message);
   return HopKey{std::move(*key), is_ca != 0};
 }
 

@@ -100,8 +100,7 @@ void Agent::add_identity(Request& req) {
 }
 
 Status Agent::apply_constraints(Identity& id, const Constraints& c, bool remote) const {
-  uint32_t life = c.lifetime.value_or(options_.default_lifetime);
-  if (life != 0) id.expires = std::chrono::steady_clock::now() + std::chrono::seconds(life);
+  id.expires = expiry_of(c, options_.default_lifetime, std::chrono::steady_clock::now());
   id.confirm = c.confirm;
   if (c.destinations) id.destinations = *c.destinations;
   if (c.certs_only)

@@ -120,9 +120,7 @@ void Agent::add_smartcard(Request& req) {
     }
     for (const auto& note : res->notes) log_.info("PKCS#11 " + path + ": " + note);
 
-    std::optional<std::chrono::steady_clock::time_point> expires;
-    uint32_t life = c.lifetime.value_or(options_.default_lifetime);
-    if (life != 0) expires = std::chrono::steady_clock::now() + std::chrono::seconds(life);
+    auto expires = expiry_of(c, options_.default_lifetime, std::chrono::steady_clock::now());
     size_t added = 0;
     auto add = [&](const PublicKey& key, const std::string& comment) {
       auto id = std::make_shared<Identity>();

@@ -139,16 +139,32 @@ TEST(AgentProtocol, FailedUnlocksAreDelayedWithoutStallingOthers) {
   EXPECT_GE(guess_ms, 250);
 }
 
+// Adds a fresh Ed25519 key with a lifetime constraint of `secs`.
+bool add_with_lifetime(AgentClient& c, uint32_t secs) {
+  Writer cons;
+  cons.u8(1);  // lifetime
+  cons.u32(secs);
+  return c.call_ok(msg::kAddIdConstrained, add_body(make(KeyType::ed25519), "t", cons.bytes()));
+}
+
 TEST(AgentProtocol, LifetimeConstraintExpiresTheKey) {
   AgentHarness agent;
   auto c = agent.client();
-  Writer cons;
-  cons.u8(1);  // lifetime
-  cons.u32(1);
-  ASSERT_TRUE(
-      c.call_ok(msg::kAddIdConstrained, add_body(make(KeyType::ed25519), "t", cons.bytes())));
+  ASSERT_TRUE(add_with_lifetime(c, 1));
   EXPECT_EQ(identities_of(c.call(msg::kRequestIdentities)).size(), 1u);
   std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+  EXPECT_TRUE(identities_of(c.call(msg::kRequestIdentities)).empty());
+}
+
+// Lifetime 0 (ssh-add never sends it; a hostile client may): OpenSSH 10.5's agent answers
+// success and expires the key at once (death = now + 0). It must not mean "forever", not even
+// over the agent's default lifetime (differential finding B).
+TEST(AgentProtocol, LifetimeZeroExpiresTheKeyAtOnce) {
+  AgentOptions opts;
+  opts.default_lifetime = 3600;
+  AgentHarness agent(opts);
+  auto c = agent.client();
+  ASSERT_TRUE(add_with_lifetime(c, 0));
   EXPECT_TRUE(identities_of(c.call(msg::kRequestIdentities)).empty());
 }
 

@@ -107,6 +107,21 @@ TEST_F(ConstraintsTest, Lifetime) {
   EXPECT_EQ(max->lifetime, 0xffffffffu);
 }
 
+// Lifetime 0 expires at once, as in OpenSSH's agent; only no lifetime at all falls back to
+// the default, and a default of 0 means never (differential finding B).
+TEST_F(ConstraintsTest, ExpiryOfLifetimeZeroIsNow) {
+  auto now = std::chrono::steady_clock::now();
+  auto zero = parse(lifetime(0));
+  ASSERT_TRUE(zero.ok());
+  EXPECT_EQ(expiry_of(*zero, 0, now), now);
+  EXPECT_EQ(expiry_of(*zero, 3600, now), now);
+  auto hour = parse(lifetime(3600));
+  ASSERT_TRUE(hour.ok());
+  EXPECT_EQ(expiry_of(*hour, 60, now), now + std::chrono::seconds(3600));
+  EXPECT_EQ(expiry_of(Constraints{}, 60, now), now + std::chrono::seconds(60));
+  EXPECT_EQ(expiry_of(Constraints{}, 0, now), std::nullopt);
+}
+
 TEST_F(ConstraintsTest, Confirm) {
   auto c = parse(confirm());
   ASSERT_TRUE(c.ok()) << c.error().message;
@@ -164,6 +179,18 @@ TEST_F(ConstraintsTest, AssociatedCertsSkipsPlainKeys) {
   ASSERT_EQ(mixed->associated_certs.size(), 1u);
   EXPECT_TRUE(equal(mixed->associated_certs[0], cert_blob()));
   EXPECT_TRUE(mixed->certs_only);
+}
+
+// A listed ECDSA key whose point is off its curve is refused, as OpenSSH's sshkey_froms
+// refuses it (differential finding E); the same key on its curve is skipped as a plain key.
+TEST_F(ConstraintsTest, AssociatedCertsRefusesAKeyOffItsCurve) {
+  PublicKey good = test::generate(KeyType::ecdsa_p384).public_key();
+  PublicKey bad = good;
+  bad.point.back() ^= 1;
+  EXPECT_TRUE(parse(associated_certs(false, {good.blob()})).ok());
+  auto c = parse(associated_certs(false, {bad.blob()}));
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().code, Errc::malformed);
 }
 
 TEST_F(ConstraintsTest, AssociatedCertsRefusesMalformedKeys) {

@@ -92,6 +92,25 @@ TEST_F(DestinationParseTest, ValidityRules) {
   EXPECT_TRUE(refused({}, to_no_keys));
 }
 
+// An ECDSA hop key whose point is off its curve (one bit of y flipped) parses as a key but is
+// none: OpenSSH refuses the add (sshkey_froms validates the point), and so must skagent, for
+// the "to" and the "from" hop (differential finding E). The same key unflipped is taken.
+TEST_F(DestinationParseTest, RefusesAnEcdsaHopKeyOffItsCurve) {
+  PublicKey good = test::generate(KeyType::ecdsa_p256).public_key();
+  PublicKey bad = good;
+  bad.point.back() ^= 1;
+  auto as_to = [](const PublicKey& k) { return HopSpec{"", "host_c", {{k, false}}, {}}; };
+  auto ok = parse_destination_constraints(test::constraint_bytes({}, as_to(good)));
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  auto to = parse_destination_constraints(test::constraint_bytes({}, as_to(bad)));
+  ASSERT_FALSE(to.ok());
+  EXPECT_EQ(to.error().code, Errc::malformed);
+  HopSpec from{"", "host_b", {{bad, false}}, {}};
+  auto fr = parse_destination_constraints(test::constraint_bytes(from, to_host()));
+  ASSERT_FALSE(fr.ok());
+  EXPECT_EQ(fr.error().code, Errc::malformed);
+}
+
 // OpenSSH 10.4: a user-name pattern longer than 256 bytes is refused (256 is fine).
 TEST_F(DestinationParseTest, UserPatternCappedAt256Bytes) {
   auto r =

@@ -521,7 +521,8 @@ void mutate_sequence(Seq& s, const std::vector<Seq>& others, std::mt19937& rng) 
 
 struct ConnState {
   bool bound = false, forwarded = false;
-  bool locked = false;  // the agent (as the reference agent answered): set per request
+  bool bind_failed = false;  // a session-bind was answered 28 here: skagent distrusts it for good
+  bool locked = false;       // the agent (as the reference agent answered): set per request
 };
 
 std::string key_label(ByteView blob) {
@@ -598,7 +599,7 @@ std::string describe(const Op& o, const ConnState& c) {
       s << "type=" << int(o.msg[0]);
       break;
   }
-  s << " conn=" << conn << (c.locked ? " locked" : "");
+  s << " conn=" << conn << (c.bind_failed ? " bind-failed" : "") << (c.locked ? " locked" : "");
   if (!o.tag.empty()) s << " tag=" << o.tag;
   return s.str();
 }
@@ -701,6 +702,9 @@ class Runner {
         Bytes m = o.msg;
         if (!m.empty() && m.back() == 1) st[k].forwarded = true;
       }
+      if (o.msg[0] == msg::kExtension && rep[0] && *rep[0] == Bytes{msg::kExtensionFailure} &&
+          label.rfind("ext session-bind@openssh.com", 0) == 0)
+        st[k].bind_failed = true;
       if (!rep[0]) {
         // Both closed (or both timed out): reconnect for what follows.
         c[k][0].reset();
