@@ -272,6 +272,7 @@ void Server::on_reply(uint64_t id, Bytes message) {
   c->busy = false;
   uint8_t len[4] = {uint8_t(message.size() >> 24), uint8_t(message.size() >> 16),
                     uint8_t(message.size() >> 8), uint8_t(message.size())};
+  c->out.reserve(c->out.size() + 4 + message.size());  // one allocation for a large reply
   c->out.insert(c->out.end(), len, len + 4);
   c->out.insert(c->out.end(), message.begin(), message.end());
   if (c->processing) return;  // the request loop goes on and sends it with what follows

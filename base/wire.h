@@ -54,6 +54,10 @@ class Writer {
   // mpint from a big-endian magnitude (leading zeros are stripped).
   void mpint(ByteView magnitude);
 
+  // Room for n more bytes: a large message written in many small steps then grows once
+  // instead of by doubling (each step copying the buffer and wiping the old one).
+  void reserve(size_t n) { buf_.reserve(buf_.size() + n); }
+
   const Bytes& bytes() const { return buf_; }
   Bytes take() { return std::move(buf_); }
   size_t size() const { return buf_.size(); }

@@ -72,6 +72,8 @@ struct ProcStat {
   std::string name;
   pid_t ppid = -1;
   uint64_t start_time = 0;
+  // CPU time in clock ticks (sysconf(_SC_CLK_TCK)); /proc/PID/stat sums all the threads.
+  uint64_t utime = 0, stime = 0;
 };
 Result<ProcStat> parse_proc_stat(std::string_view text);
 // /proc/PID/status: the real uid from the "Uid:" line.

@@ -101,7 +101,8 @@ Result<ProcStat> parse_proc_stat(std::string_view text) {
   }
   ProcStat st;
   st.name = std::string(text.substr(open + 1, close - open - 1));
-  // After ") ": field 3 (state) is index 0; ppid is field 4, starttime field 22.
+  // After ") ": field 3 (state) is index 0; ppid is field 4, utime and stime fields 14
+  // and 15, starttime field 22.
   std::vector<std::string_view> fields;
   size_t i = close + 1;
   while (i < text.size() && fields.size() < 20) {
@@ -117,6 +118,8 @@ Result<ProcStat> parse_proc_stat(std::string_view text) {
     return make_error(Errc::malformed, "stat: bad ppid");
   if (!parse_number(fields[19], st.start_time))
     return make_error(Errc::malformed, "stat: bad start time");
+  if (!parse_number(fields[11], st.utime) || !parse_number(fields[12], st.stime))
+    return make_error(Errc::malformed, "stat: bad CPU times");
   st.ppid = pid_t(ppid);
   return st;
 }

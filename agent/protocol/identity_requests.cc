@@ -13,18 +13,24 @@
 namespace skagent {
 
 void Agent::list_identities(Request& req) {
-  Writer body;
-  uint32_t n = 0;
+  // The answer is sized first and written once: with 1,000 keys (about 75 KB) growing it
+  // step by step copied and wiped it several times over.
+  std::vector<const Identity*> visible;
+  visible.reserve(ids_.size());
+  size_t size = 1 + 4;
   for (const auto& id : ids_.all()) {
     if (!identity_visible_on(id->destinations, *req.conn)) continue;
-    body.string(id->blob);
-    body.string(id->comment);
-    n++;
+    visible.push_back(id.get());
+    size += 4 + id->blob.size() + 4 + id->comment.size();
   }
   Writer w;
+  w.reserve(size);
   w.u8(msg::kIdentitiesAnswer);
-  w.u32(n);
-  w.raw(body.bytes());
+  w.u32(uint32_t(visible.size()));
+  for (const Identity* id : visible) {
+    w.string(id->blob);
+    w.string(id->comment);
+  }
   req.reply(w.take());
 }
 

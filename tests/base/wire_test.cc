@@ -113,5 +113,24 @@ TEST(WireMpint, PaddedRsaKeyBlob) {
   EXPECT_EQ(parsed->blob(), pub.blob());
 }
 
+// A list of 1,000 keys is written in 2,000 small steps: reserved up front, the buffer is
+// allocated once (no copy-and-wipe per doubling), and what is written is unchanged.
+TEST(WireWriter, ReserveKeepsOneBufferForManySmallWrites) {
+  Writer w;
+  w.u8(12);
+  w.reserve(1000 * (4 + 51));
+  const uint8_t* start = w.bytes().data();
+  Bytes blob(51, 0xab);
+  for (int i = 0; i < 1000; i++) w.string(blob);
+  EXPECT_EQ(w.bytes().data(), start);
+  ASSERT_EQ(w.size(), 1u + 1000 * (4 + 51));
+  Reader r(w.bytes());
+  uint8_t type = 0;
+  ByteView got;
+  ASSERT_TRUE(r.u8(type) && r.string(got));
+  EXPECT_EQ(type, 12);
+  EXPECT_TRUE(equal(got, blob));
+}
+
 }  // namespace
 }  // namespace skagent

@@ -13,8 +13,8 @@ int cmd_report(const Args& args) {
   ReportLabels labels;
   labels.ref = args.text("ref-label", labels.ref);
   labels.neu = args.text("new-label", labels.neu);
-  print_report(std::cout, *ref, *neu, labels);
-  return 0;
+  // A missed target fails the command (after the whole table).
+  return print_report(std::cout, *ref, *neu, labels) > 0 ? 1 : 0;
 }
 
 }  // namespace skagent::bench

@@ -6,6 +6,8 @@
 #include "tests/bench/commands.h"
 #include "tests/bench/identity_lookup.h"
 #include "tests/bench/metrics.h"
+#include "tests/bench/proc_cpu.h"
+#include "tests/bench/raw_sign.h"
 #include "tests/bench/sign_load.h"
 
 namespace skagent::bench {
@@ -28,23 +30,41 @@ int cmd_sign(const Args& args) {
   auto socket = args.socket();
   auto seconds = args.number("seconds", 3);
   auto flags = args.number("flags", 0);
+  auto pid = args.number("pid", 0);  // the agent's: its CPU time per signature
   auto counts = client_counts(args.text("clients", "1,8"));
   if (!socket) return fail("sign", socket.error());
   if (!seconds) return fail("sign", seconds.error());
   if (!flags) return fail("sign", flags.error());
   if (!counts) return fail("sign", counts.error());
+  if (!pid) return fail("sign", pid.error());
   auto key = find_key_by_comment(*socket, args.text("comment"));
   if (!key) return fail("sign", key.error());
 
   std::string name = "sign." + args.text("name", args.text("comment"));
   for (unsigned clients : *counts) {
     SignLoad load{*socket, *key, uint32_t(*flags), clients, *seconds};
+    auto cpu0 = *pid > 0 ? process_cpu_seconds(pid_t(*pid)) : Result<double>(0.0);
     auto r = run_sign_load(load);
+    auto cpu1 = *pid > 0 ? process_cpu_seconds(pid_t(*pid)) : Result<double>(0.0);
     if (!r) return fail("sign", r.error());
+    if (!cpu0 || !cpu1) return fail("sign", !cpu0 ? cpu0.error() : cpu1.error());
     std::string prefix = name + ".c" + std::to_string(clients);
+    if (*pid > 0 && r->ops > 0)
+      print_metric(std::cout, prefix + ".cpu_us", (*cpu1 - *cpu0) * 1e6 / double(r->ops));
     print_metric(std::cout, prefix + ".ops_per_s", r->ops_per_s());
     print_metric(std::cout, prefix + ".p50_us", r->latency.p50_us);
     print_metric(std::cout, prefix + ".p99_us", r->latency.p99_us);
+  }
+  return 0;
+}
+
+int cmd_raw(const Args& args) {
+  auto seconds = args.number("seconds", 1);
+  if (!seconds) return fail("raw", seconds.error());
+  for (const auto& name : raw_sign_names()) {
+    auto us = raw_sign_us(name, *seconds);
+    if (!us) return fail("raw", us.error());
+    print_metric(std::cout, "raw." + name + ".us", *us);
   }
   return 0;
 }

@@ -11,8 +11,10 @@
 
 namespace skagent::bench {
 
-// sign --comment C --name N [--flags F] [--clients 1,8] [--seconds 3]
+// sign --comment C --name N [--flags F] [--clients 1,8] [--seconds 3] [--pid AGENT]
 int cmd_sign(const Args& args);
+// raw [--seconds 1]: OpenSSL's own signature cost per key type on this machine.
+int cmd_raw(const Args& args);
 // list [--calls 500] [--seconds 5]
 int cmd_list(const Args& args);
 // confirm --confirm-comment C --fast-comment C --marker PATH [--samples 300]

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "tests/bench/raw_sign.h"
 #include "tests/bench/report_rows.h"
 #include "tests/bench/targets.h"
 
@@ -32,6 +33,26 @@ void print_metrics(std::ostream& out, const Metrics& ref, const Metrics& neu,
   }
 }
 
+// Each agent's CPU per signature against OpenSSL's raw signature of the same type, measured
+// by the bench program in the same run: what the agent adds on top of the signature itself.
+void print_raw(std::ostream& out, const Metrics& ref, const Metrics& neu,
+               const ReportLabels& labels) {
+  out << "\nagent CPU per signature / OpenSSL's raw signature (same run, same machine)\n"
+      << row4("key type, clients: raw sign", labels.ref, labels.neu, "");
+  for (const auto& name : raw_sign_names()) {
+    const std::string raw = "raw." + name + ".us";
+    for (const char* c : {"1", "8"}) {
+      const std::string cpu = "sign." + name + ".c" + c + ".cpu_us";
+      auto cell = [&](const Metrics& m) {
+        auto r = cpu_over_raw(m, cpu, raw);
+        return r ? format_ratio(*r) : std::string("n/a");
+      };
+      out << row4(name + ", " + c + ": raw " + format_value(Unit::micros, lookup(neu, raw)),
+                  cell(ref), cell(neu), "");
+    }
+  }
+}
+
 int print_targets(std::ostream& out, const Metrics& ref, const Metrics& neu) {
   out << "\n" << row4("target (for skagent)", "", "measured", "verdict");
   int missed = 0;
@@ -49,6 +70,7 @@ int print_targets(std::ostream& out, const Metrics& ref, const Metrics& neu) {
 int print_report(std::ostream& out, const Metrics& ref, const Metrics& neu,
                  const ReportLabels& labels) {
   print_metrics(out, ref, neu, labels);
+  print_raw(out, ref, neu, labels);
   return print_targets(out, ref, neu);
 }
 

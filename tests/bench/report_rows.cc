@@ -13,6 +13,7 @@ void add_sign_rows(std::vector<Row>& rows, const std::string& key, const std::st
     rows.push_back({prefix + ".ops_per_s", who + ": throughput", Unit::ops_per_s, Better::higher});
     rows.push_back({prefix + ".p50_us", who + ": p50", Unit::micros, Better::lower});
     rows.push_back({prefix + ".p99_us", who + ": p99", Unit::micros, Better::lower});
+    rows.push_back({prefix + ".cpu_us", who + ": agent CPU per sig", Unit::micros, Better::lower});
   }
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # Benchmarks OpenSSH's ssh-agent and skagent side by side with skagent-bench
-# and prints one comparison table with the targets.
+# and prints one comparison table with the targets; it exits non-zero when one is
+# missed. Agent CPU per signature is divided by OpenSSL's raw signature measured in the run.
 #
 # Environment: BUILD (default <repo>/build), SKAGENT (default $BUILD/bin/skagent),
 # SSH_AGENT_REF (default /usr/bin/ssh-agent), BENCH_SECONDS (per sign
@@ -115,9 +116,12 @@ measure() {
   local dir=$work/$1 out=$work/$1.metrics
   local sock=$dir/sock pid; pid=$(cat "$dir/pid")
   : > "$out"
-  step "$out" sign --socket "$sock" --comment bench-ed25519 --name ed25519 --seconds "$seconds"
-  step "$out" sign --socket "$sock" --comment bench-ecdsa-p256 --name ecdsa-p256 --seconds "$seconds"
-  step "$out" sign --socket "$sock" --comment bench-rsa-3072 --name rsa-3072 --flags 4 --seconds "$seconds"
+  # OpenSSL's own signature cost on this machine, now: what each agent's CPU per signature
+  # (--pid: /proc/PID/stat over the run, all its threads) is divided by.
+  step "$out" raw --seconds 1
+  step "$out" sign --socket "$sock" --comment bench-ed25519 --name ed25519 --seconds "$seconds" --pid "$pid"
+  step "$out" sign --socket "$sock" --comment bench-ecdsa-p256 --name ecdsa-p256 --seconds "$seconds" --pid "$pid"
+  step "$out" sign --socket "$sock" --comment bench-rsa-3072 --name rsa-3072 --flags 4 --seconds "$seconds" --pid "$pid"
   step "$out" sign --socket "$sock" --comment bench-sk-ed25519 --name sk-ed25519 --seconds "$seconds"
   step "$out" sign --socket "$sock" --comment bench-sk-vtoken --name sk-vtoken --seconds "$seconds"
   step "$out" confirm --socket "$sock" --confirm-comment bench-confirm --fast-comment bench-ed25519 \
@@ -152,7 +156,9 @@ measure ref
 echo "measuring skagent..."
 measure new
 echo
-"$bench" report --ref "$work/ref.metrics" --new "$work/new.metrics"
+# A missed target fails the run, after everything below has printed.
+report_status=0
+"$bench" report --ref "$work/ref.metrics" --new "$work/new.metrics" || report_status=$?
 echo
 echo "sk-ed25519/vtoken rows: OpenSSH's ssh-agent with -S libskagent-sk.so, skagent with provider \"internal\"."
 echo
@@ -187,5 +193,9 @@ grep -v '^fido\.' "$work/fido.metrics" || true
 grep '^fido\..*\.overhead_us' "$work/fido.metrics" || true
 if [ "$fido_status" -ne 0 ]; then
   echo "run.sh: fido/ benchmark failed (skagent-bench fido exit $fido_status): see above" >&2
+  exit 1
+fi
+if [ "$report_status" -ne 0 ]; then
+  echo "run.sh: skagent missed a target (see the targets table above)" >&2
   exit 1
 fi

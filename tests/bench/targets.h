@@ -12,13 +12,16 @@
 namespace skagent::bench {
 
 struct Target {
-  enum Kind { ratio_at_least, new_below };
+  // cpu_over_raw_at_most: the new agent's CPU per signature (key) divided by OpenSSL's raw
+  // signature of that type in the same run (raw_key) is at most the threshold.
+  enum Kind { ratio_at_least, new_below, new_at_most, cpu_over_raw_at_most };
   std::string label;
   std::string key;
   Better better;  // orientation of the ratio (ratio targets)
   Kind kind;
   double threshold;  // a ratio, or a value in the metric's own unit
   Unit unit;         // how to show a new_below value
+  std::string raw_key = {};
 };
 
 struct Verdict {
@@ -28,5 +31,8 @@ struct Verdict {
 
 std::vector<Target> targets();
 Verdict judge(const Target& t, const Metrics& ref, const Metrics& neu);
+// An agent's CPU per signature over OpenSSL's raw signature; none when either is missing.
+std::optional<double> cpu_over_raw(const Metrics& m, const std::string& cpu_key,
+                                   const std::string& raw_key);
 
 }  // namespace skagent::bench

@@ -20,7 +20,7 @@ namespace {
 
 std::string stat_line(const std::string& comm, int ppid = 77, uint64_t start = 123456) {
   std::string s = "4242 (" + comm + ") S " + std::to_string(ppid) +
-                  " 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 " + std::to_string(start) +
+                  " 4242 4242 0 -1 4194560 100 0 0 0 31 47 0 0 20 0 1 0 " + std::to_string(start) +
                   " 1000 200 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n";
   return s;
 }
@@ -31,6 +31,8 @@ TEST(ProcessInfo, ParsesStatWithAwkwardNames) {
   EXPECT_EQ(st->name, "ssh");
   EXPECT_EQ(st->ppid, 77);
   EXPECT_EQ(st->start_time, 123456u);
+  EXPECT_EQ(st->utime, 31u);  // the benchmark's agent CPU per signature
+  EXPECT_EQ(st->stime, 47u);
   // A name with spaces and parentheses (a process can choose it): the last ')' ends it.
   st = parse_proc_stat(stat_line("a) S 1 (b"));
   ASSERT_TRUE(st.ok());

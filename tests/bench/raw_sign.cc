@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include "tests/bench/raw_sign.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <time.h>
+
+#include "ssh/evp.h"
+
+namespace skagent::bench {
+namespace {
+
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
+}
+
+struct RawKey {
+  evp::Pkey key;
+  const EVP_MD* md = nullptr;  // as the agent signs: rsa-sha2-512, ECDSA P-256 with SHA-256
+};
+
+Result<RawKey> generate(const std::string& name) {
+  RawKey k;
+  if (name == "ed25519") {
+    k.key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
+  } else if (name == "ecdsa-p256") {
+    k.key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+    k.md = EVP_sha256();
+  } else if (name == "rsa-3072") {
+    k.key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t(3072)));
+    k.md = EVP_sha512();
+  } else {
+    return make_error(Errc::unsupported, "no raw signature for " + name);
+  }
+  if (!k.key) return evp::crypto_error("generating the raw-signature key");
+  return k;
+}
+
+}  // namespace
+
+const std::vector<std::string>& raw_sign_names() {
+  static const std::vector<std::string> names{"ed25519", "ecdsa-p256", "rsa-3072"};
+  return names;
+}
+
+// The same call the agent makes once it holds the key (evp::sign), over the same 64 bytes.
+Result<double> raw_sign_us(const std::string& name, double seconds) {
+  auto k = generate(name);
+  if (!k) return k.error();
+  Bytes data(64);
+  if (RAND_bytes(data.data(), int(data.size())) != 1) return make_error(Errc::crypto, "RAND_bytes");
+  if (auto warm = evp::sign(k->key.get(), k->md, data); !warm) return warm.error();
+  const double t0 = thread_cpu_seconds();
+  uint64_t n = 0;
+  double spent = 0;
+  do {
+    for (int i = 0; i < 16; i++, n++) {
+      if (auto sig = evp::sign(k->key.get(), k->md, data); !sig) return sig.error();
+    }
+    spent = thread_cpu_seconds() - t0;
+  } while (spent < seconds);
+  return spent * 1e6 / double(n);
+}
+
+}  // namespace skagent::bench
