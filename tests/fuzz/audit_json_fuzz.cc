@@ -85,7 +85,7 @@ void check_line(const std::vector<std::string>& p) {
   check_field(j, "key_type", c.key_type);
   check_field(j, "comment", c.key_comment);
   check_field(j["caller"], "exe", self.exe);
-  check_field(j["caller"]["parents"][0], "exe", parent.exe);
+  check_field(j["caller"]["parents"][0], "exe", process_name(parent));  // "[comm]" when empty
   check_field(j["chain"][0], "host", p[8]);
   check_field(j, "user", c.user);
   check_field(j, "destination", p[8]);
