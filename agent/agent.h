@@ -13,15 +13,14 @@
 #include "agent/keys/identity_store.h"
 #include "agent/policy/known_hosts.h"
 #include "agent/keys/key_shield.h"
-#include "agent/keys/lock_state.h"
+#include "agent/keys/lock_gate.h"
 #include "agent/log.h"
 #include "agent/options.h"
 #include "agent/prompts/pin_cache.h"
 #include "agent/helpers/pkcs11_helper_client.h"
 #include "agent/policy/policy.h"
 #include "agent/prompts/request_context.h"
-#include "agent/helpers/sk_helper_client.h"
-#include "agent/prompts/touch_notice.h"
+#include "agent/helpers/sk_sign_flow.h"
 #include "agent/protocol/reply.h"
 #include "agent/worker_pool.h"
 #include "platform/event_loop.h"
@@ -29,20 +28,12 @@
 namespace skagent {
 
 struct Constraints;
-struct SkAttempt;
 
 struct Request {
   std::shared_ptr<Connection> conn;
   uint8_t type = 0;
   ByteView body;  // valid only during the synchronous part of handling
   ReplyFn reply;  // call exactly once, possibly later
-};
-
-// An UNLOCK waiting for its turn (agent/protocol/lock_requests.cc).
-struct UnlockAttempt {
-  std::weak_ptr<Connection> conn;
-  Bytes password;
-  ReplyFn reply;
 };
 
 class Agent {
@@ -74,7 +65,6 @@ class Agent {
   void sign(Request& req);
   void lock(Request& req);
   void unlock(Request& req);
-  void run_unlocks();
   void extension(Request& req);
 
   // Sign helpers (agent/protocol/sign_request.cc).
@@ -84,8 +74,7 @@ class Agent {
   void sign_security_key(std::shared_ptr<SignContext> ctx, std::shared_ptr<const Identity> id,
                          Bytes data, ReplyFn reply);
 
-  // Context, policy, prompts and audit (agent/policy/sign_guard.cc); PIN and touch
-  // notice for security keys (agent/helpers/sk_sign_flow.cc).
+  // Context, policy, prompts and audit (agent/policy/sign_guard.cc).
   std::shared_ptr<SignContext> sign_context(const std::shared_ptr<Connection>& conn,
                                             const Identity& id, ByteView data);
   ReplyFn audited(std::shared_ptr<SignContext> ctx, ReplyFn reply);
@@ -94,11 +83,6 @@ class Agent {
   void sign_guarded(std::shared_ptr<SignContext> ctx, std::shared_ptr<const Identity> id,
                     Bytes data, uint32_t flags, ReplyFn reply);
   KeyPolicy key_policy(const SignContext& ctx) const;
-  void sk_sign(std::shared_ptr<SignContext> ctx, std::shared_ptr<const Identity> id,
-               SkSignRequest req, SkHelper::Done done);
-  void sk_attempt(std::shared_ptr<SkAttempt> s);
-  void sk_send(std::shared_ptr<SkAttempt> s, std::unique_ptr<Secret> pin);
-  void watch_cards_for(const std::string& provider);
   void wipe_secrets(const std::string& why);  // cached PINs and approvals
 
   // PKCS#11 tokens (agent/protocol/smartcard_requests.cc, agent/helpers/pkcs11_sign.cc).
@@ -118,19 +102,14 @@ class Agent {
   const Logger& log_;
   EventLoop& loop_;
   IdentityStore ids_;
-  LockState lock_;
-  std::deque<UnlockAttempt> unlocks_;  // in arrival order, from every connection
-  uint64_t unlock_timer_ = 0;
-  bool running_unlocks_ = false;
+  LockGate lock_;  // the lock and the queue of UNLOCK attempts
   std::unique_ptr<KeyShield> shield_;
   WorkerPool workers_;
   Prompter prompter_;
   std::shared_ptr<PolicyStore> policy_;
   KnownHostsFiles known_hosts_;
-  PinCache pins_;
+  SkSignFlow sk_;  // security keys: helpers, PINs, touch notices
   ApprovalCache approvals_;
-  TouchNotifier notifier_;
-  SkHelpers sk_helpers_;
   std::string pkcs11_helper_path_;
   Pkcs11Providers pkcs11_;
   uint64_t pkcs11_generation_ = 0;

@@ -149,15 +149,9 @@ Status download_resident_keys(Console& console, SkToken& token, const DownloadOp
     if (!yes) return yes.error();
     if (!*yes) return make_error(Errc::exists, "not overwriting " + path + "; download stopped");
     if (!pass) {
-      if (options.new_passphrase) {
-        auto p = SecretText::copy_of(*options.new_passphrase);
-        if (!p) return p.error();
-        pass = std::move(p).value();
-      } else {
-        auto p = ask_new_passphrase(console);
-        if (!p) return p.error();
-        pass = std::move(p).value();
-      }
+      auto p = new_passphrase(options.new_passphrase, console);
+      if (!p) return p.error();
+      pass = std::move(p).value();
     }
     KeyPairFiles files;
     files.private_path = path;

@@ -65,16 +65,9 @@ Status run_generate(Console& console, const Options& o,
 
   // The passphrase before the token: a credential made for a file that is
   // then not written (the person cancelled) would be left on the token.
-  SecretText passphrase;
-  if (o.new_passphrase) {
-    auto p = SecretText::copy_of(*o.new_passphrase);
-    if (!p) return p.error();
-    passphrase = std::move(p).value();
-  } else {
-    auto p = ask_new_passphrase(console);
-    if (!p) return p.error();
-    passphrase = std::move(p).value();
-  }
+  auto asked = new_passphrase(o.new_passphrase, console);
+  if (!asked) return asked.error();
+  SecretText passphrase = std::move(asked).value();
 
   std::optional<PrivateKey> key;
   Bytes attestation;

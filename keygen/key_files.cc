@@ -216,4 +216,8 @@ Result<SecretText> ask_new_passphrase(Console& console) {
   }
 }
 
+Result<SecretText> new_passphrase(const std::optional<std::string>& given, Console& console) {
+  return given ? SecretText::copy_of(*given) : ask_new_passphrase(console);
+}
+
 }  // namespace skagent::keygen

@@ -3,6 +3,7 @@
 // existing file unless the person said yes.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,5 +55,7 @@ bool make_user_ssh_dir(const std::string& home, const std::string& path);
 
 // Asks for a new passphrase twice (until both agree), as ssh-keygen does.
 Result<SecretText> ask_new_passphrase(Console& console);
+// The passphrase -N gave, else one asked for (ask_new_passphrase).
+Result<SecretText> new_passphrase(const std::optional<std::string>& given, Console& console);
 
 }  // namespace skagent::keygen

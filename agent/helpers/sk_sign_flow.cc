@@ -8,7 +8,10 @@
 // The PIN stays a Secret (locked memory) all the way to the helper's frame.
 // Only a PIN that was typed is cached, so use never extends PinCache; a cached
 // PIN is used only while the policy still says PinCache.
-#include "agent/agent.h"
+#include "agent/helpers/sk_sign_flow.h"
+
+#include "agent/connection.h"
+#include "agent/keys/identity_store.h"
 #include "fido/sk_abi.h"
 #include "agent/prompts/prompt_text.h"
 
@@ -32,28 +35,39 @@ struct SkAttempt {
   int prompts = 0;
 };
 
-void Agent::sk_sign(std::shared_ptr<SignContext> ctx, std::shared_ptr<const Identity> id,
-                    SkSignRequest req, SkHelper::Done done) {
+SkSignFlow::SkSignFlow(EventLoop& loop, const Logger& log, Prompter& prompter,
+                       std::string sk_helper_path, const AgentOptions& options)
+    : log_(log),
+      prompter_(prompter),
+      hash_(options.fingerprint_hash),
+      pins_(loop),
+      notifier_(loop, log, options.session_bus),
+      helpers_(loop, log, std::move(sk_helper_path), options.vtokens) {}
+
+std::string SkSignFlow::describe(const Identity& id) const { return describe_identity(id, hash_); }
+
+void SkSignFlow::sign(std::shared_ptr<SignContext> ctx, std::shared_ptr<const Identity> id,
+                      SkSignRequest req, const KeyPolicy& policy, SkHelper::Done done) {
   auto s = std::make_shared<SkAttempt>();
-  s->policy = key_policy(*ctx);
+  s->policy = policy;
   s->ctx = std::move(ctx);
   s->id = std::move(id);
   s->req = std::move(req);
   s->req.pin.clear();
   s->done = std::move(done);
   s->pin_needed = (s->req.flags & fido::kUserVerificationRequired) != 0;
-  sk_attempt(std::move(s));
+  attempt(std::move(s));
 }
 
-void Agent::sk_attempt(std::shared_ptr<SkAttempt> s) {
-  if (!s->pin_needed) return sk_send(std::move(s), nullptr);
+void SkSignFlow::attempt(std::shared_ptr<SkAttempt> s) {
+  if (!s->pin_needed) return send(std::move(s), nullptr);
   if (!s->tried_cache) {
     s->tried_cache = true;
     const Secret* cached = s->policy.pin_cache > 0 ? pins_.get(s->id->blob) : nullptr;
     if (cached != nullptr) {
       s->ctx->approval += s->ctx->approval.empty() ? "cached PIN" : ", cached PIN";
       s->pin_typed = false;
-      return sk_send(std::move(s), cached->copy());
+      return send(std::move(s), cached->copy());
     }
   }
   if (s->prompts >= kMaxPinPrompts) {
@@ -79,13 +93,13 @@ void Agent::sk_attempt(std::shared_ptr<SkAttempt> s) {
         }
         s->ctx->approval += s->ctx->approval.empty() ? "PIN entered" : ", PIN entered";
         s->pin_typed = true;
-        sk_send(s, std::move(o.secret));
+        send(s, std::move(o.secret));
       },
       std::chrono::seconds(s->policy.prompt_timeout));
   if (auto c = weak.lock()) c->pending = std::move(prompt);
 }
 
-void Agent::sk_send(std::shared_ptr<SkAttempt> s, std::unique_ptr<Secret> pin) {
+void SkSignFlow::send(std::shared_ptr<SkAttempt> s, std::unique_ptr<Secret> pin) {
   SkSignRequest req = s->req;
   if (pin) req.pin = *pin;  // a locked copy
   // The notice: only while a touch is awaited.
@@ -108,7 +122,7 @@ void Agent::sk_send(std::shared_ptr<SkAttempt> s, std::unique_ptr<Secret> pin) {
   }
   std::shared_ptr<Secret> sent(pin.release());
   const bool typed = s->pin_typed;
-  sk_helpers_.for_provider(s->id->sk_provider)
+  helpers_.for_provider(s->id->sk_provider)
       .sign(req, [this, s, sent, typed, weak_conn,
                   notice = std::move(notice)](Result<SkSignResult> res) mutable {
         // The touch came, or the request is over: withdraw the notice.
@@ -141,15 +155,14 @@ void Agent::sk_send(std::shared_ptr<SkAttempt> s, std::unique_ptr<Secret> pin) {
           pins_.set_note(blob, note);
           log_.error("sign: wrong PIN for " + describe(*s->id) +
                      (left >= 0 ? " (" + std::to_string(left) + " tries left)" : std::string()));
-          if (s->prompts < kMaxPinPrompts)
-            return sk_attempt(s);  // a new prompt, never a silent retry
+          if (s->prompts < kMaxPinPrompts) return attempt(s);  // a new prompt, never a silent retry
           s->ctx->decision = SignOutcome::refused;
           s->ctx->reason = "wrong PIN";
         } else if (!sent && code == Errc::pin_required && !s->pin_needed) {
           // The token wants a PIN although the key's flags did not say so.
           s->pin_needed = true;
           s->tried_cache = true;
-          return sk_attempt(s);
+          return attempt(s);
         } else if (code == Errc::pin_blocked) {
           pins_.forget(blob);
           pins_.set_note(blob, "The PIN is blocked: the security key must be reset or unblocked.");
@@ -164,8 +177,8 @@ void Agent::sk_send(std::shared_ptr<SkAttempt> s, std::unique_ptr<Secret> pin) {
 
 // A PC/SC card leaves no device node behind when it is taken away: while
 // PINs typed for a provider's keys are kept, its helper is asked now and then.
-void Agent::watch_cards_for(const std::string& provider) {
-  sk_helpers_.for_provider(provider).watch_cards(
+void SkSignFlow::watch_cards_for(const std::string& provider) {
+  helpers_.for_provider(provider).watch_cards(
       [this, provider] { return pins_.holds_provider(provider); },
       [this, provider] {
         if (!pins_.holds_provider(provider)) return;

@@ -39,4 +39,9 @@ std::optional<IdentityStore::TimePoint> IdentityStore::expire(TimePoint now) {
   return next;
 }
 
+std::string describe_identity(const Identity& id, FingerprintHash hash) {
+  return std::string(id.key.type_name()) + " " + fingerprint(id.key, hash) + " (" + id.comment +
+         ")";
+}
+
 }  // namespace skagent

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "agent/keys/identity.h"
+#include "ssh/fingerprint.h"
 
 namespace skagent {
 
@@ -30,5 +31,8 @@ class IdentityStore {
  private:
   std::vector<Ptr> ids_;
 };
+
+// "ED25519 SHA256:... (comment)": how the log names a key.
+std::string describe_identity(const Identity& id, FingerprintHash hash);
 
 }  // namespace skagent

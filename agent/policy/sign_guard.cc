@@ -125,9 +125,9 @@ void Agent::sign_guarded(std::shared_ptr<SignContext> ctx, std::shared_ptr<const
 }
 
 void Agent::wipe_secrets(const std::string& why) {
-  if (pins_.size() > 0 || approvals_.size() > 0)
+  if (sk_.cached_pins() > 0 || approvals_.size() > 0)
     log_.info("wiping cached PINs and approvals: " + why);
-  pins_.clear();
+  sk_.wipe_pins();
   approvals_.clear();
 }
 

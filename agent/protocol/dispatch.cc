@@ -26,14 +26,12 @@ Agent::Agent(const AgentOptions& options, const Logger& log, EventLoop& loop,
     : options_(options),
       log_(log),
       loop_(loop),
-      lock_(options.unlock_delay_step),
+      lock_(loop, log, options.unlock_delay_step),
       shield_(std::move(shield)),
       workers_(std::max(2u, std::thread::hardware_concurrency())),
       prompter_(loop, log, options.askpass),
       policy_(std::move(policy)),
-      pins_(loop),
-      notifier_(loop, log, options.session_bus),
-      sk_helpers_(loop, log, std::move(sk_helper_path), options.vtokens),
+      sk_(loop, log, prompter_, std::move(sk_helper_path), options),
       pkcs11_helper_path_(std::move(pkcs11_helper_path)) {
   if (!policy_) {  // embedded agents (tests): the policy the options name, else the defaults
     auto opened = PolicyStore::open(options_);
@@ -109,8 +107,7 @@ void Agent::schedule_expiry() {
 }
 
 std::string Agent::describe(const Identity& id) const {
-  return std::string(id.key.type_name()) + " " + fingerprint(id.key, options_.fingerprint_hash) +
-         " (" + id.comment + ")";
+  return describe_identity(id, options_.fingerprint_hash);
 }
 
 }  // namespace skagent

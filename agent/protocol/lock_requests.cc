@@ -31,35 +31,7 @@ void Agent::lock(Request& req) {
 void Agent::unlock(Request& req) {
   ByteView pw;
   if (!read_password(req.body, pw)) return refuse(log_, req.reply, "unlock: malformed request");
-  unlocks_.push_back(UnlockAttempt{req.conn, to_bytes(pw), std::move(req.reply)});
-  run_unlocks();
-}
-
-void Agent::run_unlocks() {
-  // A reply can start the client's next request, which may queue another attempt: the
-  // loop below takes it, rather than a nested call.
-  if (running_unlocks_ || unlock_timer_ != 0) return;
-  running_unlocks_ = true;
-  while (!unlocks_.empty()) {
-    auto now = LockState::Clock::now();
-    if (lock_.next_attempt() > now) {
-      auto wait = std::chrono::ceil<std::chrono::milliseconds>(lock_.next_attempt() - now);
-      unlock_timer_ = loop_.after(wait, [this] {
-        unlock_timer_ = 0;
-        run_unlocks();
-      });
-      break;
-    }
-    UnlockAttempt a = std::move(unlocks_.front());
-    unlocks_.pop_front();
-    auto conn = a.conn.lock();
-    if (!conn || conn->fd < 0) continue;  // the guesser left: nothing to answer
-    auto s = lock_.unlock(a.password);
-    if (!s) log_.error("unlock: " + s.error().message);
-    else log_.info("agent unlocked");
-    a.reply(msg::status(s.ok()));
-  }
-  running_unlocks_ = false;
+  lock_.unlock(req.conn, to_bytes(pw), std::move(req.reply));
 }
 
 }  // namespace skagent

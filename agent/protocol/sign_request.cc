@@ -147,26 +147,27 @@ void Agent::sign_security_key(std::shared_ptr<SignContext> ctx, std::shared_ptr<
   sr.flags = key->sk_flags();
   const uint8_t flags = sr.flags;
   // PIN (verify-required keys) and the touch notice: agent/helpers/sk_sign_flow.cc.
-  sk_sign(std::move(ctx), id, std::move(sr),
-          [this, id, data = std::move(data), reply = std::move(reply),
-           flags](Result<SkSignResult> res) {
-            if (!res) {
-              return refuse(log_, reply, "sign: " + res.error().message);
-            }
-            if ((flags & 0x01) != 0 && (res->flags & 0x01) == 0) {
-              return refuse(log_, reply, "sign: user presence check failed for " + describe(*id));
-            }
-            // A provider (or its helper) is code we do not trust with the answer:
-            // the signature must verify against the key over SHA256(application) ||
-            // flags || counter || SHA256(data), as PKCS#11 ones are checked.
-            Bytes sig = encode_sk_signature(id->key, *res);
-            if (auto v = verify_signature(id->key.plain(), sig, data); !v) {
-              return refuse(log_, reply,
-                            "sign: security key provider returned a bad signature for " +
-                                describe(*id) + ": " + v.error().message);
-            }
-            reply(sign_response(sig));
-          });
+  const KeyPolicy kp = key_policy(*ctx);
+  sk_.sign(std::move(ctx), id, std::move(sr), kp,
+           [this, id, data = std::move(data), reply = std::move(reply),
+            flags](Result<SkSignResult> res) {
+             if (!res) {
+               return refuse(log_, reply, "sign: " + res.error().message);
+             }
+             if ((flags & 0x01) != 0 && (res->flags & 0x01) == 0) {
+               return refuse(log_, reply, "sign: user presence check failed for " + describe(*id));
+             }
+             // A provider (or its helper) is code we do not trust with the answer:
+             // the signature must verify against the key over SHA256(application) ||
+             // flags || counter || SHA256(data), as PKCS#11 ones are checked.
+             Bytes sig = encode_sk_signature(id->key, *res);
+             if (auto v = verify_signature(id->key.plain(), sig, data); !v) {
+               return refuse(log_, reply,
+                             "sign: security key provider returned a bad signature for " +
+                                 describe(*id) + ": " + v.error().message);
+             }
+             reply(sign_response(sig));
+           });
 }
 
 }  // namespace skagent
