@@ -115,8 +115,10 @@ int main(int argc, char** argv) {
   // helper only.
   HelperSandboxRules rules;
   rules.devices = hidraw_nodes();
+  // Fail closed: a helper that cannot confine itself does not load its library.
   if (auto s = apply_helper_sandbox(rules); !s) {
     fprintf(stderr, "skagent-sk-helper: sandbox: %s\n", s.error().message.c_str());
+    return 1;
   }
   fido::CardWatch cards;
   Signer signer = signer_for(argv[1], fido::device_sources(argc == 3 ? argv[2] : nullptr), cards);

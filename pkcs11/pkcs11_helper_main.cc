@@ -98,8 +98,10 @@ int main(int argc, char** argv) {
   HelperSandboxRules rules;
   const char* conf = getenv("SOFTHSM2_CONF");
   rules.stores = module_stores(conf != nullptr ? conf : kSoftHsm2DefaultConf);
+  // Fail closed: a helper that cannot confine itself does not load its library.
   if (auto s = apply_helper_sandbox(rules); !s) {
     fprintf(stderr, "skagent-pkcs11-helper: sandbox: %s\n", s.error().message.c_str());
+    return 1;
   }
   start_watchdog();
   signal(SIGPIPE, SIG_IGN);

@@ -153,4 +153,14 @@ for call in initialize login sign; do
     stop_pty_agent
 done
 unset SKAGENT_TEST_BROKEN_CALL
+# Fail closed: a helper whose sandbox cannot be applied exits before it loads its library. Here
+# SoftHSM2's configuration names a token directory that does not exist, so the PKCS#11 helper's
+# Landlock rule for it cannot be made; it must exit at once (status 1, saying why) instead of
+# running unconfined (the old helper went on and waited for the agent's first request).
+if [ "$LANDLOCK" -gt 0 ]; then
+    printf 'directories.tokendir = %s/no-such-tokendir\n' "$T" >"$T/bad-softhsm2.conf"
+    out=$(SOFTHSM2_CONF=$T/bad-softhsm2.conf timeout 10 "$BIN/skagent-pkcs11-helper" "$SOFTHSM" 3< <(sleep 15) 2>&1); rc=$?
+    check_eq "a PKCS#11 helper that cannot apply its sandbox exits (status)" "$rc" 1
+    check_match "... and says why" "$out" "skagent-pkcs11-helper: sandbox: "
+fi
 finish
