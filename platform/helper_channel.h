@@ -27,6 +27,14 @@ struct HelperChannel {
 // Starts `path args...` through spawn_process with the channel's other end at fd 3.
 Result<HelperChannel> spawn_helper(const std::string& path, const std::vector<std::string>& args);
 
+// Ends a helper at once; closing its channel instead asks it to finish its work and exit.
+void kill_helper(pid_t pid);
+// Closes the agent's end of a channel.
+void close_helper_channel(int fd);
+// "signal 11, Segmentation fault" when an exit status shows a death by a signal other than the
+// SIGKILL the agent sends (a crash in the helper or its library); "" otherwise.
+std::string helper_crash(int status);
+
 // The agent's buffers for one channel, its end non-blocking. Frames may carry
 // a PIN, so whatever either buffer lets go of is wiped at once.
 class HelperStream {

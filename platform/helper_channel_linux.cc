@@ -2,7 +2,9 @@
 #include "platform/helper_channel.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -30,6 +32,19 @@ Result<HelperChannel> spawn_helper(const std::string& path, const std::vector<st
   }
   fcntl(sv[0], F_SETFL, O_NONBLOCK);
   return HelperChannel{*pid, sv[0]};
+}
+
+void kill_helper(pid_t pid) {
+  if (pid > 0) kill(pid, SIGKILL);
+}
+
+void close_helper_channel(int fd) {
+  if (fd >= 0) close(fd);
+}
+
+std::string helper_crash(int status) {
+  if (!WIFSIGNALED(status) || WTERMSIG(status) == SIGKILL) return "";
+  return "signal " + std::to_string(WTERMSIG(status)) + ", " + strsignal(WTERMSIG(status));
 }
 
 Bytes helper_frame(ByteView body) {

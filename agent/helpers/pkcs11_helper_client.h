@@ -10,19 +10,16 @@
 // none of a module's keys is left, its helper is stopped.
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
 
+#include "agent/helpers/helper_process.h"
 #include "agent/log.h"
 #include "pkcs11/pkcs11_helper_protocol.h"
 #include "platform/event_loop.h"
-#include "platform/helper_channel.h"
 
 namespace skagent {
 
@@ -64,39 +61,19 @@ class Pkcs11Helper {
   // module, and it is killed if it has not exited kStopGrace later. What is
   // waiting fails (callbacks run from the loop, not from inside this call).
   void stop(const std::string& why);
-  bool running() const { return fd_ >= 0; }
+  bool running() const { return process_.running(); }
   const std::string& provider() const { return provider_; }
 
  private:
-  using ReplyFn = std::function<void(Result<Bytes> body)>;
-  struct Pending {
-    std::chrono::milliseconds timeout;
-    ReplyFn done;
-  };
-
-  Status start();
-  void call(Bytes request, std::chrono::milliseconds timeout, ReplyFn done);
   void die(const std::string& why);
-  void shut(const std::string& why, bool report);
-  void on_event(uint32_t events);
-  void flush();
-  void arm_timeout();
   void schedule_check();
 
   EventLoop& loop_;
   const Logger& log_;
-  std::string helper_path_, provider_;
+  std::string provider_;
   Timeouts timeouts_;
-  DeathFn on_death_;
-  pid_t pid_ = -1;
-  std::shared_ptr<bool> exited_ = std::make_shared<bool>(false);  // reaped: its pid may be reused
-  int fd_ = -1;
-  bool dead_ = false;
-  HelperStream stream_{pkcs11::kMaxFrame};
-  std::deque<Pending> pending_;
-  uint64_t timer_ = 0, check_timer_ = 0;
-  bool checking_ = false;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  uint64_t check_timer_ = 0;
+  HelperProcess process_;  // after provider_, which names it; its guard covers this object too
 };
 
 // The agent's loaded modules, by canonical path. The generation tells a new

@@ -5,19 +5,16 @@
 // is killed, failing only the requests it held.
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
 
+#include "agent/helpers/helper_process.h"
 #include "agent/log.h"
 #include "fido/sk_helper_protocol.h"
 #include "platform/event_loop.h"
-#include "platform/helper_channel.h"
 
 namespace skagent {
 
@@ -27,6 +24,7 @@ class SkHelper {
   // `vtokens`: skagent-vtoken sockets (AgentOptions::vtokens) for the built-in middleware.
   SkHelper(EventLoop& loop, const Logger& log, std::string helper_path, std::string provider,
            std::string vtokens = {});
+  // Kills the helper; requests still waiting are dropped without a callback.
   ~SkHelper();
 
   void sign(const SkSignRequest& req, Done done);
@@ -38,30 +36,19 @@ class SkHelper {
   void watch_cards(std::function<bool()> wanted, std::function<void()> left);
 
   static constexpr auto kCardCheckInterval = std::chrono::seconds(2);
+  // Long enough for a person to touch a token; a hung library is killed after.
+  static constexpr auto kRequestTimeout = std::chrono::seconds(120);
 
  private:
-  using ReplyFn = std::function<void(Result<Bytes> body)>;
-  void call(ByteView request, ReplyFn done);
   void check_cards();
-  Status start();
-  void stop(const std::string& why);
-  void on_event(uint32_t events);
-  void flush();
-  void arm_timeout();
 
   EventLoop& loop_;
   const Logger& log_;
-  std::string helper_path_, provider_;
-  std::string vtokens_;  // "" or "/a.sock,/b.sock": the helper's second argument
-  pid_t pid_ = -1;
-  int fd_ = -1;
-  HelperStream stream_{kMaxHelperFrame};
-  std::deque<ReplyFn> pending_;
-  uint64_t timer_ = 0;
+  std::string provider_;
   uint64_t card_timer_ = 0;
   std::function<bool()> cards_wanted_;
   std::function<void()> card_left_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  HelperProcess process_;  // after provider_, which names it; its guard covers this object too
 };
 
 class SkHelpers {

@@ -14,23 +14,12 @@
 #include <vector>
 
 #include "platform/process.h"
+#include "tests/platform/run_loop.h"
 
 namespace skagent {
 namespace {
 
 using std::chrono::milliseconds;
-
-// Runs the loop with a watchdog so a broken loop fails instead of hanging.
-bool run_with_watchdog(EventLoop& loop, milliseconds limit = milliseconds(5000)) {
-  bool fired = false;
-  uint64_t id = loop.after(limit, [&] {
-    fired = true;
-    loop.stop();
-  });
-  loop.run();
-  loop.cancel_timer(id);
-  return !fired;
-}
 
 int open_fd_count() {
   int n = 0;
