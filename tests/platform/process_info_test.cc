@@ -172,8 +172,12 @@ TEST(ProcessInfo, WatchSeesExecAndExit) {
   }
   ASSERT_GT(child, 0);
   close(go[0]);
-  auto then = read_process_info(child);
-  ASSERT_TRUE(then.ok()) << then.error().message;
+  // Read once the child runs the first shell (before, it is still our fork).
+  Result<ProcessInfo> then = make_error(Errc::not_found, "not read");
+  ASSERT_TRUE(wait_until([&] {
+    then = read_process_info(child);
+    return then.ok() && then->name == "sh";
+  }));
   auto w = ProcessWatch::open(*then);
   ASSERT_TRUE(w.ok()) << w.error().message;
   EXPECT_TRUE(w->unchanged(*then));
