@@ -59,6 +59,31 @@ bool pidfd_exited(int pidfd);
 enum class ProcessFate { running, exited, replaced };
 ProcessFate process_fate(const ProcessInfo& then, int pidfd);
 
+// /proc/PID/stat and /proc/PID/cmdline held open from when a process was read. An open /proc
+// file stays tied to the process it was opened for: once that one is reaped, a read fails
+// (ESRCH) even when the pid names another process by then; after an exec it reads what the
+// new program shows. So one pread each tells, for two system calls, what process_fate tells
+// for nine (its /proc/PID/exe goes through the process-info service under the sandbox).
+class ProcessWatch {
+ public:
+  // Opens both for `then` (read just before by read_process_info); fails when either
+  // cannot be opened or the process opened is not `then` (another start time).
+  static Result<ProcessWatch> open(const ProcessInfo& then);
+  ProcessWatch(ProcessWatch&& o) noexcept;
+  ProcessWatch& operator=(ProcessWatch&&) = delete;
+  ProcessWatch(const ProcessWatch&) = delete;
+  ~ProcessWatch();
+  // True when the process still runs (not a zombie) with the start time, kernel name and
+  // command line it had in `then`. False means "something changed": ask process_fate. What it
+  // cannot see: an exec of another executable that keeps both the kernel name (the first 15
+  // bytes of the file name) and the command line; process_fate compares the executable.
+  bool unchanged(const ProcessInfo& then) const;
+
+ private:
+  ProcessWatch(int stat_fd, int cmdline_fd) : stat_fd_(stat_fd), cmdline_fd_(cmdline_fd) {}
+  int stat_fd_, cmdline_fd_;
+};
+
 // Under Landlock the agent may not read /proc/PID/exe of a process outside its
 // sandbox (Landlock counts it as ptrace access; the command line and stat stay
 // readable). This forks, before any sandbox and any secret, a small process
@@ -70,6 +95,7 @@ Status start_process_info_service();
 // comm may hold spaces and parentheses, so it ends at the last ')'.
 struct ProcStat {
   std::string name;
+  char state = '?';  // R, S, D, Z (zombie), X (dead), ...
   pid_t ppid = -1;
   uint64_t start_time = 0;
   // CPU time in clock ticks (sysconf(_SC_CLK_TCK)); /proc/PID/stat sums all the threads.

@@ -9,6 +9,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -113,6 +114,8 @@ Result<ProcStat> parse_proc_stat(std::string_view text) {
     i = j;
   }
   if (fields.size() < 20) return make_error(Errc::malformed, "stat: too few fields");
+  if (fields[0].size() != 1) return make_error(Errc::malformed, "stat: bad state");
+  st.state = fields[0][0];
   int ppid = -1;
   if (!parse_number(fields[1], ppid) || ppid < 0)
     return make_error(Errc::malformed, "stat: bad ppid");
@@ -233,6 +236,75 @@ ProcessFate process_fate(const ProcessInfo& then, int pidfd) {
     return ProcessFate::replaced;
   }
   return ProcessFate::running;
+}
+
+namespace {
+
+// One pread from the start of an open /proc file, at most `limit` bytes; false on an error
+// (ESRCH once the process it was opened for is gone).
+bool pread_head(int fd, size_t limit, std::string& out, bool* truncated) {
+  out.resize(limit + 1);
+  size_t got = 0;
+  while (got < out.size()) {
+    ssize_t n = pread(fd, out.data() + got, out.size() - got, off_t(got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) break;
+    got += size_t(n);
+  }
+  if (truncated != nullptr) *truncated = got > limit;
+  out.resize(std::min(got, limit));
+  return true;
+}
+
+}  // namespace
+
+Result<ProcessWatch> ProcessWatch::open(const ProcessInfo& then) {
+  if (then.pid <= 0) return make_error(Errc::not_found, "no such process");
+  const std::string dir = "/proc/" + std::to_string(then.pid);
+  int st = ::open((dir + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
+  if (st < 0) return make_error(Errc::not_found, dir + "/stat: " + strerror(errno));
+  int cmd = ::open((dir + "/cmdline").c_str(), O_RDONLY | O_CLOEXEC);
+  if (cmd < 0) {
+    int e = errno;
+    close(st);
+    return make_error(Errc::not_found, dir + "/cmdline: " + strerror(e));
+  }
+  ProcessWatch w(st, cmd);
+  // Opened after `then` was read: the pid may name another process by now. Its start time
+  // read through the open file says which one the files are tied to.
+  std::string text;
+  if (!pread_head(w.stat_fd_, 4096, text, nullptr)) {
+    return make_error(Errc::not_found, "process gone");
+  }
+  auto now = parse_proc_stat(text);
+  if (!now || now->start_time != then.start_time) {
+    return make_error(Errc::not_found, "process changed while read");
+  }
+  return w;
+}
+
+ProcessWatch::ProcessWatch(ProcessWatch&& o) noexcept
+    : stat_fd_(o.stat_fd_), cmdline_fd_(o.cmdline_fd_) {
+  o.stat_fd_ = o.cmdline_fd_ = -1;
+}
+
+ProcessWatch::~ProcessWatch() {
+  if (stat_fd_ >= 0) close(stat_fd_);
+  if (cmdline_fd_ >= 0) close(cmdline_fd_);
+}
+
+bool ProcessWatch::unchanged(const ProcessInfo& then) const {
+  std::string text;
+  if (stat_fd_ < 0 || !pread_head(stat_fd_, 4096, text, nullptr)) return false;
+  auto st = parse_proc_stat(text);
+  if (!st || st->start_time != then.start_time || st->name != then.name) return false;
+  if (st->state == 'Z' || st->state == 'X' || st->state == 'x') return false;
+  bool truncated = false;
+  if (!pread_head(cmdline_fd_, kMaxCmdlineBytes, text, &truncated)) return false;
+  bool cut = false;
+  auto argv = parse_cmdline(text, &cut);
+  return argv == then.argv && (cut || truncated) == then.argv_truncated;
 }
 
 std::vector<ProcessInfo> read_process_chain(pid_t pid, size_t max_depth) {

@@ -51,7 +51,8 @@ std::shared_ptr<SignContext> Agent::sign_context(const std::shared_ptr<Connectio
 void Agent::write_audit(SignContext& ctx) {
   AuditTarget target = policy_->current()->audit();
   if (target.kind == AuditTarget::Kind::none) return;
-  check_caller(ctx);
+  // Once per signature: the cheap look, unless a prompt already made the thorough check.
+  check_caller(ctx, CallerCheck::audit);
   std::string line = audit_json(ctx, std::time(nullptr));
   if (target.kind == AuditTarget::Kind::file && policy_->audit_fd() >= 0) {
     line.push_back('\n');

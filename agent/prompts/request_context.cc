@@ -66,9 +66,14 @@ std::shared_ptr<const CallerInfo> read_caller(const PeerIdentity& peer, int pidf
   if (pidfd >= 0) c->pidfd = std::make_shared<const PidFd>(pidfd);
   if (gone || peer.pid <= 0) return c;
   c->chain = read_process_chain(peer.pid, 4);
+  if (!c->chain.empty()) {
+    if (auto w = ProcessWatch::open(c->chain[0])) {
+      c->watch = std::make_shared<const ProcessWatch>(std::move(*w));
+    }
+  }
   // Exited before we read it: its pid may already name another process, whose /proc we read.
   // Name nobody rather than the wrong one. (Without a pidfd a reuse this quick goes unseen.)
-  if (c->pidfd && pidfd_exited(c->pidfd->fd)) c->chain.clear();
+  if (c->pidfd && pidfd_exited(c->pidfd->fd)) c->chain.clear(), c->watch.reset();
   return c;
 }
 
@@ -77,15 +82,22 @@ std::shared_ptr<const CallerInfo> caller_of(Connection& conn) {
   return conn.caller;
 }
 
-void check_caller(SignContext& ctx) {
+void check_caller(SignContext& ctx, CallerCheck how) {
   if (ctx.caller_checked) return;
-  ctx.caller_checked = true;
   if (!ctx.caller) return;
   if (ctx.caller->chain.empty()) {
     // Gone before it could be read; a pid of 0 (another pid namespace) tells nothing.
     if (ctx.caller->pid > 0) ctx.caller_fate = ProcessFate::exited;
+    ctx.caller_checked = true;
     return;
   }
+  // The cheap look leaves caller_checked unset: a prompt after it still gets the thorough one.
+  if (how == CallerCheck::audit && ctx.caller->watch &&
+      ctx.caller->watch->unchanged(ctx.caller->chain[0])) {
+    ctx.caller_fate = ProcessFate::running;
+    return;
+  }
+  ctx.caller_checked = true;
   ctx.caller_fate =
       process_fate(ctx.caller->chain[0], ctx.caller->pidfd ? ctx.caller->pidfd->fd : -1);
 }

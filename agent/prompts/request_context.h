@@ -38,6 +38,9 @@ struct CallerInfo {
   uid_t uid = uid_t(-1);
   std::vector<ProcessInfo> chain;      // the peer first, then its parents
   std::shared_ptr<const PidFd> pidfd;  // pins the peer (SO_PEERPIDFD) where the kernel can
+  // The peer's /proc stat and cmdline held open since accept (null when they could not be):
+  // check_caller's cheap look.
+  std::shared_ptr<const ProcessWatch> watch;
 };
 
 struct HopInfo {
@@ -71,7 +74,7 @@ struct SignContext {
   // What became of the caller since it connected; checked (check_caller) only before a
   // prompt, a remembered approval or an audit line, not for every request.
   ProcessFate caller_fate = ProcessFate::running;
-  bool caller_checked = false;
+  bool caller_checked = false;  // by the thorough check (CallerCheck::thorough)
   // Through which hosts: the connection's session-bind chain, oldest first.
   std::vector<HopInfo> hops;
   bool forwarded = false;    // Connection::forwarded(): forwarding bind, or a failed bind
@@ -106,8 +109,14 @@ std::string join_argv(const std::vector<std::string>& argv, bool truncated, size
 std::shared_ptr<const CallerInfo> read_caller(const PeerIdentity& peer, int pidfd, bool gone);
 // The caller of `conn`: the one read at accept (read now for a connection made otherwise).
 std::shared_ptr<const CallerInfo> caller_of(Connection& conn);
-// Fills in ctx.caller_fate once.
-void check_caller(SignContext& ctx);
+// Fills in ctx.caller_fate. `thorough` (once per context): process_fate, which compares the
+// executable (a round trip to the process-info service under the sandbox); for anything a
+// person sees or approves. `audit`: for the audit line of a signature nobody was asked about,
+// on every request: the caller's open /proc files (ProcessWatch::unchanged, two preads), and
+// process_fate only when they show a change. The trade: an exec of another program that keeps
+// the kernel name and the command line is logged as "running" (doc/SECURITY.md).
+enum class CallerCheck { thorough, audit };
+void check_caller(SignContext& ctx, CallerCheck how = CallerCheck::thorough);
 
 // Builds the context. `extra_candidates`: more host names to try on hashed
 // entries (policy Destinations, ssh-add -h host names).

@@ -6,6 +6,8 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+
+#include <memory>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -128,7 +130,8 @@ class HelperProcessTest : public ::testing::Test {
         fakes_.spawn(), [this](const std::string& why) { failures_.push_back(why); });
   }
 
-  EventLoop loop_;
+  std::unique_ptr<EventLoop> loop_owner_ = EventLoop::create().value();
+  EventLoop& loop_ = *loop_owner_;
   Logger log_;
   FakeHelpers fakes_;
   std::vector<std::string> failures_;
@@ -272,7 +275,8 @@ TEST_F(HelperProcessTest, NothingRunsForADestroyedHelperProcess) {
 // The old SkHelper ran callbacks inside the call (a helper that cannot start) and, when
 // destroyed, called what still waited from its destructor.
 TEST(SkHelperClient, CallbacksComeFromTheLoopNotFromTheCall) {
-  EventLoop loop;
+  auto loop_owner = EventLoop::create().value();
+  EventLoop& loop = *loop_owner;
   Logger log;
   SkHelper sk(loop, log, "/nonexistent/skagent-sk-helper", "provider");
   std::string got;
@@ -286,7 +290,8 @@ TEST(SkHelperClient, CallbacksComeFromTheLoopNotFromTheCall) {
 }
 
 TEST(SkHelperClient, DestroyedWithASignatureWaitingItCallsNothing) {
-  EventLoop loop;
+  auto loop_owner = EventLoop::create().value();
+  EventLoop& loop = *loop_owner;
   Logger log;
   bool called = false;
   {
@@ -299,7 +304,8 @@ TEST(SkHelperClient, DestroyedWithASignatureWaitingItCallsNothing) {
 
 // The PKCS#11 client keeps its deadlines, its report of the death, and no restart.
 TEST(Pkcs11HelperClient, AHungLoadIsKilledAtItsDeadlineAndReported) {
-  EventLoop loop;
+  auto loop_owner = EventLoop::create().value();
+  EventLoop& loop = *loop_owner;
   Logger log;
   std::vector<std::string> events;
   Pkcs11Helper::Timeouts t;

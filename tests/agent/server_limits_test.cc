@@ -373,6 +373,36 @@ void fork_after_connect(bool exec_after) {
 TEST(ServerLimits, ACallerThatExecsAfterConnectingIsNamedAndMarked) { fork_after_connect(true); }
 TEST(ServerLimits, ACallerThatExitsAfterConnectingIsNamedAndMarked) { fork_after_connect(false); }
 
+// The audit line's look at the caller is the cheap one while nothing changed (and leaves the
+// thorough one to a prompt that follows); a change it sees goes to the thorough check.
+TEST(ServerLimits, TheAuditLooksAtTheCallerCheaplyAndThoroughlyOnAChange) {
+  PeerIdentity me;
+  me.pid = getpid();
+  me.uid = getuid();
+  auto caller = read_caller(me, -1, false);
+  ASSERT_FALSE(caller->chain.empty());
+  ASSERT_TRUE(caller->watch) << "the caller's /proc files are held open at accept";
+  SignContext c;
+  c.caller = caller;
+  check_caller(c, CallerCheck::audit);
+  EXPECT_EQ(c.caller_fate, ProcessFate::running);
+  EXPECT_FALSE(c.caller_checked) << "a prompt after it still makes the thorough check";
+  check_caller(c);
+  EXPECT_TRUE(c.caller_checked);
+  EXPECT_EQ(c.caller_fate, ProcessFate::running);
+  // As if the caller had exec'd another program since: the name it was read with differs.
+  auto changed = std::make_shared<CallerInfo>();
+  changed->pid = caller->pid;
+  changed->chain = caller->chain;
+  changed->chain[0].name = "other-program";
+  changed->watch = caller->watch;
+  SignContext d;
+  d.caller = changed;
+  check_caller(d, CallerCheck::audit);
+  EXPECT_TRUE(d.caller_checked) << "a change goes to the thorough check";
+  EXPECT_EQ(d.caller_fate, ProcessFate::replaced);
+}
+
 TEST(ServerLimits, PromptsSayWhatBecameOfTheCaller) {
   SignContext c;
   auto caller = std::make_shared<CallerInfo>();

@@ -154,6 +154,58 @@ TEST(ProcessInfo, FateTellsExecAndExitFromRunning) {
   }
 }
 
+// The cheap look held open since a process was read: unchanged while it runs as read; not
+// after an exec (of another program, or of the same one with another command line), nor once
+// it has exited (a zombie, then reaped: the open files then fail rather than read another
+// process under the same pid).
+TEST(ProcessInfo, WatchSeesExecAndExit) {
+  int go[2];
+  ASSERT_EQ(pipe(go), 0);
+  pid_t child = fork();
+  if (child == 0) {
+    dup2(go[0], 0);
+    close(go[1]);
+    // dash forks sleep (the last command is ':'), so the second shell stays: same kernel
+    // name and executable, another command line.
+    execl("/bin/sh", "sh", "-c", "read x; exec /bin/sh -c 'sleep 30; :' second", nullptr);
+    _exit(127);
+  }
+  ASSERT_GT(child, 0);
+  close(go[0]);
+  // Read once the child runs the first shell (before, it is still our fork).
+  Result<ProcessInfo> then = make_error(Errc::not_found, "not read");
+  ASSERT_TRUE(wait_until([&] {
+    then = read_process_info(child);
+    return then.ok() && then->name == "sh";
+  }));
+  auto w = ProcessWatch::open(*then);
+  ASSERT_TRUE(w.ok()) << w.error().message;
+  EXPECT_TRUE(w->unchanged(*then));
+  EXPECT_TRUE(w->unchanged(*then)) << "a second look reads from the start again";
+  ProcessInfo other_name = *then;
+  other_name.name = "not-sh";
+  EXPECT_FALSE(w->unchanged(other_name));
+  ASSERT_EQ(write(go[1], "x\n", 2), 2);
+  EXPECT_TRUE(wait_until([&] { return !w->unchanged(*then); })) << "exec not seen";
+  auto now = read_process_info(child);
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ(now->name, then->name);
+  EXPECT_NE(now->argv, then->argv);
+  EXPECT_EQ(process_fate(*then, -1), ProcessFate::running) << "same executable, same name";
+  auto w2 = ProcessWatch::open(*now);
+  ASSERT_TRUE(w2.ok());
+  EXPECT_TRUE(w2->unchanged(*now));
+  kill(child, SIGKILL);
+  EXPECT_TRUE(wait_until([&] { return !w2->unchanged(*now); })) << "zombie not seen";
+  waitpid(child, nullptr, 0);
+  EXPECT_FALSE(w2->unchanged(*now));
+  // Opened for a process read at another start time (its pid reused): refused.
+  ProcessInfo self = *read_process_info(getpid());
+  self.start_time += 1;
+  EXPECT_FALSE(ProcessWatch::open(self).ok());
+  close(go[1]);
+}
+
 TEST(ProcessInfo, PeerPidfdNamesTheConnectingProcess) {
   int sv[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
