@@ -154,11 +154,12 @@ for call in initialize login sign; do
 done
 unset SKAGENT_TEST_BROKEN_CALL
 # Fail closed: a helper whose sandbox cannot be applied exits before it loads its library. Here
-# SoftHSM2's configuration names a token directory that does not exist, so the PKCS#11 helper's
-# Landlock rule for it cannot be made; it must exit at once (status 1, saying why) instead of
-# running unconfined (the old helper went on and waited for the agent's first request).
+# SoftHSM2's configuration names as its token directory a file Landlock cannot take a rule for
+# (/proc/self/ns/net, an nsfs inode: landlock_add_rule answers EBADFD), so the PKCS#11 helper's
+# sandbox fails; it must exit at once (status 1, saying why) instead of running unconfined (the
+# old helper went on and waited for the agent's first request).
 if [ "$LANDLOCK" -gt 0 ]; then
-    printf 'directories.tokendir = %s/no-such-tokendir\n' "$T" >"$T/bad-softhsm2.conf"
+    printf 'directories.tokendir = /proc/self/ns/net\n' >"$T/bad-softhsm2.conf"
     out=$(SOFTHSM2_CONF=$T/bad-softhsm2.conf timeout 10 "$BIN/skagent-pkcs11-helper" "$SOFTHSM" 3< <(sleep 15) 2>&1); rc=$?
     check_eq "a PKCS#11 helper that cannot apply its sandbox exits (status)" "$rc" 1
     check_match "... and says why" "$out" "skagent-pkcs11-helper: sandbox: "
