@@ -31,9 +31,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto again = decode_load_reply(encode_error_reply(load.error()));
     FUZZ_CHECK(!again.ok() && again.error().code == load.error().code);
   }
-  if (auto sig = decode_sign_reply(in)) {
+  if (auto sig = pkcs11::decode_sign_reply(in)) {
     FUZZ_CHECK(!sig->empty() && sig->size() <= kMaxSignature);
-    auto again = decode_sign_reply(encode_sign_reply(*sig));
+    auto again = pkcs11::decode_sign_reply(pkcs11::encode_sign_reply(*sig));
     FUZZ_CHECK(again.ok() && equal(*again, *sig));
   }
   if (auto present = decode_check_reply(in)) {
