@@ -346,18 +346,30 @@ int landlock_abi() {
   return abi > 0 ? int(abi) : 0;
 }
 
-Status apply_agent_landlock() {
+namespace {
+
+// Lets this process read everything, plus what `more` grants on the ruleset, and nothing else.
+// A kernel without Landlock (or with it disabled): nothing is done; seccomp still applies.
+template <class More>
+Status restrict_to_reading_and(More more) {
   int abi = landlock_abi();
-  if (abi == 0) return {};  // kernel without Landlock (or disabled): seccomp still applies
+  if (abi == 0) return {};
   Ruleset rs(abi);
   if (!rs.ok())
     return make_error(Errc::io, std::string("landlock_create_ruleset: ") + strerror(errno));
+  if (auto s = rs.allow("/", kFsRead); !s) return s;
+  if (auto s = more(rs); !s) return s;
+  return rs.restrict_self();
+}
+
+}  // namespace
+
+Status apply_agent_landlock() {
   // Read anything (provider checks, PKCS#11 module headers, OpenSSL's configuration); write,
   // create, remove, truncate or execute nothing. REMOVE_FILE on the socket's directory would
   // cover every file beneath it (with -a ~/x.sock, the whole home directory): the spawner
   // removes the socket at exit instead (remove_through_spawner, platform/process.h).
-  if (auto s = rs.allow("/", kFsRead); !s) return s;
-  return rs.restrict_self();
+  return restrict_to_reading_and([](Ruleset&) { return Status{}; });
 }
 
 Status apply_agent_seccomp() {
@@ -407,26 +419,22 @@ namespace {
 // /dev/null, write/create/remove only beneath the named stores. Nothing else under /dev: not
 // the agent's terminal by its /dev/pts path, not /dev/ptmx for a new one, not /dev/shm.
 Status apply_helper_landlock(const HelperSandboxRules& rules) {
-  int abi = landlock_abi();
-  if (abi == 0) return {};  // kernel without Landlock (or disabled): seccomp still applies
-  Ruleset rs(abi);
-  if (!rs.ok())
-    return make_error(Errc::io, std::string("landlock_create_ruleset: ") + strerror(errno));
-  if (auto s = rs.allow("/", kFsRead); !s) return s;
-  constexpr uint64_t kDevice =
-      kFsRead | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_IOCTL_DEV;
-  if (auto s = rs.allow("/dev/null", LANDLOCK_ACCESS_FS_WRITE_FILE); !s) return s;
-  for (const auto& dev : rules.devices) {
-    if (auto s = rs.allow(dev, kDevice); !s) return s;
-  }
-  constexpr uint64_t kStore = kFsRead | LANDLOCK_ACCESS_FS_WRITE_FILE |
-                              LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_MAKE_REG |
-                              LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
-                              LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REFER;
-  for (const auto& dir : rules.stores) {
-    if (auto s = rs.allow(dir, kStore); !s) return s;
-  }
-  return rs.restrict_self();
+  return restrict_to_reading_and([&rules](Ruleset& rs) -> Status {
+    constexpr uint64_t kDevice =
+        kFsRead | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_IOCTL_DEV;
+    if (auto s = rs.allow("/dev/null", LANDLOCK_ACCESS_FS_WRITE_FILE); !s) return s;
+    for (const auto& dev : rules.devices) {
+      if (auto s = rs.allow(dev, kDevice); !s) return s;
+    }
+    constexpr uint64_t kStore = kFsRead | LANDLOCK_ACCESS_FS_WRITE_FILE |
+                                LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_MAKE_REG |
+                                LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
+                                LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REFER;
+    for (const auto& dir : rules.stores) {
+      if (auto s = rs.allow(dir, kStore); !s) return s;
+    }
+    return {};
+  });
 }
 
 }  // namespace
