@@ -197,7 +197,9 @@ Status PrivateKey::validate() const {
   if (skagent::is_security_key(pub_.type)) {
     if (pub_.application.empty())
       return make_error(Errc::malformed, "security key without application");
-    return {};
+    // No secret here to check the public key against (the token holds it): the point is
+    // checked on its own, as OpenSSH does (an sk-ecdsa point off its curve is refused).
+    return check_public_key(pub_);
   }
   if (pub_.type == KeyType::mldsa44_ed25519) {
     // Both public keys are re-derived from the seeds and must be the ones presented.

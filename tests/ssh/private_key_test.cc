@@ -61,6 +61,37 @@ TEST(PrivateKey, MismatchedSecretFailsValidation) {
   }
 }
 
+// A security key's private half is only a handle, so nothing checks the public point against
+// a secret: it is checked on its own, as OpenSSH's sshkey_private_deserialize does
+// (sshkey_ec_validate_public). Found by the differential run: a point with one bit flipped,
+// off the curve, was added.
+TEST(PrivateKey, SecurityKeyEcdsaPointOffTheCurveFailsValidation) {
+  auto ec = PrivateKey::generate(KeyType::ecdsa_p256);
+  ASSERT_TRUE(ec.ok());
+  auto sk_key = [&](ByteView point) {
+    Writer w;
+    w.string("sk-ecdsa-sha2-nistp256@openssh.com");
+    w.string("nistp256");
+    w.string(point);
+    w.string("ssh:");
+    w.u8(0x01);
+    w.string("key handle");
+    w.string("");
+    Reader r(w.bytes());
+    auto k = PrivateKey::read(r);
+    EXPECT_TRUE(k.ok()) << k.error().message;
+    return k;
+  };
+  Bytes point = ec->public_key().point;
+  auto good = sk_key(point);
+  ASSERT_TRUE(good.ok());
+  EXPECT_TRUE(good->validate().ok());
+  point.back() ^= 1;
+  auto off_curve = sk_key(point);
+  ASSERT_TRUE(off_curve.ok());
+  EXPECT_FALSE(off_curve->validate().ok());
+}
+
 // OpenSSH's layout (ssh-mldsa-eddsa.c): string pk (1344), string seeds (64); a wrong size of
 // either, or a truncation anywhere, is refused.
 TEST(PrivateKey, MldsaSerialisationIsOpenSSHs) {
