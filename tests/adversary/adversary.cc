@@ -79,6 +79,7 @@
 #include "ssh/private_key.h"
 #include "base/wire.h"
 #include "tests/common/agent_client.h"
+#include "tests/common/hex.h"
 
 using namespace skagent;
 using Clock = std::chrono::steady_clock;
@@ -94,6 +95,14 @@ using testing::connect_unix;
 using testing::is_reply;
 using testing::send_all;
 using testing::sign_body;
+
+// The body of a LOCK or UNLOCK request: the password as an SSH string.
+Bytes password_body(std::string_view password) {
+  Writer w;
+  w.string(view(password));
+  return w.take();
+}
+constexpr std::string_view kRightPassword = "the right password";
 
 // Replies may take long here (floods, soaks): 10 s before a call gives up.
 struct Client : testing::AgentClient {
@@ -485,21 +494,18 @@ int cmd_sign_and_vanish(const std::string& agent) {
 
 int cmd_unlock_guesses(const std::string& agent, int n) {
   Client c(agent);
-  Writer pw;
-  pw.string(view("the right password"));
-  if (!is_reply(c.call(msg::kLock, pw.bytes()), msg::kSuccess))
+  if (!is_reply(c.call(msg::kLock, password_body(kRightPassword)), msg::kSuccess))
     return fprintf(stderr, "lock failed\n"), 1;
   auto t0 = Clock::now();
   for (int i = 0; i < n; i++) {
-    Writer g;
-    g.string(view("wrong guess " + std::to_string(i)));
-    if (!is_reply(c.call(msg::kUnlock, g.bytes(), 60000), msg::kFailure)) {
+    Bytes guess = password_body("wrong guess " + std::to_string(i));
+    if (!is_reply(c.call(msg::kUnlock, guess, 60000), msg::kFailure)) {
       return fprintf(stderr, "wrong unlock %d was not refused\n", i), 1;
     }
   }
   double secs = ms_since(t0) / 1000;
   auto t1 = Clock::now();
-  bool ok = is_reply(c.call(msg::kUnlock, pw.bytes(), 60000), msg::kSuccess);
+  bool ok = is_reply(c.call(msg::kUnlock, password_body(kRightPassword), 60000), msg::kSuccess);
   printf("%d wrong unlocks took %.2f s; the right one then took %.2f s and %s\n", n, secs,
          ms_since(t1) / 1000, ok ? "unlocked" : "FAILED");
   return ok ? 0 : 1;
@@ -524,20 +530,8 @@ int cmd_pipeline(const std::string& agent, long n) {
       if (!send_all(c.fd(), ByteView(batch).first(size_t(std::min(left, kBatch)) * 5))) break;
     }
   });
-  const uint8_t failure[5] = {0, 0, 0, 1, msg::kFailure};
-  long answered = 0, wrong = 0;
-  size_t pos = 0;
-  uint8_t buf[65536];
-  while (answered < n) {
-    struct pollfd p = {c.fd(), POLLIN, 0};
-    if (poll(&p, 1, 20000) != 1) break;
-    ssize_t got = read(c.fd(), buf, sizeof(buf));
-    if (got <= 0) break;
-    for (ssize_t i = 0; i < got; i++) {
-      if (buf[i] != failure[pos]) wrong++;
-      if (++pos == 5) pos = 0, answered++;
-    }
-  }
+  testing::FailureAnswers got = testing::read_failure_answers(c.fd(), size_t(n));
+  long answered = long(got.answered), wrong = long(got.wrong_bytes);
   double secs = ms_since(t0) / 1000;
   shutdown(c.fd(), SHUT_RDWR);  // a writer still blocked (the agent gone) returns
   writer.join();
@@ -556,9 +550,7 @@ int cmd_pipeline(const std::string& agent, long n) {
 
 int cmd_unlock_parallel(const std::string& agent, int n) {
   Client owner(agent);
-  Writer pw;
-  pw.string(view("the right password"));
-  if (!is_reply(owner.call(msg::kLock, pw.bytes()), msg::kSuccess))
+  if (!is_reply(owner.call(msg::kLock, password_body(kRightPassword)), msg::kSuccess))
     return fprintf(stderr, "lock failed\n"), 1;
   std::vector<std::unique_ptr<Client>> guessers;
   for (int i = 0; i < n; i++) {
@@ -567,9 +559,8 @@ int cmd_unlock_parallel(const std::string& agent, int n) {
   }
   auto t0 = Clock::now();
   for (int i = 0; i < n; i++) {
-    Writer g;
-    g.string(view("wrong guess " + std::to_string(i)));
-    send_all(guessers[size_t(i)]->fd(), agent_frame(msg::kUnlock, g.bytes()));
+    Bytes guess = password_body("wrong guess " + std::to_string(i));
+    send_all(guessers[size_t(i)]->fd(), agent_frame(msg::kUnlock, guess));
   }
   std::atomic<bool> done{false};
   int refused = 0;
@@ -592,7 +583,7 @@ int cmd_unlock_parallel(const std::string& agent, int n) {
   }
   answers.join();
   auto t1 = Clock::now();
-  bool ok = is_reply(owner.call(msg::kUnlock, pw.bytes(), 60000), msg::kSuccess);
+  bool ok = is_reply(owner.call(msg::kUnlock, password_body(kRightPassword), 60000), msg::kSuccess);
   printf(
       "%d parallel wrong unlocks took %.2f s (%.2f guesses/s), %d refused; %d lists meanwhile, "
       "slowest %.1f ms; "
@@ -725,9 +716,7 @@ int cmd_lock(const std::string& agent, uint8_t type, const std::string& pwfile) 
   std::string password((std::istreambuf_iterator<char>(in)), {});
   if (!in.good() && !in.eof()) return fprintf(stderr, "lock: cannot read %s\n", pwfile.c_str()), 2;
   Client c(agent);
-  Writer pw;
-  pw.string(view(password));
-  return is_reply(c.call(type, pw.bytes(), 60000), msg::kSuccess) ? 0 : 1;
+  return is_reply(c.call(type, password_body(password), 60000), msg::kSuccess) ? 0 : 1;
 }
 
 // ------------------------------------------------------------------ a refused add
@@ -824,12 +813,7 @@ std::vector<std::pair<std::string, Bytes>> secrets_of(const PrivateKey& key) {
   return out;
 }
 
-Bytes from_hex(std::string_view hex) {
-  Bytes out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2)
-    out.push_back(uint8_t(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-  return out;
-}
+using skagent::testing::from_hex;
 
 // memscan PID[,PID...] [KEYFILE | text:LABEL=TEXT | hex:LABEL=HEX]...
 // Every 16-byte window of every secret (the whole secret when shorter; at least 8 bytes) is
@@ -1099,13 +1083,12 @@ int cmd_soak(const std::string& agent, int pid, int seconds, const std::string& 
         } else {
           gate.unlock();
           std::unique_lock<std::shared_mutex> excl(lock_gate);
-          Writer pw;
-          pw.string(view("soak password"));
-          bool l = is_reply(c->call(msg::kLock, pw.bytes()), msg::kSuccess);
+          Bytes pw = password_body("soak password");
+          bool l = is_reply(c->call(msg::kLock, pw), msg::kSuccess);
           report("lock", l, "lock refused");
           auto listed = list_keys(*c);
           report("list", listed.empty(), "a locked agent listed keys");
-          bool u = is_reply(c->call(msg::kUnlock, pw.bytes()), msg::kSuccess);
+          bool u = is_reply(c->call(msg::kUnlock, pw), msg::kSuccess);
           report("unlock", u, "unlock refused");
         }
         if (++n % 200 == 0) c = std::make_unique<Client>(agent);  // new connections too

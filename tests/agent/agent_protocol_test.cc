@@ -160,18 +160,14 @@ TEST(AgentProtocol, LifetimeConstraintExpiresTheKey) {
 // success and expires the key at once (death = now + 0). It must not mean "forever", not even
 // over the agent's default lifetime (differential finding B).
 TEST(AgentProtocol, LifetimeZeroExpiresTheKeyAtOnce) {
-  AgentOptions opts;
-  opts.default_lifetime = 3600;
-  AgentHarness agent(opts);
+  AgentHarness agent(AgentOptions{.default_lifetime = 3600});
   auto c = agent.client();
   ASSERT_TRUE(add_with_lifetime(c, 0));
   EXPECT_TRUE(identities_of(c.call(msg::kRequestIdentities)).empty());
 }
 
 TEST(AgentProtocol, DefaultLifetimeFromTheCommandLine) {
-  AgentOptions opts;
-  opts.default_lifetime = 1;
-  AgentHarness agent(opts);
+  AgentHarness agent(AgentOptions{.default_lifetime = 1});
   auto c = agent.client();
   ASSERT_TRUE(c.call_ok(msg::kAddIdentity, add_body(make(KeyType::ed25519), "t")));
   std::this_thread::sleep_for(std::chrono::milliseconds(1300));
@@ -205,24 +201,18 @@ TEST(AgentProtocol, LockedAgentTakesSessionBindOnly) {
   auto c = agent.client();
   ASSERT_TRUE(c.call_ok(msg::kLock, lock_body("hunter2")));
   PrivateKey host = make(KeyType::ed25519);
-  Writer bind;
-  bind.string("session-bind@openssh.com");
-  bind.raw(test::bind_body(host, test::bytes_of("sid-locked"), false));
-  EXPECT_TRUE(c.call_ok(msg::kExtension, bind.bytes()));
-  Writer bad_bind;
-  bad_bind.string("session-bind@openssh.com");
-  bad_bind.string(test::bytes_of("not a key"));
-  auto bad = c.call(msg::kExtension, bad_bind.bytes());
-  ASSERT_TRUE(bad);
-  EXPECT_EQ(*bad, Bytes{msg::kExtensionFailure});
-  Writer query;
-  query.string("query");
-  EXPECT_TRUE(c.call_failed(msg::kExtension, query.bytes()));
-  Writer unknown;
-  unknown.string("no-such-extension@example.com");
-  EXPECT_TRUE(c.call_failed(msg::kExtension, unknown.bytes()));
+  EXPECT_TRUE(
+      c.call_ok(msg::kExtension,
+                test::extension("session-bind@openssh.com",
+                                test::bind_body(host, test::bytes_of("sid-locked"), false))));
+  EXPECT_TRUE(c.call_ext_failed(
+      msg::kExtension,
+      test::extension("session-bind@openssh.com", as_ssh_string(test::bytes_of("not a key")))));
+  Bytes query = test::extension("query");
+  EXPECT_TRUE(c.call_failed(msg::kExtension, query));
+  EXPECT_TRUE(c.call_failed(msg::kExtension, test::extension("no-such-extension@example.com")));
   ASSERT_TRUE(c.call_ok(msg::kUnlock, lock_body("hunter2")));
-  auto answer = c.call(msg::kExtension, query.bytes());
+  auto answer = c.call(msg::kExtension, query);
   ASSERT_TRUE(answer);
   EXPECT_EQ((*answer)[0], msg::kExtensionResponse);
 }
@@ -230,9 +220,7 @@ TEST(AgentProtocol, LockedAgentTakesSessionBindOnly) {
 TEST(AgentProtocol, UnknownExtensionIsPlainFailure) {
   AgentHarness agent;
   auto c = agent.client();
-  Writer unknown;
-  unknown.string("no-such-extension@example.com");
-  EXPECT_TRUE(c.call_failed(msg::kExtension, unknown.bytes()));
+  EXPECT_TRUE(c.call_failed(msg::kExtension, test::extension("no-such-extension@example.com")));
 }
 
 // PKCS#11 adds and removes themselves are tested in tests/pkcs11/agent_pkcs11_test.cc.

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,6 +24,18 @@ inline PrivateKey generate(KeyType t = KeyType::ed25519, unsigned bits = 0) {
   auto k = PrivateKey::generate(t, bits);
   EXPECT_TRUE(k.ok()) << (k.ok() ? "" : k.error().message);
   return std::move(*k);
+}
+
+// One Ed25519 key for each of a fixture's static key pointers, made in its SetUpTestSuite
+// (making keys is the slow part of these tests) and deleted again in its TearDownTestSuite.
+inline void generate_keys(std::initializer_list<PrivateKey**> keys) {
+  for (PrivateKey** k : keys) *k = new PrivateKey(generate());
+}
+inline void delete_keys(std::initializer_list<PrivateKey**> keys) {
+  for (PrivateKey** k : keys) {
+    delete *k;
+    *k = nullptr;
+  }
 }
 
 inline Bytes sign(const PrivateKey& k, ByteView data, RsaHash h = RsaHash::sha512) {
@@ -159,6 +172,14 @@ inline Bytes constraint_bytes(const HopSpec& from, const HopSpec& to, ByteView r
   inner.string(to.build());
   inner.string(reserved);
   return as_ssh_string(inner.bytes());
+}
+
+// The body of an SSH_AGENTC_EXTENSION request: string name, then the extension's own body.
+inline Bytes extension(std::string_view name, ByteView body = {}) {
+  Writer w;
+  w.string(name);
+  w.raw(body);
+  return w.take();
 }
 
 // A constraint extension as ssh-add writes it: byte 255, string name, then its body.

@@ -12,12 +12,8 @@ using test::Userauth;
 
 class ConstrainedSignTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    user_ = new PrivateKey(test::generate());
-    host_a_ = new PrivateKey(test::generate());
-    host_b_ = new PrivateKey(test::generate());
-  }
-  static void TearDownTestSuite() { delete user_, delete host_a_, delete host_b_; }
+  static void SetUpTestSuite() { test::generate_keys({&user_, &host_a_, &host_b_}); }
+  static void TearDownTestSuite() { test::delete_keys({&user_, &host_a_, &host_b_}); }
 
   void SetUp() override {
     auto hop = [](const PrivateKey& k, const char* name) {
@@ -38,11 +34,9 @@ class ConstrainedSignTest : public ::testing::Test {
     return check_constrained_sign(key(), constraints_, b, data);
   }
 
-  static PrivateKey *user_, *host_a_, *host_b_;
+  static inline PrivateKey *user_, *host_a_, *host_b_;
   std::vector<DestinationConstraint> constraints_;
 };
-PrivateKey *ConstrainedSignTest::user_, *ConstrainedSignTest::host_a_,
-    *ConstrainedSignTest::host_b_;
 
 TEST_F(ConstrainedSignTest, UnconstrainedKeySignsAnything) {
   auto r = check_constrained_sign(key(), {}, {}, view("arbitrary data"));

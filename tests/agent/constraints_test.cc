@@ -62,15 +62,16 @@ int count(const Constraints& c) {
 class ConstraintsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    host_ = new PrivateKey(test::generate());
-    ca_ = new PrivateKey(test::generate());
-    user_ = new PrivateKey(test::generate());
+    test::generate_keys({&host_, &ca_, &user_});
     test::CertSpec spec;
     spec.type = Certificate::kUser;
     spec.principals = {"alice"};
     cert_ = new PublicKey(test::certify(user_->public_key(), *ca_, spec));
   }
-  static void TearDownTestSuite() { delete host_, delete ca_, delete user_, delete cert_; }
+  static void TearDownTestSuite() {
+    test::delete_keys({&host_, &ca_, &user_});
+    delete cert_;
+  }
 
   static Bytes destinations() {
     test::HopSpec to{"", "host_a", {{host_->public_key(), false}}, {}};
@@ -84,11 +85,9 @@ class ConstraintsTest : public ::testing::Test {
             restrict_destination(destinations()), associated_certs(true, {cert_blob()})};
   }
 
-  static PrivateKey *host_, *ca_, *user_;
-  static PublicKey* cert_;
+  static inline PrivateKey *host_, *ca_, *user_;
+  static inline PublicKey* cert_;
 };
-PrivateKey *ConstraintsTest::host_, *ConstraintsTest::ca_, *ConstraintsTest::user_;
-PublicKey* ConstraintsTest::cert_;
 
 TEST_F(ConstraintsTest, EmptyMeansNone) {
   auto c = parse({});

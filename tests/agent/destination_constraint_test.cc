@@ -19,19 +19,15 @@ using test::HopSpec;
 
 class DestinationParseTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    host_ = new PrivateKey(test::generate());
-    ca_ = new PrivateKey(test::generate());
-  }
-  static void TearDownTestSuite() { delete host_, delete ca_; }
+  static void SetUpTestSuite() { test::generate_keys({&host_, &ca_}); }
+  static void TearDownTestSuite() { test::delete_keys({&host_, &ca_}); }
   static HopSpec to_host(std::string user = "") {
     return HopSpec{
         std::move(user), "host_a", {{host_->public_key(), false}, {ca_->public_key(), true}}, {}};
   }
   static HopSpec from_host() { return HopSpec{"", "host_b", {{host_->public_key(), false}}, {}}; }
-  static PrivateKey *host_, *ca_;
+  static inline PrivateKey *host_, *ca_;
 };
-PrivateKey *DestinationParseTest::host_, *DestinationParseTest::ca_;
 
 TEST_F(DestinationParseTest, ParsesOriginAndHopConstraints) {
   Bytes list = test::concat({test::constraint_bytes({}, to_host("alice")),
@@ -426,12 +422,8 @@ TEST_F(DestinationEnforceTest, ReportsLastHostname) {
 
 class MatchKeyHopTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    host_ = new PrivateKey(test::generate());
-    ca_ = new PrivateKey(test::generate());
-    other_ca_ = new PrivateKey(test::generate());
-  }
-  static void TearDownTestSuite() { delete host_, delete ca_, delete other_ca_; }
+  static void SetUpTestSuite() { test::generate_keys({&host_, &ca_, &other_ca_}); }
+  static void TearDownTestSuite() { test::delete_keys({&host_, &ca_, &other_ca_}); }
   static DestinationHop ca_hop(const std::string& hostname, const PrivateKey& ca) {
     return DestinationHop{"", hostname, {{ca.public_key(), true}}};
   }
@@ -444,9 +436,8 @@ class MatchKeyHopTest : public ::testing::Test {
     return s;
   }
   static constexpr uint64_t kNow = 1700000000;
-  static PrivateKey *host_, *ca_, *other_ca_;
+  static inline PrivateKey *host_, *ca_, *other_ca_;
 };
-PrivateKey *MatchKeyHopTest::host_, *MatchKeyHopTest::ca_, *MatchKeyHopTest::other_ca_;
 
 TEST_F(MatchKeyHopTest, PlainKeys) {
   const PublicKey& k = host_->public_key();

@@ -24,23 +24,17 @@ namespace skagent::testing {
 namespace {
 
 using test::bytes_of;
-
-Bytes ext(std::string_view name, ByteView body) {
-  Writer w;
-  w.string(name);
-  w.raw(body);
-  return w.take();
-}
+using test::extension;
 
 Bytes bind(const PrivateKey& host, std::string_view sid, bool forwarding) {
-  return ext("session-bind@openssh.com", test::bind_body(host, bytes_of(sid), forwarding));
+  return extension("session-bind@openssh.com", test::bind_body(host, bytes_of(sid), forwarding));
 }
 
 // A bind that fails: the session id is signed by another key than the one named.
 Bytes bad_bind(const PrivateKey& host, const PrivateKey& liar, std::string_view sid,
                bool forwarding) {
-  return ext("session-bind@openssh.com",
-             test::bind_body(host.public_key(), liar, bytes_of(sid), forwarding));
+  return extension("session-bind@openssh.com",
+                   test::bind_body(host.public_key(), liar, bytes_of(sid), forwarding));
 }
 
 Bytes restrict_destination(const std::vector<Bytes>& constraints) {
@@ -128,8 +122,8 @@ TEST_F(ForwardingTrust, AFailedBindIsForwardedForGood) {
   ASSERT_TRUE(c.call_ok(msg::kExtension, bind(host_c_, "sid-2", true)));
   EXPECT_TRUE(c.call_failed(msg::kSignRequest, sign_body(blob_, sshsig("git"))));
   auto d = agent.client();
-  EXPECT_TRUE(
-      d.call_ext_failed(msg::kExtension, ext("session-bind@openssh.com", bytes_of("garbage"))));
+  EXPECT_TRUE(d.call_ext_failed(msg::kExtension,
+                                extension("session-bind@openssh.com", bytes_of("garbage"))));
   ASSERT_TRUE(d.call_ok(msg::kExtension, bind(host_g_, "sid-3", false)));
   EXPECT_TRUE(d.call_failed(msg::kSignRequest, sign_body(blob_, sshsig("git"))));
   // A connection that never tried to bind is local and signs anything.
@@ -192,8 +186,8 @@ TEST_F(ForwardingTrust, PaddedEcdsaBindsAndHostCertificates) {
   spec.pad_ca_r = 1;
   PublicKey cert = test::certify(host_g_.public_key(), ca, spec);
   auto d = agent.client();
-  EXPECT_TRUE(d.call_ok(msg::kExtension, ext("session-bind@openssh.com",
-                                             test::bind_body(cert, host_g_, sid, false))));
+  EXPECT_TRUE(d.call_ok(msg::kExtension, extension("session-bind@openssh.com",
+                                                   test::bind_body(cert, host_g_, sid, false))));
 }
 
 // OpenSSH 10.5 takes session-bind while locked: refusing it would leave a
@@ -207,7 +201,7 @@ TEST_F(ForwardingTrust, SessionBindWhileLocked) {
   ASSERT_TRUE(c.call_ok(msg::kLock, pw.bytes()));
   auto fwd = agent.client();
   EXPECT_TRUE(fwd.call_ok(msg::kExtension, bind(host_c_, "sid-1", true)));
-  EXPECT_TRUE(fwd.call_failed(msg::kExtension, ext("query", {})));  // other extensions: no
+  EXPECT_TRUE(fwd.call_failed(msg::kExtension, extension("query", {})));  // other extensions: no
   ASSERT_TRUE(c.call_ok(msg::kUnlock, pw.bytes()));
   EXPECT_TRUE(fwd.call_failed(msg::kSignRequest, sign_body(blob_, sshsig("git"))));
 }

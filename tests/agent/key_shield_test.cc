@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
+#include <utility>
 
 namespace skagent {
 namespace {
@@ -95,27 +97,20 @@ TEST_F(KeyShieldTest, EmptySecretIsStillAuthenticated) {
 
 TEST_F(KeyShieldTest, MalformedShieldedSecretFails) {
   ShieldedSecret s = shield(pattern(64));
-  ShieldedSecret short_ct = s;
-  short_ct.ciphertext.resize(kTag - 1);
-  EXPECT_FALSE(ks_->unshield(short_ct).ok());
-  ShieldedSecret no_ct = s;
-  no_ct.ciphertext.clear();
-  EXPECT_FALSE(ks_->unshield(no_ct).ok());
-  ShieldedSecret cut = s;
-  cut.ciphertext.pop_back();
-  EXPECT_FALSE(ks_->unshield(cut).ok());
-  ShieldedSecret longer = s;
-  longer.ciphertext.push_back(0);
-  EXPECT_FALSE(ks_->unshield(longer).ok());
-  ShieldedSecret short_nonce = s;
-  short_nonce.nonce.pop_back();
-  EXPECT_FALSE(ks_->unshield(short_nonce).ok());
-  ShieldedSecret long_nonce = s;
-  long_nonce.nonce.push_back(0);
-  EXPECT_FALSE(ks_->unshield(long_nonce).ok());
-  ShieldedSecret no_nonce = s;
-  no_nonce.nonce.clear();
-  EXPECT_FALSE(ks_->unshield(no_nonce).ok());
+  const std::pair<const char*, std::function<void(ShieldedSecret&)>> tampers[] = {
+      {"ciphertext shorter than a tag", [](ShieldedSecret& t) { t.ciphertext.resize(kTag - 1); }},
+      {"no ciphertext", [](ShieldedSecret& t) { t.ciphertext.clear(); }},
+      {"ciphertext cut", [](ShieldedSecret& t) { t.ciphertext.pop_back(); }},
+      {"ciphertext longer", [](ShieldedSecret& t) { t.ciphertext.push_back(0); }},
+      {"short nonce", [](ShieldedSecret& t) { t.nonce.pop_back(); }},
+      {"long nonce", [](ShieldedSecret& t) { t.nonce.push_back(0); }},
+      {"no nonce", [](ShieldedSecret& t) { t.nonce.clear(); }},
+  };
+  for (const auto& [what, tamper] : tampers) {
+    ShieldedSecret t = s;
+    tamper(t);
+    EXPECT_FALSE(ks_->unshield(t).ok()) << what;
+  }
 }
 
 TEST_F(KeyShieldTest, OtherInstanceCannotUnshield) {

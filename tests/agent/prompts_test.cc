@@ -345,6 +345,16 @@ class Pins : public ::testing::Test {
     w.string(provider_);
     return w.take();
   }
+  // Adds `k` through `c` as "uv key", its signatures made by this provider.
+  bool add_uv_key(AgentClient& c, const PrivateKey& k) {
+    return c.call_ok(msg::kAddIdConstrained, add_body(k, "uv key", provider_constraint()));
+  }
+  // A new verify-required key, added to `agent` through `c`; nullopt when either step failed.
+  std::optional<PrivateKey> added_key(AgentHarness& agent, AgentClient& c) {
+    auto k = key(agent.dir());
+    if (!k || !add_uv_key(c, *k)) return std::nullopt;
+    return k;
+  }
   bool sign(AgentClient& c, const PrivateKey& k) {
     Bytes data = sshsig("git");
     auto sig = signature_of(c.call(msg::kSignRequest, sign_body(k.public_key().blob(), data)));
@@ -427,10 +437,9 @@ TEST_F(Pins, AskedCachedForTheTimeGivenThenAskedAgain) {
   Scene scene("1234");
   AgentHarness agent(scene.options(options({"PinCache 2"})), helper_env());
   auto c = agent.client();
-  auto k = key(agent.dir());
+  auto k = added_key(agent, c);
   ASSERT_TRUE(k);
   ASSERT_EQ(k->sk_flags() & 0x04, 0x04);
-  ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(*k, "uv key", provider_constraint())));
   ASSERT_TRUE(sign(c, *k));  // t=0: typed
   const auto typed = std::chrono::steady_clock::now();
   EXPECT_EQ(scene.prompts(), 1);
@@ -469,9 +478,8 @@ TEST_F(Pins, ThePinNeverLeavesLockedMemory) {
   {
     AgentHarness agent(scene.options(options({"PinCache 1h"})), helper_env());
     auto c = agent.client();
-    auto k = key(agent.dir());
+    auto k = added_key(agent, c);
     ASSERT_TRUE(k);
-    ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(*k, "uv key", provider_constraint())));
     EXPECT_TRUE(sign(c, *k));
     EXPECT_TRUE(sign(c, *k));
     EXPECT_EQ(scene.prompts(), 1) << "the second signature should use the cached PIN";
@@ -487,16 +495,15 @@ TEST_F(Pins, NotCachedByDefaultAndWipedOnLockRemoveAllAndUnplug) {
   Scene scene("1234");
   AgentHarness plain(scene.options(options({})), helper_env());  // no PinCache: asked every time
   auto p = plain.client();
-  auto k = key(plain.dir());
+  auto k = added_key(plain, p);
   ASSERT_TRUE(k);
-  ASSERT_TRUE(p.call_ok(msg::kAddIdConstrained, add_body(*k, "uv key", provider_constraint())));
   ASSERT_TRUE(sign(p, *k));
   ASSERT_TRUE(sign(p, *k));
   EXPECT_EQ(scene.prompts(), 2);
 
   AgentHarness agent(scene.options(options({"PinCache 1h"})), helper_env());
   auto c = agent.client();
-  ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(*k, "uv key", provider_constraint())));
+  ASSERT_TRUE(add_uv_key(c, *k));
   ASSERT_TRUE(sign(c, *k));
   ASSERT_TRUE(sign(c, *k));
   EXPECT_EQ(scene.prompts(), 3);
@@ -507,7 +514,7 @@ TEST_F(Pins, NotCachedByDefaultAndWipedOnLockRemoveAllAndUnplug) {
   ASSERT_TRUE(sign(c, *k));
   EXPECT_EQ(scene.prompts(), 4) << "lock did not wipe the PIN";
   ASSERT_TRUE(c.call_ok(msg::kRemoveAllIdentities));
-  ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(*k, "uv key", provider_constraint())));
+  ASSERT_TRUE(add_uv_key(c, *k));
   ASSERT_TRUE(sign(c, *k));
   EXPECT_EQ(scene.prompts(), 5) << "remove-all did not wipe the PIN";
   std::ofstream(unplugged_) << "";
@@ -524,9 +531,8 @@ TEST_F(Pins, CardChecksKeepThePinUntilTheHelperCannotTell) {
   Scene scene("1234");
   AgentHarness agent(scene.options(options({"PinCache 1h"})), helper_env());
   auto c = agent.client();
-  auto k = key(agent.dir());
+  auto k = added_key(agent, c);
   ASSERT_TRUE(k);
-  ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(*k, "uv key", provider_constraint())));
   ASSERT_TRUE(sign(c, *k));
   EXPECT_EQ(scene.prompts(), 1);
   const auto interval =
@@ -546,9 +552,8 @@ TEST_F(Pins, AWrongPinIsNeverRetriedSilently) {
   Scene scene("!cancel");
   AgentHarness agent(scene.options(options({"PinCache 1h"})), helper_env());
   auto c = agent.client();
-  auto k = key(agent.dir());
+  auto k = added_key(agent, c);
   ASSERT_TRUE(k);
-  ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(*k, "uv key", provider_constraint())));
   scene.queue({"0000", "1234"});
   ASSERT_TRUE(sign(c, *k));
   auto e = scene.entries();
@@ -558,7 +563,7 @@ TEST_F(Pins, AWrongPinIsNeverRetriedSilently) {
   // Three wrong PINs: refused, and the provider saw each once (no silent retries).
   AgentHarness again(scene.options(options({})), helper_env());
   auto d = again.client();
-  ASSERT_TRUE(d.call_ok(msg::kAddIdConstrained, add_body(*k, "uv key", provider_constraint())));
+  ASSERT_TRUE(add_uv_key(d, *k));
   scene.queue({"1", "2", "3", "1234"});
   EXPECT_FALSE(sign(d, *k));
   EXPECT_EQ(scene.prompts(), 5);
@@ -605,9 +610,8 @@ TEST_F(Pins, ACancelledPinPromptRefuses) {
   Scene scene("!cancel");
   AgentHarness agent(scene.options(options({})), helper_env());
   auto c = agent.client();
-  auto k = key(agent.dir());
+  auto k = added_key(agent, c);
   ASSERT_TRUE(k);
-  ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, add_body(*k, "uv key", provider_constraint())));
   EXPECT_FALSE(sign(c, *k));
   EXPECT_EQ(scene.prompts(), 1);
 }

@@ -21,13 +21,17 @@ class SessionBindingTest : public ::testing::Test {
     ca_ = new PrivateKey(test::generate());
   }
   static void TearDownTestSuite() { delete host_a_, delete host_b_, delete ca_; }
+  // Applies a session-bind of `host` over `sid` to this test's bindings.
+  Status bind(const PrivateKey& host, std::string_view sid, bool forwarding) {
+    return apply_session_bind(bind_body(host, view(sid), forwarding), bindings_);
+  }
   static PrivateKey *host_a_, *host_b_, *ca_;
   std::vector<SessionBinding> bindings_;
 };
 PrivateKey *SessionBindingTest::host_a_, *SessionBindingTest::host_b_, *SessionBindingTest::ca_;
 
 TEST_F(SessionBindingTest, RecordsVerifiedBinding) {
-  ASSERT_TRUE(apply_session_bind(bind_body(*host_a_, view("sid-1"), false), bindings_).ok());
+  ASSERT_TRUE(bind(*host_a_, "sid-1", false).ok());
   ASSERT_EQ(bindings_.size(), 1u);
   EXPECT_TRUE(same_public_key(bindings_[0].host_key, host_a_->public_key()));
   EXPECT_TRUE(equal(bindings_[0].session_id, view("sid-1")));
@@ -103,46 +107,46 @@ TEST_F(SessionBindingTest, RefusesEmptyAndOverlongSessionIds) {
 }
 
 TEST_F(SessionBindingTest, NoBindingAfterAuthenticationBind) {
-  ASSERT_TRUE(apply_session_bind(bind_body(*host_a_, view("sid-1"), false), bindings_).ok());
+  ASSERT_TRUE(bind(*host_a_, "sid-1", false).ok());
   for (bool fwd : {false, true}) {
-    auto s = apply_session_bind(bind_body(*host_b_, view("sid-2"), fwd), bindings_);
+    auto s = bind(*host_b_, "sid-2", fwd);
     ASSERT_FALSE(s.ok());
     EXPECT_EQ(s.error().code, Errc::denied);
   }
   // Even the identical binding is refused once bound for authentication.
-  EXPECT_FALSE(apply_session_bind(bind_body(*host_a_, view("sid-1"), false), bindings_).ok());
+  EXPECT_FALSE(bind(*host_a_, "sid-1", false).ok());
   EXPECT_EQ(bindings_.size(), 1u);
 }
 
 TEST_F(SessionBindingTest, ForwardingChainThenAuthentication) {
-  ASSERT_TRUE(apply_session_bind(bind_body(*host_a_, view("sid-1"), true), bindings_).ok());
-  ASSERT_TRUE(apply_session_bind(bind_body(*host_b_, view("sid-2"), true), bindings_).ok());
-  ASSERT_TRUE(apply_session_bind(bind_body(*host_a_, view("sid-3"), false), bindings_).ok());
+  ASSERT_TRUE(bind(*host_a_, "sid-1", true).ok());
+  ASSERT_TRUE(bind(*host_b_, "sid-2", true).ok());
+  ASSERT_TRUE(bind(*host_a_, "sid-3", false).ok());
   ASSERT_EQ(bindings_.size(), 3u);
   EXPECT_TRUE(bindings_[1].forwarding);
   EXPECT_FALSE(bindings_[2].forwarding);
 }
 
 TEST_F(SessionBindingTest, SameSessionIdSameKeyIsNoOp) {
-  ASSERT_TRUE(apply_session_bind(bind_body(*host_a_, view("sid-1"), true), bindings_).ok());
-  ASSERT_TRUE(apply_session_bind(bind_body(*host_a_, view("sid-1"), true), bindings_).ok());
+  ASSERT_TRUE(bind(*host_a_, "sid-1", true).ok());
+  ASSERT_TRUE(bind(*host_a_, "sid-1", true).ok());
   // OpenSSH ignores the flag of a repeated binding: still one forwarding bind.
-  ASSERT_TRUE(apply_session_bind(bind_body(*host_a_, view("sid-1"), false), bindings_).ok());
+  ASSERT_TRUE(bind(*host_a_, "sid-1", false).ok());
   ASSERT_EQ(bindings_.size(), 1u);
   EXPECT_TRUE(bindings_[0].forwarding);
 }
 
 TEST_F(SessionBindingTest, SameSessionIdOtherKeyFails) {
-  ASSERT_TRUE(apply_session_bind(bind_body(*host_a_, view("sid-1"), true), bindings_).ok());
-  auto s = apply_session_bind(bind_body(*host_b_, view("sid-1"), true), bindings_);
+  ASSERT_TRUE(bind(*host_a_, "sid-1", true).ok());
+  auto s = bind(*host_b_, "sid-1", true);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, Errc::denied);
   EXPECT_EQ(bindings_.size(), 1u);
 }
 
 TEST_F(SessionBindingTest, NewSessionIdForKnownKeyIsRecorded) {
-  ASSERT_TRUE(apply_session_bind(bind_body(*host_a_, view("sid-1"), true), bindings_).ok());
-  ASSERT_TRUE(apply_session_bind(bind_body(*host_a_, view("sid-2"), true), bindings_).ok());
+  ASSERT_TRUE(bind(*host_a_, "sid-1", true).ok());
+  ASSERT_TRUE(bind(*host_a_, "sid-2", true).ok());
   EXPECT_EQ(bindings_.size(), 2u);
 }
 
@@ -161,7 +165,7 @@ TEST_F(SessionBindingTest, AtMostSixteenBindings) {
   SessionBindRequest repeat{host_a_->public_key(), bytes_of("sid-3"), {}, true};
   EXPECT_TRUE(record_session_binding(bindings_, std::move(repeat)).ok());
   // And the seventeenth through the full path fails too.
-  EXPECT_FALSE(apply_session_bind(bind_body(*host_b_, view("sid-new"), false), bindings_).ok());
+  EXPECT_FALSE(bind(*host_b_, "sid-new", false).ok());
 }
 
 TEST_F(SessionBindingTest, HostCertificateBinding) {
@@ -173,7 +177,7 @@ TEST_F(SessionBindingTest, HostCertificateBinding) {
   EXPECT_TRUE(bindings_[0].host_key.is_cert());
   // OpenSSH's sshkey_equal is asymmetric: the plain key "equals" the recorded
   // certificate, so this is a no-op...
-  EXPECT_TRUE(apply_session_bind(bind_body(*host_a_, view("sid-1"), true), bindings_).ok());
+  EXPECT_TRUE(bind(*host_a_, "sid-1", true).ok());
   EXPECT_EQ(bindings_.size(), 1u);
   // ...while a certificate is not the recorded plain key.
   std::vector<SessionBinding> plain;

@@ -12,23 +12,16 @@ using test::Userauth;
 
 class UserauthRequestTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    user_ = new PrivateKey(test::generate());
-    other_ = new PrivateKey(test::generate());
-    host_ = new PrivateKey(test::generate());
-    ca_ = new PrivateKey(test::generate());
-  }
-  static void TearDownTestSuite() { delete user_, delete other_, delete host_, delete ca_; }
+  static void SetUpTestSuite() { test::generate_keys({&user_, &other_, &host_, &ca_}); }
+  static void TearDownTestSuite() { test::delete_keys({&user_, &other_, &host_, &ca_}); }
   const PublicKey& key() const { return user_->public_key(); }
   Userauth request() const {
     Userauth u;
     u.key = &key();
     return u;
   }
-  static PrivateKey *user_, *other_, *host_, *ca_;
+  static inline PrivateKey *user_, *other_, *host_, *ca_;
 };
-PrivateKey *UserauthRequestTest::user_, *UserauthRequestTest::other_, *UserauthRequestTest::host_,
-    *UserauthRequestTest::ca_;
 
 TEST_F(UserauthRequestTest, ParsesPublickeyRequest) {
   auto r = parse_userauth_request(request().build(), key());

@@ -19,29 +19,16 @@
 namespace skagent::bench {
 namespace {
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+// A unique_ptr deleter calling OpenSSL's `Fn` (EVP_PKEY_free, BN_free, ...).
+template <auto Fn>
+struct Freer {
+  template <class T>
+  void operator()(T* p) const {
+    Fn(p);
+  }
 };
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-};
-struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
-};
-struct BldFree {
-  void operator()(OSSL_PARAM_BLD* p) const { OSSL_PARAM_BLD_free(p); }
-};
-struct ParamFree {
-  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
-};
-struct BnFree {
-  void operator()(BIGNUM* p) const { BN_free(p); }
-};
-struct SigFree {
-  void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using Bn = std::unique_ptr<BIGNUM, BnFree>;
+using Pkey = std::unique_ptr<EVP_PKEY, Freer<EVP_PKEY_free>>;
+using Bn = std::unique_ptr<BIGNUM, Freer<BN_free>>;
 
 Error bad(std::string what) { return make_error(Errc::crypto, std::move(what)); }
 
@@ -49,7 +36,7 @@ Bn to_bn(ByteView b) { return Bn(BN_bin2bn(b.data(), int(b.size()), nullptr)); }
 
 // md == nullptr for Ed25519, which hashes internally.
 Status digest_verify(EVP_PKEY* key, const EVP_MD* md, ByteView sig, ByteView msg) {
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  std::unique_ptr<EVP_MD_CTX, Freer<EVP_MD_CTX_free>> ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, key) != 1)
     return bad("verify init failed");
   if (EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), msg.data(), msg.size()) != 1)
@@ -59,8 +46,8 @@ Status digest_verify(EVP_PKEY* key, const EVP_MD* md, ByteView sig, ByteView msg
 
 // Builds a public key of `type` ("EC", "RSA") from OpenSSL parameters.
 Result<Pkey> from_params(const char* type, OSSL_PARAM_BLD* bld) {
-  std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld));
-  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(
+  std::unique_ptr<OSSL_PARAM, Freer<OSSL_PARAM_free>> params(OSSL_PARAM_BLD_to_param(bld));
+  std::unique_ptr<EVP_PKEY_CTX, Freer<EVP_PKEY_CTX_free>> ctx(
       EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   EVP_PKEY* key = nullptr;
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
@@ -85,12 +72,12 @@ Status check_ecdsa_p256(Reader& key, Reader& sig, ByteView data) {
     return bad("malformed ecdsa key or signature");
   Reader rs(inner);
   if (!rs.mpint(r) || !rs.mpint(s) || !rs.empty()) return bad("malformed ecdsa r,s");
-  std::unique_ptr<OSSL_PARAM_BLD, BldFree> bld(OSSL_PARAM_BLD_new());
+  std::unique_ptr<OSSL_PARAM_BLD, Freer<OSSL_PARAM_BLD_free>> bld(OSSL_PARAM_BLD_new());
   OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0);
   OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, q.data(), q.size());
   auto k = from_params("EC", bld.get());
   if (!k) return k.error();
-  std::unique_ptr<ECDSA_SIG, SigFree> es(ECDSA_SIG_new());
+  std::unique_ptr<ECDSA_SIG, Freer<ECDSA_SIG_free>> es(ECDSA_SIG_new());
   Bn bn_r = to_bn(r), bn_s = to_bn(s);
   if (!es || !bn_r || !bn_s || ECDSA_SIG_set0(es.get(), bn_r.get(), bn_s.get()) != 1)
     return bad("cannot build ECDSA_SIG");
@@ -113,7 +100,7 @@ Status check_rsa(Reader& key, std::string_view alg, Reader& sig, ByteView data, 
   ByteView e, n, raw;
   if (!key.mpint(e) || !key.mpint(n) || !sig.string(raw))
     return bad("malformed rsa key or signature");
-  std::unique_ptr<OSSL_PARAM_BLD, BldFree> bld(OSSL_PARAM_BLD_new());
+  std::unique_ptr<OSSL_PARAM_BLD, Freer<OSSL_PARAM_BLD_free>> bld(OSSL_PARAM_BLD_new());
   Bn bn_n = to_bn(n), bn_e = to_bn(e);
   OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get());
   OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get());

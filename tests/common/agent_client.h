@@ -93,6 +93,31 @@ inline bool is_reply(const std::optional<Bytes>& r, uint8_t code) {
   return r && r->size() == 1 && (*r)[0] == code;
 }
 
+// The answers to `n` pipelined requests on `fd` that must each fail: how many five-byte
+// SSH_AGENT_FAILURE answers (00 00 00 01 05) came back, and how many of their bytes were
+// something else. Reads the socket itself (not a client's buffer) until `n` answers, EOF, or
+// `timeout_ms` without a byte.
+struct FailureAnswers {
+  size_t answered = 0, wrong_bytes = 0;
+};
+inline FailureAnswers read_failure_answers(int fd, size_t n, int timeout_ms = 20000) {
+  const uint8_t failure[5] = {0, 0, 0, 1, msg::kFailure};
+  FailureAnswers got;
+  size_t pos = 0;
+  uint8_t buf[65536];
+  while (got.answered < n) {
+    struct pollfd p = {fd, POLLIN, 0};
+    if (poll(&p, 1, timeout_ms) != 1) break;
+    ssize_t len = read(fd, buf, sizeof(buf));
+    if (len <= 0) break;
+    for (ssize_t i = 0; i < len; i++) {
+      if (buf[i] != failure[pos]) got.wrong_bytes++;
+      if (++pos == 5) pos = 0, got.answered++;
+    }
+  }
+  return got;
+}
+
 class AgentClient {
  public:
   // Connects now; connected() tells whether it did.

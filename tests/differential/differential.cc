@@ -37,6 +37,7 @@
 #include "ssh/key_file.h"
 #include "tests/agent/agent_harness.h"
 #include "tests/agent/agent_test_util.h"
+#include "tests/common/hex.h"
 
 using namespace skagent;
 using namespace skagent::test;
@@ -779,12 +780,7 @@ class Runner {
 
 // ------------------------------------------------------------------ output, input
 
-Bytes unhex(const std::string& s) {
-  Bytes b;
-  for (size_t i = 0; i + 1 < s.size(); i += 2)
-    b.push_back(uint8_t(std::stoi(s.substr(i, 2), nullptr, 16)));
-  return b;
-}
+using skagent::testing::from_hex;
 
 void print_seq(FILE* f, const Seq& s) {
   for (const Op& o : s)
@@ -801,7 +797,7 @@ Seq read_seq(const std::string& path) {
     Op o;
     std::string h;
     if (!(ls >> o.conn >> h)) continue;
-    o.msg = unhex(h);
+    o.msg = from_hex(h);
     ls >> o.tag;
     s.push_back(std::move(o));
   }

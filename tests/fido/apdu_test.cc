@@ -30,6 +30,11 @@ struct FakeCard {
   std::function<Result<Bytes>(ByteView)> fallback;
   std::vector<Bytes> sent;
 
+  // Once the script ends, every C-APDU is answered with `answer`.
+  void answer_always(Bytes answer) {
+    fallback = [answer](ByteView) -> Result<Bytes> { return answer; };
+  }
+
   Transmit transmit() {
     return [this](ByteView c) -> Result<Bytes> {
       sent.push_back(to_bytes(c));
@@ -170,9 +175,8 @@ TEST(FidoApdu, EndlessGetResponseChainIsCutOff) {
 
 TEST(FidoApdu, EmptyMoreDataForeverIsCutOff) {
   FakeCard card;
-  card.fallback = [](ByteView) -> Result<Bytes> { return hex({0x61, 0x00}); };
-  Limits l;
-  l.max_apdus = 50;
+  card.answer_always(hex({0x61, 0x00}));
+  Limits l{.max_apdus = 50};
   auto r = ctap(card.transmit(), hex({0x04}), l);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::limit);
@@ -183,10 +187,8 @@ TEST(FidoApdu, EmptyMoreDataForeverIsCutOff) {
 // counted, and the card is told (a new SELECT) when the host gives up.
 TEST(FidoApdu, StatusUpdatesForeverEndAtTheDeadline) {
   FakeCard card;
-  card.fallback = [](ByteView) -> Result<Bytes> { return hex({0x01, 0x91, 0x00}); };
-  Limits l;
-  l.max_apdus = 3;
-  l.poll_interval = std::chrono::milliseconds(20);
+  card.answer_always(hex({0x01, 0x91, 0x00}));
+  Limits l{.max_apdus = 3, .poll_interval = std::chrono::milliseconds(20)};
   auto start = std::chrono::steady_clock::now();
   l.deadline = start + std::chrono::milliseconds(300);
   auto r = ctap(card.transmit(), hex({0x02}), l);
@@ -209,9 +211,8 @@ TEST(FidoApdu, CancelStopsPollingAndEndsTheCardsRequest) {
     answered++;
     return hex({0x02, 0x91, 0x00});
   };
-  Limits l;
-  l.poll_interval = std::chrono::milliseconds(0);
-  l.cancelled = [&] { return answered >= 3; };
+  Limits l{.cancelled = [&] { return answered >= 3; },
+           .poll_interval = std::chrono::milliseconds(0)};
   auto r = ctap(card.transmit(), hex({0x02}), l);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::timeout);
@@ -222,10 +223,8 @@ TEST(FidoApdu, CancelStopsPollingAndEndsTheCardsRequest) {
 
 TEST(FidoApdu, WithoutADeadlinePollsAreCounted) {
   FakeCard card;
-  card.fallback = [](ByteView) -> Result<Bytes> { return hex({0x02, 0x91, 0x00}); };
-  Limits l;
-  l.max_apdus = 10;
-  l.poll_interval = std::chrono::milliseconds(0);
+  card.answer_always(hex({0x02, 0x91, 0x00}));
+  Limits l{.max_apdus = 10, .poll_interval = std::chrono::milliseconds(0)};
   auto r = ctap(card.transmit(), hex({0x02}), l);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::limit);
@@ -318,9 +317,7 @@ TEST(FidoApdu, RandomAnswersNeverCrash) {
       }
       return b;
     };
-    Limits l;
-    l.max_apdus = 64;
-    l.poll_interval = std::chrono::milliseconds(0);
+    Limits l{.max_apdus = 64, .poll_interval = std::chrono::milliseconds(0)};
     (void)ctap(card.transmit(), Bytes(1 + next() % 300, 0x01), l);
     (void)raw(card.transmit(), hex({0x00, 0x01, 0x03, 0x00, 0x00}), l);
     (void)select(card.transmit());

@@ -55,6 +55,15 @@ Result<Signature> sign_with(const HostileToken& t, uint32_t alg = kAlgEd25519,
   return sign(options_for(t, timeout), r);
 }
 
+// An enrolment (challenge of 0x01 bytes, default flags) with a token that follows `sc`.
+Result<EnrolledKey> enroll_with(const HostileToken::Script& sc) {
+  HostileToken t(sc);
+  Bytes chal(32, 1);
+  EnrollRequest r;
+  r.challenge = chal;
+  return enroll(options_for(t), r);
+}
+
 HostileToken::Script answering(std::function<Bytes()> assertion) {
   HostileToken::Script s;
   s.answer = [assertion](uint8_t cmd, ByteView) -> std::optional<Bytes> {
@@ -64,40 +73,38 @@ HostileToken::Script answering(std::function<Bytes()> assertion) {
   return s;
 }
 
+// A signature from a token that answers with a well-formed assertion for "ssh:" that carries
+// `flags`, `counter` and `sig`.
+Result<Signature> sign_asserting(uint8_t flags, uint32_t counter, const Bytes& sig,
+                                 uint32_t alg = kAlgEd25519) {
+  HostileToken t(answering([=] {
+    return HostileToken::assertion_reply(kKeyHandle, rp_hash("ssh:"), flags, counter, sig);
+  }));
+  return sign_with(t, alg);
+}
+
 TEST(FidoHostileToken, AnHonestAnswerSigns) {
   // The scripted token itself works: a well-formed assertion is accepted.
-  HostileToken t(answering([] {
-    return HostileToken::assertion_reply(kKeyHandle, rp_hash("ssh:"), 0x01, 7, Bytes(64, 9));
-  }));
-  auto s = sign_with(t);
+  auto s = sign_asserting(0x01, 7, Bytes(64, 9));
   ASSERT_TRUE(s.ok()) << s.error().message;
   EXPECT_EQ(s->counter, 7u);
   EXPECT_EQ(s->sig_r, Bytes(64, 9));
 }
 
 TEST(FidoHostileToken, WrongLengthEd25519SignatureIsRefused) {
-  HostileToken t(answering([] {
-    return HostileToken::assertion_reply(kKeyHandle, rp_hash("ssh:"), 0x01, 1, Bytes(70, 9));
-  }));
-  auto s = sign_with(t);
+  auto s = sign_asserting(0x01, 1, Bytes(70, 9));
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, Errc::malformed);
 }
 
 TEST(FidoHostileToken, GarbageEcdsaSignatureIsRefused) {
-  HostileToken t(answering([] {
-    return HostileToken::assertion_reply(kKeyHandle, rp_hash("ssh:"), 0x01, 1, Bytes(70, 0x30));
-  }));
-  auto s = sign_with(t, kAlgEcdsaP256);
+  auto s = sign_asserting(0x01, 1, Bytes(70, 0x30), kAlgEcdsaP256);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, Errc::malformed);
 }
 
 TEST(FidoHostileToken, MissingUserPresenceIsRefused) {
-  HostileToken t(answering([] {
-    return HostileToken::assertion_reply(kKeyHandle, rp_hash("ssh:"), 0x00, 1, Bytes(64, 9));
-  }));
-  auto s = sign_with(t);
+  auto s = sign_asserting(0x00, 1, Bytes(64, 9));
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, Errc::denied);
   EXPECT_NE(s.error().message.find("touch"), std::string::npos);
@@ -131,9 +138,7 @@ TEST(FidoHostileToken, CtapErrorStatusIsMapped) {
 }
 
 TEST(FidoHostileToken, KeepalivesForeverEndWithCancelAtTheDeadline) {
-  HostileToken::Script sc;
-  sc.keepalive_forever = true;
-  HostileToken t(sc);
+  HostileToken t({.keepalive_forever = true});
   auto t0 = Clock::now();
   auto s = sign_with(t, kAlgEd25519, milliseconds(400));
   long took = ms_since(t0);
@@ -145,10 +150,7 @@ TEST(FidoHostileToken, KeepalivesForeverEndWithCancelAtTheDeadline) {
 }
 
 TEST(FidoHostileToken, TokenIgnoringCancelStillCannotHangUs) {
-  HostileToken::Script sc;
-  sc.keepalive_forever = true;
-  sc.honour_cancel = false;
-  HostileToken t(sc);
+  HostileToken t({.keepalive_forever = true, .honour_cancel = false});
   auto t0 = Clock::now();
   auto s = sign_with(t, kAlgEd25519, milliseconds(200));
   ASSERT_FALSE(s.ok());
@@ -158,9 +160,7 @@ TEST(FidoHostileToken, TokenIgnoringCancelStillCannotHangUs) {
 }
 
 TEST(FidoHostileToken, SilentTokenEndsAtTheDeadline) {
-  HostileToken::Script sc;
-  sc.silent = true;
-  HostileToken t(sc);
+  HostileToken t({.silent = true});
   auto t0 = Clock::now();
   auto s = sign_with(t, kAlgEd25519, milliseconds(200));
   ASSERT_FALSE(s.ok());
@@ -195,9 +195,7 @@ TEST(FidoHostileToken, ClaimedLengthThatNeverComesEndsAtTheDeadline) {
 }
 
 TEST(FidoHostileToken, WrongNonceMeansNoDevice) {
-  HostileToken::Script sc;
-  sc.bad_nonce = true;
-  HostileToken t(sc);
+  HostileToken t({.bad_nonce = true});
   auto s = sign_with(t);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, Errc::not_found);
@@ -211,11 +209,7 @@ TEST(FidoHostileToken, EnrollAgainstGarbageFails) {
       return Bytes{0x00, 0xA3, 0x01, 0x64, 'n', 'o', 'n', 'e', 0x02, 0x41, 0x00, 0x03, 0xA0};
     return std::nullopt;
   };
-  HostileToken t(sc);
-  Bytes chal(32, 1);
-  EnrollRequest r;
-  r.challenge = chal;
-  auto k = enroll(options_for(t), r);
+  auto k = enroll_with(sc);
   ASSERT_FALSE(k.ok());
 }
 
@@ -228,11 +222,7 @@ TEST(FidoHostileToken, EnrollErrorsKeepTheirMeaning) {
       if (cmd == 0x01) return Bytes{s};
       return std::nullopt;
     };
-    HostileToken t(sc);
-    Bytes chal(32, 1);
-    EnrollRequest r;
-    r.challenge = chal;
-    auto k = enroll(options_for(t), r);
+    auto k = enroll_with(sc);
     ASSERT_FALSE(k.ok());
     EXPECT_EQ(k.error().code, code) << int(status) << ": " << k.error().message;
   }
@@ -266,6 +256,15 @@ struct Claims {
   std::optional<uint64_t> total_credentials;  // enumerateCredentialsBegin; default: the real count
   std::vector<ClaimedRp> rps;
 };
+
+// Claims that count what `rps` holds: as many relying parties and credentials as there are.
+Claims claiming(std::vector<ClaimedRp> rps) {
+  Claims c;
+  c.total_rps = rps.size();
+  for (const ClaimedRp& rp : rps) c.existing += rp.credentials.size();
+  c.rps = std::move(rps);
+  return c;
+}
 
 Bytes ok(const vc::Item& m) {
   Bytes b = {0x00};
@@ -383,15 +382,27 @@ HostileToken::Script credman_token(Claims claims, std::vector<Bytes>* rp_hashes)
   return s;
 }
 
+// The resident keys read (PIN 1234) from a token that claims `c`; the relying parties it was
+// asked to enumerate go to `enumerated`.
+Result<std::vector<ResidentKey>> load_claimed(const Claims& c, std::vector<Bytes>* enumerated) {
+  HostileToken t(credman_token(c, enumerated));
+  return load_resident_keys(options_for(t), "1234");
+}
+
+// A load that a token's lying counts ended: an error naming the step and libfido2's refusal.
+void expect_not_allowed(const Result<std::vector<ResidentKey>>& keys) {
+  ASSERT_FALSE(keys.ok());
+  EXPECT_NE(keys.error().message.find("loading resident keys"), std::string::npos)
+      << keys.error().message;
+  EXPECT_NE(keys.error().message.find("FIDO_ERR_NOT_ALLOWED"), std::string::npos)
+      << keys.error().message;
+}
+
 TEST(FidoHostileToken, CredentialManagementOnlySshApplicationsAreRead) {
-  Claims c;
-  c.existing = 2;
-  c.total_rps = 2;
-  c.rps = {{"webauthn.example", {{Bytes{1}, Bytes(64, 1), cose_ed25519()}}},
-           {"ssh:work", {{Bytes{2}, Bytes(64, 2), cose_ed25519()}}}};
+  Claims c = claiming({{"webauthn.example", {{Bytes{1}, Bytes(64, 1), cose_ed25519()}}},
+                       {"ssh:work", {{Bytes{2}, Bytes(64, 2), cose_ed25519()}}}});
   std::vector<Bytes> enumerated;
-  HostileToken t(credman_token(c, &enumerated));
-  auto keys = load_resident_keys(options_for(t), "1234");
+  auto keys = load_claimed(c, &enumerated);
   ASSERT_TRUE(keys.ok()) << keys.error().message;
   ASSERT_EQ(keys->size(), 1u);
   EXPECT_EQ(keys->front().application, "ssh:work");
@@ -402,41 +413,20 @@ TEST(FidoHostileToken, CredentialManagementOnlySshApplicationsAreRead) {
 
 TEST(FidoHostileToken, CredentialManagementCountsThatLieAreErrors) {
   // More relying parties claimed than the token can enumerate.
-  Claims rps;
-  rps.existing = 1;
+  Claims rps = claiming({{"ssh:a", {{Bytes{1}, Bytes(64, 1), cose_ed25519()}}}});
   rps.total_rps = 3;
-  rps.rps = {{"ssh:a", {{Bytes{1}, Bytes(64, 1), cose_ed25519()}}}};
   std::vector<Bytes> enumerated;
-  {
-    HostileToken t(credman_token(rps, &enumerated));
-    auto keys = load_resident_keys(options_for(t), "1234");
-    ASSERT_FALSE(keys.ok());
-    EXPECT_NE(keys.error().message.find("loading resident keys"), std::string::npos)
-        << keys.error().message;
-    EXPECT_NE(keys.error().message.find("FIDO_ERR_NOT_ALLOWED"), std::string::npos)
-        << keys.error().message;
-  }
+  ASSERT_NO_FATAL_FAILURE(expect_not_allowed(load_claimed(rps, &enumerated)));
   // More credentials claimed than the token can enumerate.
-  Claims creds;
+  Claims creds = claiming({{"ssh:a", {{Bytes{1}, Bytes(64, 1), cose_ed25519()}}}});
   creds.existing = 5;
-  creds.total_rps = 1;
   creds.total_credentials = 5;
-  creds.rps = {{"ssh:a", {{Bytes{1}, Bytes(64, 1), cose_ed25519()}}}};
-  {
-    HostileToken t(credman_token(creds, &enumerated));
-    auto keys = load_resident_keys(options_for(t), "1234");
-    ASSERT_FALSE(keys.ok());
-    EXPECT_NE(keys.error().message.find("loading resident keys"), std::string::npos)
-        << keys.error().message;
-    EXPECT_NE(keys.error().message.find("FIDO_ERR_NOT_ALLOWED"), std::string::npos)
-        << keys.error().message;
-  }
+  ASSERT_NO_FATAL_FAILURE(expect_not_allowed(load_claimed(creds, &enumerated)));
   // Metadata that says "none": nothing is enumerated, zero keys.
   Claims none = rps;
   none.existing = 0;
   enumerated.clear();
-  HostileToken t(credman_token(none, &enumerated));
-  auto keys = load_resident_keys(options_for(t), "1234");
+  auto keys = load_claimed(none, &enumerated);
   ASSERT_TRUE(keys.ok()) << keys.error().message;
   EXPECT_TRUE(keys->empty());
   EXPECT_TRUE(enumerated.empty());
@@ -451,28 +441,20 @@ TEST(FidoHostileToken, CredentialManagementGarbageCredentialsAreNeverKeys) {
       .add(-1, vc::bytes(Bytes(256, 0xC1)))
       .add(-2, vc::bytes(Bytes{1, 0, 1}));
   Bytes rsa_key = vc::encode(rsa.build().get());
-  Claims c;
-  c.existing = 3;
-  c.total_rps = 1;
-  c.rps = {{"ssh:mixed",
-            {{Bytes{1}, Bytes(64, 1), rsa_key},
-             {Bytes{2}, Bytes{}, cose_ed25519()},
-             {Bytes{3}, Bytes(64, 3), cose_ed25519()}}}};
+  Claims c = claiming({{"ssh:mixed",
+                        {{Bytes{1}, Bytes(64, 1), rsa_key},
+                         {Bytes{2}, Bytes{}, cose_ed25519()},
+                         {Bytes{3}, Bytes(64, 3), cose_ed25519()}}}});
   std::vector<Bytes> enumerated;
   {
-    HostileToken t(credman_token(c, &enumerated));
-    auto keys = load_resident_keys(options_for(t), "1234");
+    auto keys = load_claimed(c, &enumerated);
     ASSERT_TRUE(keys.ok()) << keys.error().message;
     ASSERT_EQ(keys->size(), 1u);
     EXPECT_EQ(keys->front().key.key_handle, Bytes(64, 3));
   }
   // A public key that is not COSE at all: an error, not a crash or a key.
-  Claims junk;
-  junk.existing = 1;
-  junk.total_rps = 1;
-  junk.rps = {{"ssh:junk", {{Bytes{1}, Bytes(64, 1), Bytes{0xFF, 0x00, 0x13}}}}};
-  HostileToken t(credman_token(junk, &enumerated));
-  auto keys = load_resident_keys(options_for(t), "1234");
+  Claims junk = claiming({{"ssh:junk", {{Bytes{1}, Bytes(64, 1), Bytes{0xFF, 0x00, 0x13}}}}});
+  auto keys = load_claimed(junk, &enumerated);
   ASSERT_FALSE(keys.ok());
   EXPECT_NE(keys.error().message.find("does not parse"), std::string::npos) << keys.error().message;
 }
@@ -510,11 +492,8 @@ keygen::TokenRequest token_request(const HostileToken& t, keygen::TokenAction a)
 }
 
 TEST(FidoHostileToken, TokenCommandsDeleteThatDeletesNothingIsAnError) {
-  Claims c;
+  Claims c = claiming({{"ssh:work", {{Bytes{1}, Bytes(64, 1), cose_ed25519()}}}});
   c.delete_lies = true;
-  c.existing = 1;
-  c.total_rps = 1;
-  c.rps = {{"ssh:work", {{Bytes{1}, Bytes(64, 1), cose_ed25519()}}}};
   std::vector<Bytes> enumerated;
   HostileToken t(credman_token(c, &enumerated));
   keygen::TokenRequest r = token_request(t, keygen::TokenAction::remove);
@@ -532,12 +511,11 @@ TEST(FidoHostileToken, TokenCommandsDeleteThatDeletesNothingIsAnError) {
 
 TEST(FidoHostileToken, TokenCommandsOversizedListsAreBounded) {
   // 300 relying parties, all enumerable: at most 256 are read, or an error.
-  Claims c;
+  std::vector<ClaimedRp> rps;
   for (int i = 0; i < 300; i++)
-    c.rps.push_back(
+    rps.push_back(
         {"ssh:rp" + std::to_string(i), {{Bytes{1}, Bytes(64, uint8_t(i)), cose_ed25519()}}});
-  c.existing = 300;
-  c.total_rps = 300;
+  Claims c = claiming(rps);
   std::vector<Bytes> enumerated;
   HostileToken t(credman_token(c, &enumerated));
   auto t0 = Clock::now();
@@ -549,13 +527,10 @@ TEST(FidoHostileToken, TokenCommandsOversizedListsAreBounded) {
   size_t lines = size_t(std::count(con.out_text.begin(), con.out_text.end(), '\n'));
   EXPECT_LE(lines, 1 + 2 * 256u) << (s ? "" : s.error().message);
   // One relying party claiming 100000 credentials: never more than it sent.
-  Claims many;
-  many.existing = 2;
-  many.total_rps = 1;
+  Claims many = claiming(
+      {{"ssh:many",
+        {{Bytes{1}, Bytes(64, 1), cose_ed25519()}, {Bytes{2}, Bytes(64, 2), cose_ed25519()}}}});
   many.total_credentials = 100000;
-  many.rps = {
-      {"ssh:many",
-       {{Bytes{1}, Bytes(64, 1), cose_ed25519()}, {Bytes{2}, Bytes(64, 2), cose_ed25519()}}}};
   HostileToken t2(credman_token(many, &enumerated));
   keygen::testing::FakeConsole con2;
   con2.secrets = {"1234"};
@@ -570,11 +545,8 @@ TEST(FidoHostileToken, TokenCommandsOversizedListsAreBounded) {
 }
 
 TEST(FidoHostileToken, TokenCommandsNeverPrintATokensEscapes) {
-  Claims c;
-  c.existing = 1;
-  c.total_rps = 1;
-  c.rps = {
-      {"ssh:\x1b]0;owned\x07\x1b[2J", {{Bytes{'a', 0x1b, '['}, Bytes(64, 1), cose_ed25519()}}}};
+  Claims c = claiming(
+      {{"ssh:\x1b]0;owned\x07\x1b[2J", {{Bytes{'a', 0x1b, '['}, Bytes(64, 1), cose_ed25519()}}}});
   std::vector<Bytes> enumerated;
   HostileToken t(credman_token(c, &enumerated));
   keygen::testing::FakeConsole con;

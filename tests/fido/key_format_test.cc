@@ -5,16 +5,12 @@
 #include <gtest/gtest.h>
 
 #include "fido/options.h"
+#include "tests/common/hex.h"
 
 namespace skagent::fido {
 namespace {
 
-Bytes from_hex(std::string_view h) {
-  Bytes b;
-  for (size_t i = 0; i + 1 < h.size(); i += 2)
-    b.push_back(uint8_t(std::stoi(std::string(h.substr(i, 2)), nullptr, 16)));
-  return b;
-}
+using skagent::testing::from_hex;
 
 // The P-256 generator: a point on the curve.
 const Bytes kGx = from_hex("6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296");

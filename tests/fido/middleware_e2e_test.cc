@@ -229,31 +229,7 @@ TEST(FidoMiddlewarePin, SetChangeWrongAndBlocked) {
   Bytes chal(32, 1);
   er.challenge = chal;
   er.flags = kUserPresenceRequired | kResidentKey;
-  er.pin = "0000";
-  auto e1 = enroll(o, er);
-  ASSERT_FALSE(e1.ok());
-  EXPECT_EQ(e1.error().code, Errc::pin_invalid);
-  EXPECT_NE(e1.error().message.find("6 tries left"), std::string::npos) << e1.error().message;
-  auto e2 = enroll(o, er);  // third wrong PIN in a row
-  ASSERT_FALSE(e2.ok());
-  EXPECT_EQ(e2.error().code, Errc::pin_blocked);
-  EXPECT_NE(e2.error().message.find("reinsert"), std::string::npos) << e2.error().message;
-  ASSERT_EQ(t.control("power-cycle"), "ok");
-  er.pin = "5678";
-  ASSERT_TRUE(enroll(o, er).ok());  // the right PIN resets the count
-  er.pin = "0000";
-  for (int round = 0; round < 3; round++) {
-    (void)enroll(o, er);
-    (void)enroll(o, er);
-    (void)enroll(o, er);
-    ASSERT_EQ(t.control("power-cycle"), "ok");
-  }
-  // 8 - 9 wrong tries: blocked for good.
-  er.pin = "5678";
-  auto blocked = enroll(o, er);
-  ASSERT_FALSE(blocked.ok());
-  EXPECT_EQ(blocked.error().code, Errc::pin_blocked);
-  EXPECT_NE(blocked.error().message.find("reset"), std::string::npos) << blocked.error().message;
+  ASSERT_NO_FATAL_FAILURE(block_the_pin(o, er, [&] { return t.control("power-cycle"); }));
   EXPECT_EQ(t.status()["pin_retries"], "0");
 }
 
@@ -308,6 +284,30 @@ TEST(FidoMiddlewareTokens, KeyIsFoundOnTheRightTokenWithoutATouch) {
   EXPECT_TRUE(verify_sk(sr.alg, *k, "ssh:", data, *s).ok());
 }
 
+// An enrolment (a challenge of 32 bytes `fill`) with `o` on a thread of its own, for a test that
+// presses, cancels or hangs up meanwhile. join() gives its result.
+class BackgroundEnroll {
+ public:
+  BackgroundEnroll(const Options& o, uint8_t fill)
+      : thread_([this, o, fill] {
+          Bytes chal(32, fill);
+          EnrollRequest er;
+          er.challenge = chal;
+          result_ = enroll(o, er);
+        }) {}
+  ~BackgroundEnroll() {
+    if (thread_.joinable()) thread_.join();
+  }
+  Result<EnrolledKey> join() {
+    thread_.join();
+    return std::move(result_);
+  }
+
+ private:
+  Result<EnrolledKey> result_ = make_error(Errc::internal, "not run");
+  std::thread thread_;
+};
+
 TEST(FidoMiddlewareTokens, TouchToSelectBetweenTwoTokensCancelsTheOther) {
   VtokenProcess a({.args = {"--touch", "never", "--touch-timeout", "20000"}});
   VtokenProcess b({.args = {"--touch", "never", "--touch-timeout", "20000"}});
@@ -315,13 +315,7 @@ TEST(FidoMiddlewareTokens, TouchToSelectBetweenTwoTokensCancelsTheOther) {
   Options both = vtoken_options({a.hid_socket(), b.hid_socket()});
   std::atomic<int> touch_prompts{0};
   both.on_touch = [&] { touch_prompts++; };
-  Result<EnrolledKey> k = make_error(Errc::internal, "not run");
-  std::thread th([&] {
-    Bytes chal(32, 3);
-    EnrollRequest er;
-    er.challenge = chal;
-    k = enroll(both, er);
-  });
+  BackgroundEnroll enrolment(both, 3);
   ASSERT_TRUE(a.wait_until_waiting());
   ASSERT_TRUE(b.wait_until_waiting());
   ASSERT_EQ(b.control("press"), "ok");  // the person picks B ...
@@ -329,7 +323,7 @@ TEST(FidoMiddlewareTokens, TouchToSelectBetweenTwoTokensCancelsTheOther) {
   while (touches(b) < 1 && ms_since(t1) < 5000) std::this_thread::sleep_for(milliseconds(20));
   ASSERT_TRUE(b.wait_until_waiting());  // ... whose makeCredential now waits for its touch
   ASSERT_EQ(b.control("press"), "ok");
-  th.join();
+  Result<EnrolledKey> k = enrolment.join();
   ASSERT_TRUE(k.ok()) << k.error().message;
   EXPECT_EQ(k->device, "vtoken:" + b.hid_socket());
   EXPECT_EQ(touch_prompts.load(), 2);  // selection, then the enrollment
@@ -374,17 +368,11 @@ TEST(FidoMiddlewareTokens, RequesterGoingAwayCancels) {
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
   Options o = vtoken_options({t.hid_socket()});
   o.requester_fd = sv[0];
-  Result<EnrolledKey> k = make_error(Errc::internal, "not run");
-  std::thread th([&] {
-    Bytes chal(32, 5);
-    EnrollRequest er;
-    er.challenge = chal;
-    k = enroll(o, er);
-  });
+  BackgroundEnroll enrolment(o, 5);
   ASSERT_TRUE(t.wait_until_waiting());
   auto t0 = Clock::now();
   close(sv[1]);
-  th.join();
+  Result<EnrolledKey> k = enrolment.join();
   close(sv[0]);
   ASSERT_FALSE(k.ok());
   EXPECT_NE(k.error().message.find("requester went away"), std::string::npos) << k.error().message;

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,39 @@ inline void set_change_and_miss_the_pin(const Options& o) {
   EXPECT_EQ(wrong_change.error().code, Errc::pin_invalid);
   EXPECT_NE(wrong_change.error().message.find("7 tries left"), std::string::npos)
       << wrong_change.error().message;
+}
+
+// After set_change_and_miss_the_pin (PIN 5678, 7 tries left), enrolments `er` with the PIN
+// 0000: the first is refused with 6 tries left, the second (the third wrong PIN in a row) blocks
+// the PIN until the token is power-cycled; then the right PIN starts the count again, and nine
+// more wrong ones (three between power cycles) block the PIN for good. Callers wrap it in
+// ASSERT_NO_FATAL_FAILURE.
+inline void block_the_pin(const Options& o, EnrollRequest er,
+                          const std::function<std::string()>& power_cycle) {
+  er.pin = "0000";
+  auto e1 = enroll(o, er);
+  ASSERT_FALSE(e1.ok());
+  EXPECT_EQ(e1.error().code, Errc::pin_invalid);
+  EXPECT_NE(e1.error().message.find("6 tries left"), std::string::npos) << e1.error().message;
+  auto e2 = enroll(o, er);  // the third wrong PIN in a row
+  ASSERT_FALSE(e2.ok());
+  EXPECT_EQ(e2.error().code, Errc::pin_blocked);
+  EXPECT_NE(e2.error().message.find("reinsert"), std::string::npos) << e2.error().message;
+  ASSERT_EQ(power_cycle(), "ok");
+  er.pin = "5678";
+  auto right = enroll(o, er);
+  ASSERT_TRUE(right.ok()) << right.error().message;  // and the count starts again
+  er.pin = "0000";
+  for (int round = 0; round < 3; round++) {
+    for (int i = 0; i < 3; i++) (void)enroll(o, er);
+    ASSERT_EQ(power_cycle(), "ok");
+  }
+  // 8 - 9 wrong tries: blocked for good.
+  er.pin = "5678";
+  auto blocked = enroll(o, er);
+  ASSERT_FALSE(blocked.ok());
+  EXPECT_EQ(blocked.error().code, Errc::pin_blocked);
+  EXPECT_NE(blocked.error().message.find("reset"), std::string::npos) << blocked.error().message;
 }
 
 }  // namespace skagent::fido::testing

@@ -288,29 +288,7 @@ TEST_F(FidoPcscNoPin, DISABLED_PinSetChangeWrongAndBlockedOverPcsc) {
   er.challenge = chal;
   er.application = "ssh:nfc-pin";
   er.flags = kUserPresenceRequired | kResidentKey;
-  er.pin = "0000";
-  auto e1 = enroll(o, er);
-  ASSERT_FALSE(e1.ok());
-  EXPECT_EQ(e1.error().code, Errc::pin_invalid);
-  EXPECT_NE(e1.error().message.find("6 tries left"), std::string::npos) << e1.error().message;
-  auto e2 = enroll(o, er);  // the third wrong PIN in a row
-  ASSERT_FALSE(e2.ok());
-  EXPECT_EQ(e2.error().code, Errc::pin_blocked);
-  EXPECT_NE(e2.error().message.find("reinsert"), std::string::npos) << e2.error().message;
-  ASSERT_EQ(token_->control("power-cycle"), "ok");
-  er.pin = "5678";
-  auto right = enroll(o, er);
-  ASSERT_TRUE(right.ok()) << right.error().message;  // and the count starts again
-  er.pin = "0000";
-  for (int round = 0; round < 3; round++) {
-    for (int i = 0; i < 3; i++) (void)enroll(o, er);
-    ASSERT_EQ(token_->control("power-cycle"), "ok");
-  }
-  er.pin = "5678";
-  auto blocked = enroll(o, er);
-  ASSERT_FALSE(blocked.ok());
-  EXPECT_EQ(blocked.error().code, Errc::pin_blocked);
-  EXPECT_NE(blocked.error().message.find("reset"), std::string::npos) << blocked.error().message;
+  ASSERT_NO_FATAL_FAILURE(block_the_pin(o, er, [&] { return token_->control("power-cycle"); }));
   EXPECT_EQ(token_->status()["pin_retries"], "0");
   EXPECT_EQ(token_->status()["resident_credentials"], "1");
 }

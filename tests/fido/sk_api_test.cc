@@ -24,6 +24,12 @@ struct OptionList {
   }
 };
 
+// sk_enroll of an Ed25519 key for "ssh:" (a zero challenge, user presence) with the options `l`.
+int enroll_with(OptionList& l, sk_enroll_response** er) {
+  uint8_t chal[32] = {};
+  return sk_enroll(1, chal, sizeof(chal), "ssh:", 0x01, nullptr, l.get(), er);
+}
+
 TEST(SkApi, VersionIsOpenSsh0x000a) { EXPECT_EQ(sk_api_version() & 0xffff0000u, 0x000a0000u); }
 
 TEST(SkApi, NoOptionsIsFine) {
@@ -69,11 +75,10 @@ TEST(SkApi, UnknownOptionFailsOnlyWhenRequired) {
 TEST(SkApi, UnknownRequiredOptionFailsEveryCallBeforeAnyToken) {
   OptionList l;
   l.add("colour", "blue", true);
-  uint8_t chal[32] = {};
   sk_enroll_response* er = nullptr;
-  EXPECT_EQ(sk_enroll(1, chal, sizeof(chal), "ssh:", 0x01, nullptr, l.get(), &er),
-            kSkErrUnsupported);
+  EXPECT_EQ(enroll_with(l, &er), kSkErrUnsupported);
   EXPECT_EQ(er, nullptr);
+  uint8_t chal[32] = {};
   sk_sign_response* sr = nullptr;
   uint8_t kh[16] = {1};
   EXPECT_EQ(sk_sign(1, chal, sizeof(chal), "ssh:", kh, sizeof(kh), 0x01, nullptr, l.get(), &sr),
@@ -99,10 +104,8 @@ TEST(SkApi, NullArgumentsAreErrorsNotCrashes) {
 TEST(SkApi, NamedDeviceThatIsNotThereIsDeviceNotFound) {
   OptionList l;
   l.add("device", "vtoken:/nonexistent/skagent-test.sock", false);
-  uint8_t chal[32] = {};
   sk_enroll_response* er = nullptr;
-  EXPECT_EQ(sk_enroll(1, chal, sizeof(chal), "ssh:", 0x01, nullptr, l.get(), &er),
-            kSkErrDeviceNotFound);
+  EXPECT_EQ(enroll_with(l, &er), kSkErrDeviceNotFound);
 }
 
 TEST(SkApi, ErrorCodesFollowOpenSsh) {

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 
 #include "fido/sk_api.h"
@@ -51,14 +52,23 @@ EnrolledKey from_response(const sk_enroll_response* r) {
   return k;
 }
 
+// OpenSSH's freezero(3): wipe `len` bytes at `p`, then free it.
+void freezero(void* p, size_t len) {
+  if (p == nullptr) return;
+  explicit_bzero(p, len);
+  free(p);
+}
+
+// How OpenSSH 10.5 lets go of an enrolment's answer (ssh-sk.c, sshsk_free_enroll_response): every
+// buffer the provider malloc'd is wiped and freed, then the response itself.
 void free_enroll(sk_enroll_response* r) {
   if (r == nullptr) return;
-  free(r->public_key);
-  free(r->key_handle);
-  free(r->signature);
-  free(r->attestation_cert);
-  free(r->authdata);
-  free(r);
+  freezero(r->key_handle, r->key_handle_len);
+  freezero(r->public_key, r->public_key_len);
+  freezero(r->signature, r->signature_len);
+  freezero(r->attestation_cert, r->attestation_cert_len);
+  freezero(r->authdata, r->authdata_len);
+  freezero(r, sizeof(*r));
 }
 
 TEST(SkProviderE2E, EnrollSignAndLoadResidentKeysThroughTheAbi) {

@@ -310,10 +310,22 @@ start_sshd() {
     } >"$T/known_hosts"
     cat >"$SSH_CONFIG" <<EOF
 Host *
-    HostName 127.0.0.1
+$(ssh_client_options)
     Port $SSHD_PORT
-    User $ME
     HostKeyAlias sut
+    PubkeyAcceptedAlgorithms +ssh-dss,ssh-dss-cert-v01@openssh.com
+    ConnectTimeout 10
+    ServerAliveInterval 5
+    LogLevel ERROR
+EOF
+}
+# ssh_client_options: the lines of a "Host" block that every suite's ssh_config has: sshd on
+# 127.0.0.1 as this user, host keys from $T/known_hosts only and strictly, no prompts, and no
+# identity file of ssh's own (keys come from the agent under test).
+ssh_client_options() {
+    cat <<EOF
+    HostName 127.0.0.1
+    User $ME
     UserKnownHostsFile $T/known_hosts
     GlobalKnownHostsFile /dev/null
     StrictHostKeyChecking yes
@@ -323,10 +335,6 @@ Host *
     PasswordAuthentication no
     KbdInteractiveAuthentication no
     IdentityFile $T/no-such-identity
-    PubkeyAcceptedAlgorithms +ssh-dss,ssh-dss-cert-v01@openssh.com
-    ConnectTimeout 10
-    ServerAliveInterval 5
-    LogLevel ERROR
 EOF
 }
 port_listening() { # state 0A = LISTEN on 127.0.0.1:port

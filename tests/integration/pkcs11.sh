@@ -67,6 +67,21 @@ helpers() { pgrep -P "$AGENT_PID" -f 'skagent-pkcs11-helper' 2>/dev/null; }
 # answer TEXT: what SSH_ASKPASS answers next (the PIN for ssh-add -s, yes/!cancel to confirm)
 answer() { echo "$1" >"$ASKPASS_CONTROL"; }
 
+# hang RCFILE ARGS...: ssh-add ARGS in the background, its exit status to RCFILE once it ends,
+# and a second for the agent to start waiting on the module; hang_ended waits for that ssh-add
+# and sets $elapsed, the seconds since hang began.
+hang() {
+    local rc=$1; shift
+    hang_start=$(date +%s)
+    ( t ssh-add "$@" >/dev/null 2>&1; echo $? >"$rc" ) &
+    hung=$!
+    sleep 1
+}
+hang_ended() {
+    wait "$hung"
+    elapsed=$(( $(date +%s) - hang_start ))
+}
+
 # ------------------------------------------------------------------ add, list, sign, remove
 answer "$PIN"
 : >"$ASKPASS_LOG"
@@ -257,15 +272,11 @@ login "after the crash, ECDSA token key" "$T/tok-p256.pub" ECDSA
 # A module that hangs in C_Sign: the agent keeps serving while it waits, then kills the helper.
 check "hanging module: added" ssh-add -s "$HANG"
 check_eq "hanging module: its key is listed" "$(t ssh-add -l | grep -c ' doomed ')" 1
-start=$(date +%s)
-( t ssh-add -T "$T/doomed.pub" >/dev/null 2>&1; echo $? >"$T/hang.rc" ) &
-hung=$!
-sleep 1
+hang "$T/hang.rc" -T "$T/doomed.pub"
 check "while a signature hangs: the software key signs" ssh-add -T "$K/ssh-ed25519.pub"
 check "while a signature hangs: the P-384 token key signs" ssh-add -T "$T/tok-p384.pub"
 check "while a signature hangs: ssh-add -l answers" ssh-add -l
-wait "$hung"
-elapsed=$(( $(date +%s) - start ))
+hang_ended
 check_eq "hanging module: its signature fails" "$(cat "$T/hang.rc")" 1
 check "hanging module: it failed after the 10 s timeout, not later ($elapsed s)" test "$elapsed" -le 14
 check_match "hanging module: the agent logs the kill" "$(cat "$ERR")" "no answer in 10 s; helper killed"
@@ -287,14 +298,10 @@ check "broken log-in: the working module is added" ssh-add -s "$SOFTHSM"
 start=$(date +%s)
 check_rc "crash in C_Login: ssh-add -s fails" 1 ssh-add -s "$CRASH"
 check "crash in C_Login: the failure came quickly" test $(( $(date +%s) - start )) -le 2
-start=$(date +%s)
-( t ssh-add -s "$HANG" >/dev/null 2>&1; echo $? >"$T/hang-login.rc" ) &
-hung=$!
-sleep 1
+hang "$T/hang-login.rc" -s "$HANG"
 check "while a log-in hangs: the software key signs" ssh-add -T "$K/ssh-ed25519.pub"
 check "while a log-in hangs: the P-521 token key signs" ssh-add -T "$T/tok-p521.pub"
-wait "$hung"
-elapsed=$(( $(date +%s) - start ))
+hang_ended
 check_eq "hang in C_Login: ssh-add -s fails" "$(cat "$T/hang-login.rc")" 1
 check "hang in C_Login: it failed after the 3 s load timeout ($elapsed s)" test "$elapsed" -ge 3 -a "$elapsed" -le 6
 check_match "hang in C_Login: the agent logs the kill" "$(cat "$ERR")" "no answer in 3 s; helper killed"

@@ -129,6 +129,13 @@ shoot() {
     tesseract "$T/ocr.png" "$SHOTS/$name" >/dev/null 2>&1 || return 1
     tr -s ' \n' '  ' <"$SHOTS/$name.txt"
 }
+# read_window CLASS NAME WHAT: once a window of CLASS is up ($w), its shot NAME and the text
+# tesseract reads in it ($s, noted as WHAT's); false when no such window came.
+read_window() {
+    w=$(window_of "$1") || return 1
+    s=$(shoot "$w" "$2")
+    note "$3: tesseract read: $s"
+}
 # answer KIND WINDOW yes|no: a yes types "yes" where there is a password field and presses
 # Return (the default button: OK, Accept); a no presses Return on the empty field (which must
 # not count as yes), or Escape where the program asks a real question.
@@ -158,9 +165,7 @@ while IFS='|' read -r name prog kind class buttons; do
     # A login.
     t ssh -F "$SSH_CONFIG" sut true </dev/null 2>"$T/login.err" &
     job=$!
-    if w=$(window_of "$class"); then
-        s=$(shoot "$w" "$name-login")
-        note "$name, login: tesseract read: $s"
+    if read_window "$class" "$name-login" "$name, login"; then
         check_match "$name, login: the decision comes first (ssh wants key screen-key to log in)" "$s" \
             "ssh wants key screen.key to log in to $(re "$ME")@sut.*[Ff]ingerprint"
         check_match "$name, login: the host is named" "$s" "Server: sut"
@@ -186,9 +191,7 @@ while IFS='|' read -r name prog kind class buttons; do
         respond "$kind" "$w" yes
         wait_for 10 window_gone "$class" || fail "$name, forwarded git: the login prompt stays"
     fi
-    if w=$(window_of "$class"); then
-        s=$(shoot "$w" "$name-forwarded-git")
-        note "$name, forwarded git signature: tesseract read: $s"
+    if read_window "$class" "$name-forwarded-git" "$name, forwarded git signature"; then
         check_match "$name, forwarded git: the decision comes first (sut through a forwarded agent, namespace git)" "$s" \
             "sut \(through a forwarded agent\) wants key screen.key to make a git signature \(namespace .{1,3}git.{1,3}\).*[Ff]ingerprint"
         check_match "$name, forwarded git: the path" "$s" "this machine . sut \(agent forwarded\)"
@@ -205,9 +208,7 @@ while IFS='|' read -r name prog kind class buttons; do
     rm -f "$T/$EVIL.sig"
     t ssh-keygen -Y sign -q -n file -f "$K/user.pub" "$T/$EVIL" </dev/null 2>"$T/file.err" &
     job=$!
-    if w=$(window_of "$class"); then
-        s=$(shoot "$w" "$name-local-file")
-        note "$name, local file signature: tesseract read: $s"
+    if read_window "$class" "$name-local-file" "$name, local file signature"; then
         check_match "$name, file: the decision comes first (ssh-keygen wants key screen-key to sign a file)" "$s" \
             "ssh-keygen wants key screen.key to sign a file \(namespace .{1,3}file.{1,3}\).*[Ff]ingerprint"
         # The file name's markup is shown as text: "<br>" (or the look-alikes) stays on the
@@ -232,9 +233,7 @@ check "add the security key" t ssh-add -q -S "$PIN_PROVIDER" "$K/touch"
 rm -f "$T/msg.sig"
 t ssh-keygen -Y sign -q -n git -f "$K/touch.pub" "$T/msg" </dev/null 2>"$T/touch.err" &
 job=$!
-if w=$(window_of Dunst); then
-    s=$(shoot "$w" "dunst-touch")
-    note "dunst, touch notification: tesseract read: $s"
+if read_window Dunst dunst-touch "dunst, touch notification"; then
     check_match "dunst: the summary" "$s" "Touch your security key"
     check_match "dunst: the decision (ssh-keygen wants key touch-key for a git signature)" "$s" \
         "ssh-keygen wants key touch.key to make a git signature \(namespace .{1,3}git.{1,3}\)"

@@ -103,17 +103,7 @@ Host hop2
     Port $PORT_hop2
     HostKeyAlias hop2
 Host *
-    HostName 127.0.0.1
-    User $ME
-    UserKnownHostsFile $T/known_hosts
-    GlobalKnownHostsFile /dev/null
-    StrictHostKeyChecking yes
-    CheckHostIP no
-    UpdateHostKeys no
-    BatchMode yes
-    PasswordAuthentication no
-    KbdInteractiveAuthentication no
-    IdentityFile $T/no-such-identity
+$(ssh_client_options)
     ConnectTimeout 20
     LogLevel ERROR
 EOF

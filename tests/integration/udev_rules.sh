@@ -32,6 +32,16 @@ out=$(udev_parse "$RULES")
 check_line "udevadm test reads the file" "$out" "Reading rules file: /run/udev/rules.d/70-skagent-fido.rules"
 check_eq "udevadm test reports nothing else about it" "$(printf '%s\n' "$out" | grep -v '^Reading rules file: ')" ""
 
+# with_broken_line PREFIX CASE: the next case ($n counts them): $f, a copy of the rules file
+# named PREFIX$n.rules, with the line of CASE ("LINE|WHAT IS WRONG") added at its end; sets $line
+# and $want (what is wrong) too.
+with_broken_line() {
+    n=$((n + 1))
+    line=${2%|*} want=${2##*|}
+    f=$T/$1$n.rules
+    { cat "$RULES"; echo "$line"; } >"$f"
+}
+
 # The parser catches broken lines: each one alone in a copy of the file.
 broken_lines=(
     'KERNEL=="hidraw*", SUBSYSTEM="hidraw", TAG+="uaccess"|Invalid operator for SUBSYSTEM'
@@ -42,10 +52,7 @@ broken_lines=(
 )
 n=0
 for case in "${broken_lines[@]}"; do
-    n=$((n + 1))
-    line=${case%|*} want=${case##*|}
-    f=$T/70-broken$n.rules
-    { cat "$RULES"; echo "$line"; } >"$f"
+    with_broken_line 70-broken "$case"
     lineno=$(wc -l <"$f")
     check_match "udevadm test catches broken line $n ($want)" "$(udev_parse "$f")" \
         "70-broken$n\.rules:$lineno:? .*$(re "$want")"
@@ -118,10 +125,8 @@ broken_lint=(
 )
 n=0
 for case in "${broken_lint[@]}"; do
-    n=$((n + 1))
-    line=${case%|*} want=${case##*|}
-    { cat "$RULES"; echo "$line"; } >"$T/lint$n.rules"
-    out=$(lint_rules "$T/lint$n.rules" 2>&1); rc=$?
+    with_broken_line lint "$case"
+    out=$(lint_rules "$f" 2>&1); rc=$?
     check_match "strict lint catches broken line $n ($want)" "$rc:$out" "^1:.*$(re "$want")"
 done
 

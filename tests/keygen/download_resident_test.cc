@@ -77,18 +77,22 @@ SkResidentCredential cred(KeyType type, std::string app, std::string user, uint8
   return c;
 }
 
+using Loaded = Result<std::vector<SkResidentCredential>>;
+
+// A FakeToken load that answers `answer` whatever the device and PIN.
+std::function<Loaded(const std::string&, const std::string&)> answering(Loaded answer) {
+  return [answer](const std::string&, const std::string&) { return answer; };
+}
+
 TEST(KeygenResidentDownload, SavesEverySshCredential) {
   TempDir d;
   FakeConsole c;
   FakeToken t;
-  t.loads = {
-      [](const std::string&, const std::string&) -> Result<std::vector<SkResidentCredential>> {
-        return std::vector<SkResidentCredential>{
-            cred(KeyType::sk_ed25519, "ssh:", "", 1),
-            cred(KeyType::sk_ecdsa_p256, "ssh:work", "alice", 2, true),
-            cred(KeyType::sk_ed25519, "https://webauthn.example", "", 3),  // not SSH: skipped
-        };
-      }};
+  t.loads = {answering(std::vector<SkResidentCredential>{
+      cred(KeyType::sk_ed25519, "ssh:", "", 1),
+      cred(KeyType::sk_ecdsa_p256, "ssh:work", "alice", 2, true),
+      cred(KeyType::sk_ed25519, "https://webauthn.example", "", 3),  // not SSH: skipped
+  })};
   c.secrets = {"123456"};
   DownloadOptions o;
   o.directory = d.path();
@@ -122,11 +126,8 @@ TEST(KeygenResidentDownload, EncryptsWithPassphrase) {
   TempDir d;
   FakeConsole c;
   FakeToken t;
-  t.loads = {
-      [](const std::string&, const std::string&) -> Result<std::vector<SkResidentCredential>> {
-        return std::vector<SkResidentCredential>{cred(KeyType::sk_ed25519, "ssh:a", "", 1),
-                                                 cred(KeyType::sk_ed25519, "ssh:b", "", 2)};
-      }};
+  t.loads = {answering(std::vector<SkResidentCredential>{
+      cred(KeyType::sk_ed25519, "ssh:a", "", 1), cred(KeyType::sk_ed25519, "ssh:b", "", 2)})};
   c.secrets = {"pin", "pass", "pass"};  // the passphrase is asked once for all keys
   DownloadOptions o;
   o.directory = d.path();
@@ -143,40 +144,36 @@ TEST(KeygenResidentDownload, EncryptsWithPassphrase) {
 
 TEST(KeygenResidentDownload, NeverOverwritesWithoutYes) {
   TempDir d;
-  auto loads = [](const std::string&,
-                  const std::string&) -> Result<std::vector<SkResidentCredential>> {
-    return std::vector<SkResidentCredential>{cred(KeyType::sk_ed25519, "ssh:", "", 1)};
-  };
+  auto loads =
+      answering(std::vector<SkResidentCredential>{cred(KeyType::sk_ed25519, "ssh:", "", 1)});
   ASSERT_TRUE(write_file(d / "id_ed25519_sk_rk", view("precious"), 0600, false));
   DownloadOptions o;
   o.directory = d.path();
   o.new_passphrase = "";
-  {
-    FakeConsole c;  // no terminal: refused
+  // A download with the PIN typed at `c`, from a token that holds the one key.
+  auto download = [&](FakeConsole& c) {
     FakeToken t;
     t.loads = {loads};
-    c.terminal = false;
     c.secrets = {"pin"};
-    auto s = download_resident_keys(c, t, o);
+    return download_resident_keys(c, t, o);
+  };
+  {
+    FakeConsole c;  // no terminal: refused
+    c.terminal = false;
+    auto s = download(c);
     ASSERT_FALSE(s);
     EXPECT_EQ(s.error().code, Errc::denied);
   }
   {
     FakeConsole c;  // answered no
-    FakeToken t;
-    t.loads = {loads};
     c.confirmations = {false};
-    c.secrets = {"pin"};
-    EXPECT_FALSE(download_resident_keys(c, t, o));
+    EXPECT_FALSE(download(c));
   }
   EXPECT_EQ(std::string(as_string(*read_small_file(d / "id_ed25519_sk_rk"))), "precious");
   {
     FakeConsole c;  // answered yes
-    FakeToken t;
-    t.loads = {loads};
     c.confirmations = {true};
-    c.secrets = {"pin"};
-    ASSERT_TRUE(download_resident_keys(c, t, o));
+    ASSERT_TRUE(download(c));
     EXPECT_TRUE(read_private_key_file(*read_small_file(d / "id_ed25519_sk_rk"), ""));
   }
 }
@@ -185,10 +182,7 @@ TEST(KeygenResidentDownload, WrongPinRetriedThenGivesUp) {
   TempDir d;
   FakeConsole c;
   FakeToken t;
-  auto wrong = [](const std::string&,
-                  const std::string&) -> Result<std::vector<SkResidentCredential>> {
-    return make_error(Errc::pin_invalid, "wrong PIN: 4 tries left");
-  };
+  auto wrong = answering(make_error(Errc::pin_invalid, "wrong PIN: 4 tries left"));
   t.loads = {wrong, wrong, wrong};
   c.secrets = {"1", "2", "3"};
   DownloadOptions o;
@@ -207,10 +201,7 @@ TEST(KeygenResidentDownload, NoKeysAndNoToken) {
   {
     FakeConsole c;
     FakeToken t;
-    t.loads = {
-        [](const std::string&, const std::string&) -> Result<std::vector<SkResidentCredential>> {
-          return std::vector<SkResidentCredential>{};
-        }};
+    t.loads = {answering(std::vector<SkResidentCredential>{})};
     c.secrets = {"pin"};
     ASSERT_TRUE(download_resident_keys(c, t, o));
     EXPECT_EQ(c.err_text, "No keys to download\n");
@@ -218,10 +209,7 @@ TEST(KeygenResidentDownload, NoKeysAndNoToken) {
   {
     FakeConsole c;
     FakeToken t;
-    t.loads = {
-        [](const std::string&, const std::string&) -> Result<std::vector<SkResidentCredential>> {
-          return make_error(Errc::not_found, "no FIDO2 security key found");
-        }};
+    t.loads = {answering(make_error(Errc::not_found, "no FIDO2 security key found"))};
     c.secrets = {"pin"};
     auto s = download_resident_keys(c, t, o);
     ASSERT_FALSE(s);
@@ -289,10 +277,7 @@ TEST(KeygenResidentDownload, RefusesBeforeThePinWhenThereIsNothingToRead) {
     FakeToken t;
     t.devices = std::vector<SkDeviceInfo>{{"vtoken:/a", "virtual", "", false, true, 10},
                                           {"vtoken:/b", "virtual", "", true, true, 10}};
-    t.loads = {
-        [](const std::string&, const std::string&) -> Result<std::vector<SkResidentCredential>> {
-          return std::vector<SkResidentCredential>{};
-        }};
+    t.loads = {answering(std::vector<SkResidentCredential>{})};
     c.secrets = {"pin"};
     ASSERT_TRUE(download_resident_keys(c, t, o));
     ASSERT_EQ(t.load_requests.size(), 1u);

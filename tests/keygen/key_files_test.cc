@@ -101,11 +101,8 @@ TEST(KeygenKeyFiles, SaveKeyPairRoundTrips) {
   TempDir d;
   auto key = PrivateKey::generate(KeyType::ed25519);
   ASSERT_TRUE(key);
-  KeyPairFiles f;
-  f.private_path = d / "id";
-  f.comment = "me@host";
-  f.passphrase = "secret words";
-  f.rounds = 4;
+  KeyPairFiles f{
+      .private_path = d / "id", .comment = "me@host", .passphrase = "secret words", .rounds = 4};
   ASSERT_TRUE(save_key_pair(*key, f, false));
   EXPECT_EQ(mode_of(d / "id"), 0600u);
   EXPECT_EQ(mode_of(d / "id.pub"), 0644u);
@@ -138,10 +135,7 @@ TEST(KeygenKeyFiles, UnencryptedWhenPassphraseEmpty) {
   TempDir d;
   auto key = PrivateKey::generate(KeyType::ecdsa_p384);
   ASSERT_TRUE(key);
-  KeyPairFiles f;
-  f.private_path = d / "id";
-  f.comment = "";
-  ASSERT_TRUE(save_key_pair(*key, f, false));
+  ASSERT_TRUE(save_key_pair(*key, KeyPairFiles{.private_path = d / "id", .comment = ""}, false));
   auto text = read_small_file(d / "id");
   auto info = inspect_private_key_file(*text);
   ASSERT_TRUE(info);

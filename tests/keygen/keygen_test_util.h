@@ -13,6 +13,7 @@
 
 #include "keygen/console.h"
 #include "keygen/sk_token.h"
+#include "tests/common/temp_dir.h"
 
 namespace skagent::keygen::testing {
 
@@ -104,21 +105,6 @@ class FakeToken : public SkToken {
   Result<std::vector<SkDeviceInfo>> list_devices() override { return devices; }
 };
 
-class TempDir {
- public:
-  TempDir() {
-    std::string t = "/tmp/skkg-XXXXXX";
-    if (mkdtemp(t.data()) == nullptr) abort();
-    path_ = t;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using ::skagent::testing::TempDir;
 
 }  // namespace skagent::keygen::testing

@@ -6,6 +6,8 @@
 // python-fido2, are in tests/integration/token_peer.sh.
 #include <gtest/gtest.h>
 
+#include <deque>
+
 #include "fido/enroll.h"
 #include "fido/token_admin.h"
 #include "keygen/manage_token.h"
@@ -20,6 +22,14 @@ using testing::FakeConsole;
 using vtoken::testing::VtokenProcess;
 
 constexpr const char* kPin = "4321";
+
+// A console at which the PIN is typed, and the questions asked are answered as `answers` say.
+FakeConsole pin_typed(std::deque<bool> answers = {}) {
+  FakeConsole c;
+  c.secrets = {kPin};
+  c.confirmations = std::move(answers);
+  return c;
+}
 
 // A request that sees only the named virtual tokens (no USB, no PC/SC).
 TokenRequest request(TokenAction action, std::vector<std::string> sockets) {
@@ -80,8 +90,7 @@ TEST_F(TokenCommands, ListShowsEverySshApplicationAndUserWithOnePin) {
   std::string alice = make_key("ssh:work", "alice");
   std::string bob = make_key("ssh:work", "bob");
   std::string home = make_key("ssh:home", "", fido::kAlgEcdsaP256);
-  FakeConsole c;
-  c.secrets = {kPin};
+  FakeConsole c = pin_typed();
   ASSERT_TRUE(run_token_command(c, req(TokenAction::list))) << c.err_text;
   EXPECT_EQ(c.secret_prompts, std::vector<std::string>{"Enter PIN for " + device() + ": "});
   EXPECT_NE(c.out_text.find(device() + ": 3 resident SSH keys, room for 61 more\n"),
@@ -155,9 +164,7 @@ TEST_F(TokenCommands, WrongPinsToTheBlockThenOnlyAResetHelps) {
 TEST_F(TokenCommands, DeleteByFingerprintAfterAYes) {
   std::string alice = make_key("ssh:work", "alice");
   std::string bob = make_key("ssh:work", "bob");
-  FakeConsole no;
-  no.secrets = {kPin};
-  no.confirmations = {false};
+  FakeConsole no = pin_typed({false});
   TokenRequest r = req(TokenAction::remove);
   r.target = alice;
   ASSERT_FALSE(run_token_command(no, r));
@@ -166,9 +173,7 @@ TEST_F(TokenCommands, DeleteByFingerprintAfterAYes) {
   EXPECT_EQ(no.confirm_prompts.size(), 1u);
   EXPECT_EQ(status("resident_credentials"), "2");
 
-  FakeConsole yes;
-  yes.secrets = {kPin};
-  yes.confirmations = {true};
+  FakeConsole yes = pin_typed({true});
   ASSERT_TRUE(run_token_command(yes, r)) << yes.err_text;
   EXPECT_EQ(yes.secret_prompts.size(), 1u);
   EXPECT_NE(yes.out_text.find("Deleted ED25519-SK " + alice + " from " + device()),
@@ -176,8 +181,7 @@ TEST_F(TokenCommands, DeleteByFingerprintAfterAYes) {
       << yes.out_text;
   EXPECT_EQ(status("resident_credentials"), "1");
 
-  FakeConsole list;
-  list.secrets = {kPin};
+  FakeConsole list = pin_typed();
   ASSERT_TRUE(run_token_command(list, req(TokenAction::list)));
   EXPECT_EQ(list.out_text.find(alice), std::string::npos);
   EXPECT_NE(list.out_text.find(bob), std::string::npos);
@@ -188,9 +192,7 @@ TEST_F(TokenCommands, DeleteRefusesToGuessAndNeedsATerminal) {
   make_key("ssh:work", "bob");
   TokenRequest r = req(TokenAction::remove);
   r.target = "ssh:work";
-  FakeConsole c;
-  c.secrets = {kPin};
-  c.confirmations = {true};
+  FakeConsole c = pin_typed({true});
   auto s = run_token_command(c, r);
   ASSERT_FALSE(s);
   EXPECT_NE(
@@ -202,14 +204,11 @@ TEST_F(TokenCommands, DeleteRefusesToGuessAndNeedsATerminal) {
 
   // Application and user name one; without a terminal nothing is deleted.
   r.user = "bob";
-  FakeConsole no_tty;
-  no_tty.secrets = {kPin};
+  FakeConsole no_tty = pin_typed();
   no_tty.terminal = false;
   ASSERT_FALSE(run_token_command(no_tty, r));
   EXPECT_EQ(status("resident_credentials"), "2");
-  FakeConsole yes;
-  yes.secrets = {kPin};
-  yes.confirmations = {true};
+  FakeConsole yes = pin_typed({true});
   ASSERT_TRUE(run_token_command(yes, r)) << yes.err_text;
   EXPECT_NE(yes.out_text.find("user \"bob\""), std::string::npos);
   EXPECT_EQ(status("resident_credentials"), "1");
@@ -217,8 +216,7 @@ TEST_F(TokenCommands, DeleteRefusesToGuessAndNeedsATerminal) {
   // Nothing matches: said so, nothing asked.
   r.target = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
   r.user.reset();
-  FakeConsole none;
-  none.secrets = {kPin};
+  FakeConsole none = pin_typed();
   auto n = run_token_command(none, r);
   ASSERT_FALSE(n);
   EXPECT_EQ(n.error().code, Errc::not_found);
@@ -233,9 +231,7 @@ TEST_F(TokenCommands, DeleteWithTwoTokensConnected) {
   TokenRequest r = request(TokenAction::remove, {token_.hid_socket(), second.hid_socket()});
   r.target = "ssh:work";
   r.user = "alice";
-  FakeConsole c;
-  c.secrets = {kPin};
-  c.confirmations = {true};
+  FakeConsole c = pin_typed({true});
   auto s = run_token_command(c, r);
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().message.find("2 security keys are connected (" + device() +
@@ -246,9 +242,7 @@ TEST_F(TokenCommands, DeleteWithTwoTokensConnected) {
   EXPECT_TRUE(c.secret_prompts.empty());
 
   r.device = "vtoken:" + second.hid_socket();
-  FakeConsole yes;
-  yes.secrets = {kPin};
-  yes.confirmations = {true};
+  FakeConsole yes = pin_typed({true});
   ASSERT_TRUE(run_token_command(yes, r)) << yes.err_text;
   EXPECT_NE(yes.out_text.find("Deleted ED25519-SK " + theirs), std::string::npos) << yes.out_text;
   EXPECT_EQ(second.status()["resident_credentials"], "0");

@@ -9,6 +9,7 @@
 
 #include "ssh/private_key.h"
 #include "base/wire.h"
+#include "tests/common/mutate.h"
 
 namespace skagent::pkcs11 {
 namespace {
@@ -225,21 +226,7 @@ TEST(Pkcs11Protocol, RandomMutationsNeverCrash) {
                               encode_error_reply(make_error(Errc::io, "e"))};
   for (int i = 0; i < 20000; i++) {
     Bytes b = seeds[size_t(i) % seeds.size()];
-    int edits = 1 + int(rng() % 4);
-    for (int e = 0; e < edits && !b.empty(); e++) {
-      size_t pos = rng() % b.size();
-      switch (rng() % 3) {
-        case 0:
-          b[pos] = uint8_t(rng());
-          break;
-        case 1:
-          b.erase(b.begin() + long(pos));
-          break;
-        default:
-          b.insert(b.begin() + long(pos), uint8_t(rng()));
-          break;
-      }
-    }
+    skagent::testing::mutate(b, rng);
     (void)decode_request(b);
     (void)decode_load_reply(b);
     (void)decode_sign_reply(b);

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "platform/unix_listener.h"
+#include "tests/common/temp_dir.h"
 
 namespace skagent {
 namespace {
@@ -22,14 +23,8 @@ namespace fs = std::filesystem;
 
 class AgentHomeSocketTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/skagent-home-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    home_ = tmpl;
-  }
   void TearDown() override {
     for (int fd : fds_) close(fd);
-    fs::remove_all(home_);
   }
   std::string agent_dir() const { return home_ + "/.ssh/agent"; }
 
@@ -57,7 +52,8 @@ class AgentHomeSocketTest : public ::testing::Test {
     EXPECT_EQ(utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW), 0) << path;
   }
 
-  std::string home_;
+  testing::TempDir tmp_{"skagent-home-test"};
+  const std::string home_ = tmp_.path();
   std::vector<int> fds_;
 };
 

@@ -246,41 +246,44 @@ TEST_F(PipeTest, RewatchReplacesCallback) {
   EXPECT_EQ(second, 1);
 }
 
-TEST(EventLoop, ChildExitStatus) {
+// How a child running `sh -c script` ended, as a loop reported it: its pid, its wait status,
+// and how many reports there were.
+struct ChildEnd {
+  pid_t pid = -1;
+  int status = -1;
+  int reports = 0;
+};
+ChildEnd run_child(const char* script) {
   auto owned = EventLoop::create().value();
   EventLoop& loop = *owned;
   SpawnOptions opts;
-  opts.argv = {"sh", "-c", "exit 3"};
+  opts.argv = {"sh", "-c", script};
   auto pid = spawn_process(opts);
-  ASSERT_TRUE(pid.ok()) << pid.error().message;
-  int status = -1, calls = 0;
+  EXPECT_TRUE(pid.ok()) << pid.error().message;
+  if (!pid.ok()) return {};
+  ChildEnd end{*pid};
   loop.on_child_exit(*pid, [&](int st) {
-    status = st;
-    calls++;
+    end.status = st;
+    end.reports++;
     loop.stop();
   });
-  ASSERT_TRUE(run_with_watchdog(loop));
-  EXPECT_EQ(calls, 1);
-  ASSERT_TRUE(WIFEXITED(status)) << status;
-  EXPECT_EQ(WEXITSTATUS(status), 3);
-  EXPECT_EQ(waitpid(*pid, nullptr, WNOHANG), -1);  // already reaped
+  EXPECT_TRUE(run_with_watchdog(loop));
+  return end;
+}
+
+TEST(EventLoop, ChildExitStatus) {
+  ChildEnd end = run_child("exit 3");
+  ASSERT_GT(end.pid, 0);
+  EXPECT_EQ(end.reports, 1);
+  ASSERT_TRUE(WIFEXITED(end.status)) << end.status;
+  EXPECT_EQ(WEXITSTATUS(end.status), 3);
+  EXPECT_EQ(waitpid(end.pid, nullptr, WNOHANG), -1);  // already reaped
 }
 
 TEST(EventLoop, ChildKilledBySignal) {
-  auto owned = EventLoop::create().value();
-  EventLoop& loop = *owned;
-  SpawnOptions opts;
-  opts.argv = {"sh", "-c", "kill -TERM $$"};
-  auto pid = spawn_process(opts);
-  ASSERT_TRUE(pid.ok()) << pid.error().message;
-  int status = -1;
-  loop.on_child_exit(*pid, [&](int st) {
-    status = st;
-    loop.stop();
-  });
-  ASSERT_TRUE(run_with_watchdog(loop));
-  ASSERT_TRUE(WIFSIGNALED(status)) << status;
-  EXPECT_EQ(WTERMSIG(status), SIGTERM);
+  ChildEnd end = run_child("kill -TERM $$");
+  ASSERT_TRUE(WIFSIGNALED(end.status)) << end.status;
+  EXPECT_EQ(WTERMSIG(end.status), SIGTERM);
 }
 
 TEST(EventLoop, SignalRaisedIsDelivered) {

@@ -15,6 +15,8 @@
 #include <optional>
 #include <string>
 
+#include "tests/common/temp_dir.h"
+
 namespace skagent {
 namespace {
 
@@ -33,18 +35,13 @@ bool connects(const std::string& path) {
 // A private directory for each test, given to listen_unix as the agent's main gives $TMPDIR.
 class UnixListenerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/skagent-listener-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   size_t entries(const fs::path& p) {
     size_t n = 0;
     for ([[maybe_unused]] const auto& e : fs::directory_iterator(p)) n++;
     return n;
   }
-  std::string dir_;
+  testing::TempDir tmp_{"skagent-listener-test"};
+  const std::string dir_ = tmp_.path();
 };
 
 TEST_F(UnixListenerTest, ExplicitPathIs0600Socket) {

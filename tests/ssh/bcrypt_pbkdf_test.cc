@@ -6,17 +6,12 @@
 #include <string>
 
 #include "ssh/blowfish.h"
+#include "tests/common/hex.h"
 
 namespace skagent {
 namespace {
 
-Bytes unhex(std::string_view hex) {
-  Bytes out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(uint8_t(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-  }
-  return out;
-}
+using skagent::testing::from_hex;
 
 uint32_t be32(const Bytes& b, size_t at) {
   return (uint32_t{b[at]} << 24) | (uint32_t{b[at + 1]} << 16) | (uint32_t{b[at + 2]} << 8) |
@@ -37,8 +32,8 @@ TEST(Blowfish, StandardVectors) {
   };
   for (const V& v : vectors) {
     Blowfish bf;
-    bf.expand(unhex(v.key));
-    Bytes p = unhex(v.plain), c = unhex(v.cipher);
+    bf.expand(from_hex(v.key));
+    Bytes p = from_hex(v.plain), c = from_hex(v.cipher);
     uint32_t l = be32(p, 0), r = be32(p, 4);
     bf.encrypt(l, r);
     EXPECT_EQ(l, be32(c, 0)) << v.key;
@@ -76,7 +71,7 @@ const PbkdfVector kVectors[] = {
 
 TEST(BcryptPbkdf, OpenBsdVectors) {
   for (const PbkdfVector& v : kVectors) {
-    Bytes expect = unhex(v.out);
+    Bytes expect = from_hex(v.out);
     Bytes out(expect.size());
     ASSERT_TRUE(bcrypt_pbkdf(view(v.password), view(v.salt), out, v.rounds).ok());
     EXPECT_EQ(out, expect) << "password of length " << v.password.size() << ", rounds " << v.rounds;
@@ -89,7 +84,7 @@ TEST(BcryptPbkdf, LengthChangesTheStride) {
   Bytes a(32), b(48);
   ASSERT_TRUE(bcrypt_pbkdf(view("password"), view("salt"), a, 4).ok());
   ASSERT_TRUE(bcrypt_pbkdf(view("password"), view("salt"), b, 4).ok());
-  EXPECT_EQ(a, unhex(kVectors[0].out));
+  EXPECT_EQ(a, from_hex(kVectors[0].out));
   EXPECT_NE(Bytes(a.begin(), a.begin() + 16), Bytes(b.begin(), b.begin() + 16));
   // With stride 2, even output bytes come from the first block.
   Bytes first16(16);

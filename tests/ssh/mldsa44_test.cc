@@ -15,6 +15,7 @@
 #include "ssh/base64.h"
 #include "ssh/mldsa44.h"
 #include "ssh/mldsa44_ed25519.h"
+#include "tests/common/hex.h"
 
 namespace skagent {
 namespace {
@@ -41,12 +42,7 @@ std::vector<std::string> json_strings(const std::string& doc, const std::string&
   return out;
 }
 
-Bytes unhex(const std::string& h) {
-  Bytes out;
-  for (size_t i = 0; i + 1 < h.size(); i += 2)
-    out.push_back(uint8_t(std::stoi(h.substr(i, 2), nullptr, 16)));
-  return out;
-}
+using skagent::testing::from_hex;
 
 Bytes sha3_256(ByteView b) {
   Bytes out(32);
@@ -77,13 +73,13 @@ TEST(Mldsa44, NistKnownAnswers) {
   ASSERT_EQ(sig_hashes.size(), seeds.size());
   for (size_t i = 0; i < seeds.size(); i++) {
     SCOPED_TRACE("vector " + std::to_string(i));
-    Bytes seed = unhex(seeds[i]), msg = unhex(msgs[i]), rnd = unhex(rands[i]);
+    Bytes seed = from_hex(seeds[i]), msg = from_hex(msgs[i]), rnd = from_hex(rands[i]);
     Bytes pk(mldsa44::kPublicKeySize), sk(mldsa44::kSecretKeySize), sig(mldsa44::kSignatureSize);
     mldsa44::keygen(seed.data(), pk.data(), sk.data());
-    EXPECT_EQ(sha3_256(pk), unhex(pk_hashes[i]));
-    EXPECT_EQ(sha3_256(sk), unhex(sk_hashes[i]));
+    EXPECT_EQ(sha3_256(pk), from_hex(pk_hashes[i]));
+    EXPECT_EQ(sha3_256(sk), from_hex(sk_hashes[i]));
     ASSERT_TRUE(mldsa44::sign(sk.data(), msg, {}, rnd.data(), sig.data()));
-    EXPECT_EQ(sha3_256(sig), unhex(sig_hashes[i]));
+    EXPECT_EQ(sha3_256(sig), from_hex(sig_hashes[i]));
     EXPECT_TRUE(mldsa44::verify(pk.data(), msg, {}, sig.data()));
     // A context string is part of what is signed.
     EXPECT_FALSE(mldsa44::verify(pk.data(), msg, view("x"), sig.data()));

@@ -6,6 +6,25 @@
 namespace skagent {
 namespace {
 
+// The key in the private-key wire form (PrivateKey::write).
+Bytes serialised(const PrivateKey& k) {
+  Writer w;
+  k.write(w);
+  return w.take();
+}
+
+// Whether PrivateKey::read takes `b`.
+bool reads(ByteView b) {
+  Reader r(b);
+  return PrivateKey::read(r).ok();
+}
+
+// Every `step`-th truncation of `full`, from the empty one on, is refused.
+void expect_truncations_refused(ByteView full, size_t step = 1) {
+  for (size_t n = 0; n < full.size(); n += step)
+    EXPECT_FALSE(reads(full.first(n))) << "accepted a truncation at " << n;
+}
+
 class PrivateKeyTypes : public ::testing::TestWithParam<KeyType> {};
 
 TEST_P(PrivateKeyTypes, SerializeRoundTripSignAndVerify) {
@@ -42,13 +61,7 @@ INSTANTIATE_TEST_SUITE_P(All, PrivateKeyTypes,
 TEST(PrivateKey, EveryTruncationFailsCleanly) {
   auto key = PrivateKey::generate(KeyType::ecdsa_p256);
   ASSERT_TRUE(key.ok());
-  Writer w;
-  key->write(w);
-  const Bytes& full = w.bytes();
-  for (size_t n = 0; n < full.size(); n++) {
-    Reader r(ByteView(full).first(n));
-    EXPECT_FALSE(PrivateKey::read(r).ok()) << "accepted a truncation at " << n;
-  }
+  expect_truncations_refused(serialised(*key));
 }
 
 TEST(PrivateKey, MismatchedSecretFailsValidation) {
@@ -97,9 +110,7 @@ TEST(PrivateKey, SecurityKeyEcdsaPointOffTheCurveFailsValidation) {
 TEST(PrivateKey, MldsaSerialisationIsOpenSSHs) {
   auto key = PrivateKey::generate(KeyType::mldsa44_ed25519);
   ASSERT_TRUE(key.ok());
-  Writer w;
-  key->write(w);
-  const Bytes& full = w.bytes();
+  const Bytes full = serialised(*key);
   Reader r(full);
   std::string name;
   ByteView pk, seeds;
@@ -108,18 +119,13 @@ TEST(PrivateKey, MldsaSerialisationIsOpenSSHs) {
   EXPECT_EQ(pk.size(), 1344u);
   EXPECT_EQ(seeds.size(), 64u);
   EXPECT_EQ(key->public_key().bits(), 256u);
-  for (size_t n = 0; n < full.size(); n += 97) {
-    Reader t(ByteView(full).first(n));
-    EXPECT_FALSE(PrivateKey::read(t).ok()) << "accepted a truncation at " << n;
-  }
+  expect_truncations_refused(full, 97);
   Writer bad;
   bad.string(name), bad.string(pk), bad.string(seeds.first(63));
-  Reader br(bad.bytes());
-  EXPECT_FALSE(PrivateKey::read(br).ok());
+  EXPECT_FALSE(reads(bad.bytes()));
   Writer badpk;
   badpk.string(name), badpk.string(pk.first(1343)), badpk.string(seeds);
-  Reader bp(badpk.bytes());
-  EXPECT_FALSE(PrivateKey::read(bp).ok());
+  EXPECT_FALSE(reads(badpk.bytes()));
 }
 
 TEST(PublicKey, HostileBlobsAreRefused) {

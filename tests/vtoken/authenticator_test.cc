@@ -7,6 +7,7 @@
 
 #include "vtoken/get_info.h"
 #include "tests/vtoken/token_fixture.h"
+#include "tests/common/mutate.h"
 
 namespace skagent::vtoken::testing {
 namespace {
@@ -101,24 +102,7 @@ TEST(VtokenAuthenticator, MutatedRequestsNeverCrash) {
   std::mt19937 rng(2024);
   for (int i = 0; i < 3000; i++) {
     auto [cmd, body] = seeds[size_t(i) % seeds.size()];
-    int edits = 1 + int(rng() % 4);
-    for (int e = 0; e < edits && !body.empty(); e++) {
-      size_t pos = rng() % body.size();
-      switch (rng() % 4) {
-        case 0:
-          body[pos] = uint8_t(rng());
-          break;
-        case 1:
-          body.erase(body.begin() + long(pos));
-          break;
-        case 2:
-          body.insert(body.begin() + long(pos), uint8_t(rng()));
-          break;
-        case 3:
-          body.resize(pos);
-          break;
-      }
-    }
+    skagent::testing::mutate(body, rng, /*truncate=*/true);
     auto r = t.raw(cmd, body);
     if (r.status == 0) {
       EXPECT_TRUE(r.body.empty() || cbor::check_canonical(r.body).ok());

@@ -5,15 +5,12 @@
 
 #include <random>
 
+#include "tests/common/hex.h"
+
 namespace skagent::vtoken::cbor {
 namespace {
 
-Bytes hex(std::string_view h) {
-  Bytes out;
-  for (size_t i = 0; i + 1 < h.size(); i += 2)
-    out.push_back(uint8_t(std::stoi(std::string(h.substr(i, 2)), nullptr, 16)));
-  return out;
-}
+using skagent::testing::from_hex;
 
 TEST(VtokenCbor, AcceptsCanonicalItems) {
   for (const char* h : {"00",
@@ -37,7 +34,7 @@ TEST(VtokenCbor, AcceptsCanonicalItems) {
                         "f5",
                         "f6",
                         "a301022003616104"}) {
-    EXPECT_TRUE(check_canonical(hex(h)).ok()) << h;
+    EXPECT_TRUE(check_canonical(from_hex(h)).ok()) << h;
   }
 }
 
@@ -68,7 +65,7 @@ TEST(VtokenCbor, RefusesNonCanonicalOrUnsupportedItems) {
            "a26161012002",    // -1 (1 byte) after "a" (2 bytes): shorter keys sort first
            "0000",            // trailing bytes
        }) {
-    EXPECT_FALSE(check_canonical(hex(h)).ok()) << h;
+    EXPECT_FALSE(check_canonical(from_hex(h)).ok()) << h;
   }
 }
 
@@ -76,8 +73,8 @@ TEST(VtokenCbor, RefusesTruncatedAndLyingLengths) {
   for (const char* h : {"18", "19", "1901", "1a000100", "1b00000001000000", "42", "4201", "6301",
                         "81", "8201", "a1", "a101", "5a7fffffff", "9b7fffffffffffffff",
                         "bb7fffffffffffffff", "9a7fffffff", "ba7fffffff", "7b7fffffffffffffff00"}) {
-    EXPECT_FALSE(check_canonical(hex(h)).ok()) << h;
-    EXPECT_FALSE(decode(hex(h)).ok()) << h;
+    EXPECT_FALSE(check_canonical(from_hex(h)).ok()) << h;
+    EXPECT_FALSE(decode(from_hex(h)).ok()) << h;
   }
 }
 
@@ -102,24 +99,24 @@ TEST(VtokenCbor, MapBuilderSortsKeysCanonically) {
   m.add("id", bytes(Bytes{1}));
   Bytes enc = encode(m.build().get());
   EXPECT_TRUE(check_canonical(enc).ok());
-  EXPECT_EQ(enc, hex("a2626964410164747970656a7075626c69632d6b6579"));
+  EXPECT_EQ(enc, from_hex("a2626964410164747970656a7075626c69632d6b6579"));
   MapBuilder ints;
   ints.add(-3, uint(3)).add(-1, uint(1)).add(3, uint(0)).add(1, uint(2)).add(-2, uint(4));
-  EXPECT_EQ(encode(ints.build().get()), hex("a501020300200121042203"));
+  EXPECT_EQ(encode(ints.build().get()), from_hex("a501020300200121042203"));
 }
 
 TEST(VtokenCbor, IntegersEncodeInShortestForm) {
-  EXPECT_EQ(encode(uint(23).get()), hex("17"));
-  EXPECT_EQ(encode(uint(24).get()), hex("1818"));
-  EXPECT_EQ(encode(uint(256).get()), hex("190100"));
-  EXPECT_EQ(encode(uint(65536).get()), hex("1a00010000"));
-  EXPECT_EQ(encode(integer(-1).get()), hex("20"));
-  EXPECT_EQ(encode(integer(-25).get()), hex("3818"));
-  EXPECT_EQ(encode(integer(-257).get()), hex("390100"));
+  EXPECT_EQ(encode(uint(23).get()), from_hex("17"));
+  EXPECT_EQ(encode(uint(24).get()), from_hex("1818"));
+  EXPECT_EQ(encode(uint(256).get()), from_hex("190100"));
+  EXPECT_EQ(encode(uint(65536).get()), from_hex("1a00010000"));
+  EXPECT_EQ(encode(integer(-1).get()), from_hex("20"));
+  EXPECT_EQ(encode(integer(-25).get()), from_hex("3818"));
+  EXPECT_EQ(encode(integer(-257).get()), from_hex("390100"));
 }
 
 TEST(VtokenCbor, AccessorsCheckTypesAndBounds) {
-  auto m = decode(hex("a3016161024201020382f5f4"));
+  auto m = decode(from_hex("a3016161024201020382f5f4"));
   ASSERT_TRUE(m.ok());
   EXPECT_EQ(*get_text(map_get(m->get(), 1), 10), "a");
   EXPECT_FALSE(get_bytes(map_get(m->get(), 1), 10).ok());
@@ -129,7 +126,7 @@ TEST(VtokenCbor, AccessorsCheckTypesAndBounds) {
   EXPECT_TRUE(is_array(map_get(m->get(), 3)));
   EXPECT_EQ(map_get(m->get(), 4), nullptr);
   EXPECT_EQ(required_bytes(m->get(), 9, 4, "x").error().code, Errc::not_found);
-  auto big = decode(hex("1bffffffffffffffff"));
+  auto big = decode(from_hex("1bffffffffffffffff"));
   ASSERT_TRUE(big.ok());
   EXPECT_FALSE(get_int(big->get()).ok());
   EXPECT_EQ(*get_uint(big->get()), UINT64_MAX);
@@ -138,7 +135,7 @@ TEST(VtokenCbor, AccessorsCheckTypesAndBounds) {
 }
 
 TEST(VtokenCbor, CanonicalPrefixFindsTheFirstItem) {
-  Bytes b = hex("a2010203040000");
+  Bytes b = from_hex("a2010203040000");
   auto n = canonical_prefix(b);
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(*n, 5u);

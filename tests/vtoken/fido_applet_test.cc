@@ -88,15 +88,9 @@ TEST(VtokenFidoApplet, HostileApdus) {
 
 // makeCredential as a polled NFCCTAP_MSG (P1 0x80), Le 256.
 Bytes polled_make_credential() {
-  Bytes params = cbor::encode(cbor::MapBuilder()
-                                  .add(1, cbor::bytes(Bytes(32, 1)))
-                                  .add(2, rp_entity("ssh:"))
-                                  .add(3, user_entity(Bytes{1}))
-                                  .add(4, alg_list(-7))
-                                  .build()
-                                  .get());
-  Bytes apdu = {0x80, 0x10, 0x80, 0x00, uint8_t(params.size() + 1), 0x01};
-  apdu.insert(apdu.end(), params.begin(), params.end());
+  Bytes message = make_credential_message("ssh:");
+  Bytes apdu = {0x80, 0x10, 0x80, 0x00, uint8_t(message.size())};
+  apdu.insert(apdu.end(), message.begin(), message.end());
   apdu.push_back(0x00);
   return apdu;
 }
@@ -111,51 +105,54 @@ bool eventually(const std::function<bool()>& f) {
   return false;
 }
 
-TEST(VtokenFidoApplet, PolledRequestAnswers9100UntilTouched) {
-  TokenFixture t({}, TouchPolicy{TouchMode::never, 0});
-  t.touch().set_timeout_ms(20000);
-  FidoApplet applet(t.auth());
+// An applet on a token that waits (up to 20 s) for a touch that comes only when a test presses.
+struct PolledApplet {
+  PolledApplet() { t.touch().set_timeout_ms(20000); }
+  Bytes process(ByteView apdu) { return applet.process(apdu, w); }
+  TokenFixture t{TokenConfig{}, TouchPolicy{TouchMode::never, 0}};
+  FidoApplet applet{t.auth()};
   SleepingWait w;
-  ASSERT_EQ(sw_of(applet.process(kSelect, w)), (Bytes{0x90, 0x00}));
-  EXPECT_EQ(applet.process(kGetResponse, w), (Bytes{0x69, 0x85}));  // nothing running
-  EXPECT_EQ(applet.process(polled_make_credential(), w), kStillWaitingForTouch);
-  EXPECT_TRUE(applet.busy());
-  EXPECT_EQ(applet.process(kGetResponse, w), kStillWaitingForTouch);
-  t.touch().press();
+};
+
+TEST(VtokenFidoApplet, PolledRequestAnswers9100UntilTouched) {
+  PolledApplet p;
+  ASSERT_EQ(sw_of(p.process(kSelect)), (Bytes{0x90, 0x00}));
+  EXPECT_EQ(p.process(kGetResponse), (Bytes{0x69, 0x85}));  // nothing running
+  EXPECT_EQ(p.process(polled_make_credential()), kStillWaitingForTouch);
+  EXPECT_TRUE(p.applet.busy());
+  EXPECT_EQ(p.process(kGetResponse), kStillWaitingForTouch);
+  p.t.touch().press();
   Bytes r;
-  for (int i = 0; i < 20 && (r = applet.process(kGetResponse, w)) == kStillWaitingForTouch; i++) {}
+  for (int i = 0; i < 20 && (r = p.process(kGetResponse)) == kStillWaitingForTouch; i++) {}
   ASSERT_GT(r.size(), 256u);
   EXPECT_EQ(r[256], 0x61);  // the attestation is longer than Le: the rest by GET RESPONSE
   EXPECT_EQ(r[0], ctap::kOk);
-  EXPECT_FALSE(applet.busy());
-  EXPECT_EQ(t.touch().touches(), 1u);
+  EXPECT_FALSE(p.applet.busy());
+  EXPECT_EQ(p.t.touch().touches(), 1u);
 }
 
 TEST(VtokenFidoApplet, AnotherCommandOrSilenceCancelsAPolledRequest) {
-  TokenFixture t({}, TouchPolicy{TouchMode::never, 0});
-  t.touch().set_timeout_ms(20000);
-  FidoApplet applet(t.auth());
-  SleepingWait w;
-  ASSERT_EQ(sw_of(applet.process(kSelect, w)), (Bytes{0x90, 0x00}));
+  PolledApplet p;
+  ASSERT_EQ(sw_of(p.process(kSelect)), (Bytes{0x90, 0x00}));
   // The host gives up and selects the applet again: the touch wait ends.
-  EXPECT_EQ(applet.process(polled_make_credential(), w), kStillWaitingForTouch);
-  EXPECT_TRUE(t.touch().waiting());
-  ASSERT_EQ(sw_of(applet.process(kSelect, w)), (Bytes{0x90, 0x00}));
-  EXPECT_FALSE(applet.busy());
-  EXPECT_FALSE(t.touch().waiting());
-  EXPECT_EQ(applet.process(kGetResponse, w), (Bytes{0x69, 0x85}));
+  EXPECT_EQ(p.process(polled_make_credential()), kStillWaitingForTouch);
+  EXPECT_TRUE(p.t.touch().waiting());
+  ASSERT_EQ(sw_of(p.process(kSelect)), (Bytes{0x90, 0x00}));
+  EXPECT_FALSE(p.applet.busy());
+  EXPECT_FALSE(p.t.touch().waiting());
+  EXPECT_EQ(p.process(kGetResponse), (Bytes{0x69, 0x85}));
   // The host stops polling: after a second the request cancels itself.
-  EXPECT_EQ(applet.process(polled_make_credential(), w), kStillWaitingForTouch);
+  EXPECT_EQ(p.process(polled_make_credential()), kStillWaitingForTouch);
   auto start = std::chrono::steady_clock::now();
-  EXPECT_TRUE(eventually([&] { return !t.touch().waiting(); }));
+  EXPECT_TRUE(eventually([&] { return !p.t.touch().waiting(); }));
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(800));
-  EXPECT_EQ(applet.process(kGetResponse, w), (Bytes{ctap::kKeepaliveCancel, 0x90, 0x00}));
+  EXPECT_EQ(p.process(kGetResponse), (Bytes{ctap::kKeepaliveCancel, 0x90, 0x00}));
   // A power cycle cancels too.
-  EXPECT_EQ(applet.process(kSelect, w).size(), 10u);
-  EXPECT_EQ(applet.process(polled_make_credential(), w), kStillWaitingForTouch);
-  applet.reset();
-  EXPECT_FALSE(t.touch().waiting());
-  EXPECT_EQ(t.touch().touches(), 0u);
+  EXPECT_EQ(p.process(kSelect).size(), 10u);
+  EXPECT_EQ(p.process(polled_make_credential()), kStillWaitingForTouch);
+  p.applet.reset();
+  EXPECT_FALSE(p.t.touch().waiting());
+  EXPECT_EQ(p.t.touch().touches(), 0u);
 }
 
 }  // namespace

@@ -12,21 +12,19 @@
 #include <vector>
 
 #include "vtoken/crypto.h"
+#include "fido/fido_ptr.h"
 #include "fido/vtoken_io.h"
 
 namespace skagent::vtoken::testing {
 
-struct FidoFree {
+// fido/fido_ptr.h's deleters, and those of what only these tests own: an open device (closed
+// first) and COSE public keys.
+struct FidoFree : skagent::fido::FidoFree {
+  using skagent::fido::FidoFree::operator();
   void operator()(fido_dev_t* d) const {
     fido_dev_close(d);
     fido_dev_free(&d);
   }
-  void operator()(fido_cred_t* c) const { fido_cred_free(&c); }
-  void operator()(fido_assert_t* a) const { fido_assert_free(&a); }
-  void operator()(fido_cbor_info_t* i) const { fido_cbor_info_free(&i); }
-  void operator()(fido_credman_metadata_t* m) const { fido_credman_metadata_free(&m); }
-  void operator()(fido_credman_rk_t* r) const { fido_credman_rk_free(&r); }
-  void operator()(fido_credman_rp_t* r) const { fido_credman_rp_free(&r); }
   void operator()(es256_pk_t* k) const { es256_pk_free(&k); }
   void operator()(eddsa_pk_t* k) const { eddsa_pk_free(&k); }
 };

@@ -175,15 +175,7 @@ TEST_F(HidServerTest, KeepaliveCancelAndBusy) {
   t_.touch().set_timeout_ms(10000);
   RawHid c(path()), other(path());
   uint32_t cid = c.init(), cid2 = other.init();
-  Bytes mc = {0x01};
-  Bytes params = cbor::encode(cbor::MapBuilder()
-                                  .add(1, cbor::bytes(Bytes(32, 1)))
-                                  .add(2, rp_entity("x"))
-                                  .add(3, user_entity(Bytes{1}))
-                                  .add(4, alg_list(-7))
-                                  .build()
-                                  .get());
-  mc.insert(mc.end(), params.begin(), params.end());
+  Bytes mc = make_credential_message("x");
   c.send_msg(cid, kCbor, mc);
   auto ka = c.recv_msg(3000, true);
   ASSERT_TRUE(ka);
@@ -222,15 +214,7 @@ TEST(HidServerProcessing, SlowStepSendsProcessingKeepalives) {
     RawHid c(dir + "/hid.sock");
     uint32_t cid = c.init();
     ASSERT_NE(cid, 0u);
-    Bytes mc = {0x01};
-    Bytes params = cbor::encode(cbor::MapBuilder()
-                                    .add(1, cbor::bytes(Bytes(32, 1)))
-                                    .add(2, rp_entity("x"))
-                                    .add(3, user_entity(Bytes{1}))
-                                    .add(4, alg_list(-7))
-                                    .build()
-                                    .get());
-    mc.insert(mc.end(), params.begin(), params.end());
+    Bytes mc = make_credential_message("x");
     c.send_msg(cid, kCbor, mc);
     int processing = 0;
     std::optional<Message> m;

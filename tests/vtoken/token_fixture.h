@@ -63,6 +63,20 @@ inline cbor::Item alg_list(int64_t alg) {
                .build())
       .build();
 }
+// The smallest makeCredential a client sends: the command byte 0x01, then its parameters (a
+// client data hash of 0x01 bytes, relying party `rp`, user id 01, ES256).
+inline Bytes make_credential_message(std::string_view rp) {
+  Bytes message = {0x01};
+  Bytes params = cbor::encode(cbor::MapBuilder()
+                                  .add(1, cbor::bytes(Bytes(32, 1)))
+                                  .add(2, rp_entity(rp))
+                                  .add(3, user_entity(Bytes{1}))
+                                  .add(4, alg_list(-7))
+                                  .build()
+                                  .get());
+  message.insert(message.end(), params.begin(), params.end());
+  return message;
+}
 inline cbor::Item descriptor_list(const std::vector<Bytes>& ids) {
   cbor::ArrayBuilder a;
   for (const auto& id : ids) {

@@ -14,6 +14,7 @@
 
 #include "vtoken/state_file.h"
 #include "tests/vtoken/vtoken_process.h"
+#include "tests/common/mutate.h"
 
 namespace skagent::vtoken {
 namespace {
@@ -56,11 +57,8 @@ TEST(VtokenTokenState, RefusesHostileFiles) {
   trailing.push_back(0);
   EXPECT_FALSE(TokenState::parse(trailing).ok());
   std::mt19937 rng(11);
-  for (int i = 0; i < 5000; i++) {
-    Bytes b = good;
-    b[rng() % b.size()] = uint8_t(rng());
-    (void)TokenState::parse(b);
-  }
+  for (int i = 0; i < 5000; i++)
+    (void)TokenState::parse(skagent::testing::with_random_byte(good, rng));
   TokenState bad = sample();
   bad.pin_retries = 9;
   EXPECT_FALSE(TokenState::parse(bad.serialize()).ok());
@@ -72,24 +70,33 @@ TEST(VtokenTokenState, RefusesHostileFiles) {
   EXPECT_FALSE(TokenState::parse(bad.serialize()).ok());
 }
 
-TEST(VtokenStateFile, CreatesSavesAtomicallyWithMode0600) {
-  std::string dir = testing::make_temp_dir("skvts");
-  StateFile f(dir + "/state");
-  auto s = f.load_or_create();
+// A state file in a directory of its own, removed after the test.
+class VtokenStateFile : public ::testing::Test {
+ protected:
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  size_t regular_files() const {
+    size_t files = 0;
+    for (auto& e : std::filesystem::directory_iterator(dir_)) files += e.is_regular_file();
+    return files;
+  }
+  const std::string dir_ = testing::make_temp_dir("skvts");
+  const std::string path_ = dir_ + "/state";
+  StateFile f_{path_};
+};
+
+TEST_F(VtokenStateFile, CreatesSavesAtomicallyWithMode0600) {
+  auto s = f_.load_or_create();
   ASSERT_TRUE(s.ok());
   struct stat st {};
-  ASSERT_EQ(stat((dir + "/state").c_str(), &st), 0);
+  ASSERT_EQ(stat(path_.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   s->sign_counter = 42;
-  ASSERT_TRUE(f.save(*s).ok());
-  EXPECT_EQ(f.load_or_create()->sign_counter, 42u);
-  size_t files = 0;
-  for (auto& e : std::filesystem::directory_iterator(dir)) files += e.is_regular_file();
-  EXPECT_EQ(files, 1u);  // no temp files left behind
-  std::ofstream(dir + "/state", std::ios::trunc) << "garbage";
-  EXPECT_FALSE(f.load_or_create().ok());  // never silently replaced
-  EXPECT_FALSE(StateFile(dir + "/missing-dir/state").load_or_create().ok());
-  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(f_.save(*s).ok());
+  EXPECT_EQ(f_.load_or_create()->sign_counter, 42u);
+  EXPECT_EQ(regular_files(), 1u);  // no temp files left behind
+  std::ofstream(path_, std::ios::trunc) << "garbage";
+  EXPECT_FALSE(f_.load_or_create().ok());  // never silently replaced
+  EXPECT_FALSE(StateFile(dir_ + "/missing-dir/state").load_or_create().ok());
 }
 
 Bytes file_bytes(const std::string& path) {
@@ -98,35 +105,28 @@ Bytes file_bytes(const std::string& path) {
 }
 
 // A save writes a new file and renames it over the old one: never in place.
-TEST(VtokenStateFile, SaveReplacesTheFileWithANew0600One) {
-  std::string dir = testing::make_temp_dir("skvts");
-  std::string path = dir + "/state";
-  StateFile f(path);
-  auto s = f.load_or_create();
+TEST_F(VtokenStateFile, SaveReplacesTheFileWithANew0600One) {
+  auto s = f_.load_or_create();
   ASSERT_TRUE(s.ok());
-  ASSERT_EQ(chmod(path.c_str(), 0644), 0);  // as a person might have left it
+  ASSERT_EQ(chmod(path_.c_str(), 0644), 0);  // as a person might have left it
   struct stat before {
   }, after{};
-  ASSERT_EQ(stat(path.c_str(), &before), 0);
+  ASSERT_EQ(stat(path_.c_str(), &before), 0);
   s->sign_counter = 7;
-  ASSERT_TRUE(f.save(*s).ok());
-  ASSERT_EQ(stat(path.c_str(), &after), 0);
+  ASSERT_TRUE(f_.save(*s).ok());
+  ASSERT_EQ(stat(path_.c_str(), &after), 0);
   EXPECT_NE(after.st_ino, before.st_ino);
   EXPECT_EQ(after.st_mode & 0777, 0600u);
-  EXPECT_EQ(f.load_or_create()->sign_counter, 7u);
-  std::filesystem::remove_all(dir);
+  EXPECT_EQ(f_.load_or_create()->sign_counter, 7u);
 }
 
 // A save that fails half way (here: the file size limit stops the write)
 // leaves the old state whole and no temp file behind. Root ignores file
 // modes, so the failure comes from RLIMIT_FSIZE, in a child process.
-TEST(VtokenStateFile, FailedSaveLeavesTheOldStateIntact) {
-  std::string dir = testing::make_temp_dir("skvts");
-  std::string path = dir + "/state";
-  StateFile f(path);
-  auto s = f.load_or_create();
+TEST_F(VtokenStateFile, FailedSaveLeavesTheOldStateIntact) {
+  auto s = f_.load_or_create();
   ASSERT_TRUE(s.ok());
-  Bytes old = file_bytes(path);
+  Bytes old = file_bytes(path_);
   ASSERT_FALSE(old.empty());
   TokenState changed = sample();
   pid_t pid = fork();
@@ -135,20 +135,17 @@ TEST(VtokenStateFile, FailedSaveLeavesTheOldStateIntact) {
     signal(SIGXFSZ, SIG_IGN);  // write() fails with EFBIG instead of killing
     struct rlimit lim = {16, 16};
     setrlimit(RLIMIT_FSIZE, &lim);
-    _exit(f.save(changed).ok() ? 0 : 3);
+    _exit(f_.save(changed).ok() ? 0 : 3);
   }
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 3);  // the save reported its failure
-  EXPECT_EQ(file_bytes(path), old);
-  size_t files = 0;
-  for (auto& e : std::filesystem::directory_iterator(dir)) files += e.is_regular_file();
-  EXPECT_EQ(files, 1u);  // the temp file was removed
-  auto back = f.load_or_create();
+  EXPECT_EQ(file_bytes(path_), old);
+  EXPECT_EQ(regular_files(), 1u);  // the temp file was removed
+  auto back = f_.load_or_create();
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(back->master_secret, s->master_secret);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
