@@ -51,16 +51,6 @@ EnrolledKey from_response(const sk_enroll_response* r) {
   return k;
 }
 
-void free_enroll(sk_enroll_response* r) {
-  if (r == nullptr) return;
-  free(r->public_key);
-  free(r->key_handle);
-  free(r->signature);
-  free(r->attestation_cert);
-  free(r->authdata);
-  free(r);
-}
-
 TEST(SkProviderE2E, EnrollSignAndLoadResidentKeysThroughTheAbi) {
   VtokenProcess t({.args = {"--pin", "4321"}});
   ASSERT_TRUE(t.ready());
@@ -80,7 +70,7 @@ TEST(SkProviderE2E, EnrollSignAndLoadResidentKeysThroughTheAbi) {
     EXPECT_GT(er->signature_len, 0u);
     EXPECT_GT(er->authdata_len, 0u);
     EnrolledKey k = from_response(er);
-    free_enroll(er);
+    free_enroll_response(er);
     er = nullptr;
     EXPECT_EQ(sk_enroll(alg, chal, sizeof(chal), app.c_str(), 0x21, "4321", opts.get(), &er),
               kSkErrCredentialExists);
@@ -95,9 +85,7 @@ TEST(SkProviderE2E, EnrollSignAndLoadResidentKeysThroughTheAbi) {
     s.counter = sr->counter;
     s.sig_r.assign(sr->sig_r, sr->sig_r + sr->sig_r_len);
     if (sr->sig_s != nullptr) s.sig_s.assign(sr->sig_s, sr->sig_s + sr->sig_s_len);
-    free(sr->sig_r);
-    free(sr->sig_s);
-    free(sr);
+    free_sign_response(sr);
     EXPECT_TRUE(verify_sk(alg, k, app, ByteView(data, sizeof(data)), s).ok());
   }
   sk_resident_key** rks = nullptr;
@@ -111,11 +99,7 @@ TEST(SkProviderE2E, EnrollSignAndLoadResidentKeysThroughTheAbi) {
     EXPECT_EQ(rks[i]->user_id_len, 32u);
     EXPECT_GT(rks[i]->key.key_handle_len, 0u);
     EXPECT_EQ(rks[i]->key.public_key_len, rks[i]->alg == kAlgEd25519 ? 32u : 65u);
-    free(rks[i]->application);
-    free(rks[i]->user_id);
-    free(rks[i]->key.public_key);
-    free(rks[i]->key.key_handle);
-    free(rks[i]);
+    free_resident_key(rks[i]);
   }
   free(rks);
 }
