@@ -6,8 +6,6 @@
 #include <openssl/ecdsa.h>
 #include <openssl/obj_mac.h>
 
-#include <memory>
-
 #include "fido/options.h"
 #include "ssh/evp.h"
 
@@ -20,25 +18,16 @@ constexpr size_t kEd25519Key = 32;
 constexpr size_t kEd25519Sig = 64;
 constexpr size_t kMaxDerSignature = 80;  // 2 × (32 + sign byte) + headers, with room
 
-struct Free {
-  void operator()(EC_GROUP* p) const { EC_GROUP_free(p); }
-  void operator()(EC_POINT* p) const { EC_POINT_free(p); }
-  void operator()(BIGNUM* p) const { BN_free(p); }
-  void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
-};
-template <class T>
-using Ptr = std::unique_ptr<T, Free>;
-
 Error bad(const char* what) {
   return make_error(Errc::malformed, std::string("security key sent ") + what);
 }
 
 Result<Bytes> p256_point(ByteView xy) {
   if (xy.size() != 2 * kP256Coordinate) return bad("an ECDSA public key of the wrong length");
-  Ptr<EC_GROUP> g(EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1));
-  Ptr<EC_POINT> q(g ? EC_POINT_new(g.get()) : nullptr);
-  Ptr<BIGNUM> x(BN_bin2bn(xy.data(), int(kP256Coordinate), nullptr));
-  Ptr<BIGNUM> y(BN_bin2bn(xy.data() + kP256Coordinate, int(kP256Coordinate), nullptr));
+  evp::Owned<EC_GROUP> g(EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1));
+  evp::Owned<EC_POINT> q(g ? EC_POINT_new(g.get()) : nullptr);
+  evp::Owned<BIGNUM> x(BN_bin2bn(xy.data(), int(kP256Coordinate), nullptr));
+  evp::Owned<BIGNUM> y(BN_bin2bn(xy.data() + kP256Coordinate, int(kP256Coordinate), nullptr));
   if (!g || !q || !x || !y) return make_error(Errc::crypto, "OpenSSL: out of memory");
   if (EC_POINT_set_affine_coordinates(g.get(), q.get(), x.get(), y.get(), nullptr) != 1 ||
       EC_POINT_is_on_curve(g.get(), q.get(), nullptr) != 1 ||
@@ -57,7 +46,7 @@ Result<SignatureParts> ecdsa_parts(ByteView der) {
   if (der.empty() || der.size() > kMaxDerSignature)
     return bad("an ECDSA signature of impossible length");
   const unsigned char* p = der.data();
-  Ptr<ECDSA_SIG> sig(d2i_ECDSA_SIG(nullptr, &p, long(der.size())));
+  evp::Owned<ECDSA_SIG> sig(d2i_ECDSA_SIG(nullptr, &p, long(der.size())));
   if (!sig || p != der.data() + der.size()) return bad("an ECDSA signature that is not DER");
   const BIGNUM *r = nullptr, *s = nullptr;
   ECDSA_SIG_get0(sig.get(), &r, &s);

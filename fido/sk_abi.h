@@ -96,6 +96,13 @@ inline constexpr uint8_t kResidentKey = SSH_SK_RESIDENT_KEY;
 // Whether a provider's sk_api_version() is one whose layouts these are.
 inline bool sk_api_compatible(uint32_t version) { return (version & 0xffff0000) == kSkApiVersion; }
 
+// Free a response as sk-api.h hands it over: every buffer malloc'd, wiped here
+// before free() (they may hold key handles, user ids and signatures), and the
+// struct itself. Null, and fields still null or zero-length, are fine.
+void free_enroll_response(sk_enroll_response* r);
+void free_sign_response(sk_sign_response* r);
+void free_resident_key(sk_resident_key* rk);
+
 }  // namespace skagent::fido
 #endif  // __cplusplus
 

@@ -63,15 +63,6 @@ uint8_t* dup_bytes(ByteView b, size_t* len) {
   return p;
 }
 
-void free_enroll_fields(sk_enroll_response* r) {
-  if (r == nullptr) return;
-  free(r->public_key);
-  free(r->key_handle);
-  free(r->signature);
-  free(r->attestation_cert);
-  free(r->authdata);
-}
-
 void fill_enroll(sk_enroll_response* r, const EnrolledKey& k) {
   r->flags = k.flags;
   r->public_key = dup_bytes(k.public_key, &r->public_key_len);
@@ -79,14 +70,6 @@ void fill_enroll(sk_enroll_response* r, const EnrolledKey& k) {
   r->signature = dup_bytes(k.signature, &r->signature_len);
   r->attestation_cert = dup_bytes(k.attestation_cert, &r->attestation_cert_len);
   r->authdata = dup_bytes(k.authdata, &r->authdata_len);
-}
-
-void free_resident(sk_resident_key* k) {
-  if (k == nullptr) return;
-  free(k->application);
-  free_enroll_fields(&k->key);
-  free(k->user_id);
-  free(k);
 }
 
 int do_enroll(const LibrarySettings& ls, uint32_t alg, const uint8_t* challenge,
@@ -111,8 +94,7 @@ int do_enroll(const LibrarySettings& ls, uint32_t alg, const uint8_t* challenge,
   try {
     fill_enroll(r, *k);
   } catch (...) {
-    free_enroll_fields(r);
-    free(r);
+    free_enroll_response(r);
     return kSkErrGeneral;
   }
   *out = r;
@@ -146,8 +128,7 @@ int do_sign(const LibrarySettings& ls, uint32_t alg, const uint8_t* data, size_t
     r->sig_r = dup_bytes(s->sig_r, &r->sig_r_len);
     r->sig_s = dup_bytes(s->sig_s, &r->sig_s_len);
   } catch (...) {
-    free(r->sig_r);
-    free(r);
+    free_sign_response(r);
     return kSkErrGeneral;
   }
   *out = r;
@@ -166,7 +147,7 @@ sk_resident_key* to_c(const ResidentKey& k) {
     fill_enroll(&r->key, k.key);
     r->user_id = dup_bytes(k.user_id, &r->user_id_len);
   } catch (...) {
-    free_resident(r);
+    free_resident_key(r);
     throw;
   }
   return r;
@@ -187,7 +168,7 @@ int do_load_resident(const LibrarySettings& ls, const char* pin, sk_option** opt
   try {
     for (const auto& k : *keys) arr[n++] = to_c(k);
   } catch (...) {
-    for (size_t i = 0; i < n; i++) free_resident(arr[i]);
+    for (size_t i = 0; i < n; i++) free_resident_key(arr[i]);
     free(arr);
     return kSkErrGeneral;
   }

@@ -14,36 +14,6 @@ namespace {
 
 Bytes copy(const uint8_t* p, size_t n) { return p == nullptr ? Bytes{} : Bytes(p, p + n); }
 
-// The provider's buffers may hold key handles, user ids and signatures: wiped before free().
-void free_wiped(void* p, size_t n) {
-  if (p == nullptr) return;
-  secure_wipe(p, n);
-  free(p);
-}
-
-void free_enroll_fields(sk_enroll_response& r) {
-  free_wiped(r.public_key, r.public_key_len);
-  free_wiped(r.key_handle, r.key_handle_len);
-  free_wiped(r.signature, r.signature_len);
-  free_wiped(r.attestation_cert, r.attestation_cert_len);
-  free_wiped(r.authdata, r.authdata_len);
-}
-
-void free_sign_response(sk_sign_response* r) {
-  if (r == nullptr) return;
-  free_wiped(r->sig_r, r->sig_r_len);
-  free_wiped(r->sig_s, r->sig_s_len);
-  free(r);
-}
-
-void free_resident_key(sk_resident_key* rk) {
-  if (rk == nullptr) return;
-  free(rk->application);
-  free_enroll_fields(rk->key);
-  free_wiped(rk->user_id, rk->user_id_len);
-  free(rk);
-}
-
 // NULL-terminated option list pointing into `options`, as sk-api.h passes them.
 class OptionList {
  public:
@@ -119,7 +89,7 @@ Result<SkSignResult> SkProvider::sign(const SkSignRequest& req) const {
                  req.key_handle.data(), req.key_handle.size(), req.flags, pin_or_null(req.pin),
                  no_options.get(), reinterpret_cast<void**>(&resp));
   if (rc != 0 || resp == nullptr) {
-    free_sign_response(resp);
+    fido::free_sign_response(resp);
     return sk_provider_error(rc == 0 ? fido::kSkErrGeneral : rc, "provider: signature");
   }
   SkSignResult out;
@@ -127,7 +97,7 @@ Result<SkSignResult> SkProvider::sign(const SkSignRequest& req) const {
   out.counter = resp->counter;
   out.sig_r = copy(resp->sig_r, resp->sig_r_len);
   out.sig_s = copy(resp->sig_s, resp->sig_s_len);
-  free_sign_response(resp);
+  fido::free_sign_response(resp);
   return out;
 }
 
@@ -140,8 +110,7 @@ Result<SkProviderEnrollment> SkProvider::enroll(uint32_t alg, ByteView challenge
   int rc = enroll_(alg, challenge.data(), challenge.size(), application.c_str(), flags,
                    pin_or_null(pin), opts.get(), reinterpret_cast<void**>(&resp));
   if (rc != 0 || resp == nullptr) {
-    if (resp != nullptr) free_enroll_fields(*resp);
-    free(resp);
+    fido::free_enroll_response(resp);
     return sk_provider_error(rc == 0 ? fido::kSkErrGeneral : rc, "enrollment");
   }
   SkProviderEnrollment out;
@@ -151,8 +120,7 @@ Result<SkProviderEnrollment> SkProvider::enroll(uint32_t alg, ByteView challenge
   out.signature = copy(resp->signature, resp->signature_len);
   out.attestation_cert = copy(resp->attestation_cert, resp->attestation_cert_len);
   out.authdata = copy(resp->authdata, resp->authdata_len);
-  free_enroll_fields(*resp);
-  free(resp);
+  fido::free_enroll_response(resp);
   return out;
 }
 
@@ -175,7 +143,7 @@ Result<std::vector<SkProviderResidentKey>> SkProvider::load_resident_keys(
     k.public_key = copy(rk->key.public_key, rk->key.public_key_len);
     k.key_handle = copy(rk->key.key_handle, rk->key.key_handle_len);
     out.push_back(std::move(k));
-    free_resident_key(rk);
+    fido::free_resident_key(rk);
   }
   free(rks);
   return out;

@@ -3,6 +3,7 @@
 
 #include <getopt.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -40,6 +41,23 @@ enum LongOption {
   kSetPin,
   kTokenInfo,
   kResetToken
+};
+
+// The options that choose what to do instead of generating a key; at most one is given.
+struct ModeOption {
+  int option;
+  Mode mode;
+};
+constexpr ModeOption kModeOptions[] = {
+    {'K', Mode::download_resident},
+    {'l', Mode::fingerprint},
+    {'y', Mode::print_public},
+    {kListDevices, Mode::list_devices},
+    {kListResident, Mode::list_resident},
+    {kDeleteResident, Mode::delete_resident},
+    {kSetPin, Mode::set_pin},
+    {kTokenInfo, Mode::token_info},
+    {kResetToken, Mode::reset_token},
 };
 
 }  // namespace
@@ -146,6 +164,12 @@ Result<Options> parse_command_line(int argc, char** argv, const char* sk_provide
   opterr = 0;
   int c;
   while ((c = getopt_long(argc, argv, "+:a:b:C:E:f:hKlN:O:P:qt:vVw:y", kLong, nullptr)) != -1) {
+    if (auto m = std::ranges::find(kModeOptions, c, &ModeOption::option);
+        m != std::end(kModeOptions)) {
+      set_mode(m->mode);
+      if (c == kDeleteResident) o.delete_target = optarg;
+      continue;
+    }
     switch (c) {
       case 'a': {
         auto v = parse_number(optarg, 1, INT_MAX, "-a (rounds)");
@@ -170,34 +194,6 @@ Result<Options> parse_command_line(int argc, char** argv, const char* sk_provide
       }
       case 'f':
         o.file = optarg;
-        break;
-      case 'K':
-        set_mode(Mode::download_resident);
-        break;
-      case 'l':
-        set_mode(Mode::fingerprint);
-        break;
-      case 'y':
-        set_mode(Mode::print_public);
-        break;
-      case kListDevices:
-        set_mode(Mode::list_devices);
-        break;
-      case kListResident:
-        set_mode(Mode::list_resident);
-        break;
-      case kDeleteResident:
-        set_mode(Mode::delete_resident);
-        o.delete_target = optarg;
-        break;
-      case kSetPin:
-        set_mode(Mode::set_pin);
-        break;
-      case kTokenInfo:
-        set_mode(Mode::token_info);
-        break;
-      case kResetToken:
-        set_mode(Mode::reset_token);
         break;
       case 'N':
         o.new_passphrase = optarg;

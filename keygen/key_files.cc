@@ -6,10 +6,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
+#include "keygen/command_line.h"
 #include "ssh/key_file.h"
 
 namespace skagent::keygen {
@@ -169,33 +171,10 @@ std::string home_directory(const char* env_home) {
   return pw != nullptr && pw->pw_dir != nullptr ? pw->pw_dir : "/";
 }
 
+// As OpenSSH names them: "id_" and the -t name with '_' for '-' (id_ecdsa_sk for ecdsa-sk).
 std::string default_key_path(const std::string& home, KeyType type) {
-  std::string name;
-  switch (type) {
-    case KeyType::dsa:
-      name = "id_dsa";
-      break;
-    case KeyType::rsa:
-      name = "id_rsa";
-      break;
-    case KeyType::ecdsa_p256:
-    case KeyType::ecdsa_p384:
-    case KeyType::ecdsa_p521:
-      name = "id_ecdsa";
-      break;
-    case KeyType::ed25519:
-      name = "id_ed25519";
-      break;
-    case KeyType::sk_ecdsa_p256:
-      name = "id_ecdsa_sk";
-      break;
-    case KeyType::sk_ed25519:
-      name = "id_ed25519_sk";
-      break;
-    case KeyType::mldsa44_ed25519:
-      name = "id_mldsa44_ed25519";
-      break;
-  }
+  std::string name = "id_" + key_spec_name(type);
+  std::replace(name.begin(), name.end(), '-', '_');
   return home + "/.ssh/" + name;
 }
 

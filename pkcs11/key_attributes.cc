@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "base/wire.h"
+#include "ssh/evp.h"
 
 namespace skagent::pkcs11 {
 
@@ -59,41 +60,12 @@ constexpr uint8_t kOidEd25519[] = {0x06, 0x03, 0x2b, 0x65, 0x70};
 constexpr uint8_t kNameEd25519[] = {0x13, 0x0c, 'e', 'd', 'w', 'a', 'r',
                                     'd',  's',  '2', '5', '5', '1', '9'};
 
-size_t ec_field_bytes(KeyType t) {
-  switch (t) {
-    case KeyType::ecdsa_p256:
-      return 32;
-    case KeyType::ecdsa_p384:
-      return 48;
-    default:
-      return 66;
-  }
-}
-
-int ec_nid(KeyType t) {
-  switch (t) {
-    case KeyType::ecdsa_p256:
-      return NID_X9_62_prime256v1;
-    case KeyType::ecdsa_p384:
-      return NID_secp384r1;
-    default:
-      return NID_secp521r1;
-  }
-}
-
-struct OsslFree {
-  void operator()(EC_GROUP* p) const { EC_GROUP_free(p); }
-  void operator()(EC_POINT* p) const { EC_POINT_free(p); }
-  void operator()(BIGNUM* p) const { BN_free(p); }
-  void operator()(X509* p) const { X509_free(p); }
-  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-};
-template <class T>
-using Owned = std::unique_ptr<T, OsslFree>;
+using evp::Owned;
 
 // The point decoded on the curve, re-encoded uncompressed (0x04 || X || Y).
 Result<Bytes> uncompressed_point(KeyType t, ByteView encoded) {
-  Owned<EC_GROUP> g(EC_GROUP_new_by_curve_name(ec_nid(t)));
+  const evp::EcCurve& curve = evp::ec_curve(t);
+  Owned<EC_GROUP> g(EC_GROUP_new_by_curve_name(curve.nid));
   if (!g) return make_error(Errc::crypto, "EC group unavailable");
   Owned<EC_POINT> p(EC_POINT_new(g.get()));
   if (!p || EC_POINT_oct2point(g.get(), p.get(), encoded.data(), encoded.size(), nullptr) != 1 ||
@@ -101,7 +73,7 @@ Result<Bytes> uncompressed_point(KeyType t, ByteView encoded) {
       EC_POINT_is_at_infinity(g.get(), p.get()) == 1) {
     return bad("EC point is not on the curve");
   }
-  Bytes out(1 + 2 * ec_field_bytes(t));
+  Bytes out(curve.point_size());
   if (EC_POINT_point2oct(g.get(), p.get(), POINT_CONVERSION_UNCOMPRESSED, out.data(), out.size(),
                          nullptr) != out.size()) {
     return bad("EC point does not encode");
@@ -185,7 +157,7 @@ Result<PublicKey> ec_key_from_attributes(ByteView params, ByteView point) {
     if (pk.size() != 32) return bad("Ed25519 public key is not 32 bytes");
     return checked(ec_key(KeyType::ed25519, to_bytes(pk)));
   }
-  size_t want = 1 + 2 * ec_field_bytes(*curve);
+  size_t want = evp::ec_curve(*curve).point_size();
   ByteView q = point;
   if (!(q.size() == want && q[0] == 0x04)) {
     auto inner = der_octet_string(point);
@@ -233,17 +205,12 @@ Result<PublicKey> key_from_x509(ByteView der, std::string* subject) {
         return bad("certificate EC key has no named curve");
       }
       std::string_view g(group, glen);
-      KeyType t;
-      if (g == "prime256v1" || g == "P-256") {
-        t = KeyType::ecdsa_p256;
-      } else if (g == "secp384r1" || g == "P-384") {
-        t = KeyType::ecdsa_p384;
-      } else if (g == "secp521r1" || g == "P-521") {
-        t = KeyType::ecdsa_p521;
-      } else {
+      const evp::EcCurve* curve = evp::ec_curve_named(g);
+      if (curve == nullptr) {
         return make_error(Errc::unsupported,
                           "token key: certificate curve " + std::string(g) + " is not supported");
       }
+      KeyType t = curve->type;
       uint8_t buf[256];
       size_t len = 0;
       if (EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_PUB_KEY, buf, sizeof(buf), &len) !=
@@ -279,16 +246,14 @@ std::string signature_algorithm_for(const PublicKey& key, uint32_t flags) {
 
 std::string_view digest_name_for(const PublicKey& key, std::string_view alg) {
   switch (key.type) {
-    case KeyType::rsa:
-      if (alg == "rsa-sha2-256") return "sha256";
-      if (alg == "rsa-sha2-512") return "sha512";
-      return "sha1";
+    case KeyType::rsa: {
+      const evp::RsaAlgorithm* rsa = evp::rsa_algorithm_named(alg);
+      return rsa != nullptr ? rsa->digest_name : "sha1";
+    }
     case KeyType::ecdsa_p256:
-      return "sha256";
     case KeyType::ecdsa_p384:
-      return "sha384";
     case KeyType::ecdsa_p521:
-      return "sha512";
+      return evp::ec_curve(key.type).digest_name;
     default:
       return "";
   }
@@ -349,7 +314,7 @@ Result<Bytes> ssh_signature_blob(const PublicKey& key, std::string_view alg, Byt
     case KeyType::ecdsa_p256:
     case KeyType::ecdsa_p384:
     case KeyType::ecdsa_p521: {
-      size_t fs = ec_field_bytes(key.type);
+      size_t fs = evp::ec_curve(key.type).field_bytes;
       Bytes r, s;
       if (raw.size() == 2 * fs) {
         r = strip_zeros(raw.first(fs));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "platform/named_pipe.h"
+#include "platform/text_windows.h"
 
 namespace skagent {
 
@@ -29,14 +30,6 @@ Error win_error(Errc code, const std::string& what, DWORD err = GetLastError()) 
     LocalFree(text);
   }
   return make_error(code, msg);
-}
-
-std::wstring widen(const std::string& s) {
-  if (s.empty()) return {};
-  int n = MultiByteToWideChar(CP_UTF8, 0, s.data(), int(s.size()), nullptr, 0);
-  std::wstring w(size_t(n), L'\0');
-  MultiByteToWideChar(CP_UTF8, 0, s.data(), int(s.size()), w.data(), n);
-  return w;
 }
 
 // The user SID of a token, as a string.

@@ -19,6 +19,7 @@
 #include "base/text.h"
 #include "platform/process_info.h"
 #include "platform/read_file.h"
+#include "platform/service_process_linux.h"
 
 namespace skagent {
 
@@ -65,32 +66,13 @@ std::string exe_from_service(pid_t pid) {
 Status start_process_info_service() {
   std::lock_guard<std::mutex> lock(g_service_mu);
   if (g_service >= 0) return {};
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-    return make_error(Errc::io, std::string("process-info socketpair: ") + strerror(errno));
-  }
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) {
-    int e = errno;
-    close(sv[0]), close(sv[1]);
-    return make_error(Errc::io, std::string("process-info fork: ") + strerror(e));
-  }
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(0);
-    prctl(PR_SET_NAME, "skagent-procinfo");
-    int keep = sv[1];
-    if (keep != 3 && dup2(keep, 3) < 0) _exit(1);
-    close_range(4, ~0U, 0);
-    service_main(3);
-  }
-  close(sv[1]);
+  auto sock = fork_service("skagent-procinfo", "process-info", service_main);
+  if (!sock) return sock.error();
   // A service that stops answering must not stall the agent.
   struct timeval tv = {1, 0};
-  setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-  g_service = sv[0];
+  setsockopt(*sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  setsockopt(*sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  g_service = *sock;
   return {};
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "platform/process_windows.h"
+#include "platform/text_windows.h"
 
 namespace skagent {
 
@@ -19,14 +20,6 @@ namespace {
 
 std::mutex children_mu;
 std::map<pid_t, HANDLE> children;  // process handles of our children, until waited for
-
-std::wstring widen(const std::string& s) {
-  if (s.empty()) return {};
-  int n = MultiByteToWideChar(CP_UTF8, 0, s.data(), int(s.size()), nullptr, 0);
-  std::wstring w(size_t(n), L'\0');
-  MultiByteToWideChar(CP_UTF8, 0, s.data(), int(s.size()), w.data(), n);
-  return w;
-}
 
 // One argument quoted for CommandLineToArgvW: backslashes are literal except before a quote.
 void append_quoted(std::wstring& cmd, const std::wstring& arg) {

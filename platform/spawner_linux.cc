@@ -23,6 +23,7 @@
 #include <optional>
 
 #include "platform/process.h"
+#include "platform/service_process_linux.h"
 #include "base/wire.h"
 
 extern char** environ;
@@ -201,42 +202,20 @@ bool is_remove_request(ByteView msg) {
 Status start_spawner(std::vector<std::string> allowed, std::vector<std::string> remove_at_exit) {
   std::lock_guard<std::mutex> lock(g_mu);
   if (g_sock >= 0) return {};
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-    return make_error(Errc::io, std::string("spawner socketpair: ") + strerror(errno));
-  }
   // Our children's children are re-parented to us, so we can wait for them.
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
-    int e = errno;
-    close(sv[0]), close(sv[1]);
-    return make_error(Errc::io, std::string("PR_SET_CHILD_SUBREAPER: ") + strerror(e));
+    return make_error(Errc::io, std::string("PR_SET_CHILD_SUBREAPER: ") + strerror(errno));
   }
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) {
-    int e = errno;
-    close(sv[0]), close(sv[1]);
-    return make_error(Errc::io, std::string("spawner fork: ") + strerror(e));
-  }
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(0);
-    prctl(PR_SET_NAME, "skagent-spawn");
-    // Keep only stdin/out/err (children share stderr) and our end of the socketpair.
-    int keep = sv[1];
-    if (keep != 3) {
-      if (dup2(keep, 3) < 0) _exit(1);
-      keep = 3;
-    }
-    close_range(4, ~0U, 0);
+  // The spawner keeps only stdin/out/err (children share stderr) and its end of the pair.
+  auto sock = fork_service("skagent-spawn", "spawner", [&](int keep) {
     fcntl(keep, F_SETFD, FD_CLOEXEC);  // never inherited by the programs we start
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     spawner_main(keep, allowed, remove_at_exit);
-  }
-  close(sv[1]);
-  g_sock = sv[0];
+  });
+  if (!sock) return sock.error();
+  g_sock = *sock;
   return {};
 }
 

@@ -3,8 +3,10 @@
 
 #include <openssl/core_names.h>
 #include <openssl/ecdsa.h>
+#include <openssl/obj_mac.h>
 #include <openssl/err.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace skagent::evp {
@@ -35,10 +37,10 @@ Bytes bn_bytes(const BIGNUM* b, size_t pad_to) {
 
 Result<Pkey> from_params(const char* keytype, int selection,
                          const std::function<bool(OSSL_PARAM_BLD*)>& fill) {
-  std::unique_ptr<OSSL_PARAM_BLD, Free> bld(OSSL_PARAM_BLD_new());
+  Owned<OSSL_PARAM_BLD> bld(OSSL_PARAM_BLD_new());
   if (!bld || !fill(bld.get())) return crypto_error("building key parameters");
-  std::unique_ptr<OSSL_PARAM, Free> params(OSSL_PARAM_BLD_to_param(bld.get()));
-  std::unique_ptr<EVP_PKEY_CTX, Free> ctx(EVP_PKEY_CTX_new_from_name(nullptr, keytype, nullptr));
+  Owned<OSSL_PARAM> params(OSSL_PARAM_BLD_to_param(bld.get()));
+  Owned<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, keytype, nullptr));
   EVP_PKEY* raw = nullptr;
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
       EVP_PKEY_fromdata(ctx.get(), &raw, selection, params.get()) != 1) {
@@ -47,37 +49,40 @@ Result<Pkey> from_params(const char* keytype, int selection,
   return Pkey(raw);
 }
 
-const char* ec_group_name(KeyType t) {
-  switch (t) {
-    case KeyType::ecdsa_p384:
-      return "P-384";
-    case KeyType::ecdsa_p521:
-      return "P-521";
-    default:
-      return "P-256";
-  }
+namespace {
+
+constexpr EcCurve kCurves[] = {
+    {KeyType::ecdsa_p256, "P-256", "prime256v1", NID_X9_62_prime256v1, 32, "sha256", EVP_sha256},
+    {KeyType::ecdsa_p384, "P-384", "secp384r1", NID_secp384r1, 48, "sha384", EVP_sha384},
+    {KeyType::ecdsa_p521, "P-521", "secp521r1", NID_secp521r1, 66, "sha512", EVP_sha512},
+};
+
+constexpr RsaAlgorithm kRsaAlgorithms[] = {
+    {RsaHash::sha1, "ssh-rsa", "sha1", EVP_sha1},
+    {RsaHash::sha256, "rsa-sha2-256", "sha256", EVP_sha256},
+    {RsaHash::sha512, "rsa-sha2-512", "sha512", EVP_sha512},
+};
+
+}  // namespace
+
+const EcCurve& ec_curve(KeyType t) {
+  const EcCurve* c = std::ranges::find(kCurves, t, &EcCurve::type);
+  return c != std::end(kCurves) ? *c : kCurves[0];
 }
 
-const EVP_MD* ec_digest(KeyType t) {
-  switch (t) {
-    case KeyType::ecdsa_p384:
-      return EVP_sha384();
-    case KeyType::ecdsa_p521:
-      return EVP_sha512();
-    default:
-      return EVP_sha256();
-  }
+const EcCurve* ec_curve_named(std::string_view name) {
+  const EcCurve* c = std::ranges::find_if(
+      kCurves, [&](const EcCurve& e) { return name == e.group_name || name == e.sec_name; });
+  return c != std::end(kCurves) ? c : nullptr;
 }
 
-size_t ec_point_size(KeyType t) {
-  switch (t) {
-    case KeyType::ecdsa_p384:
-      return 97;
-    case KeyType::ecdsa_p521:
-      return 133;
-    default:
-      return 65;
-  }
+const RsaAlgorithm& rsa_algorithm(RsaHash h) {
+  return *std::ranges::find(kRsaAlgorithms, h, &RsaAlgorithm::hash);  // every RsaHash is there
+}
+
+const RsaAlgorithm* rsa_algorithm_named(std::string_view name) {
+  const RsaAlgorithm* a = std::ranges::find(kRsaAlgorithms, name, &RsaAlgorithm::name);
+  return a != std::end(kRsaAlgorithms) ? a : nullptr;
 }
 
 // The builder keeps BIGNUM pointers until OSSL_PARAM_BLD_to_param, so the
@@ -96,8 +101,8 @@ Result<Pkey> public_pkey(const PublicKey& k) {
   }
   if (is_ecdsa(k.type)) {
     return from_params("EC", EVP_PKEY_PUBLIC_KEY, [&](OSSL_PARAM_BLD* b) {
-      return OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, ec_group_name(k.type),
-                                             0) == 1 &&
+      return OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME,
+                                             ec_curve(k.type).group_name, 0) == 1 &&
              OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, k.point.data(),
                                               k.point.size()) == 1;
     });
@@ -118,7 +123,7 @@ Result<Pkey> public_pkey(const PublicKey& k) {
 }
 
 Result<Bytes> sign(EVP_PKEY* key, const EVP_MD* md, ByteView data) {
-  std::unique_ptr<EVP_MD_CTX, Free> ctx(EVP_MD_CTX_new());
+  Owned<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
   size_t len = 0;
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, md, nullptr, key) != 1 ||
       EVP_DigestSign(ctx.get(), nullptr, &len, data.data(), data.size()) != 1) {
@@ -133,7 +138,7 @@ Result<Bytes> sign(EVP_PKEY* key, const EVP_MD* md, ByteView data) {
 }
 
 bool verify(EVP_PKEY* key, const EVP_MD* md, ByteView sig, ByteView data) {
-  std::unique_ptr<EVP_MD_CTX, Free> ctx(EVP_MD_CTX_new());
+  Owned<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
   bool ok = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, key) == 1 &&
             EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), data.data(), data.size()) == 1;
   ERR_clear_error();

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// Thin RAII and conversion helpers over OpenSSL 3's EVP API, private to ssh/.
+// Thin RAII and conversion helpers over OpenSSL 3's EVP API: ssh/ builds on them, and fido/,
+// pkcs11/ and vtoken/ take the one deleter and the curve table from here.
 #pragma once
 
 #include <openssl/bn.h>
-#include <openssl/evp.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <openssl/param_build.h>
 #include <openssl/params.h>
+#include <openssl/x509.h>
 
 #include <functional>
 #include <memory>
@@ -17,12 +21,23 @@
 
 namespace skagent::evp {
 
+// The one deleter for every OpenSSL object the project holds: Owned<EC_GROUP> and so on.
 struct Free {
   void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
   void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
   void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
+  void operator()(EVP_CIPHER_CTX* p) const { EVP_CIPHER_CTX_free(p); }
+  void operator()(EVP_MAC* p) const { EVP_MAC_free(p); }
+  void operator()(EVP_MAC_CTX* p) const { EVP_MAC_CTX_free(p); }
+  void operator()(EVP_KDF* p) const { EVP_KDF_free(p); }
+  void operator()(EVP_KDF_CTX* p) const { EVP_KDF_CTX_free(p); }
+  // Every BIGNUM may be a private number: cleared before freeing.
   void operator()(BIGNUM* p) const { BN_clear_free(p); }
   void operator()(BN_CTX* p) const { BN_CTX_free(p); }
+  void operator()(EC_GROUP* p) const { EC_GROUP_free(p); }
+  void operator()(EC_POINT* p) const { EC_POINT_free(p); }
+  void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
+  void operator()(X509* p) const { X509_free(p); }
   void operator()(OSSL_PARAM_BLD* p) const { OSSL_PARAM_BLD_free(p); }
   // Key parameters hold private numbers (native-endian copies of the BIGNUMs): wipe them
   // before freeing (OSSL_PARAM_clear_free only exists from OpenSSL 3.2 on).
@@ -33,8 +48,10 @@ struct Free {
     OSSL_PARAM_free(p);
   }
 };
-using Pkey = std::unique_ptr<EVP_PKEY, Free>;
-using Bignum = std::unique_ptr<BIGNUM, Free>;
+template <class T>
+using Owned = std::unique_ptr<T, Free>;
+using Pkey = Owned<EVP_PKEY>;
+using Bignum = Owned<BIGNUM>;
 
 Error crypto_error(const char* what);
 
@@ -49,9 +66,33 @@ Result<Pkey> from_params(const char* keytype, int selection,
 // Public EVP key for a plain PublicKey (any type; sk types as their curve key).
 Result<Pkey> public_pkey(const PublicKey& key);
 
-const char* ec_group_name(KeyType t);  // "P-256", ...
-const EVP_MD* ec_digest(KeyType t);    // SHA-256/384/512 by curve
-size_t ec_point_size(KeyType t);       // uncompressed point length
+// What each ECDSA curve is called and how big its numbers are, in one table.
+struct EcCurve {
+  KeyType type;             // the plain ECDSA type on this curve
+  const char* group_name;   // OpenSSL's name: "P-256"
+  const char* sec_name;     // the X9.62/SEC name certificates and OpenSSL may give: "prime256v1"
+  int nid;                  // NID_X9_62_prime256v1
+  size_t field_bytes;       // 32: the size of a coordinate, of r and of s
+  const char* digest_name;  // "sha256": the hash SSH's ECDSA uses on this curve
+  const EVP_MD* (*digest)();
+
+  size_t point_size() const { return 1 + 2 * field_bytes; }  // uncompressed: 04 || X || Y
+};
+// The curve of an ECDSA type (an sk-ecdsa key's is P-256); any other type gets P-256 too.
+const EcCurve& ec_curve(KeyType t);
+// The curve OpenSSL names `name` (either name in the table); nullptr if none of the three.
+const EcCurve* ec_curve_named(std::string_view name);
+
+// The three RSA signature algorithms and their hashes, in one table.
+struct RsaAlgorithm {
+  RsaHash hash;
+  const char* name;         // "rsa-sha2-256", the signature's algorithm name
+  const char* digest_name;  // "sha256"
+  const EVP_MD* (*digest)();
+};
+const RsaAlgorithm& rsa_algorithm(RsaHash h);
+// nullptr unless `name` is "ssh-rsa", "rsa-sha2-256" or "rsa-sha2-512".
+const RsaAlgorithm* rsa_algorithm_named(std::string_view name);
 
 Result<Bytes> sign(EVP_PKEY* key, const EVP_MD* md, ByteView data);
 bool verify(EVP_PKEY* key, const EVP_MD* md, ByteView sig, ByteView data);

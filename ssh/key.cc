@@ -37,7 +37,8 @@ Result<void> read_ec_point(KeyType type, Reader& r, PublicKey& k) {
   ByteView q;
   if (!r.cstring(curve) || !r.string(q)) return malformed("truncated ECDSA key");
   if (curve != key_type_info(type).curve) return malformed("curve does not match key type");
-  if (q.size() != evp::ec_point_size(type) || q[0] != 0x04) return malformed("bad EC point");
+  if (q.size() != evp::ec_curve(type).point_size() || q[0] != 0x04)
+    return malformed("bad EC point");
   k.point = to_bytes(q);
   return {};
 }

@@ -42,6 +42,9 @@ const KeyTypeInfo* key_type_by_name(std::string_view name, bool* is_cert);
 
 bool is_ecdsa(KeyType t);
 bool is_ed25519(KeyType t);
+
+// Hash selection for RSA signatures; ignored by other key types.
+enum class RsaHash { sha1, sha256, sha512 };
 inline bool is_security_key(KeyType t) { return key_type_info(t).security_key; }
 
 struct Certificate;

@@ -8,6 +8,8 @@
 #include <climits>
 #include <memory>
 
+#include "ssh/evp.h"
+
 namespace skagent {
 
 namespace {
@@ -39,12 +41,7 @@ constexpr std::array<Entry, 11> kCiphers = {{
 constexpr size_t kPolyKeyLen = 32;
 constexpr size_t kPolyTagLen = 16;
 
-struct CtxFree {
-  void operator()(EVP_CIPHER_CTX* p) const { EVP_CIPHER_CTX_free(p); }
-  void operator()(EVP_MAC* p) const { EVP_MAC_free(p); }
-  void operator()(EVP_MAC_CTX* p) const { EVP_MAC_CTX_free(p); }
-};
-using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CtxFree>;
+using CipherCtx = evp::Owned<EVP_CIPHER_CTX>;
 
 Error crypto_failure(const char* what) {
   return make_error(Errc::crypto, std::string("key cipher: ") + what + " failed");
@@ -98,9 +95,9 @@ Result<Bytes> chacha20(ByteView key, uint8_t counter, ByteView in) {
 }
 
 Result<Bytes> poly1305(ByteView key, ByteView data) {
-  std::unique_ptr<EVP_MAC, CtxFree> mac(EVP_MAC_fetch(nullptr, "POLY1305", nullptr));
+  evp::Owned<EVP_MAC> mac(EVP_MAC_fetch(nullptr, "POLY1305", nullptr));
   if (!mac) return crypto_failure("Poly1305 fetch");
-  std::unique_ptr<EVP_MAC_CTX, CtxFree> ctx(EVP_MAC_CTX_new(mac.get()));
+  evp::Owned<EVP_MAC_CTX> ctx(EVP_MAC_CTX_new(mac.get()));
   Bytes tag(kPolyTagLen);
   size_t len = 0;
   if (!ctx || EVP_MAC_init(ctx.get(), key.data(), key.size(), nullptr) != 1 ||

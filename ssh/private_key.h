@@ -14,9 +14,6 @@
 
 namespace skagent {
 
-// Hash selection for RSA signatures; ignored by other key types.
-enum class RsaHash { sha1, sha256, sha512 };
-
 class PrivateKey {
  public:
   // Reads one private-key serialization: type name, then type-specific fields.

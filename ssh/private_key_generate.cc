@@ -21,7 +21,7 @@ bool get_bn(EVP_PKEY* pk, const char* name, Bytes& out) {
 }
 
 Result<evp::Pkey> keygen(const char* alg, unsigned bits, const char* group) {
-  std::unique_ptr<EVP_PKEY_CTX, evp::Free> ctx(EVP_PKEY_CTX_new_from_name(nullptr, alg, nullptr));
+  evp::Owned<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, alg, nullptr));
   if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1) return evp::crypto_error("keygen init");
   if (bits != 0 && EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), int(bits)) != 1) {
     return evp::crypto_error("RSA key size");
@@ -63,9 +63,9 @@ Result<PrivateKey> PrivateKey::generate(KeyType type, unsigned bits) {
          get_bn(pk->get(), OSSL_PKEY_PARAM_RSA_COEFFICIENT1, s.rsa_iqmp);
   } else if (type == KeyType::ecdsa_p256 || type == KeyType::ecdsa_p384 ||
              type == KeyType::ecdsa_p521) {
-    auto pk = keygen("EC", 0, evp::ec_group_name(type));
+    auto pk = keygen("EC", 0, evp::ec_curve(type).group_name);
     if (!pk) return pk.error();
-    k.pub_.point.resize(evp::ec_point_size(type));
+    k.pub_.point.resize(evp::ec_curve(type).point_size());
     size_t len = 0;
     ok = EVP_PKEY_get_octet_string_param(pk->get(), OSSL_PKEY_PARAM_PUB_KEY, k.pub_.point.data(),
                                          k.pub_.point.size(), &len) == 1 &&

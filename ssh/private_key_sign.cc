@@ -20,7 +20,7 @@ bool push_bn(OSSL_PARAM_BLD* b, const char* name, const BIGNUM* v) {
 // RSA CRT exponents d mod (p-1) and d mod (q-1), which OpenSSH does not store.
 Result<std::pair<evp::Bignum, evp::Bignum>> rsa_crt_exponents(const BIGNUM* d, const BIGNUM* p,
                                                               const BIGNUM* q) {
-  std::unique_ptr<BN_CTX, evp::Free> ctx(BN_CTX_new());
+  evp::Owned<BN_CTX> ctx(BN_CTX_new());
   evp::Bignum p1(BN_dup(p)), q1(BN_dup(q)), dmp1(BN_new()), dmq1(BN_new());
   if (!ctx || !p1 || !q1 || !dmp1 || !dmq1 || !BN_sub_word(p1.get(), 1) ||
       !BN_sub_word(q1.get(), 1) || !BN_mod(dmp1.get(), d, p1.get(), ctx.get()) ||
@@ -53,7 +53,7 @@ Result<evp::Pkey> ec_private(const PublicKey& k, const PrivateKey::Secret& s) {
   evp::Bignum d = evp::bn(s.x);
   return evp::from_params("EC", EVP_PKEY_KEYPAIR, [&](OSSL_PARAM_BLD* b) {
     return OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME,
-                                           evp::ec_group_name(k.type), 0) == 1 &&
+                                           evp::ec_curve(k.type).group_name, 0) == 1 &&
            OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, k.point.data(),
                                             k.point.size()) == 1 &&
            push_bn(b, OSSL_PKEY_PARAM_PRIV_KEY, d.get());
@@ -94,28 +94,6 @@ Result<evp::Pkey> private_pkey(const PublicKey& k, const PrivateKey::Secret& s) 
       return ec_private(k, s);
     default:
       return make_error(Errc::unsupported, "security keys sign through their provider");
-  }
-}
-
-const char* rsa_alg(RsaHash h) {
-  switch (h) {
-    case RsaHash::sha1:
-      return "ssh-rsa";
-    case RsaHash::sha256:
-      return "rsa-sha2-256";
-    default:
-      return "rsa-sha2-512";
-  }
-}
-
-const EVP_MD* rsa_md(RsaHash h) {
-  switch (h) {
-    case RsaHash::sha1:
-      return EVP_sha1();
-    case RsaHash::sha256:
-      return EVP_sha256();
-    default:
-      return EVP_sha512();
   }
 }
 
@@ -171,12 +149,13 @@ Result<Bytes> PrivateKey::sign(ByteView data, RsaHash hash) const {
   const EVP_MD* md = nullptr;
   std::string_view alg = key_type_info(t).name;
   if (t == KeyType::rsa) {
-    md = rsa_md(hash);
-    alg = rsa_alg(hash);
+    const evp::RsaAlgorithm& rsa = evp::rsa_algorithm(hash);
+    md = rsa.digest();
+    alg = rsa.name;
   } else if (t == KeyType::dsa) {
     md = EVP_sha1();
   } else if (is_ecdsa(t)) {
-    md = evp::ec_digest(t);
+    md = evp::ec_curve(t).digest();
   }
   auto raw = evp::sign(pk->get(), md, data);
   if (!raw) return raw.error();
@@ -232,8 +211,7 @@ Status PrivateKey::validate() const {
   }
   if (std::lock_guard<std::mutex> lock(mu); passed.count(all) != 0) return {};
 #endif
-  std::unique_ptr<EVP_PKEY_CTX, evp::Free> ctx(
-      EVP_PKEY_CTX_new_from_pkey(nullptr, pk->get(), nullptr));
+  evp::Owned<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pk->get(), nullptr));
   if (!ctx || EVP_PKEY_public_check(ctx.get()) != 1 || EVP_PKEY_pairwise_check(ctx.get()) != 1) {
     return evp::crypto_error("private key does not match its public key");
   }

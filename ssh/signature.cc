@@ -15,13 +15,6 @@ Error bad_signature(std::string_view why) {
   return make_error(Errc::crypto, "signature verification failed: " + std::string(why));
 }
 
-const EVP_MD* rsa_digest(std::string_view alg) {
-  if (alg == "rsa-sha2-256") return EVP_sha256();
-  if (alg == "rsa-sha2-512") return EVP_sha512();
-  if (alg == "ssh-rsa") return EVP_sha1();
-  return nullptr;
-}
-
 // ECDSA inner blob: mpint r, mpint s, nothing else.
 Result<Bytes> ecdsa_der(ByteView inner) {
   Reader r(inner);
@@ -63,12 +56,12 @@ Status verify_inner(const PublicKey& key, EVP_PKEY* pk, std::string_view alg, By
       if (inner.size() != 64) return bad_signature("bad Ed25519 signature size");
       return check(evp::verify(pk, nullptr, inner, data));
     case KeyType::rsa: {
-      const EVP_MD* md = rsa_digest(alg);
-      if (md == nullptr) return bad_signature("unknown RSA signature algorithm");
+      const evp::RsaAlgorithm* rsa = evp::rsa_algorithm_named(alg);
+      if (rsa == nullptr) return bad_signature("unknown RSA signature algorithm");
       if (inner.size() > key.rsa_n.size()) return bad_signature("RSA signature too long");
       Bytes padded(key.rsa_n.size() - inner.size(), 0);
       padded.insert(padded.end(), inner.begin(), inner.end());
-      return check(evp::verify(pk, md, padded, data));
+      return check(evp::verify(pk, rsa->digest(), padded, data));
     }
     case KeyType::dsa: {
       if (inner.size() != 40) return bad_signature("bad DSA signature size");
@@ -82,7 +75,7 @@ Status verify_inner(const PublicKey& key, EVP_PKEY* pk, std::string_view alg, By
     default: {
       auto der = ecdsa_der(inner);
       if (!der) return der.error();
-      return check(evp::verify(pk, evp::ec_digest(key.type), *der, data));
+      return check(evp::verify(pk, evp::ec_curve(key.type).digest(), *der, data));
     }
   }
 }

@@ -284,22 +284,71 @@ Result<bool> get_bool(const cbor_item_t* item) {
   return cbor_get_bool(item);
 }
 
-Result<Bytes> required_bytes(const cbor_item_t* map, int64_t key, size_t max_len,
-                             const char* what) {
+namespace {
+
+// A required field, read by `get`; errors name the field.
+template <class T, class Key, class Get>
+Result<T> required_field(const cbor_item_t* map, Key key, const char* what, Get get) {
   const cbor_item_t* v = map_get(map, key);
   if (v == nullptr) return make_error(Errc::not_found, std::string("missing ") + what);
-  auto b = get_bytes(v, max_len);
-  if (!b) return make_error(b.error().code, std::string(what) + ": " + b.error().message);
-  return b;
+  Result<T> got = get(v);
+  if (!got) return make_error(got.error().code, std::string(what) + ": " + got.error().message);
+  return got;
+}
+
+// An optional field, read by `get` when present.
+template <class T, class Get>
+Status optional_field(const cbor_item_t* map, int64_t key, std::optional<T>& out, Get get) {
+  const cbor_item_t* v = map_get(map, key);
+  if (v == nullptr) return {};
+  Result<T> got = get(v);
+  if (!got) return got.error();
+  out = std::move(*got);
+  return {};
+}
+
+}  // namespace
+
+Result<Bytes> required_bytes(const cbor_item_t* map, int64_t key, size_t max_len,
+                             const char* what) {
+  return required_field<Bytes>(map, key, what,
+                               [&](const cbor_item_t* v) { return get_bytes(v, max_len); });
 }
 
 Result<std::string> required_text(const cbor_item_t* map, int64_t key, size_t max_len,
                                   const char* what) {
-  const cbor_item_t* v = map_get(map, key);
-  if (v == nullptr) return make_error(Errc::not_found, std::string("missing ") + what);
-  auto t = get_text(v, max_len);
-  if (!t) return make_error(t.error().code, std::string(what) + ": " + t.error().message);
-  return t;
+  return required_field<std::string>(map, key, what,
+                                     [&](const cbor_item_t* v) { return get_text(v, max_len); });
+}
+
+Result<Bytes> required_bytes(const cbor_item_t* map, std::string_view key, size_t max_len,
+                             const char* what) {
+  return required_field<Bytes>(map, key, what,
+                               [&](const cbor_item_t* v) { return get_bytes(v, max_len); });
+}
+
+Result<std::string> required_text(const cbor_item_t* map, std::string_view key, size_t max_len,
+                                  const char* what) {
+  return required_field<std::string>(map, key, what,
+                                     [&](const cbor_item_t* v) { return get_text(v, max_len); });
+}
+
+Status optional_bytes(const cbor_item_t* map, int64_t key, size_t max_len,
+                      std::optional<Bytes>& out) {
+  return optional_field(map, key, out, [&](const cbor_item_t* v) { return get_bytes(v, max_len); });
+}
+
+Status optional_text(const cbor_item_t* map, int64_t key, size_t max_len,
+                     std::optional<std::string>& out) {
+  return optional_field(map, key, out, [&](const cbor_item_t* v) { return get_text(v, max_len); });
+}
+
+Status optional_int(const cbor_item_t* map, int64_t key, std::optional<int64_t>& out) {
+  return optional_field(map, key, out, get_int);
+}
+
+Status optional_uint(const cbor_item_t* map, int64_t key, std::optional<uint64_t>& out) {
+  return optional_field(map, key, out, get_uint);
 }
 
 }  // namespace skagent::vtoken::cbor

@@ -84,5 +84,18 @@ bool is_array(const cbor_item_t* item);
 Result<Bytes> required_bytes(const cbor_item_t* map, int64_t key, size_t max_len, const char* what);
 Result<std::string> required_text(const cbor_item_t* map, int64_t key, size_t max_len,
                                   const char* what);
+// The same for maps with text keys (WebAuthn entities).
+Result<Bytes> required_bytes(const cbor_item_t* map, std::string_view key, size_t max_len,
+                             const char* what);
+Result<std::string> required_text(const cbor_item_t* map, std::string_view key, size_t max_len,
+                                  const char* what);
+// An optional field: absent leaves `out` as it is; present, it must have the
+// type and size bound, or its error is returned.
+Status optional_bytes(const cbor_item_t* map, int64_t key, size_t max_len,
+                      std::optional<Bytes>& out);
+Status optional_text(const cbor_item_t* map, int64_t key, size_t max_len,
+                     std::optional<std::string>& out);
+Status optional_int(const cbor_item_t* map, int64_t key, std::optional<int64_t>& out);
+Status optional_uint(const cbor_item_t* map, int64_t key, std::optional<uint64_t>& out);
 
 }  // namespace skagent::vtoken::cbor

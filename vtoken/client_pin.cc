@@ -8,6 +8,16 @@ namespace skagent::vtoken {
 
 namespace {
 
+// The subcommand numbers of authenticatorClientPIN (CTAP 2.1 §6.5.5).
+enum class Subcommand : uint64_t {
+  kGetRetries = 0x01,
+  kGetKeyAgreement = 0x02,
+  kSetPin = 0x03,
+  kChangePin = 0x04,
+  kGetPinToken = 0x05,
+  kGetPinUvAuthTokenUsingPinWithPermissions = 0x09,
+};
+
 size_t code_points(ByteView utf8) {
   size_t n = 0;
   for (uint8_t c : utf8) n += (c & 0xC0) != 0x80;
@@ -178,11 +188,7 @@ Status set_pin_directly(TokenState& state, std::string_view pin) {
 Result<ClientPinRequest> ClientPinRequest::parse(const cbor_item_t* params) {
   if (!cbor::is_map(params)) return make_error(Errc::malformed, "parameters are not a map");
   ClientPinRequest r;
-  if (const cbor_item_t* p = cbor::map_get(params, 0x01)) {
-    auto v = cbor::get_int(p);
-    if (!v) return v.error();
-    r.protocol = *v;
-  }
+  if (auto st = cbor::optional_int(params, 0x01, r.protocol); !st) return st.error();
   const cbor_item_t* sub = cbor::map_get(params, 0x02);
   if (sub == nullptr) return make_error(Errc::not_found, "missing subCommand");
   auto s = cbor::get_uint(sub);
@@ -193,28 +199,12 @@ Result<ClientPinRequest> ClientPinRequest::parse(const cbor_item_t* params) {
     if (!k) return make_error(Errc::malformed, k.error().message);
     r.key_agreement = std::move(*k);
   }
-  struct Blob {
-    int64_t key;
-    size_t max;
-    std::optional<Bytes>* out;
-  } blobs[] = {
-      {0x04, 64, &r.pin_uv_auth_param}, {0x05, 256, &r.new_pin_enc}, {0x06, 64, &r.pin_hash_enc}};
-  for (const auto& b : blobs) {
-    if (const cbor_item_t* p = cbor::map_get(params, b.key)) {
-      auto v = cbor::get_bytes(p, b.max);
-      if (!v) return v.error();
-      *b.out = std::move(*v);
-    }
-  }
-  if (const cbor_item_t* p = cbor::map_get(params, 0x09)) {
-    auto v = cbor::get_uint(p);
-    if (!v) return v.error();
-    r.permissions = *v;
-  }
-  if (const cbor_item_t* p = cbor::map_get(params, 0x0A)) {
-    auto v = cbor::get_text(p, kMaxRpIdLength);
-    if (!v) return v.error();
-    r.rp_id = std::move(*v);
+  for (Status st : {cbor::optional_bytes(params, 0x04, 64, r.pin_uv_auth_param),
+                    cbor::optional_bytes(params, 0x05, 256, r.new_pin_enc),
+                    cbor::optional_bytes(params, 0x06, 64, r.pin_hash_enc),
+                    cbor::optional_uint(params, 0x09, r.permissions),
+                    cbor::optional_text(params, 0x0A, kMaxRpIdLength, r.rp_id)}) {
+    if (!st) return st.error();
   }
   return r;
 }
@@ -230,13 +220,13 @@ Bytes ClientPinResponse::encode() const {
 CtapReply handle_client_pin(TokenContext& ctx, const cbor_item_t* params) {
   auto req = ClientPinRequest::parse(params);
   if (!req) return CtapReply::error(status_for(req.error()));
-  switch (req->subcommand) {
-    case pin_subcommand::kGetRetries: {
+  switch (Subcommand(req->subcommand)) {
+    case Subcommand::kGetRetries: {
       ClientPinResponse resp;
       resp.retries = ctx.state.pin_retries;
       return CtapReply::ok(resp.encode());
     }
-    case pin_subcommand::kGetKeyAgreement: {
+    case Subcommand::kGetKeyAgreement: {
       if (!req->protocol) return CtapReply::error(ctap::kMissingParameter);
       if (!PinProtocol::supported(*req->protocol) || !ctx.protocol_offered(*req->protocol)) {
         return CtapReply::error(ctap::kInvalidParameter);
@@ -247,16 +237,16 @@ CtapReply handle_client_pin(TokenContext& ctx, const cbor_item_t* params) {
       resp.key_agreement = std::move(*k);
       return CtapReply::ok(resp.encode());
     }
-    case pin_subcommand::kSetPin:
+    case Subcommand::kSetPin:
       return set_pin(ctx, *req);
-    case pin_subcommand::kChangePin:
+    case Subcommand::kChangePin:
       return change_pin(ctx, *req);
-    case pin_subcommand::kGetPinToken:
+    case Subcommand::kGetPinToken:
       return get_token(ctx, *req, false);
-    case pin_subcommand::kGetPinUvAuthTokenUsingPinWithPermissions:
+    case Subcommand::kGetPinUvAuthTokenUsingPinWithPermissions:
       return get_token(ctx, *req, true);
     default:
-      return CtapReply::error(kInvalidSubcommand);
+      return CtapReply::error(ctap::kInvalidSubcommand);
   }
 }
 

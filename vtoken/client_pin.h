@@ -14,17 +14,6 @@
 
 namespace skagent::vtoken {
 
-namespace pin_subcommand {
-inline constexpr uint64_t kGetRetries = 0x01;
-inline constexpr uint64_t kGetKeyAgreement = 0x02;
-inline constexpr uint64_t kSetPin = 0x03;
-inline constexpr uint64_t kChangePin = 0x04;
-inline constexpr uint64_t kGetPinToken = 0x05;
-inline constexpr uint64_t kGetPinUvAuthTokenUsingPinWithPermissions = 0x09;
-}  // namespace pin_subcommand
-
-inline constexpr uint8_t kInvalidSubcommand = 0x3E;
-
 struct ClientPinRequest {
   std::optional<int64_t> protocol;
   uint64_t subcommand = 0;

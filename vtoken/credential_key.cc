@@ -66,19 +66,8 @@ Result<CoseKey> CredentialKey::public_key() const {
 }
 
 Result<Bytes> CredentialKey::sign(ByteView msg) const {
-  std::unique_ptr<EVP_MD_CTX, EvpFree> ctx(EVP_MD_CTX_new());
-  const EVP_MD* md = alg_ == cose::kAlgEs256 ? EVP_sha256() : nullptr;
-  size_t len = 0;
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, md, nullptr, key_.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &len, msg.data(), msg.size()) != 1) {
-    return crypto_error("signature");
-  }
-  Bytes sig(len);
-  if (EVP_DigestSign(ctx.get(), sig.data(), &len, msg.data(), msg.size()) != 1) {
-    return crypto_error("signature");
-  }
-  sig.resize(len);
-  return sig;
+  // ES256 signs SHA-256 of the message; EdDSA signs the message itself.
+  return evp::sign(key_.get(), alg_ == cose::kAlgEs256 ? EVP_sha256() : nullptr, msg);
 }
 
 }  // namespace skagent::vtoken

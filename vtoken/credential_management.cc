@@ -9,11 +9,22 @@ namespace skagent::vtoken {
 
 namespace {
 
+// The subcommand numbers of authenticatorCredentialManagement (CTAP 2.1 §6.8).
+enum class Subcommand : uint64_t {
+  kGetCredsMetadata = 0x01,
+  kEnumerateRpsBegin = 0x02,
+  kEnumerateRpsGetNextRp = 0x03,
+  kEnumerateCredentialsBegin = 0x04,
+  kEnumerateCredentialsGetNextCredential = 0x05,
+  kDeleteCredential = 0x06,
+  kUpdateUserInformation = 0x07,
+};
+
 using Response = CredentialManagementResponse;
 
-bool needs_auth(uint64_t sub) {
-  return sub != credman_subcommand::kEnumerateRpsGetNextRp &&
-         sub != credman_subcommand::kEnumerateCredentialsGetNextCredential;
+bool needs_auth(Subcommand sub) {
+  return sub != Subcommand::kEnumerateRpsGetNextRp &&
+         sub != Subcommand::kEnumerateCredentialsGetNextCredential;
 }
 
 uint8_t authorize(TokenContext& ctx, const CredentialManagementRequest& req) {
@@ -154,16 +165,8 @@ Result<CredentialManagementRequest> CredentialManagementRequest::parse(const cbo
       r.user = std::move(*user);
     }
   }
-  if (const cbor_item_t* p = cbor::map_get(params, 0x03)) {
-    auto v = cbor::get_int(p);
-    if (!v) return v.error();
-    r.protocol = *v;
-  }
-  if (const cbor_item_t* p = cbor::map_get(params, 0x04)) {
-    auto b = cbor::get_bytes(p, 64);
-    if (!b) return b.error();
-    r.pin_uv_auth_param = std::move(*b);
-  }
+  if (auto st = cbor::optional_int(params, 0x03, r.protocol); !st) return st.error();
+  if (auto st = cbor::optional_bytes(params, 0x04, 64, r.pin_uv_auth_param); !st) return st.error();
   return r;
 }
 
@@ -188,31 +191,32 @@ Bytes CredentialManagementResponse::encode() const {
 CtapReply handle_credential_management(TokenContext& ctx, const cbor_item_t* params) {
   auto req = CredentialManagementRequest::parse(params);
   if (!req) return CtapReply::error(status_for(req.error()));
-  if (needs_auth(req->subcommand)) {
+  auto sub = Subcommand(req->subcommand);
+  if (needs_auth(sub)) {
     if (uint8_t st = authorize(ctx, *req); st != ctap::kOk) return CtapReply::error(st);
   }
-  switch (req->subcommand) {
-    case credman_subcommand::kGetCredsMetadata: {
+  switch (sub) {
+    case Subcommand::kGetCredsMetadata: {
       Response r;
       size_t used = ctx.state.credentials.size();
       r.existing_count = used;
       r.remaining_count = used < ctx.config.max_resident ? ctx.config.max_resident - used : 0;
       return CtapReply::ok(r.encode());
     }
-    case credman_subcommand::kEnumerateRpsBegin:
+    case Subcommand::kEnumerateRpsBegin:
       return enumerate_rps_begin(ctx);
-    case credman_subcommand::kEnumerateRpsGetNextRp:
+    case Subcommand::kEnumerateRpsGetNextRp:
       return enumerate_rps_next(ctx);
-    case credman_subcommand::kEnumerateCredentialsBegin:
+    case Subcommand::kEnumerateCredentialsBegin:
       return enumerate_credentials_begin(ctx, *req);
-    case credman_subcommand::kEnumerateCredentialsGetNextCredential:
+    case Subcommand::kEnumerateCredentialsGetNextCredential:
       return enumerate_credentials_next(ctx);
-    case credman_subcommand::kDeleteCredential:
+    case Subcommand::kDeleteCredential:
       return delete_credential(ctx, *req);
-    case credman_subcommand::kUpdateUserInformation:
+    case Subcommand::kUpdateUserInformation:
       return update_user(ctx, *req);
     default:
-      return CtapReply::error(0x3E);  // INVALID_SUBCOMMAND
+      return CtapReply::error(ctap::kInvalidSubcommand);
   }
 }
 

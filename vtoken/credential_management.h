@@ -14,16 +14,6 @@
 
 namespace skagent::vtoken {
 
-namespace credman_subcommand {
-inline constexpr uint64_t kGetCredsMetadata = 0x01;
-inline constexpr uint64_t kEnumerateRpsBegin = 0x02;
-inline constexpr uint64_t kEnumerateRpsGetNextRp = 0x03;
-inline constexpr uint64_t kEnumerateCredentialsBegin = 0x04;
-inline constexpr uint64_t kEnumerateCredentialsGetNextCredential = 0x05;
-inline constexpr uint64_t kDeleteCredential = 0x06;
-inline constexpr uint64_t kUpdateUserInformation = 0x07;
-}  // namespace credman_subcommand
-
 struct CredentialManagementRequest {
   uint64_t subcommand = 0;
   Bytes params_cbor;  // subCommandParams as sent (canonical), for pinUvAuthParam

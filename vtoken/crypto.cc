@@ -16,36 +16,18 @@ namespace skagent::vtoken {
 
 namespace {
 
-struct ParamFree {
-  void operator()(OSSL_PARAM_BLD* p) const { OSSL_PARAM_BLD_free(p); }
-  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
-  void operator()(BIGNUM* p) const { BN_clear_free(p); }
-  void operator()(EVP_KDF* p) const { EVP_KDF_free(p); }
-  void operator()(EVP_KDF_CTX* p) const { EVP_KDF_CTX_free(p); }
-};
-
+// A P-256 key from its scalar and/or point; either may be empty.
 Result<Pkey> p256_from_params(int selection, ByteView priv, ByteView pub_point) {
-  std::unique_ptr<OSSL_PARAM_BLD, ParamFree> bld(OSSL_PARAM_BLD_new());
-  std::unique_ptr<BIGNUM, ParamFree> d;
-  if (!bld) return crypto_error("P-256 parameters");
-  bool ok = OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "P-256", 0) == 1;
-  if (!priv.empty()) {
-    d.reset(BN_bin2bn(priv.data(), int(priv.size()), nullptr));
-    ok = ok && d && OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, d.get()) == 1;
-  }
-  if (!pub_point.empty()) {
-    ok = ok && OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY,
-                                                pub_point.data(), pub_point.size()) == 1;
-  }
-  if (!ok) return crypto_error("P-256 parameters");
-  std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld.get()));
-  std::unique_ptr<EVP_PKEY_CTX, EvpFree> ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-  EVP_PKEY* raw = nullptr;
-  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-      EVP_PKEY_fromdata(ctx.get(), &raw, selection, params.get()) != 1) {
-    return crypto_error("invalid P-256 key");
-  }
-  return Pkey(raw);
+  // The builder keeps the BIGNUM pointer until the key is built.
+  evp::Bignum d = priv.empty() ? evp::Bignum() : evp::bn(priv);
+  return evp::from_params("EC", selection, [&](OSSL_PARAM_BLD* b) {
+    return OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, "P-256", 0) == 1 &&
+           (priv.empty() ||
+            (d && OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_PRIV_KEY, d.get()) == 1)) &&
+           (pub_point.empty() ||
+            OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, pub_point.data(),
+                                             pub_point.size()) == 1);
+  });
 }
 
 }  // namespace
@@ -76,8 +58,8 @@ Bytes hmac_sha256(ByteView key, ByteView data) {
 }
 
 Bytes hkdf_sha256(ByteView ikm, std::string_view info, size_t length) {
-  std::unique_ptr<EVP_KDF, ParamFree> kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
-  std::unique_ptr<EVP_KDF_CTX, ParamFree> ctx(kdf ? EVP_KDF_CTX_new(kdf.get()) : nullptr);
+  Owned<EVP_KDF> kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
+  Owned<EVP_KDF_CTX> ctx(kdf ? EVP_KDF_CTX_new(kdf.get()) : nullptr);
   if (!ctx) abort();
   uint8_t salt[32] = {};
   char digest[] = "SHA256";
@@ -98,7 +80,7 @@ namespace {
 Result<Bytes> aes_cbc(bool encrypt, ByteView key, ByteView iv, ByteView in) {
   if (key.size() != 32 || iv.size() != 16) return make_error(Errc::internal, "AES-CBC key/iv size");
   if (in.size() % 16 != 0) return make_error(Errc::malformed, "AES-CBC input is not whole blocks");
-  std::unique_ptr<EVP_CIPHER_CTX, EvpFree> ctx(EVP_CIPHER_CTX_new());
+  Owned<EVP_CIPHER_CTX> ctx(EVP_CIPHER_CTX_new());
   Bytes out(in.size() + 16);
   int n1 = 0, n2 = 0;
   if (!ctx ||
@@ -125,7 +107,7 @@ Result<Bytes> aes256_cbc_decrypt(ByteView key, ByteView iv, ByteView cipher) {
 
 Result<Bytes> aes256_gcm_seal(ByteView key, ByteView nonce, ByteView aad, ByteView plain) {
   if (key.size() != 32 || nonce.size() != 12) return make_error(Errc::internal, "AES-GCM sizes");
-  std::unique_ptr<EVP_CIPHER_CTX, EvpFree> ctx(EVP_CIPHER_CTX_new());
+  Owned<EVP_CIPHER_CTX> ctx(EVP_CIPHER_CTX_new());
   Bytes out(plain.size() + 16);
   int n = 0, fin = 0;
   if (!ctx ||
@@ -144,7 +126,7 @@ Result<Bytes> aes256_gcm_open(ByteView key, ByteView nonce, ByteView aad, ByteVi
   if (key.size() != 32 || nonce.size() != 12) return make_error(Errc::internal, "AES-GCM sizes");
   if (sealed.size() < 16) return make_error(Errc::malformed, "AES-GCM input too short");
   size_t clen = sealed.size() - 16;
-  std::unique_ptr<EVP_CIPHER_CTX, EvpFree> ctx(EVP_CIPHER_CTX_new());
+  Owned<EVP_CIPHER_CTX> ctx(EVP_CIPHER_CTX_new());
   Bytes out(clen + 16);
   int n = 0, fin = 0;
   if (!ctx ||
@@ -171,7 +153,7 @@ Result<Pkey> p256_generate() {
 Result<Pkey> p256_from_private(ByteView scalar32) {
   if (scalar32.size() != 32) return make_error(Errc::malformed, "P-256 scalar must be 32 bytes");
   // Derive the public point so the key is complete for signing and export.
-  std::unique_ptr<BIGNUM, ParamFree> d(BN_bin2bn(scalar32.data(), 32, nullptr));
+  Owned<BIGNUM> d(BN_bin2bn(scalar32.data(), 32, nullptr));
   EC_GROUP* group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
   EC_POINT* pt = group ? EC_POINT_new(group) : nullptr;
   Bytes point(65);
@@ -195,8 +177,7 @@ Result<Pkey> p256_from_public(ByteView x32, ByteView y32) {
   point.insert(point.end(), y32.begin(), y32.end());
   auto key = p256_from_params(EVP_PKEY_PUBLIC_KEY, {}, point);
   if (!key) return key.error();
-  std::unique_ptr<EVP_PKEY_CTX, EvpFree> ctx(
-      EVP_PKEY_CTX_new_from_pkey(nullptr, key->get(), nullptr));
+  Owned<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key->get(), nullptr));
   if (!ctx || EVP_PKEY_public_check(ctx.get()) != 1) {
     ERR_clear_error();
     return make_error(Errc::malformed, "P-256 point is not on the curve");
@@ -221,14 +202,14 @@ Result<Bytes> p256_private_scalar(EVP_PKEY* key) {
   if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_PRIV_KEY, &d) != 1) {
     return crypto_error("P-256 private scalar");
   }
-  std::unique_ptr<BIGNUM, ParamFree> owned(d);
+  Owned<BIGNUM> owned(d);
   Bytes out(32);
   if (BN_bn2binpad(d, out.data(), 32) != 32) return crypto_error("P-256 private scalar");
   return out;
 }
 
 Result<Bytes> p256_ecdh(EVP_PKEY* ours, EVP_PKEY* peer) {
-  std::unique_ptr<EVP_PKEY_CTX, EvpFree> ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, ours, nullptr));
+  Owned<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, ours, nullptr));
   size_t len = 0;
   if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 ||
       EVP_PKEY_derive_set_peer(ctx.get(), peer) != 1 ||

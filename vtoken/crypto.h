@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // The vtoken's OpenSSL 3 primitives: hashes, HMAC, HKDF, AES (CBC for the PIN
-// protocols, GCM for key handles), random bytes and RAII for EVP objects.
-// Private to fido/vtoken (ssh/evp.h is private to ssh/).
+// protocols, GCM for key handles) and random bytes, on ssh/evp.h's RAII and
+// parameter builder.
 #pragma once
 
 #include <openssl/evp.h>
@@ -14,13 +14,8 @@
 
 namespace skagent::vtoken {
 
-struct EvpFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
-  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-  void operator()(EVP_CIPHER_CTX* p) const { EVP_CIPHER_CTX_free(p); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, EvpFree>;
+using evp::Owned;
+using evp::Pkey;
 
 // OpenSSL's last error, with `what` in front (shared with ssh/).
 using evp::crypto_error;

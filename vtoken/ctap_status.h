@@ -39,6 +39,7 @@ inline constexpr uint8_t kPinNotSet = 0x35;
 inline constexpr uint8_t kPinRequired = 0x36;  // CTAP 2.1: PUAT_REQUIRED
 inline constexpr uint8_t kPinPolicyViolation = 0x37;
 inline constexpr uint8_t kRequestTooLarge = 0x39;
+inline constexpr uint8_t kInvalidSubcommand = 0x3E;
 inline constexpr uint8_t kUnauthorizedPermission = 0x40;
 inline constexpr uint8_t kOther = 0x7F;
 

@@ -27,10 +27,8 @@ std::string truncate_utf8(std::string s, size_t max) {
 
 Result<RpEntity> RpEntity::parse(const cbor_item_t* item) {
   if (!cbor::is_map(item)) return make_error(Errc::malformed, "rp is not a map");
-  const cbor_item_t* id = cbor::map_get(item, "id");
-  if (id == nullptr) return make_error(Errc::not_found, "rp.id missing");
-  auto t = cbor::get_text(id, kMaxRpIdLength);
-  if (!t) return make_error(t.error().code, "rp.id: " + t.error().message);
+  auto t = cbor::required_text(item, "id", kMaxRpIdLength, "rp.id");
+  if (!t) return t.error();
   auto name = optional_text(item, "name", 4096);
   if (!name) return name.error();
   return RpEntity{std::move(*t), truncate_utf8(std::move(*name), kMaxNameLength)};
@@ -38,10 +36,8 @@ Result<RpEntity> RpEntity::parse(const cbor_item_t* item) {
 
 Result<UserEntity> UserEntity::parse(const cbor_item_t* item) {
   if (!cbor::is_map(item)) return make_error(Errc::malformed, "user is not a map");
-  const cbor_item_t* id = cbor::map_get(item, "id");
-  if (id == nullptr) return make_error(Errc::not_found, "user.id missing");
-  auto b = cbor::get_bytes(id, kMaxUserIdLength);
-  if (!b) return make_error(b.error().code, "user.id: " + b.error().message);
+  auto b = cbor::required_bytes(item, "id", kMaxUserIdLength, "user.id");
+  if (!b) return b.error();
   auto name = optional_text(item, "name", 4096);
   if (!name) return name.error();
   auto dname = optional_text(item, "displayName", 4096);
@@ -72,10 +68,8 @@ Result<CredentialDescriptor> CredentialDescriptor::parse(const cbor_item_t* item
   if (!cbor::is_map(item)) return make_error(Errc::malformed, "credential descriptor is not a map");
   auto type = cbor::get_text(cbor::map_get(item, "type"), 64);
   if (!type) return make_error(Errc::malformed, "credential descriptor type");
-  const cbor_item_t* id = cbor::map_get(item, "id");
-  if (id == nullptr) return make_error(Errc::not_found, "credential descriptor id missing");
-  auto b = cbor::get_bytes(id, kMaxCredentialIdLength);
-  if (!b) return make_error(b.error().code, "credential id: " + b.error().message);
+  auto b = cbor::required_bytes(item, "id", kMaxCredentialIdLength, "credential id");
+  if (!b) return b.error();
   if (*type != "public-key") return make_error(Errc::unsupported, "credential type " + *type);
   return CredentialDescriptor{std::move(*b)};
 }

@@ -79,16 +79,8 @@ Result<GetAssertionRequest> GetAssertionRequest::parse(const cbor_item_t* params
   r.up = opts->up;
   r.uv = opts->uv;
   r.rk = opts->rk;
-  if (const cbor_item_t* p = cbor::map_get(params, 0x06)) {
-    auto b = cbor::get_bytes(p, 64);
-    if (!b) return b.error();
-    r.pin_uv_auth_param = std::move(*b);
-  }
-  if (const cbor_item_t* p = cbor::map_get(params, 0x07)) {
-    auto v = cbor::get_int(p);
-    if (!v) return v.error();
-    r.pin_uv_auth_protocol = *v;
-  }
+  if (auto st = cbor::optional_bytes(params, 0x06, 64, r.pin_uv_auth_param); !st) return st.error();
+  if (auto st = cbor::optional_int(params, 0x07, r.pin_uv_auth_protocol); !st) return st.error();
   return r;
 }
 

@@ -52,25 +52,6 @@ EnrolledKey from_response(const sk_enroll_response* r) {
   return k;
 }
 
-// OpenSSH's freezero(3): wipe `len` bytes at `p`, then free it.
-void freezero(void* p, size_t len) {
-  if (p == nullptr) return;
-  explicit_bzero(p, len);
-  free(p);
-}
-
-// How OpenSSH 10.5 lets go of an enrolment's answer (ssh-sk.c, sshsk_free_enroll_response): every
-// buffer the provider malloc'd is wiped and freed, then the response itself.
-void free_enroll(sk_enroll_response* r) {
-  if (r == nullptr) return;
-  freezero(r->key_handle, r->key_handle_len);
-  freezero(r->public_key, r->public_key_len);
-  freezero(r->signature, r->signature_len);
-  freezero(r->attestation_cert, r->attestation_cert_len);
-  freezero(r->authdata, r->authdata_len);
-  freezero(r, sizeof(*r));
-}
-
 TEST(SkProviderE2E, EnrollSignAndLoadResidentKeysThroughTheAbi) {
   VtokenProcess t({.args = {"--pin", "4321"}});
   ASSERT_TRUE(t.ready());
@@ -90,7 +71,7 @@ TEST(SkProviderE2E, EnrollSignAndLoadResidentKeysThroughTheAbi) {
     EXPECT_GT(er->signature_len, 0u);
     EXPECT_GT(er->authdata_len, 0u);
     EnrolledKey k = from_response(er);
-    free_enroll(er);
+    free_enroll_response(er);
     er = nullptr;
     EXPECT_EQ(sk_enroll(alg, chal, sizeof(chal), app.c_str(), 0x21, "4321", opts.get(), &er),
               kSkErrCredentialExists);
@@ -105,9 +86,7 @@ TEST(SkProviderE2E, EnrollSignAndLoadResidentKeysThroughTheAbi) {
     s.counter = sr->counter;
     s.sig_r.assign(sr->sig_r, sr->sig_r + sr->sig_r_len);
     if (sr->sig_s != nullptr) s.sig_s.assign(sr->sig_s, sr->sig_s + sr->sig_s_len);
-    free(sr->sig_r);
-    free(sr->sig_s);
-    free(sr);
+    free_sign_response(sr);
     EXPECT_TRUE(verify_sk(alg, k, app, ByteView(data, sizeof(data)), s).ok());
   }
   sk_resident_key** rks = nullptr;
@@ -121,11 +100,7 @@ TEST(SkProviderE2E, EnrollSignAndLoadResidentKeysThroughTheAbi) {
     EXPECT_EQ(rks[i]->user_id_len, 32u);
     EXPECT_GT(rks[i]->key.key_handle_len, 0u);
     EXPECT_EQ(rks[i]->key.public_key_len, rks[i]->alg == kAlgEd25519 ? 32u : 65u);
-    free(rks[i]->application);
-    free(rks[i]->user_id);
-    free(rks[i]->key.public_key);
-    free(rks[i]->key.key_handle);
-    free(rks[i]);
+    free_resident_key(rks[i]);
   }
   free(rks);
 }

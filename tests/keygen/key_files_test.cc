@@ -149,6 +149,10 @@ TEST(KeygenKeyFiles, DefaultPaths) {
   EXPECT_EQ(default_key_path(home, KeyType::sk_ecdsa_p256), "/home/someone/.ssh/id_ecdsa_sk");
   EXPECT_EQ(default_key_path(home, KeyType::ecdsa_p521), "/home/someone/.ssh/id_ecdsa");
   EXPECT_EQ(default_key_path(home, KeyType::rsa), "/home/someone/.ssh/id_rsa");
+  EXPECT_EQ(default_key_path(home, KeyType::dsa), "/home/someone/.ssh/id_dsa");
+  EXPECT_EQ(default_key_path(home, KeyType::ed25519), "/home/someone/.ssh/id_ed25519");
+  EXPECT_EQ(default_key_path(home, KeyType::mldsa44_ed25519),
+            "/home/someone/.ssh/id_mldsa44_ed25519");
 }
 
 TEST(KeygenKeyFiles, HomeFromTheEnvironmentValueElseThePasswordDatabase) {

@@ -24,7 +24,7 @@ TEST(VtokenClientPin, HostileRequests) {
                    ctap::kCborUnexpectedType});
   cases.push_back({"unknown subcommand",
                    cbor::MapBuilder().add(1, cbor::uint(2)).add(2, cbor::uint(0x42)).build(),
-                   kInvalidSubcommand});
+                   ctap::kInvalidSubcommand});
   cases.push_back({"key agreement without protocol",
                    cbor::MapBuilder().add(2, cbor::uint(2)).build(), ctap::kMissingParameter});
   cases.push_back({"protocol 7",
