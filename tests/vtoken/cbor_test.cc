@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <random>
 
 #include "tests/common/hex.h"
@@ -132,6 +133,30 @@ TEST(VtokenCbor, AccessorsCheckTypesAndBounds) {
   EXPECT_EQ(*get_uint(big->get()), UINT64_MAX);
   EXPECT_EQ(map_get(nullptr, 1), nullptr);
   EXPECT_FALSE(get_bool(nullptr).ok());
+}
+
+TEST(VtokenCbor, FieldReadersLeaveAbsentFieldsAndNameBadOnes) {
+  // {1: "a", 2: h'0102', "id": h'07'}
+  auto m = decode(hex("a3016161024201026269644107"));
+  ASSERT_TRUE(m.ok());
+  std::optional<Bytes> b;
+  std::optional<int64_t> i;
+  std::optional<std::string> t;
+  ASSERT_TRUE(optional_bytes(m->get(), 2, 2, b).ok());
+  EXPECT_EQ(b, (Bytes{1, 2}));
+  ASSERT_TRUE(optional_int(m->get(), 9, i).ok());  // absent: left empty
+  EXPECT_FALSE(i.has_value());
+  EXPECT_EQ(optional_int(m->get(), 1, i).error().code, Errc::malformed);  // text, not an int
+  EXPECT_EQ(optional_bytes(m->get(), 2, 1, b).error().code, Errc::limit);
+  ASSERT_TRUE(optional_text(m->get(), 1, 1, t).ok());
+  EXPECT_EQ(t, "a");
+  EXPECT_EQ(*required_bytes(m->get(), "id", 1, "user.id"), Bytes{7});
+  auto missing = required_text(m->get(), "name", 8, "rp.name");
+  EXPECT_EQ(missing.error().code, Errc::not_found);
+  EXPECT_EQ(missing.error().message, "missing rp.name");
+  auto wrong = required_text(m->get(), "id", 8, "rp.id");
+  EXPECT_EQ(wrong.error().code, Errc::malformed);
+  EXPECT_EQ(wrong.error().message.rfind("rp.id: ", 0), 0u);
 }
 
 TEST(VtokenCbor, CanonicalPrefixFindsTheFirstItem) {
