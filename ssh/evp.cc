@@ -40,10 +40,15 @@ Result<Pkey> from_params(const char* keytype, int selection,
   Owned<OSSL_PARAM_BLD> bld(OSSL_PARAM_BLD_new());
   if (!bld || !fill(bld.get())) return crypto_error("building key parameters");
   Owned<OSSL_PARAM> params(OSSL_PARAM_BLD_to_param(bld.get()));
+  if (!params) return crypto_error("building key parameters");
+  return from_param_array(keytype, selection, params.get());
+}
+
+Result<Pkey> from_param_array(const char* keytype, int selection, const OSSL_PARAM* params) {
   Owned<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, keytype, nullptr));
   EVP_PKEY* raw = nullptr;
-  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-      EVP_PKEY_fromdata(ctx.get(), &raw, selection, params.get()) != 1) {
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &raw, selection, const_cast<OSSL_PARAM*>(params)) != 1) {
     return crypto_error("invalid key parameters");
   }
   return Pkey(raw);

@@ -62,6 +62,8 @@ Bytes bn_bytes(const BIGNUM* b, size_t pad_to = 0);
 // EVP_PKEY_KEYPAIR. `fill` pushes parameters onto the builder.
 Result<Pkey> from_params(const char* keytype, int selection,
                          const std::function<bool(OSSL_PARAM_BLD*)>& fill);
+// The same from a prepared parameter array (no builder, no copies of the numbers).
+Result<Pkey> from_param_array(const char* keytype, int selection, const OSSL_PARAM* params);
 
 // Public EVP key for a plain PublicKey (any type; sk types as their curve key).
 Result<Pkey> public_pkey(const PublicKey& key);
@@ -95,6 +97,10 @@ const RsaAlgorithm& rsa_algorithm(RsaHash h);
 const RsaAlgorithm* rsa_algorithm_named(std::string_view name);
 
 Result<Bytes> sign(EVP_PKEY* key, const EVP_MD* md, ByteView data);
+// ECDSA (DER) with the private scalar `scalar` on the curve of `t`, whose group is built once
+// per process (ssh/ec_sign.cc): the same signature as sign() on an imported key, without
+// building the curve again for each key.
+Result<Bytes> ecdsa_sign(KeyType t, ByteView scalar, ByteView data);
 bool verify(EVP_PKEY* key, const EVP_MD* md, ByteView sig, ByteView data);
 
 // ECDSA/DSA signatures: DER <-> the two integers r and s.

@@ -77,12 +77,15 @@ Result<evp::Pkey> private_pkey(const PublicKey& k, const PrivateKey::Secret& s) 
     case KeyType::ed25519: {
       if (s.x.size() != 64) return make_error(Errc::malformed, "bad Ed25519 secret");
       // Giving OpenSSL both halves spares it re-deriving the public key (a
-      // scalar multiplication) for every signature.
-      return evp::from_params("ED25519", EVP_PKEY_KEYPAIR, [&](OSSL_PARAM_BLD* b) {
-        return OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PRIV_KEY, s.x.data(), 32) == 1 &&
-               OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, k.point.data(),
-                                                k.point.size()) == 1;
-      });
+      // scalar multiplication) for every signature. The parameters point at the bytes we
+      // hold (no builder: no allocation, nothing more to wipe).
+      const OSSL_PARAM params[] = {
+          OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PRIV_KEY,
+                                            const_cast<uint8_t*>(s.x.data()), 32),
+          OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
+                                            const_cast<uint8_t*>(k.point.data()), k.point.size()),
+          OSSL_PARAM_construct_end()};
+      return evp::from_param_array("ED25519", EVP_PKEY_KEYPAIR, params);
     }
     case KeyType::rsa:
       return rsa_private(k, s);
@@ -143,6 +146,12 @@ static Result<Bytes> mldsa44_ed25519_sign(const PublicKey& pub, const Bytes& see
 
 Result<Bytes> PrivateKey::sign(ByteView data, RsaHash hash) const {
   if (pub_.type == KeyType::mldsa44_ed25519) return mldsa44_ed25519_sign(pub_, secret_->x, data);
+  if (is_ecdsa(pub_.type) && !skagent::is_security_key(pub_.type)) {
+    // The curve group is built once per process, not for every key (ssh/ec_sign.cc).
+    auto der = evp::ecdsa_sign(pub_.type, secret_->x, data);
+    if (!der) return der.error();
+    return encode_signature(pub_.type, key_type_info(pub_.type).name, *der);
+  }
   auto pk = private_pkey(pub_, *secret_);
   if (!pk) return pk.error();
   KeyType t = pub_.type;
@@ -154,8 +163,6 @@ Result<Bytes> PrivateKey::sign(ByteView data, RsaHash hash) const {
     alg = rsa.name;
   } else if (t == KeyType::dsa) {
     md = EVP_sha1();
-  } else if (is_ecdsa(t)) {
-    md = evp::ec_curve(t).digest();
   }
   auto raw = evp::sign(pk->get(), md, data);
   if (!raw) return raw.error();

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace skagent {
@@ -32,10 +33,18 @@ Result<std::unique_ptr<KeyShield>> KeyShield::create() {
     return make_error(Errc::crypto, "no randomness for the key-shield pre-key");
   EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   if (sha256 == nullptr) return make_error(Errc::crypto, "SHA-256 unavailable");
-  return std::unique_ptr<KeyShield>(new KeyShield(std::move(*prekey), sha256));
+  EVP_CIPHER* aes = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+  if (aes == nullptr) {
+    EVP_MD_free(sha256);
+    return make_error(Errc::crypto, "AES-256-GCM unavailable");
+  }
+  return std::unique_ptr<KeyShield>(new KeyShield(std::move(*prekey), sha256, aes));
 }
 
-KeyShield::~KeyShield() { EVP_MD_free(sha256_); }
+KeyShield::~KeyShield() {
+  EVP_MD_free(sha256_);
+  EVP_CIPHER_free(aes_);
+}
 
 void KeyShield::derive(ByteView nonce, uint8_t out[32]) const {
   EVP_MD_CTX* md = EVP_MD_CTX_new();
@@ -59,7 +68,7 @@ Result<ShieldedSecret> KeyShield::shield(ByteView secret) const {
   s.ciphertext.resize(secret.size() + kTag);
   int len = 0, fin = 0;
   bool ok =
-      c.ctx && EVP_EncryptInit_ex(c.ctx, EVP_aes_256_gcm(), nullptr, d.bytes, s.nonce.data()) &&
+      c.ctx && EVP_EncryptInit_ex(c.ctx, aes_, nullptr, d.bytes, s.nonce.data()) &&
       EVP_EncryptUpdate(c.ctx, s.ciphertext.data(), &len, secret.data(), int(secret.size())) &&
       EVP_EncryptFinal_ex(c.ctx, s.ciphertext.data() + len, &fin) &&
       EVP_CIPHER_CTX_ctrl(c.ctx, EVP_CTRL_GCM_GET_TAG, kTag, s.ciphertext.data() + secret.size());
@@ -76,11 +85,11 @@ Result<Bytes> KeyShield::unshield(const ShieldedSecret& s) const {
   CipherCtx c;
   Bytes out(n);
   int len = 0, fin = 0;
-  Bytes tag(s.ciphertext.begin() + long(n), s.ciphertext.end());
-  bool ok = c.ctx &&
-            EVP_DecryptInit_ex(c.ctx, EVP_aes_256_gcm(), nullptr, d.bytes, s.nonce.data()) &&
+  uint8_t tag[kTag];  // the GCM tag is public
+  std::copy(s.ciphertext.begin() + long(n), s.ciphertext.end(), tag);
+  bool ok = c.ctx && EVP_DecryptInit_ex(c.ctx, aes_, nullptr, d.bytes, s.nonce.data()) &&
             EVP_DecryptUpdate(c.ctx, out.data(), &len, s.ciphertext.data(), int(n)) &&
-            EVP_CIPHER_CTX_ctrl(c.ctx, EVP_CTRL_GCM_SET_TAG, kTag, tag.data()) &&
+            EVP_CIPHER_CTX_ctrl(c.ctx, EVP_CTRL_GCM_SET_TAG, kTag, tag) &&
             EVP_DecryptFinal_ex(c.ctx, out.data() + len, &fin);
   if (!ok) return make_error(Errc::crypto, "shielded key failed its integrity check");
   return out;

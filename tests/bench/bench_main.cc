@@ -13,7 +13,8 @@ int usage() {
   std::cerr
       << "usage: skagent-bench COMMAND [--socket PATH] [--option value]...\n"
          "  sign    --comment C --name N [--flags F] [--clients 1,8] [--seconds 3] [--pid AGENT]\n"
-         "  raw     [--seconds 1]  (OpenSSL's raw signature cost per key type)\n"
+         "  roundtrip [--clients 1,8] [--seconds 3] [--pid AGENT]  (a request with no work)\n"
+         "  raw     [--seconds 1]  (OpenSSL's raw signature and skagent's key unseal per type)\n"
          "  list    [--calls 500] [--seconds 5]\n"
          "  confirm --confirm-comment C --fast-comment C --marker PATH [--samples 300]\n"
          "  rss     --pid P --name N\n"
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   auto args = Args::parse(argc - 2, argv + 2);
   if (!args) return fail(command, args.error());
   if (command == "sign") return cmd_sign(*args);
+  if (command == "roundtrip") return cmd_roundtrip(*args);
   if (command == "raw") return cmd_raw(*args);
   if (command == "list") return cmd_list(*args);
   if (command == "confirm") return cmd_confirm(*args);

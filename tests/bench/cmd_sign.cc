@@ -24,30 +24,28 @@ Result<std::vector<unsigned>> client_counts(const std::string& list) {
   return counts;
 }
 
-}  // namespace
-
-int cmd_sign(const Args& args) {
+// One measurement per client count: throughput, latency and, with --pid, the agent's CPU
+// per request (utime + stime of all its threads over the run).
+using LoadRunner = Result<SignResult> (*)(const SignLoad&);
+int measure_load(std::string_view command, const Args& args, const std::string& name,
+                 const Bytes& key, LoadRunner run) {
   auto socket = args.socket();
   auto seconds = args.number("seconds", 3);
   auto flags = args.number("flags", 0);
-  auto pid = args.number("pid", 0);  // the agent's: its CPU time per signature
+  auto pid = args.number("pid", 0);  // the agent's: its CPU time per request
   auto counts = client_counts(args.text("clients", "1,8"));
-  if (!socket) return fail("sign", socket.error());
-  if (!seconds) return fail("sign", seconds.error());
-  if (!flags) return fail("sign", flags.error());
-  if (!counts) return fail("sign", counts.error());
-  if (!pid) return fail("sign", pid.error());
-  auto key = find_key_by_comment(*socket, args.text("comment"));
-  if (!key) return fail("sign", key.error());
-
-  std::string name = "sign." + args.text("name", args.text("comment"));
+  if (!socket) return fail(command, socket.error());
+  if (!seconds) return fail(command, seconds.error());
+  if (!flags) return fail(command, flags.error());
+  if (!counts) return fail(command, counts.error());
+  if (!pid) return fail(command, pid.error());
   for (unsigned clients : *counts) {
-    SignLoad load{*socket, *key, uint32_t(*flags), clients, *seconds};
+    SignLoad load{*socket, key, uint32_t(*flags), clients, *seconds};
     auto cpu0 = *pid > 0 ? process_cpu_seconds(pid_t(*pid)) : Result<double>(0.0);
-    auto r = run_sign_load(load);
+    auto r = run(load);
     auto cpu1 = *pid > 0 ? process_cpu_seconds(pid_t(*pid)) : Result<double>(0.0);
-    if (!r) return fail("sign", r.error());
-    if (!cpu0 || !cpu1) return fail("sign", !cpu0 ? cpu0.error() : cpu1.error());
+    if (!r) return fail(command, r.error());
+    if (!cpu0 || !cpu1) return fail(command, !cpu0 ? cpu0.error() : cpu1.error());
     std::string prefix = name + ".c" + std::to_string(clients);
     if (*pid > 0 && r->ops > 0)
       print_metric(std::cout, prefix + ".cpu_us", (*cpu1 - *cpu0) * 1e6 / double(r->ops));
@@ -58,6 +56,21 @@ int cmd_sign(const Args& args) {
   return 0;
 }
 
+}  // namespace
+
+int cmd_sign(const Args& args) {
+  auto socket = args.socket();
+  if (!socket) return fail("sign", socket.error());
+  auto key = find_key_by_comment(*socket, args.text("comment"));
+  if (!key) return fail("sign", key.error());
+  return measure_load("sign", args, "sign." + args.text("name", args.text("comment")), *key,
+                      run_sign_load);
+}
+
+int cmd_roundtrip(const Args& args) {
+  return measure_load("roundtrip", args, "roundtrip", Bytes{}, run_roundtrip_load);
+}
+
 int cmd_raw(const Args& args) {
   auto seconds = args.number("seconds", 1);
   if (!seconds) return fail("raw", seconds.error());
@@ -65,6 +78,9 @@ int cmd_raw(const Args& args) {
     auto us = raw_sign_us(name, *seconds);
     if (!us) return fail("raw", us.error());
     print_metric(std::cout, "raw." + name + ".us", *us);
+    auto unseal = unseal_us(name, *seconds);
+    if (!unseal) return fail("raw", unseal.error());
+    print_metric(std::cout, "raw." + name + ".unseal_us", *unseal);
   }
   return 0;
 }

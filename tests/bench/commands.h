@@ -13,7 +13,10 @@ namespace skagent::bench {
 
 // sign --comment C --name N [--flags F] [--clients 1,8] [--seconds 3] [--pid AGENT]
 int cmd_sign(const Args& args);
-// raw [--seconds 1]: OpenSSL's own signature cost per key type on this machine.
+// roundtrip [--clients 1,8] [--seconds 3] [--pid AGENT]: a request answered with no work.
+int cmd_roundtrip(const Args& args);
+// raw [--seconds 1]: OpenSSL's own signature cost per key type on this machine, and the
+// cost of unsealing such a key from skagent's key shield.
 int cmd_raw(const Args& args);
 // list [--calls 500] [--seconds 5]
 int cmd_list(const Args& args);

@@ -17,5 +17,8 @@ const std::vector<std::string>& raw_sign_names();
 
 // CPU microseconds (this thread's) per signature, over about `seconds`.
 Result<double> raw_sign_us(const std::string& name, double seconds);
+// CPU microseconds per unseal of such a key from skagent's key shield (agent/keys/key_shield.h),
+// which the agent does for every signature: part of the floor under skagent's figure.
+Result<double> unseal_us(const std::string& name, double seconds);
 
 }  // namespace skagent::bench

@@ -53,6 +53,34 @@ void print_raw(std::ostream& out, const Metrics& ref, const Metrics& neu,
   }
 }
 
+// skagent's CPU per signature against the floor no agent built this way goes under on this
+// machine: its own bare round trip (socket, framing, event loop: an unknown extension),
+// the key shield's unseal (a security parameter) and OpenSSL's raw signature, all measured
+// in this run. What is above the floor is skagent's own work (key import, policy, audit).
+void print_floor(std::ostream& out, const Metrics& neu, const ReportLabels& labels) {
+  out << "\n"
+      << labels.neu << " CPU per signature against the floor"
+      << " (bare round trip + key unseal + raw signature, same run)\n"
+      << row4("key type, clients", "floor", labels.neu, "ratio");
+  for (const auto& name : raw_sign_names()) {
+    for (const char* c : {"1", "8"}) {
+      auto rt = lookup(neu, std::string("roundtrip.c") + c + ".cpu_us");
+      auto unseal = lookup(neu, "raw." + name + ".unseal_us");
+      auto raw = lookup(neu, "raw." + name + ".us");
+      auto cpu = lookup(neu, "sign." + name + ".c" + c + ".cpu_us");
+      std::optional<double> floor;
+      if (rt && unseal && raw) floor = *rt + *unseal + *raw;
+      std::string parts = name + ", " + c + ": " + format_value(Unit::micros, rt) + " + " +
+                          format_value(Unit::micros, unseal) + " + " +
+                          format_value(Unit::micros, raw);
+      std::optional<double> ratio;
+      if (floor && cpu && *floor > 0) ratio = *cpu / *floor;
+      out << row4(parts, format_value(Unit::micros, floor), format_value(Unit::micros, cpu),
+                  ratio ? format_ratio(*ratio) : "n/a");
+    }
+  }
+}
+
 int print_targets(std::ostream& out, const Metrics& ref, const Metrics& neu) {
   out << "\n" << row4("target (for skagent)", "", "measured", "verdict");
   int missed = 0;
@@ -71,6 +99,7 @@ int print_report(std::ostream& out, const Metrics& ref, const Metrics& neu,
                  const ReportLabels& labels) {
   print_metrics(out, ref, neu, labels);
   print_raw(out, ref, neu, labels);
+  print_floor(out, neu, labels);
   return print_targets(out, ref, neu);
 }
 

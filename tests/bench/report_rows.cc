@@ -6,15 +6,22 @@
 namespace skagent::bench {
 namespace {
 
-void add_sign_rows(std::vector<Row>& rows, const std::string& key, const std::string& label) {
+// `metric` "sign.ed25519", say; the label names what one request is ("sig", "request").
+void add_load_rows(std::vector<Row>& rows, const std::string& metric, const std::string& label,
+                   const std::string& per) {
   for (const char* c : {"1", "8"}) {
-    std::string prefix = "sign." + key + ".c" + c;
-    std::string who = "sign " + label + ", " + c + (c[0] == '1' ? " client" : " clients");
+    std::string prefix = metric + ".c" + c;
+    std::string who = label + ", " + c + (c[0] == '1' ? " client" : " clients");
     rows.push_back({prefix + ".ops_per_s", who + ": throughput", Unit::ops_per_s, Better::higher});
     rows.push_back({prefix + ".p50_us", who + ": p50", Unit::micros, Better::lower});
     rows.push_back({prefix + ".p99_us", who + ": p99", Unit::micros, Better::lower});
-    rows.push_back({prefix + ".cpu_us", who + ": agent CPU per sig", Unit::micros, Better::lower});
+    rows.push_back(
+        {prefix + ".cpu_us", who + ": agent CPU per " + per, Unit::micros, Better::lower});
   }
+}
+
+void add_sign_rows(std::vector<Row>& rows, const std::string& key, const std::string& label) {
+  add_load_rows(rows, "sign." + key, "sign " + label, "sig");
 }
 
 std::string printf_string(const char* format, double v) {
@@ -27,6 +34,8 @@ std::string printf_string(const char* format, double v) {
 
 std::vector<Row> report_rows() {
   std::vector<Row> rows;
+  // A request answered with no work: the socket and event loop's share of each signature.
+  add_load_rows(rows, "roundtrip", "bare round trip", "request");
   add_sign_rows(rows, "ed25519", "ed25519");
   add_sign_rows(rows, "ecdsa-p256", "ecdsa-p256");
   add_sign_rows(rows, "rsa-3072", "rsa-3072/sha2-512");

@@ -119,6 +119,8 @@ measure() {
   # OpenSSL's own signature cost on this machine, now: what each agent's CPU per signature
   # (--pid: /proc/PID/stat over the run, all its threads) is divided by.
   step "$out" raw --seconds 1
+  # The floor under a signature: the agent's CPU for a request it answers with no work.
+  step "$out" roundtrip --socket "$sock" --seconds "$seconds" --pid "$pid"
   step "$out" sign --socket "$sock" --comment bench-ed25519 --name ed25519 --seconds "$seconds" --pid "$pid"
   step "$out" sign --socket "$sock" --comment bench-ecdsa-p256 --name ecdsa-p256 --seconds "$seconds" --pid "$pid"
   step "$out" sign --socket "$sock" --comment bench-rsa-3072 --name rsa-3072 --flags 4 --seconds "$seconds" --pid "$pid"

@@ -24,24 +24,27 @@ constexpr size_t kDataSize = 64;
 struct Worker {
   std::vector<int64_t> samples_ns;
   Clock::time_point end;
-  Bytes first_signature;
+  Bytes first_reply;  // what the check kept of it
   std::string error;
 };
 
-void sign_until_stopped(AgentClient& client, ByteView request, std::latch& start,
-                        const std::atomic<bool>& stop, Worker& out) {
+// What a worker keeps of a good reply (the signature), or why the reply is wrong.
+using ReplyCheck = Result<Bytes> (*)(ByteView reply);
+
+void request_until_stopped(AgentClient& client, ByteView request, ReplyCheck check,
+                           std::latch& start, const std::atomic<bool>& stop, Worker& out) {
   out.samples_ns.reserve(1 << 16);
   start.arrive_and_wait();
   while (!stop.load(std::memory_order_relaxed)) {
     auto t0 = Clock::now();
     auto reply = client.request(request);
     auto t1 = Clock::now();
-    auto sig = reply ? decode_sign_response(*reply) : Result<Bytes>(reply.error());
-    if (!sig) {
-      out.error = sig.error().message;
+    auto kept = reply ? check(*reply) : Result<Bytes>(reply.error());
+    if (!kept) {
+      out.error = kept.error().message;
       break;
     }
-    if (out.samples_ns.empty()) out.first_signature = std::move(*sig);
+    if (out.samples_ns.empty()) out.first_reply = std::move(*kept);
     out.samples_ns.push_back(elapsed_ns(t0, t1));
   }
   out.end = Clock::now();
@@ -57,21 +60,17 @@ Result<std::vector<AgentClient>> connect_all(const std::string& socket, unsigned
   return clients;
 }
 
-}  // namespace
-
-Result<SignResult> run_sign_load(const SignLoad& load) {
-  Bytes data(kDataSize);
-  if (RAND_bytes(data.data(), int(data.size())) != 1) return make_error(Errc::crypto, "RAND_bytes");
-  Bytes request = encode_sign_request(load.key_blob, data, load.flags);
+// Runs the clients; `workers` holds what each brought back (errors already turned into one).
+Result<SignResult> run_load(const SignLoad& load, ByteView request, ReplyCheck check,
+                            std::vector<Worker>& workers) {
   auto clients = connect_all(load.socket, load.clients);
   if (!clients) return clients.error();
-
-  std::vector<Worker> workers(load.clients);
+  workers.assign(load.clients, Worker{});
   std::latch start(load.clients + 1);
   std::atomic<bool> stop{false};
   std::vector<std::thread> threads;
   for (unsigned i = 0; i < load.clients; i++)
-    threads.emplace_back(sign_until_stopped, std::ref((*clients)[i]), ByteView(request),
+    threads.emplace_back(request_until_stopped, std::ref((*clients)[i]), request, check,
                          std::ref(start), std::cref(stop), std::ref(workers[i]));
   start.arrive_and_wait();
   auto t0 = Clock::now();
@@ -84,9 +83,7 @@ Result<SignResult> run_sign_load(const SignLoad& load) {
   std::vector<int64_t> all;
   Clock::time_point end = t0;
   for (auto& w : workers) {
-    if (!w.error.empty()) return make_error(Errc::io, "sign failed: " + w.error);
-    if (Status s = check_signature(load.key_blob, data, w.first_signature, load.flags); !s)
-      return make_error(s.error().code, "bad signature from agent: " + s.error().message);
+    if (!w.error.empty()) return make_error(Errc::io, "request failed: " + w.error);
     all.insert(all.end(), w.samples_ns.begin(), w.samples_ns.end());
     end = std::max(end, w.end);
   }
@@ -94,6 +91,36 @@ Result<SignResult> run_sign_load(const SignLoad& load) {
   result.elapsed_s = double(elapsed_ns(t0, end)) / 1e9;
   result.latency = summarize(all);
   return result;
+}
+
+Result<Bytes> failure_reply(ByteView reply) {
+  if (reply.size() != 1 || reply[0] != msg::kFailure)
+    return make_error(Errc::malformed, "the agent did not answer SSH_AGENT_FAILURE");
+  return Bytes{};
+}
+
+}  // namespace
+
+Result<SignResult> run_sign_load(const SignLoad& load) {
+  Bytes data(kDataSize);
+  if (RAND_bytes(data.data(), int(data.size())) != 1) return make_error(Errc::crypto, "RAND_bytes");
+  Bytes request = encode_sign_request(load.key_blob, data, load.flags);
+  std::vector<Worker> workers;
+  auto result = run_load(load, request, decode_sign_response, workers);
+  if (!result) return result;
+  for (auto& w : workers) {
+    if (Status s = check_signature(load.key_blob, data, w.first_reply, load.flags); !s)
+      return make_error(s.error().code, "bad signature from agent: " + s.error().message);
+  }
+  return result;
+}
+
+Result<SignResult> run_roundtrip_load(const SignLoad& load) {
+  Writer w;
+  w.u8(msg::kExtension);
+  w.string("skagent-bench-roundtrip@example.invalid");
+  std::vector<Worker> workers;
+  return run_load(load, w.bytes(), failure_reply, workers);
 }
 
 }  // namespace skagent::bench

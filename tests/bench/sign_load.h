@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// Sign throughput and latency: N client threads, one agent connection each,
-// signing the same 64 random bytes back to back for a fixed time.
+// Request throughput and latency: N client threads, one agent connection each, sending the
+// same request back to back for a fixed time. Signing: the same 64 random bytes each time.
+// The round trip: a request the agent answers with no work (the floor under a signature).
 #pragma once
 
 #include <cstdint>
@@ -29,5 +30,11 @@ struct SignResult {
 
 // Fails if any request fails or if a sampled signature does not verify.
 Result<SignResult> run_sign_load(const SignLoad& load);
+
+// The same clients and framing, but each request is an EXTENSION no agent knows, which both
+// OpenSSH's agent and skagent answer with SSH_AGENT_FAILURE and log nothing for: the agent's
+// cost of one request/reply round trip on its socket and event loop. `load.key_blob` and
+// `load.flags` are not used. Fails if any reply is not SSH_AGENT_FAILURE.
+Result<SignResult> run_roundtrip_load(const SignLoad& load);
 
 }  // namespace skagent::bench
