@@ -39,19 +39,42 @@ bool frame_ready(const Connection& c) {
   return len == 0 || len > msg::kMaxFrame || c.in.size() - c.in_off - 4 >= len;
 }
 
+// The transport of every accepted connection: its socket.
+class SocketTransport final : public Transport {
+ public:
+  ssize_t read(int fd, uint8_t* buf, size_t n) override { return ::read(fd, buf, n); }
+  ssize_t send(int fd, const uint8_t* p, size_t n) override {
+    return ::send(fd, p, n, MSG_NOSIGNAL);
+  }
+  void close(int fd) override { ::close(fd); }
+};
+
+Transport& sockets() {
+  static SocketTransport t;  // no state
+  return t;
+}
+
 }  // namespace
 
-Server::Server(EventLoop& loop, Agent& agent, int listen_fd)
-    : loop_(loop), agent_(agent), limits_(agent.options()), listen_fd_(listen_fd), uid_(getuid()) {
+Server::Server(EventLoop& loop, Agent& agent, int listen_fd) : Server(loop, agent, sockets()) {
+  listen_fd_ = listen_fd;
   loop_.watch(listen_fd_, EventLoop::kRead, [this](uint32_t) { accept_clients(); });
 }
+
+Server::Server(EventLoop& loop, Agent& agent, Transport& io)
+    : loop_(loop),
+      agent_(agent),
+      io_(io),
+      limits_(agent.options()),
+      listen_fd_(-1),
+      uid_(getuid()) {}
 
 Server::~Server() {
   loop_.unwatch(listen_fd_);
   if (deadline_timer_ != 0) loop_.cancel_timer(deadline_timer_);
   for (auto& [id, c] : conns_) {
     loop_.unwatch(c->fd);
-    close(c->fd);
+    io_.close(c->fd);
   }
 }
 
@@ -71,22 +94,30 @@ void Server::accept_clients() {
       close(fd);
       continue;
     }
-    auto c = std::make_shared<Connection>();
-    c->fd = fd;
-    c->id = next_id_++;
-    c->peer = *peer;
     // Who connected is read now, once: later the pid may name another program (defect 5 of
     // issue 13), and no request pays for /proc reads.
     bool gone = false;
     int pidfd = peer_pidfd(fd, &gone);
-    c->caller = read_caller(c->peer, pidfd, gone);
-    conns_[c->id] = c;
-    per_process_[c->peer.pid]++;
-    loop_.watch(fd, EventLoop::kRead, [this, id = c->id](uint32_t ev) {
-      auto it = conns_.find(id);
-      if (it != conns_.end()) on_event(std::shared_ptr<Connection>(it->second), ev);
-    });
+    auto c = adopt(fd, *peer, read_caller(*peer, pidfd, gone));
+    loop_.watch(fd, EventLoop::kRead, [this, id = c->id](uint32_t ev) { on_ready(id, ev); });
   }
+}
+
+std::shared_ptr<Connection> Server::adopt(int fd, const PeerIdentity& peer,
+                                          std::shared_ptr<const CallerInfo> caller) {
+  auto c = std::make_shared<Connection>();
+  c->fd = fd;
+  c->id = next_id_++;
+  c->peer = peer;
+  c->caller = std::move(caller);
+  conns_[c->id] = c;
+  per_process_[c->peer.pid]++;
+  return c;
+}
+
+void Server::on_ready(uint64_t id, uint32_t events) {
+  auto it = conns_.find(id);
+  if (it != conns_.end()) on_event(std::shared_ptr<Connection>(it->second), events);
 }
 
 // Slots. One process may hold at most max_connections_per_process: a forwarded host reaches
@@ -148,7 +179,7 @@ bool Server::read_input(const std::shared_ptr<Connection>& c) {
     ~Wipe() { secure_wipe(p, n); }
   } used{buf};
   while (!frame_ready(*c)) {
-    ssize_t n = read(c->fd, buf, sizeof(buf));
+    ssize_t n = io_.read(c->fd, buf, sizeof(buf));
     if (n > 0) {
       used.n = std::max(used.n, size_t(n));
       if (!append_input(c, buf, size_t(n))) return false;
@@ -282,7 +313,7 @@ void Server::on_reply(uint64_t id, Bytes message) {
 bool Server::flush(const std::shared_ptr<Connection>& c) {
   size_t sent = 0;
   while (sent < c->out.size()) {
-    ssize_t n = ::send(c->fd, c->out.data() + sent, c->out.size() - sent, MSG_NOSIGNAL);
+    ssize_t n = io_.send(c->fd, c->out.data() + sent, c->out.size() - sent);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) break;
     if (n <= 0) return false;
@@ -365,7 +396,7 @@ void Server::close_connection(const std::shared_ptr<Connection>& c) {
     per_process_.erase(it);
   }
   loop_.unwatch(c->fd);
-  close(c->fd);
+  io_.close(c->fd);
   c->fd = -1;
   c->pending.reset();                       // cancels a prompt the client was waiting for
   if (!c->processing) release_buffers(*c);  // else the request loop does, once it stops

@@ -27,10 +27,31 @@
 
 namespace skagent {
 
+// How the server moves a connection's bytes. Connections the server accepts use their socket
+// (read(2), send(2), close(2)); a test may give another (tests/fuzz/agent_stream_fuzz.cc
+// feeds frames from memory, with no kernel or event loop between it and the request loop).
+// The system calls' contract: -1 with errno EAGAIN when nothing can move now, and read
+// returns 0 when the client will send no more.
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual ssize_t read(int fd, uint8_t* buf, size_t n) = 0;
+  virtual ssize_t send(int fd, const uint8_t* p, size_t n) = 0;
+  virtual void close(int fd) = 0;
+};
+
 class Server {
  public:
   Server(EventLoop& loop, Agent& agent, int listen_fd);
   ~Server();
+
+  // Test seam: a server with no listening socket whose connections are added by adopt(),
+  // move their bytes through `io` and are never watched by the event loop: the test calls
+  // on_ready() where the loop would, with the events epoll would report.
+  Server(EventLoop& loop, Agent& agent, Transport& io);
+  std::shared_ptr<Connection> adopt(int fd, const PeerIdentity& peer,
+                                    std::shared_ptr<const CallerInfo> caller);
+  void on_ready(uint64_t id, uint32_t events);
 
  private:
   void accept_clients();
@@ -52,6 +73,7 @@ class Server {
 
   EventLoop& loop_;
   Agent& agent_;
+  Transport& io_;
   const AgentOptions& limits_;
   int listen_fd_;
   uid_t uid_;

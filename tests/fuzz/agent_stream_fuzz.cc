@@ -1,55 +1,79 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// The agent as its clients reach it, persistent: one Agent and one Server on a real socket,
-// and up to three client connections, set up once and reused. An input is a list of records
-// `byte conn, uint32 len, len bytes`: each frame is written, as it is, to connection conn % 3;
-// all frames of an input are written before any reply is read, so every connection
-// pipelines. The harness then runs the event loop until each connection has one reply per
-// complete frame, or was closed by the agent (a frame of length 0 or over 256 KiB). A
-// missing, extra (also one arriving after its input) or unordered reply is a finding
-// (FUZZ_CHECK); so is a hang (libFuzzer's timeout).
+// The agent as its clients reach it, persistent and in memory: one Agent and one Server for
+// every input, and up to three client connections kept between inputs. The connections reach
+// the server's own framing, request loop, backpressure and closing through an in-memory
+// transport (agent/server.h's test seam, tests/common/memory_transport.h): no socket, no
+// accept, no epoll; the harness does what the event loop would, and runs the loop itself only
+// while the agent works asynchronously (a worker's signature, a refused prompt, an unlock
+// waiting its turn). An input is a list of records `byte conn, uint32 len, len bytes`: each
+// frame is written, as it is, to connection conn % 3; all frames of an input are written
+// before any reply is read, so every connection pipelines; a client takes at most 32 KiB of
+// replies before it reads (its socket buffer), so many pipelined requests meet the server's
+// backpressure. The harness then delivers until each connection has one reply per complete
+// frame, or was closed by the agent (a frame of length 0 or over 256 KiB). A missing, extra
+// (also one arriving after its input) or unordered reply is a finding (FUZZ_CHECK); so is a
+// hang (libFuzzer's timeout).
 //
 // What an input leaves behind is undone before the next, cheaply: a connection that sent an
 // extension (session-bind changes it for good), left a frame incomplete or was closed is
-// closed and opened again when next used (an accept reads the caller from /proc); after an
-// input that sent a key- or lock-changing message, the agent is unlocked with each password
-// the input locked with, emptied and given the same four keys again (tests/fuzz/fuzz_util.h).
+// closed by its client (end of input, as epoll reports a hang-up) and a new one adopted when
+// next used; after an input in which a key- or lock-changing message did not fail, the agent
+// is unlocked with each password the input locked with, emptied and given the same four keys
+// again (tests/fuzz/fuzz_util.h).
 //
 // Unlocks: a wrong password delays the next attempt by unlock_delay_step more (agent-wide);
-// the harness sets the step to 1 us, so wrong unlocks cost nothing and are sent as they are.
-#include <fcntl.h>
-#include <sys/socket.h>
-#include <sys/un.h>
+// the harness sets the step to 0, so wrong unlocks cost nothing and never wait on a timer.
 #include <unistd.h>
 
-#include <cstdlib>
-#include <filesystem>
+#include <algorithm>
 #include <memory>
 
 #include "agent/agent.h"
+#include "agent/prompts/request_context.h"
 #include "agent/protocol/messages.h"
 #include "agent/server.h"
-#include "platform/unix_listener.h"
+#include "tests/common/memory_transport.h"
 #include "tests/fuzz/fuzz_util.h"
 
 using namespace skagent;
+using skagent::testing::MemoryTransport;
 
 namespace {
 
 constexpr int kConns = 3;
+constexpr int kFirstFd = 1 << 20;  // never a real descriptor: the transport only names it
+constexpr size_t kWindow = 32 * 1024;
+
+// Requests whose success changes the agent's keys or lock.
+bool changes_state(uint8_t type) {
+  static const uint8_t kChanging[] = {msg::kRemoveAllV1,
+                                      msg::kAddIdentity,
+                                      msg::kRemoveIdentity,
+                                      msg::kRemoveAllIdentities,
+                                      msg::kAddSmartcardKey,
+                                      msg::kRemoveSmartcardKey,
+                                      msg::kLock,
+                                      msg::kUnlock,
+                                      msg::kAddIdConstrained,
+                                      msg::kAddSmartcardKeyConstrained};
+  return std::find(std::begin(kChanging), std::end(kChanging), type) != std::end(kChanging);
+}
 
 struct Client {
   int fd = -1;
-  Bytes out, in;
-  size_t sent = 0;  // of out: the rest goes when the socket takes it
+  std::shared_ptr<Connection> conn;  // the server's side, while open
+  Bytes out;                         // this input's bytes for the agent
+  std::vector<uint8_t> types;        // the type of each complete frame, in order
   size_t expected = 0, replies = 0;
-  bool eof = false, bad_length = false;
-  bool dirty = false;  // this input changed the connection: open a new one for the next
+  bool bad_length = false;
+  bool dirty = false;    // this input changed the connection: open a new one for the next
+  bool changed = false;  // a key- or lock-changing request of this input did not fail
 
   void start_input() {
     out.clear();
-    in.clear();
-    sent = expected = replies = 0;
-    eof = bad_length = dirty = false;
+    types.clear();
+    expected = replies = 0;
+    bad_length = dirty = changed = false;
   }
 };
 
@@ -57,28 +81,31 @@ class World {
  public:
   World() {
     opts_.allowed_providers = "/nonexistent-provider-dir/*";
-    opts_.unlock_delay_step = std::chrono::microseconds(1);
+    opts_.unlock_delay_step = std::chrono::microseconds(0);
     log_.configure(Logger::Sink::stderr_sink, Logger::Level::error);
     agent_ = Agent::create(opts_, log_, loop_, "/nonexistent/skagent-sk-helper",
                            "/nonexistent/skagent-pkcs11-helper")
                  .value();
-    char tmpl[] = "/tmp/skagent-fuzz-stream.XXXXXX";
-    if (mkdtemp(tmpl) == nullptr) abort();
-    dir_ = tmpl;
-    auto l = listen_unix(dir_ + "/agent.sock", getpid());
-    if (!l) abort();
-    listener_ = *l;
-    server_ = std::make_unique<Server>(loop_, *agent_, listener_.fd);
+    server_ = std::make_unique<Server>(loop_, *agent_, io_);
+    // Every connection comes from this process, read from /proc once, as at an accept.
+    peer_.pid = getpid();
+    peer_.uid = getuid();
+    peer_.gid = getgid();
+    caller_ = read_caller(peer_, -1, false);
+    io_.on_activity = [this] {
+      if (waiting_) loop_.stop();
+    };
+    for (int i = 0; i < kConns; i++) c_[i].fd = kFirstFd + i;
     control_ = fuzz::in_process_connection(~uint64_t{0});
     preload_ = fuzz::preload_messages();
   }
 
-  // Dispatches one message on the control connection (no socket) and waits for its reply.
+  // Dispatches one message on the control connection (no transport) and waits for its reply.
   Bytes control(ByteView message) { return fuzz::dispatch_sync(*agent_, loop_, control_, message); }
 
-  // Back to the state every input starts from. Only an input that sent a message that can
-  // change the agent's keys or lock state pays for it (re-adding four keys is most of the
-  // cost of a short input).
+  // Back to the state every input starts from. Only an input in which a message that can
+  // change the agent's keys or lock state did not fail pays for it (re-adding four keys is
+  // most of the cost of a short input).
   void reset(const std::vector<Bytes>& lock_bodies) {
     if (control(Bytes{msg::kRemoveAllIdentities}) != msg::status(true)) {
       bool ok = false;
@@ -96,7 +123,6 @@ class World {
   void run(const uint8_t* data, size_t size) {
     for (auto& cl : c_) cl.start_input();
     std::vector<Bytes> lock_bodies;
-    bool changes_state = false;
     Reader r(ByteView(data, size));
     uint8_t which = 0;
     uint32_t len = 0;
@@ -105,22 +131,10 @@ class World {
       ByteView body;
       bool complete = r.raw(std::min<size_t>(len, r.remaining()), body) && body.size() == len;
       if (complete && len > 0 && len <= msg::kMaxFrame) {
-        static const uint8_t kChanging[] = {msg::kRemoveAllV1,
-                                            msg::kAddIdentity,
-                                            msg::kRemoveIdentity,
-                                            msg::kRemoveAllIdentities,
-                                            msg::kAddSmartcardKey,
-                                            msg::kRemoveSmartcardKey,
-                                            msg::kLock,
-                                            msg::kUnlock,
-                                            msg::kAddIdConstrained,
-                                            msg::kAddSmartcardKeyConstrained};
-        if (std::find(std::begin(kChanging), std::end(kChanging), body[0]) != std::end(kChanging))
-          changes_state = true;
         if (body[0] == msg::kLock) lock_bodies.push_back(Bytes(body.begin() + 1, body.end()));
         if (body[0] == msg::kExtension) cl.dirty = true;
       }
-      if (cl.bad_length) continue;  // the agent has closed this one
+      if (cl.bad_length) continue;  // the agent closes this one
       Writer w;
       w.u32(len);
       w.raw(body);
@@ -132,95 +146,109 @@ class World {
         cl.dirty = true;
         break;
       }
-      if (!cl.bad_length) cl.expected++;
+      if (!cl.bad_length) {
+        cl.expected++;
+        cl.types.push_back(body[0]);
+      }
     }
     for (auto& cl : c_) {
       if (cl.out.empty()) continue;
-      if (cl.fd < 0) open_client(cl);
-      write_some(cl);
-    }
-    if (!all_done()) loop_.run();
-    bool closed = false;
-    for (auto& cl : c_) {
-      if (cl.fd < 0) continue;
-      FUZZ_CHECK(cl.replies == cl.expected ||
-                 (cl.eof && cl.bad_length && cl.replies <= cl.expected));
-      if (cl.dirty || cl.eof) {
-        close_client(cl);
-        closed = true;
+      if (!cl.conn) open_client(cl);
+      auto& p = io_.pipe(cl.fd);
+      if (p.read_off == p.to_agent.size()) {  // the last input's bytes, all read
+        p.to_agent.clear();
+        p.read_off = 0;
       }
+      p.to_agent.insert(p.to_agent.end(), cl.out.begin(), cl.out.end());
     }
-    if (closed) {  // let the server see the closes before the next input
-      loop_.post([this] { loop_.stop(); });
-      loop_.run();
+    deliver();
+    bool changed = false;
+    for (auto& cl : c_) {
+      if (!cl.conn) continue;
+      const bool closed = io_.pipe(cl.fd).closed;
+      FUZZ_CHECK(cl.replies == cl.expected ||
+                 (closed && cl.bad_length && cl.replies <= cl.expected));
+      if (cl.replies < cl.expected) changed = true;  // unanswered: it may have changed anything
+      if (cl.dirty || closed) close_client(cl);
     }
-    if (changes_state) reset(lock_bodies);
+    for (auto& cl : c_) changed = changed || cl.changed;
+    if (changed) reset(lock_bodies);
   }
 
  private:
   void open_client(Client& cl) {
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    struct sockaddr_un sun {};
-    sun.sun_family = AF_UNIX;
-    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", listener_.path.c_str());
-    FUZZ_CHECK(connect(fd, reinterpret_cast<sockaddr*>(&sun), sizeof(sun)) == 0);
-    int sz = 4 << 20;
-    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-    cl.fd = fd;
-    // Watched for as long as it is open, between inputs too: a reply that comes late is
-    // counted against the input that is over, and fails the check.
-    loop_.watch(fd, EventLoop::kRead, [this, &cl](uint32_t events) {
-      if (events & EventLoop::kWrite) write_some(cl);
-      if (events & (EventLoop::kRead | EventLoop::kError)) on_reply(cl);
-    });
+    io_.open(cl.fd).window = kWindow;
+    cl.conn = server_->adopt(cl.fd, peer_, caller_);
   }
 
+  // The client hangs up (end of input and a hang-up, as epoll reports them): the server
+  // closes its side, dropping whatever the connection still waited for.
   void close_client(Client& cl) {
-    if (!cl.eof) loop_.unwatch(cl.fd);
-    close(cl.fd);
-    cl.fd = -1;
+    auto& p = io_.pipe(cl.fd);
+    p.eof = true;
+    if (!p.closed) server_->on_ready(cl.conn->id, EventLoop::kRead | EventLoop::kError);
+    FUZZ_CHECK(p.closed);
+    take_replies(cl);  // a reply sent on the way out counts against this input
+    cl.conn.reset();
   }
 
-  void write_some(Client& cl) {
-    while (cl.sent < cl.out.size()) {
-      ssize_t n = send(cl.fd, cl.out.data() + cl.sent, cl.out.size() - cl.sent, MSG_NOSIGNAL);
-      if (n <= 0) break;
-      cl.sent += size_t(n);
-    }
-    if (!cl.eof) {
-      loop_.set_interest(cl.fd,
-                         EventLoop::kRead | (cl.sent < cl.out.size() ? EventLoop::kWrite : 0));
+  // What the event loop would do for these connections, until every complete frame is
+  // answered or its connection closed: tell the server a connection is readable (unread
+  // bytes) or writable (replies wait and the client has taken what it was sent), take the
+  // replies, and go on while anything moved. When nothing moves but replies are owed, the
+  // agent works asynchronously: run the event loop until the transport sees a send or a close.
+  void deliver() {
+    for (;;) {
+      bool moved = true;
+      while (moved) {
+        moved = false;
+        for (auto& cl : c_) {
+          if (!cl.conn) continue;
+          auto& p = io_.pipe(cl.fd);
+          if (p.closed) continue;
+          const size_t off = p.read_off;
+          const bool unread = off < p.to_agent.size();
+          if (unread || !cl.conn->out.empty()) {
+            server_->on_ready(cl.conn->id, EventLoop::kRead | EventLoop::kWrite);
+          }
+          moved = moved || p.read_off != off || p.closed;
+          moved = take_replies(cl) || moved;
+        }
+      }
+      if (all_done()) return;
+      waiting_ = true;
+      loop_.run();
+      waiting_ = false;
+      for (auto& cl : c_) {
+        if (cl.conn) take_replies(cl);
+      }
     }
   }
 
-  bool all_done() const {
-    for (const auto& cl : c_)
-      if (cl.fd >= 0 && cl.replies < cl.expected && !cl.eof) return false;
+  bool all_done() {
+    for (const auto& cl : c_) {
+      if (cl.conn && cl.replies < cl.expected && !io_.pipe(cl.fd).closed) return false;
+    }
     return true;
   }
 
-  void on_reply(Client& cl) {
-    uint8_t buf[65536];
-    ssize_t n = read(cl.fd, buf, sizeof(buf));
-    if (n <= 0) {
-      if (n == 0 || errno != EAGAIN) {
-        cl.eof = true;
-        loop_.unwatch(cl.fd);
-      }
-    } else {
-      cl.in.insert(cl.in.end(), buf, buf + n);
-      for (;;) {
-        Reader r(cl.in);
-        uint32_t len = 0;
-        ByteView body;
-        if (!r.u32(len) || !r.raw(len, body)) break;
-        FUZZ_CHECK(len > 0);
-        cl.replies++;
-        FUZZ_CHECK(cl.replies <= cl.expected);
-        cl.in.erase(cl.in.begin(), cl.in.begin() + 4 + len);
-      }
+  // Counts the whole replies the server sent on `cl`; true when there were any.
+  bool take_replies(Client& cl) {
+    auto& p = io_.pipe(cl.fd);
+    Reader r(p.from_agent);
+    uint32_t len = 0;
+    ByteView body;
+    size_t used = 0;
+    while (r.u32(len) && r.raw(len, body)) {
+      FUZZ_CHECK(len > 0);
+      FUZZ_CHECK(cl.replies < cl.expected);
+      // A key- or lock-changing request that did not fail: the agent needs the reset.
+      if (changes_state(cl.types[cl.replies]) && body[0] != msg::kFailure) cl.changed = true;
+      cl.replies++;
+      used += 4 + len;
     }
-    if (all_done()) loop_.stop();
+    p.from_agent.erase(p.from_agent.begin(), p.from_agent.begin() + ptrdiff_t(used));
+    return used > 0;
   }
 
   AgentOptions opts_;
@@ -228,9 +256,11 @@ class World {
   std::unique_ptr<EventLoop> loop_owner_ = EventLoop::create().value();
   EventLoop& loop_ = *loop_owner_;
   std::unique_ptr<Agent> agent_;
-  std::string dir_;
-  Listener listener_;
+  MemoryTransport io_;
   std::unique_ptr<Server> server_;
+  PeerIdentity peer_;
+  std::shared_ptr<const CallerInfo> caller_;
+  bool waiting_ = false;  // deliver() runs the event loop: a send or close stops it
   std::shared_ptr<Connection> control_;
   std::vector<Bytes> preload_;
   Client c_[kConns];

@@ -3,9 +3,10 @@
 // destination constraints for two keys, then session-binds on two connections — with REAL
 // signatures by fixed host keys over the session ids it chooses, or deliberately bad ones —
 // and user-auth, hostbound, SSHSIG and other sign requests, lists and removes. So it gets past
-// signature verification into the hop checks. One Agent for every input; its two keys are
-// removed and added again only when an input asks for other constraints than the last one
-// added, or removed one. An input makes at most kMaxOps requests after the adds.
+// signature verification into the hop checks. One Agent for every input; a key is added again
+// (which replaces it, constraints and all) only when an input asks for other constraints than
+// it was last added with, or an input asked to remove it. An input makes at most kMaxOps
+// requests after the adds.
 //
 // Speed: the agent verifies every session-bind and makes every signature itself. The harness
 // signs a session id with a host key once (kept, Ed25519 being deterministic) and checks a
@@ -99,7 +100,9 @@ class World {
         hops[k].push_back(h);
       }
     }
-    if (!keys_added_ || hops[0] != added_[0] || hops[1] != added_[1]) add_keys(hops);
+    for (int k = 0; k < 2; k++) {
+      if (!present_[k] || hops[k] != added_[k]) add_key(k, hops[k]);
+    }
     Conn conns[2];
     for (int ops = 0; in.remaining_bytes() > 0 && ops < kMaxOps; ops++) {
       Conn& c = conns[in.ConsumeIntegralInRange(0, 1)];
@@ -116,10 +119,11 @@ class World {
           call(c.c, Bytes{msg::kRequestIdentities});
           break;
         default: {
-          keys_added_ = false;  // one may be gone: add both again for the next input
+          const int k = in.ConsumeIntegralInRange(0, 1);
+          present_[k] = false;  // it may be gone: add it again for the next input
           Writer m;
           m.u8(msg::kRemoveIdentity);
-          m.string(g_fixed->user[in.ConsumeIntegralInRange(0, 1)].public_key().blob());
+          m.string(g_fixed->user[k].public_key().blob());
           call(c.c, m.bytes());
         }
       }
@@ -127,19 +131,15 @@ class World {
   }
 
  private:
-  void add_keys(const std::vector<Hop> (&hops)[2]) {
-    auto control = fuzz::in_process_connection(0);
-    FUZZ_CHECK(call(control, Bytes{msg::kRemoveAllIdentities}) == msg::status(true));
-    for (int k = 0; k < 2; k++) {
-      Writer m;
-      m.u8(hops[k].empty() ? msg::kAddIdentity : msg::kAddIdConstrained);
-      m.raw(g_fixed->user_priv[k]);
-      m.string("user-key");
-      if (!hops[k].empty()) m.raw(constraint(hops[k]));
-      FUZZ_CHECK(call(control, m.bytes()) == msg::status(true));
-      added_[k] = hops[k];
-    }
-    keys_added_ = true;
+  void add_key(int k, const std::vector<Hop>& hops) {
+    Writer m;
+    m.u8(hops.empty() ? msg::kAddIdentity : msg::kAddIdConstrained);
+    m.raw(g_fixed->user_priv[k]);
+    m.string("user-key");
+    if (!hops.empty()) m.raw(constraint(hops));
+    FUZZ_CHECK(call(control_, m.bytes()) == msg::status(true));
+    added_[k] = hops;
+    present_[k] = true;
   }
 
   static Bytes hop_bytes(int host, const std::string& user) {
@@ -281,10 +281,11 @@ class World {
   std::unique_ptr<EventLoop> loop_owner_ = EventLoop::create().value();
   EventLoop& loop_ = *loop_owner_;
   std::unique_ptr<Agent> agent_;
-  bool keys_added_ = false;
-  std::vector<Hop> added_[2];  // the constraints the agent's two keys were added with
-  SignatureCache host_sigs_;   // by host key index
-  SignatureCache verified_;    // by user key index
+  std::shared_ptr<Connection> control_ = fuzz::in_process_connection(0);  // local, unbound
+  bool present_[2] = {false, false};  // the agent holds key k (it was not asked to remove it)
+  std::vector<Hop> added_[2];         // the constraints the agent's two keys were added with
+  SignatureCache host_sigs_;          // by host key index
+  SignatureCache verified_;           // by user key index
 };
 
 World* g_world = nullptr;
