@@ -17,7 +17,7 @@
 #include "agent/log.h"
 #include "agent/options.h"
 #include "agent/prompts/pin_cache.h"
-#include "agent/helpers/pkcs11_helper_client.h"
+#include "agent/helpers/pkcs11_tokens.h"
 #include "agent/policy/policy.h"
 #include "agent/prompts/request_context.h"
 #include "agent/helpers/sk_sign_flow.h"
@@ -43,6 +43,10 @@ class Agent {
                                                EventLoop& loop, std::string sk_helper_path,
                                                std::string pkcs11_helper_path = {},
                                                std::shared_ptr<PolicyStore> policy = nullptr);
+  // Cancels the expiry timer: the loop outlives the agent and must not call into it.
+  ~Agent();
+  Agent(const Agent&) = delete;
+  Agent& operator=(const Agent&) = delete;
 
   void dispatch(Request req);
   void remove_all_identities();  // SIGUSR1 and REMOVE_ALL
@@ -85,14 +89,6 @@ class Agent {
   KeyPolicy key_policy(const SignContext& ctx) const;
   void wipe_secrets(const std::string& why);  // cached PINs and approvals
 
-  // PKCS#11 tokens (agent/protocol/smartcard_requests.cc, agent/helpers/pkcs11_sign.cc).
-  void add_smartcard(Request& req);
-  void remove_smartcard(Request& req);
-  void sign_pkcs11(std::shared_ptr<const Identity> id, Bytes data, uint32_t flags, ReplyFn reply);
-  size_t remove_provider_identities(const std::string& provider);
-  void drop_provider(const std::string& provider, uint64_t generation, const std::string& why);
-  void stop_pkcs11_helpers();
-
   Status apply_constraints(Identity& id, const Constraints& c, bool remote) const;
   Status resolve_provider(const std::string& requested, bool remote, std::string& out) const;
   void schedule_expiry();
@@ -110,9 +106,7 @@ class Agent {
   KnownHostsFiles known_hosts_;
   SkSignFlow sk_;  // security keys: helpers, PINs, touch notices
   ApprovalCache approvals_;
-  std::string pkcs11_helper_path_;
-  Pkcs11Providers pkcs11_;
-  uint64_t pkcs11_generation_ = 0;
+  Pkcs11Tokens pkcs11_;  // PKCS#11 modules: their helpers and keys (after ids_, which it uses)
   uint64_t expiry_timer_ = 0;
   std::optional<std::chrono::steady_clock::time_point> next_expiry_;
 };

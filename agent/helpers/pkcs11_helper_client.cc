@@ -45,16 +45,6 @@ Pkcs11Helper::Timeouts Pkcs11Helper::Timeouts::given(std::chrono::milliseconds l
   return t;
 }
 
-void stop_idle_providers(Pkcs11Providers& providers,
-                         const std::function<bool(const std::string&)>& holds_keys) {
-  std::erase_if(providers, [&](auto& entry) {
-    auto& [path, p] = entry;
-    if (p.loading || holds_keys(path)) return false;
-    p.helper->stop("none of its keys is left");
-    return true;
-  });
-}
-
 Pkcs11Helper::~Pkcs11Helper() {
   if (check_timer_ != 0) loop_.cancel_timer(check_timer_);
 }

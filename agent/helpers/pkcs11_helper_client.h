@@ -12,7 +12,6 @@
 
 #include <chrono>
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 
@@ -75,20 +74,5 @@ class Pkcs11Helper {
   uint64_t check_timer_ = 0;
   HelperProcess process_;  // after provider_, which names it; its guard covers this object too
 };
-
-// The agent's loaded modules, by canonical path. The generation tells a new
-// add of the same module from an old one whose helper died since.
-struct Pkcs11Provider {
-  uint64_t generation = 0;
-  bool loading = true;  // logging in; its keys are not in the store yet
-  std::unique_ptr<Pkcs11Helper> helper;
-};
-using Pkcs11Providers = std::map<std::string, Pkcs11Provider>;
-
-// Stops and forgets the providers that hold no key any more (all expired or
-// removed), so no helper stays logged in to a token for nothing. Providers
-// still logging in are left alone.
-void stop_idle_providers(Pkcs11Providers& providers,
-                         const std::function<bool(const std::string&)>& holds_keys);
 
 }  // namespace skagent

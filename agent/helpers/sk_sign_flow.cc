@@ -65,7 +65,7 @@ void SkSignFlow::attempt(std::shared_ptr<SkAttempt> s) {
     s->tried_cache = true;
     const Secret* cached = s->policy.pin_cache > 0 ? pins_.get(s->id->blob) : nullptr;
     if (cached != nullptr) {
-      s->ctx->approval += s->ctx->approval.empty() ? "cached PIN" : ", cached PIN";
+      s->ctx->approval.cached_pin = true;
       s->pin_typed = false;
       return send(std::move(s), cached->copy());
     }
@@ -91,7 +91,7 @@ void SkSignFlow::attempt(std::shared_ptr<SkAttempt> s) {
           log_.error("sign: no PIN for " + describe(*s->id) + ": " + why);
           return s->done(make_error(Errc::denied, "PIN entry: " + why));
         }
-        s->ctx->approval += s->ctx->approval.empty() ? "PIN entered" : ", PIN entered";
+        s->ctx->approval.pins_typed++;
         s->pin_typed = true;
         send(s, std::move(o.secret));
       },

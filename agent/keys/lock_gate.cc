@@ -8,6 +8,10 @@
 
 namespace skagent {
 
+LockGate::~LockGate() {
+  if (timer_ != 0) loop_.cancel_timer(timer_);
+}
+
 void LockGate::unlock(std::weak_ptr<Connection> conn, Bytes password, ReplyFn reply) {
   queue_.push_back(Attempt{std::move(conn), std::move(password), std::move(reply)});
   run();

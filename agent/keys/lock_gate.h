@@ -20,6 +20,10 @@ class LockGate {
  public:
   LockGate(EventLoop& loop, const Logger& log, std::chrono::microseconds delay_step)
       : loop_(loop), log_(log), state_(delay_step) {}
+  // Cancels the timer of an attempt still waiting: the loop outlives the gate.
+  ~LockGate();
+  LockGate(const LockGate&) = delete;
+  LockGate& operator=(const LockGate&) = delete;
 
   bool locked() const { return state_.locked(); }
   Status lock(ByteView password) { return state_.lock(password); }

@@ -95,13 +95,13 @@ void Agent::sign_guarded(std::shared_ptr<SignContext> ctx, std::shared_ptr<const
   if (d.refuse) return refuse_sign(*ctx, d.reason, reply);
   ctx->reason = d.reason;
   if (!d.confirm) {
-    ctx->approval = "not needed";
+    ctx->approval.confirm = Approval::Confirm::not_needed;
     return sign_permitted(std::move(ctx), std::move(id), std::move(data), flags, std::move(reply));
   }
   check_caller(*ctx);
   const std::string remembered = kp.approve_for > 0 ? approval_key(*ctx) : std::string();
   if (!remembered.empty() && approvals_.approved(remembered)) {
-    ctx->approval = "approved earlier (ApproveFor)";
+    ctx->approval.confirm = Approval::Confirm::approved_earlier;
     log_.info("sign: " + describe(*id) + " approved earlier for this process and destination");
     return sign_permitted(std::move(ctx), std::move(id), std::move(data), flags, std::move(reply));
   }
@@ -113,10 +113,10 @@ void Agent::sign_guarded(std::shared_ptr<SignContext> ctx, std::shared_ptr<const
        approve_for = kp.approve_for](PromptOutcome o) mutable {
         if (auto c = weak.lock()) c->pending.reset();
         if (!o.yes) {
-          ctx->approval = "refused";
+          ctx->approval.confirm = Approval::Confirm::refused;
           return refuse_sign(*ctx, "confirmation: " + o.why, reply);
         }
-        ctx->approval = "confirmed by the person";
+        ctx->approval.confirm = Approval::Confirm::confirmed;
         if (!remembered.empty()) approvals_.remember(remembered, std::chrono::seconds(approve_for));
         log_.info("sign: " + describe(*id) + " confirmed");
         sign_permitted(std::move(ctx), std::move(id), std::move(data), flags, std::move(reply));

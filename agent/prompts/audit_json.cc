@@ -38,7 +38,7 @@ std::string audit_json(const SignContext& c, std::time_t now) {
   j += ",\"reason\":";
   append_json_string(j, c.reason);
   j += ",\"approval\":";
-  append_json_string(j, c.approval.empty() ? "none" : c.approval);
+  append_json_string(j, c.approval.name());
   j += ",\"key\":";
   append_json_string(j, c.key_fp);
   j += ",\"key_type\":";

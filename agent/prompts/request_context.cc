@@ -45,6 +45,21 @@ std::string process_name(const ProcessInfo& p) {
   return "[" + p.name + "]";
 }
 
+std::string Approval::name() const {
+  std::string out;
+  auto add = [&out](std::string_view part) {
+    if (!out.empty()) out += ", ";
+    out += part;
+  };
+  // In Confirm's order.
+  static constexpr std::string_view kConfirm[] = {"", "not needed", "approved earlier (ApproveFor)",
+                                                  "confirmed by the person", "refused"};
+  if (confirm != Confirm::none) add(kConfirm[size_t(confirm)]);
+  if (cached_pin) add("cached PIN");
+  for (unsigned i = 0; i < pins_typed; i++) add("PIN entered");
+  return out.empty() ? "none" : out;
+}
+
 std::string_view SignOutcome::name() const {
   switch (kind_) {
     case allowed:

@@ -68,6 +68,18 @@ class SignOutcome {
   Kind kind_;
 };
 
+// How a person was involved in a sign request, for the audit line: the confirmation (when the
+// policy asks for one) and a security key's PIN. name() is its one text.
+struct Approval {
+  enum class Confirm { none, not_needed, approved_earlier, confirmed, refused };
+  Confirm confirm = Confirm::none;
+  bool cached_pin = false;  // the PinCache's PIN was sent (tried before any prompt)
+  unsigned pins_typed = 0;  // PINs typed at the prompt, after it or a wrong one
+  bool empty() const { return confirm == Confirm::none && !cached_pin && pins_typed == 0; }
+  // "confirmed by the person, cached PIN, PIN entered"; "none" when empty.
+  std::string name() const;
+};
+
 struct SignContext {
   // Who.
   std::shared_ptr<const CallerInfo> caller;
@@ -96,7 +108,7 @@ struct SignContext {
   // Outcome, filled in as the request goes (for the audit line).
   SignOutcome decision;
   std::string reason;
-  std::string approval;  // how a person was involved: "not needed", "confirmed", ...
+  Approval approval;
 };
 
 // A process as a person should see it named: its executable, else what it calls itself.

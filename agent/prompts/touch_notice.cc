@@ -53,7 +53,6 @@ TouchNotifier::TouchNotifier(EventLoop& loop, const Logger& log, SessionBus bus)
     : loop_(loop), bus_(std::move(bus)), log_(log) {}
 
 TouchNotifier::~TouchNotifier() {
-  *alive_ = false;
   for (auto& [key, n] : notices_) {
     if (n->out_fd >= 0) {
       loop_.unwatch(n->out_fd);
@@ -140,9 +139,7 @@ std::shared_ptr<void> TouchNotifier::show(const std::string& summary, const std:
   if (n->pid < 0) return nullptr;
   const uint64_t key = next_++;
   notices_[key] = n;
-  auto alive = alive_;
-  loop_.watch(n->out_fd, EventLoop::kRead, [this, alive, key, n](uint32_t) {
-    if (!*alive) return;
+  loop_.watch(n->out_fd, EventLoop::kRead, liveness_.guard([this, key, n](uint32_t) {
     char buf[256];
     ssize_t r;
     while ((r = read(n->out_fd, buf, sizeof(buf))) > 0) {
@@ -154,18 +151,18 @@ std::shared_ptr<void> TouchNotifier::show(const std::string& summary, const std:
       n->out_fd = -1;
       if (n->exited) on_notify_done(key, WIFEXITED(n->status) && WEXITSTATUS(n->status) == 0);
     }
-  });
-  loop_.on_child_exit(n->pid, [this, alive, key, n](int status) {
-    if (!*alive) return;
+  }));
+  loop_.on_child_exit(n->pid, liveness_.guard([this, key, n](int status) {
     n->exited = true;
     n->status = status;
     if (n->out_fd < 0) on_notify_done(key, WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  });
+  }));
   log_.debug("notification shown: " + body);
-  return std::shared_ptr<void>(new int(0), [this, alive, key](int* p) {
-    delete p;
-    if (*alive) withdraw(key);
-  });
+  return std::shared_ptr<void>(
+      new int(0), [gone = liveness_.guard([this, key] { withdraw(key); })](int* p) mutable {
+        delete p;
+        gone();
+      });
 }
 
 void TouchNotifier::on_notify_done(uint64_t key, bool ok) {

@@ -16,6 +16,7 @@
 
 #include "agent/log.h"
 #include "agent/options.h"
+#include "base/liveness.h"
 #include "platform/event_loop.h"
 
 namespace skagent {
@@ -53,7 +54,7 @@ class TouchNotifier {
   const Logger& log_;
   uint64_t next_ = 1;
   std::map<uint64_t, std::shared_ptr<Notice>> notices_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Liveness liveness_;  // the fd watches, child exits and handles outlive it
 };
 
 }  // namespace skagent

@@ -32,12 +32,17 @@ Agent::Agent(const AgentOptions& options, const Logger& log, EventLoop& loop,
       prompter_(loop, log, options.askpass),
       policy_(std::move(policy)),
       sk_(loop, log, prompter_, std::move(sk_helper_path), options),
-      pkcs11_helper_path_(std::move(pkcs11_helper_path)) {
+      pkcs11_(loop, log, options, ids_, std::move(pkcs11_helper_path),
+              [this] { schedule_expiry(); }) {
   if (!policy_) {  // embedded agents (tests): the policy the options name, else the defaults
     auto opened = PolicyStore::open(options_);
     if (!opened) log_.error("policy: " + opened.error().message + "; using the defaults");
     policy_ = opened ? *opened : PolicyStore::defaults(options_.home);
   }
+}
+
+Agent::~Agent() {
+  if (expiry_timer_ != 0) loop_.cancel_timer(expiry_timer_);
 }
 
 void Agent::dispatch(Request req) {
@@ -84,17 +89,14 @@ void Agent::remove_all_identities() {
   log_.info("removing all " + std::to_string(ids_.size()) + " identities");
   ids_.clear();
   wipe_secrets("all identities removed");
-  stop_pkcs11_helpers();  // no token key is left to sign with
+  pkcs11_.stop_all("all identities removed");  // no token key is left to sign with
   schedule_expiry();
 }
 
 void Agent::schedule_expiry() {
   next_expiry_ = ids_.expire(std::chrono::steady_clock::now());
   // A PKCS#11 module whose keys are all gone (expired, removed) logs out of its tokens.
-  stop_idle_providers(pkcs11_, [this](const std::string& provider) {
-    return std::ranges::any_of(ids_.all(),
-                               [&](const auto& id) { return id->pkcs11_provider == provider; });
-  });
+  pkcs11_.stop_idle();
   if (expiry_timer_ != 0) loop_.cancel_timer(expiry_timer_);
   expiry_timer_ = 0;
   if (!next_expiry_) return;

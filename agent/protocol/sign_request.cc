@@ -107,7 +107,7 @@ void Agent::sign_permitted(std::shared_ptr<SignContext> ctx, std::shared_ptr<con
     return refuse_sign(*ctx, "the key was removed or the agent locked while waiting", reply);
   }
   if (!id->pkcs11_provider.empty())
-    return sign_pkcs11(std::move(id), std::move(data), flags, std::move(reply));
+    return pkcs11_.sign(std::move(id), std::move(data), flags, std::move(reply));
   if (is_security_key(id->key.type)) {
     return sign_security_key(std::move(ctx), std::move(id), std::move(data), std::move(reply));
   }

@@ -365,6 +365,27 @@ TEST(SignContextText, OutcomesHaveTheirAuditNames) {
   EXPECT_EQ(SignContext().decision, SignOutcome::undecided);
 }
 
+// How a person was involved is an enum and PIN counts; its audit text is the one the free-text
+// field carried before, byte for byte ("none" when nobody was involved).
+TEST(SignContextText, ApprovalsHaveTheirAuditNames) {
+  using C = Approval::Confirm;
+  EXPECT_EQ(Approval{}.name(), "none");
+  EXPECT_TRUE(Approval{}.empty());
+  EXPECT_EQ(Approval{C::not_needed}.name(), "not needed");
+  EXPECT_EQ(Approval{C::approved_earlier}.name(), "approved earlier (ApproveFor)");
+  EXPECT_EQ(Approval{C::confirmed}.name(), "confirmed by the person");
+  EXPECT_EQ(Approval{C::refused}.name(), "refused");
+  EXPECT_EQ((Approval{C::none, true}.name()), "cached PIN");
+  EXPECT_EQ((Approval{C::not_needed, false, 1}.name()), "not needed, PIN entered");
+  EXPECT_EQ((Approval{C::confirmed, true, 2}.name()),
+            "confirmed by the person, cached PIN, PIN entered, PIN entered");
+  EXPECT_FALSE((Approval{C::none, false, 1}.empty()));
+  auto c = ctx_for(SignKind::sshsig, {});
+  c.approval = Approval{C::not_needed, true};
+  EXPECT_NE(audit_json(c, 0).find(",\"approval\":\"not needed, cached PIN\",\"key\":"),
+            std::string::npos);
+}
+
 TEST(SignContextText, AuditLineIsOneJsonObject) {
   auto c = ctx_for(SignKind::userauth, {hop("jump", true), hop("build", false)});
   c.decision = SignOutcome::refused;

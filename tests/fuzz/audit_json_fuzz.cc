@@ -60,7 +60,9 @@ void check_line(const std::vector<std::string>& p) {
                                                     SignOutcome::failed};
   c.decision = kOutcomes[p[0].size() % 3];
   c.reason = p[1];
-  c.approval = p[2].empty() ? "x" : p[2];
+  c.approval.confirm = Approval::Confirm(p[2].size() % 5);  // an enum since it was structured
+  c.approval.cached_pin = p[2].size() % 2 == 1;
+  c.approval.pins_typed = unsigned(p[2].size() % 4);
   c.key_fp = p[3];
   c.key_type = p[4];
   c.key_comment = p[5];
@@ -83,7 +85,7 @@ void check_line(const std::vector<std::string>& p) {
   FUZZ_CHECK(j.is_object());
   check_field(j, "decision", std::string(c.decision.name()));
   check_field(j, "reason", c.reason);
-  check_field(j, "approval", c.approval);
+  check_field(j, "approval", c.approval.name());
   check_field(j, "key", c.key_fp);
   check_field(j, "key_type", c.key_type);
   check_field(j, "comment", c.key_comment);
