@@ -136,9 +136,10 @@ void Server::on_event(const std::shared_ptr<Connection>& c, uint32_t events) {
   if ((events & EventLoop::kWrite) && !flush(c)) return close_connection(c);
   if (events & EventLoop::kRead) {
     if (!frame_ready(*c)) {
-      // A frame begun earlier and still incomplete (big, or sent slowly) waits for a slice;
-      // a new request is read at once, one chunk (a person's requests fit in one).
-      if (c->in.size() > c->in_off) return defer_read(c);
+      // A frame still incomplete after a whole chunk (a big one) waits for a slice; a new
+      // request, the rest of a small one, or the tail of pipelined frames is read at once,
+      // one chunk (a person's requests fit in one).
+      if (c->in.size() - c->in_off >= kReadChunk) return defer_read(c);
       if (!read_input(c, nullptr)) return;
     } else if (events & EventLoop::kError) {
       return close_connection(c);  // hung up with requests queued: nobody to answer
