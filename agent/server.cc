@@ -139,7 +139,9 @@ void Server::on_event(const std::shared_ptr<Connection>& c, uint32_t events) {
       // A frame still incomplete after a whole chunk (a big one) waits for a slice; a new
       // request, the rest of a small one, or the tail of pipelined frames is read at once,
       // one chunk (a person's requests fit in one).
-      if (c->in.size() - c->in_off >= kReadChunk) return defer_read(c);
+      // (A hang-up is read at once: epoll reports it even while the read interest is off.)
+      const bool hung_up = (events & EventLoop::kError) != 0;
+      if (!hung_up && c->in.size() - c->in_off >= kReadChunk) return defer_read(c);
       if (!read_input(c, nullptr)) return;
     } else if (events & EventLoop::kError) {
       return close_connection(c);  // hung up with requests queued: nobody to answer
