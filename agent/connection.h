@@ -26,6 +26,7 @@ struct Connection {
   size_t in_off = 0;
   size_t buffered = 0;      // in's and out's capacity, as counted in the agent-wide budget
   bool processing = false;  // the request loop runs: a reply given meanwhile returns to it
+  bool queued = false;      // its incomplete frame is read in the server's slices, not at once
   std::chrono::steady_clock::time_point partial_since{};  // an incomplete frame waits since
   std::vector<SessionBinding> bindings;
   // Whatever an in-flight request waits on (a prompt, ...). Dropping it when

@@ -24,6 +24,11 @@ constexpr size_t kMaxInput = msg::kMaxFrame + 4 + kReadChunk;
 constexpr size_t kFlushAt = 8192;
 // An idle connection keeps buffers this small for its next request; larger ones are freed.
 constexpr size_t kKeepCapacity = 2048;
+// Fairness under a flood (README "Security"): newcomers accepted per wake-up (each costs
+// /proc reads), and the time one slice of reading incomplete frames may take before the
+// loop looks for other requests again.
+constexpr int kAcceptBatch = 8;
+constexpr auto kSliceTime = std::chrono::microseconds(1000);
 
 // The length of the frame at the front of `c`'s input, once its 4 bytes are there.
 bool frame_length(const Connection& c, uint32_t& len) {
@@ -72,14 +77,17 @@ Server::Server(EventLoop& loop, Agent& agent, Transport& io)
 Server::~Server() {
   loop_.unwatch(listen_fd_);
   if (deadline_timer_ != 0) loop_.cancel_timer(deadline_timer_);
+  if (slice_timer_ != 0) loop_.cancel_timer(slice_timer_);
   for (auto& [id, c] : conns_) {
     loop_.unwatch(c->fd);
     io_.close(c->fd);
   }
 }
 
+// A bounded batch: the listener stays readable, so the loop comes back to it after the
+// requests that are ready meanwhile (a flood of connects must not hold them for seconds).
 void Server::accept_clients() {
-  for (;;) {
+  for (int i = 0; i < kAcceptBatch; i++) {
     int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;  // EAGAIN, or a transient error: try at the next event
     auto peer = peer_identity(fd);
@@ -159,7 +167,13 @@ void Server::on_event(const std::shared_ptr<Connection>& c, uint32_t events) {
   if ((events & EventLoop::kWrite) && !flush(c)) return close_connection(c);
   if (events & EventLoop::kRead) {
     if (!frame_ready(*c)) {
-      if (!read_input(c)) return;
+      // A frame still incomplete after a whole chunk (a big one) waits for a slice; a new
+      // request, the rest of a small one, or the tail of pipelined frames is read at once,
+      // one chunk (a person's requests fit in one).
+      // (A hang-up is read at once: epoll reports it even while the read interest is off.)
+      const bool hung_up = (events & EventLoop::kError) != 0;
+      if (!hung_up && c->in.size() - c->in_off >= kReadChunk) return defer_read(c);
+      if (!read_input(c, nullptr)) return;
     } else if (events & EventLoop::kError) {
       return close_connection(c);  // hung up with requests queued: nobody to answer
     }
@@ -167,9 +181,10 @@ void Server::on_event(const std::shared_ptr<Connection>& c, uint32_t events) {
   process(c);
 }
 
-// Reads until a whole frame is buffered or the socket is drained; false when the
-// connection was closed (EOF, an error, or the buffer budget).
-bool Server::read_input(const std::shared_ptr<Connection>& c) {
+// Reads one chunk, or less when a whole frame is buffered or the socket is drained; false
+// when the connection was closed (EOF, an error, or the buffer budget). `more`: the chunk
+// was full, more may wait.
+bool Server::read_input(const std::shared_ptr<Connection>& c, bool* more) {
   // Frames carry private keys (ADD_IDENTITY): wipe what this stack buffer held on every way
   // out, or the tail of a large key would stay on the loop thread's stack.
   uint8_t buf[kReadChunk];
@@ -178,13 +193,14 @@ bool Server::read_input(const std::shared_ptr<Connection>& c) {
     size_t n = 0;
     ~Wipe() { secure_wipe(p, n); }
   } used{buf};
+  if (more != nullptr) *more = false;
   while (!frame_ready(*c)) {
     ssize_t n = io_.read(c->fd, buf, sizeof(buf));
     if (n > 0) {
-      used.n = std::max(used.n, size_t(n));
+      used.n = size_t(n);
       if (!append_input(c, buf, size_t(n))) return false;
-      if (size_t(n) < sizeof(buf)) break;  // drained: skip the read that would say EAGAIN
-      continue;
+      if (more != nullptr) *more = size_t(n) == sizeof(buf);
+      break;
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) break;
@@ -192,6 +208,50 @@ bool Server::read_input(const std::shared_ptr<Connection>& c) {
     return false;
   }
   return true;
+}
+
+// Takes `c` off the loop's read interest and into the queue of slices (at its end, once).
+void Server::defer_read(const std::shared_ptr<Connection>& c) {
+  if (!c->queued) {
+    c->queued = true;
+    slow_.push_back(c->id);
+  }
+  update_interest(*c);
+  arm_slice();
+}
+
+// A timer due now runs after the events of this wake-up, and the loop's next wait does not
+// sleep: requests that arrived meanwhile come before the next slice.
+void Server::arm_slice() {
+  if (slice_timer_ != 0) return;
+  slice_timer_ = loop_.after(std::chrono::milliseconds(0), [this] {
+    slice_timer_ = 0;
+    read_slice();
+  });
+}
+
+// One chunk for each queued connection in turn, until kSliceTime is spent. A connection
+// that filled its chunk goes to the back of the queue; one that is drained (or whose frame
+// is complete) is watched by the loop again.
+void Server::read_slice() {
+  const auto until = Clock::now() + kSliceTime;
+  for (size_t n = slow_.size(); n > 0 && !slow_.empty(); n--) {
+    const uint64_t id = slow_.front();
+    slow_.pop_front();
+    auto it = conns_.find(id);
+    if (it == conns_.end()) continue;  // closed meanwhile
+    std::shared_ptr<Connection> c = it->second;
+    c->queued = false;
+    bool more = false;
+    if (!read_input(c, &more)) continue;
+    if (more && !frame_ready(*c)) {
+      c->queued = true;
+      slow_.push_back(id);
+    }
+    process(c);
+    if (Clock::now() >= until) break;
+  }
+  if (!slow_.empty()) arm_slice();
 }
 
 bool Server::append_input(const std::shared_ptr<Connection>& c, const uint8_t* p, size_t n) {
@@ -225,19 +285,13 @@ bool Server::append_input(const std::shared_ptr<Connection>& c, const uint8_t* p
 // person's small requests are never the largest. Returns false when `c` itself was closed.
 bool Server::make_room(const std::shared_ptr<Connection>& c, size_t more) {
   while (buffered_ + more > limits_.buffer_budget) {
+    // The first holder in make_room's order (holders_) whose input no handler is reading.
     std::shared_ptr<Connection> victim;
-    auto older = [](const Connection& a, const Connection& b) {
-      const bool pa = a.partial_since != Clock::time_point{},
-                 pb = b.partial_since != Clock::time_point{};
-      if (pa != pb) return pa;
-      if (pa && a.partial_since != b.partial_since) return a.partial_since < b.partial_since;
-      return a.id < b.id;
-    };
-    for (const auto& [id, other] : conns_) {
-      if (other->processing) continue;  // its input is being read by a request handler
-      if (!victim || other->buffered > victim->buffered ||
-          (other->buffered == victim->buffered && older(*other, *victim))) {
-        victim = other;
+    for (const Holding& h : holders_) {
+      auto it = conns_.find(h.id);
+      if (it != conns_.end() && !it->second->processing) {
+        victim = it->second;
+        break;
       }
     }
     // `c` competes with what it will hold once these bytes are in.
@@ -250,6 +304,16 @@ bool Server::make_room(const std::shared_ptr<Connection>& c, size_t more) {
     if (victim == c) return false;
   }
   return true;
+}
+
+// make_room's order: the most bytes first; among equals, the one whose incomplete frame
+// waits longest, then the oldest connection.
+bool Server::Holding::operator<(const Holding& o) const {
+  if (buffered != o.buffered) return buffered > o.buffered;
+  const bool p = partial_since != Clock::time_point{}, op = o.partial_since != Clock::time_point{};
+  if (p != op) return p;
+  if (partial_since != o.partial_since) return partial_since < o.partial_since;
+  return id < o.id;
 }
 
 // The request loop. It never recurses: a reply given while its request is dispatched (most
@@ -333,19 +397,28 @@ void Server::tidy(Connection& c) {
   }
   if (c.out.empty() && c.out.capacity() > kKeepCapacity) Bytes().swap(c.out);
   const bool partial = c.in.size() > c.in_off && !frame_ready(c);
+  auto since = c.partial_since;
   if (!partial) {
-    c.partial_since = {};
-  } else if (c.partial_since == Clock::time_point{}) {
-    c.partial_since = Clock::now();
+    since = {};
+  } else if (since == Clock::time_point{}) {
+    since = Clock::now();
     arm_deadline();
   }
-  account(c);
+  hold(c, c.in.capacity() + c.out.capacity(), since);
 }
 
 void Server::account(Connection& c) {
-  const size_t now = c.in.capacity() + c.out.capacity();
-  buffered_ = buffered_ - c.buffered + now;
-  c.buffered = now;
+  hold(c, c.in.capacity() + c.out.capacity(), c.partial_since);
+}
+
+// Every change of what a connection holds goes through here: the agent-wide sum and
+// make_room's index follow it. A closed connection leaves the index (close_connection).
+void Server::hold(Connection& c, size_t buffered, Clock::time_point partial) {
+  holders_.erase(holding(c));  // nothing when it is not there
+  buffered_ = buffered_ - c.buffered + buffered;
+  c.buffered = buffered;
+  c.partial_since = partial;
+  if (c.fd >= 0 && buffered > 0) holders_.insert(holding(c));
 }
 
 // Incomplete frames: one timer for all connections, run at most every eighth of the
@@ -385,7 +458,7 @@ void Server::sweep_deadlines() {
 
 void Server::update_interest(const Connection& c) {
   // Read only while no whole frame waits (backpressure: the kernel holds the rest).
-  const bool want_read = !frame_ready(c);
+  const bool want_read = !frame_ready(c) && !c.queued;
   loop_.set_interest(c.fd,
                      (want_read ? EventLoop::kRead : 0) | (c.out.empty() ? 0 : EventLoop::kWrite));
 }
@@ -398,6 +471,7 @@ void Server::close_connection(const std::shared_ptr<Connection>& c) {
   loop_.unwatch(c->fd);
   io_.close(c->fd);
   c->fd = -1;
+  holders_.erase(holding(*c));              // no longer one make_room may close
   c->pending.reset();                       // cancels a prompt the client was waiting for
   if (!c->processing) release_buffers(*c);  // else the request loop does, once it stops
 }
@@ -406,8 +480,7 @@ void Server::release_buffers(Connection& c) {
   Bytes().swap(c.in);  // freeing wipes
   Bytes().swap(c.out);
   c.in_off = 0;
-  c.partial_since = {};
-  account(c);
+  hold(c, 0, {});
 }
 
 }  // namespace skagent

@@ -7,6 +7,10 @@
 //  - backpressure, not buffering: a connection is read only while no whole frame
 //    waits in its buffer, and its requests are processed only while the client
 //    reads its replies; the rest waits in the kernel's socket buffer;
+//  - fairness under a flood: a wake-up accepts a bounded batch of newcomers, and a
+//    connection with an incomplete frame is read one chunk at a time in slices of
+//    bounded time between the loop's waits, so a small request on an established
+//    connection waits for neither thousands of accepts nor thousands of big frames;
 //  - one agent-wide budget for buffered bytes: when a read would exceed it, the
 //    connections holding the most (the oldest incomplete frame first among
 //    equals) are closed, never the agent run out of memory;
@@ -19,7 +23,10 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <deque>
 #include <memory>
+#include <set>
 #include <unordered_map>
 
 #include "agent/agent.h"
@@ -57,7 +64,10 @@ class Server {
   void accept_clients();
   bool make_slot(pid_t pid);
   void on_event(const std::shared_ptr<Connection>& c, uint32_t events);
-  bool read_input(const std::shared_ptr<Connection>& c);
+  bool read_input(const std::shared_ptr<Connection>& c, bool* more);
+  void defer_read(const std::shared_ptr<Connection>& c);
+  void arm_slice();
+  void read_slice();
   bool append_input(const std::shared_ptr<Connection>& c, const uint8_t* p, size_t n);
   bool make_room(const std::shared_ptr<Connection>& c, size_t more);
   void process(const std::shared_ptr<Connection>& c);
@@ -65,6 +75,7 @@ class Server {
   bool flush(const std::shared_ptr<Connection>& c);
   void tidy(Connection& c);
   void account(Connection& c);
+  void hold(Connection& c, size_t buffered, std::chrono::steady_clock::time_point partial);
   void arm_deadline();
   void sweep_deadlines();
   void update_interest(const Connection& c);
@@ -82,6 +93,18 @@ class Server {
   std::unordered_map<pid_t, size_t> per_process_;  // open connections by peer pid
   size_t buffered_ = 0;                            // sum of every connection's `buffered`
   uint64_t deadline_timer_ = 0;
+  // Connections by what make_room would close first: the most buffered bytes, then the
+  // oldest incomplete frame, then the oldest connection (open connections holding any).
+  struct Holding {
+    size_t buffered;
+    std::chrono::steady_clock::time_point partial_since;
+    uint64_t id;
+    bool operator<(const Holding& o) const;
+  };
+  static Holding holding(const Connection& c) { return {c.buffered, c.partial_since, c.id}; }
+  std::set<Holding> holders_;
+  std::deque<uint64_t> slow_;  // connections whose incomplete frames are read in slices
+  uint64_t slice_timer_ = 0;
 };
 
 }  // namespace skagent

@@ -298,11 +298,16 @@ int cmd_latency(const std::string& agent, int count, double max_ms) {
     }
     lat.push_back(ms_since(t));
   }
+  // The first request also waits for the connection to be accepted (behind a flood's
+  // connects in the listener's queue): reported apart, as well as in the figures.
+  const double first = lat[0];
   std::sort(lat.begin(), lat.end());
   double med = lat[lat.size() / 2], p99 = lat[std::min(lat.size() - 1, lat.size() * 99 / 100)];
   double mx = lat.back();
-  printf("requests %zu, median %.2f ms, p99 %.2f ms, max %.2f ms, failed %d\n", lat.size(), med,
-         p99, mx, bad);
+  printf(
+      "requests %zu, median %.2f ms, p99 %.2f ms, max %.2f ms (the first, accept included, %.2f "
+      "ms), failed %d\n",
+      lat.size(), med, p99, mx, first, bad);
   return bad == 0 && mx <= max_ms ? 0 : 1;
 }
 

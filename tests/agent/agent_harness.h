@@ -73,6 +73,8 @@ class AgentHarness {
   std::string socket_path() const { return listener_.path; }
   AgentClient client() const { return AgentClient(listener_.path); }
   const std::filesystem::path& dir() const { return dir_; }
+  // The agent's loop: post() runs a task on its thread (a test may hold the loop with it).
+  EventLoop& loop() { return loop_; }
 
  private:
   static int& counter() {

@@ -12,6 +12,8 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <future>
+#include <sstream>
 #include <thread>
 
 #include "agent/prompts/audit_json.h"
@@ -179,6 +181,87 @@ TEST(ServerLimits, TheBufferBudgetClosesTheLargestHolders) {
   ASSERT_TRUE(r);
   EXPECT_EQ(*r, Bytes{msg::kFailure});
   expect_still_serving(agent, key);
+}
+
+// Connections to `path` not yet accepted: /proc/net/unix shows them as state 02
+// (SS_CONNECTING) with no inode, accepted ones as 03.
+size_t pending_connects(const std::string& path) {
+  std::ifstream in("/proc/net/unix");
+  std::string line;
+  size_t n = 0;
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string num, refs, proto, flags, type, st, inode, p;
+    if (f >> num >> refs >> proto >> flags >> type >> st >> inode >> p && p == path && st == "02")
+      n++;
+  }
+  return n;
+}
+
+// Holds the agent's loop (a task on its thread that waits) until released or destroyed.
+class LoopHold {
+ public:
+  explicit LoopHold(EventLoop& loop) {
+    auto held = std::make_shared<std::promise<void>>();
+    auto h = held->get_future();
+    loop.post([held, go = released_] {
+      held->set_value();
+      go.wait();
+    });
+    h.wait();
+  }
+  ~LoopHold() { release(); }
+  void release() {
+    if (!done_) go_.set_value();
+    done_ = true;
+  }
+
+ private:
+  std::promise<void> go_;
+  std::shared_future<void> released_ = go_.get_future().share();
+  bool done_ = false;
+};
+
+// Fairness under a flood of connects: the loop accepts a bounded batch per wake-up, and a
+// request on an established connection is answered before every pending connect is
+// accepted (it waited for all of them, each read from /proc: seconds in a flood).
+TEST(ServerLimits, AnEstablishedClientIsAnsweredBeforeAFloodOfConnectsIsAccepted) {
+  AgentHarness agent;
+  auto person = agent.client();
+  ASSERT_TRUE(person.call(msg::kRequestIdentities).has_value());
+  constexpr size_t kConnects = 128;  // each takes four descriptors in the agent
+  std::vector<int> fds;
+  size_t pending = 0;
+  {
+    // The connects queue up while the loop is held, then the person's request arrives.
+    LoopHold hold(agent.loop());
+    struct sockaddr_un sun {};
+    sun.sun_family = AF_UNIX;
+    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", agent.socket_path().c_str());
+    for (size_t i = 0; i < kConnects; i++) {
+      int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      ASSERT_GE(fd, 0);
+      fds.push_back(fd);
+      ASSERT_EQ(connect(fd, reinterpret_cast<const sockaddr*>(&sun), sizeof(sun)), 0);
+    }
+    ASSERT_EQ(pending_connects(agent.socket_path()), kConnects);
+    ASSERT_TRUE(person.send(msg::kRequestIdentities));
+    hold.release();
+    auto r = person.receive(10000);
+    ASSERT_TRUE(r && !r->empty() && (*r)[0] == msg::kIdentitiesAnswer);
+    // Counted while the loop is held again (it runs at most one more batch before that).
+    LoopHold again(agent.loop());
+    pending = pending_connects(agent.socket_path());
+  }
+  EXPECT_GT(pending, 0u) << "all " << kConnects << " connects were accepted before the answer";
+  printf("[ figures  ] %zu of %zu connects still pending when the request was answered\n", pending,
+         kConnects);
+  // They are all accepted in the end, and the person is still served.
+  for (int i = 0; i < 500 && pending_connects(agent.socket_path()) > 0; i++)
+    std::this_thread::sleep_for(milliseconds(10));
+  EXPECT_EQ(pending_connects(agent.socket_path()), 0u);
+  for (int fd : fds) close(fd);
+  EXPECT_TRUE(person.call(msg::kRequestIdentities).has_value());
 }
 
 // After fork: closes every descriptor but 0-2, `a` and `b`, so that the child holds no copy
