@@ -137,7 +137,7 @@ TEST(VtokenCbor, AccessorsCheckTypesAndBounds) {
 
 TEST(VtokenCbor, FieldReadersLeaveAbsentFieldsAndNameBadOnes) {
   // {1: "a", 2: h'0102', "id": h'07'}
-  auto m = decode(hex("a3016161024201026269644107"));
+  auto m = decode(from_hex("a3016161024201026269644107"));
   ASSERT_TRUE(m.ok());
   std::optional<Bytes> b;
   std::optional<int64_t> i;
