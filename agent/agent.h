@@ -11,14 +11,13 @@
 #include "agent/prompts/confirm_prompt.h"
 #include "agent/connection.h"
 #include "agent/keys/identity_store.h"
-#include "agent/policy/known_hosts.h"
 #include "agent/keys/key_shield.h"
 #include "agent/keys/lock_gate.h"
 #include "agent/log.h"
 #include "agent/options.h"
-#include "agent/prompts/pin_cache.h"
 #include "agent/helpers/pkcs11_tokens.h"
 #include "agent/policy/policy.h"
+#include "agent/policy/sign_guard.h"
 #include "agent/prompts/request_context.h"
 #include "agent/helpers/sk_sign_flow.h"
 #include "agent/protocol/reply.h"
@@ -78,15 +77,6 @@ class Agent {
   void sign_security_key(std::shared_ptr<SignContext> ctx, std::shared_ptr<const Identity> id,
                          Bytes data, ReplyFn reply);
 
-  // Context, policy, prompts and audit (agent/policy/sign_guard.cc).
-  std::shared_ptr<SignContext> sign_context(const std::shared_ptr<Connection>& conn,
-                                            const Identity& id, ByteView data);
-  ReplyFn audited(std::shared_ptr<SignContext> ctx, ReplyFn reply);
-  void write_audit(SignContext& ctx);
-  void refuse_sign(SignContext& ctx, const std::string& why, const ReplyFn& reply);
-  void sign_guarded(std::shared_ptr<SignContext> ctx, std::shared_ptr<const Identity> id,
-                    Bytes data, uint32_t flags, ReplyFn reply);
-  KeyPolicy key_policy(const SignContext& ctx) const;
   void wipe_secrets(const std::string& why);  // cached PINs and approvals
 
   Status apply_constraints(Identity& id, const Constraints& c, bool remote) const;
@@ -102,10 +92,8 @@ class Agent {
   std::unique_ptr<KeyShield> shield_;
   WorkerPool workers_;
   Prompter prompter_;
-  std::shared_ptr<PolicyStore> policy_;
-  KnownHostsFiles known_hosts_;
-  SkSignFlow sk_;  // security keys: helpers, PINs, touch notices
-  ApprovalCache approvals_;
+  SignGuard guard_;      // context, policy, confirmation, approvals and audit of each signature
+  SkSignFlow sk_;        // security keys: helpers, PINs, touch notices
   Pkcs11Tokens pkcs11_;  // PKCS#11 modules: their helpers and keys (after ids_, which it uses)
   uint64_t expiry_timer_ = 0;
   std::optional<std::chrono::steady_clock::time_point> next_expiry_;

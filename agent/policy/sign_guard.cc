@@ -2,11 +2,13 @@
 // The person's side of SIGN_REQUEST: the request's context (caller, hops,
 // what is signed), the policy's decision, the confirmation prompt with that
 // context in it, remembered approvals, and one audit line per decision.
+#include "agent/policy/sign_guard.h"
+
 #include <unistd.h>
 
 #include <ctime>
 
-#include "agent/agent.h"
+#include "agent/keys/identity_store.h"
 #include "agent/prompts/audit_json.h"
 #include "agent/prompts/prompt_text.h"
 #include "agent/protocol/messages.h"
@@ -33,12 +35,22 @@ std::string approval_key(const SignContext& c) {
 
 }  // namespace
 
-KeyPolicy Agent::key_policy(const SignContext& ctx) const {
+SignGuard::SignGuard(const AgentOptions& options, const Logger& log, Prompter& prompter,
+                     std::shared_ptr<PolicyStore> policy)
+    : options_(options), log_(log), prompter_(prompter), policy_(std::move(policy)) {
+  if (!policy_) {  // embedded agents (tests): the policy the options name, else the defaults
+    auto opened = PolicyStore::open(options_);
+    if (!opened) log_.error("policy: " + opened.error().message + "; using the defaults");
+    policy_ = opened ? *opened : PolicyStore::defaults(options_.home);
+  }
+}
+
+KeyPolicy SignGuard::key_policy(const SignContext& ctx) const {
   return policy_->current()->for_key(ctx.key_fp, ctx.key_fp_md5, ctx.key_comment);
 }
 
-std::shared_ptr<SignContext> Agent::sign_context(const std::shared_ptr<Connection>& conn,
-                                                 const Identity& id, ByteView data) {
+std::shared_ptr<SignContext> SignGuard::context(const std::shared_ptr<Connection>& conn,
+                                                const Identity& id, ByteView data) {
   auto policy = policy_->current();
   known_hosts_.set_paths(policy->known_hosts_files(policy_->home()));
   auto ctx =
@@ -48,7 +60,7 @@ std::shared_ptr<SignContext> Agent::sign_context(const std::shared_ptr<Connectio
   return ctx;
 }
 
-void Agent::write_audit(SignContext& ctx) {
+void SignGuard::write_audit(SignContext& ctx) {
   AuditTarget target = policy_->current()->audit();
   if (target.kind == AuditTarget::Kind::none) return;
   // Once per signature: the cheap look, unless a prompt already made the thorough check.
@@ -64,7 +76,7 @@ void Agent::write_audit(SignContext& ctx) {
   log_.info("audit: " + line);
 }
 
-ReplyFn Agent::audited(std::shared_ptr<SignContext> ctx, ReplyFn reply) {
+ReplyFn SignGuard::audited(std::shared_ptr<SignContext> ctx, ReplyFn reply) {
   return [this, ctx = std::move(ctx), reply = std::move(reply)](Bytes message) {
     const bool signed_ok = !message.empty() && message[0] == msg::kSignResponse;
     if (signed_ok) {
@@ -82,68 +94,48 @@ ReplyFn Agent::audited(std::shared_ptr<SignContext> ctx, ReplyFn reply) {
   };
 }
 
-void Agent::refuse_sign(SignContext& ctx, const std::string& why, const ReplyFn& reply) {
+void SignGuard::refuse(SignContext& ctx, const std::string& why, const ReplyFn& reply) {
   ctx.decision = SignOutcome::refused;
   ctx.reason = why;
-  refuse(log_, reply, "sign: refused " + ctx.key_type + " " + ctx.key_fp + ": " + why);
+  skagent::refuse(log_, reply, "sign: refused " + ctx.key_type + " " + ctx.key_fp + ": " + why);
 }
 
-void Agent::sign_guarded(std::shared_ptr<SignContext> ctx, std::shared_ptr<const Identity> id,
-                         Bytes data, uint32_t flags, ReplyFn reply) {
+void SignGuard::check(std::shared_ptr<SignContext> ctx, std::shared_ptr<const Identity> id,
+                      Bytes data, uint32_t flags, ReplyFn reply, Permitted permitted) {
   const KeyPolicy kp = key_policy(*ctx);
   const PolicyDecision d = decide(kp, *ctx, id->confirm);
-  if (d.refuse) return refuse_sign(*ctx, d.reason, reply);
+  if (d.refuse) return refuse(*ctx, d.reason, reply);
   ctx->reason = d.reason;
   if (!d.confirm) {
     ctx->approval.confirm = Approval::Confirm::not_needed;
-    return sign_permitted(std::move(ctx), std::move(id), std::move(data), flags, std::move(reply));
+    return permitted(std::move(ctx), std::move(id), std::move(data), flags, std::move(reply));
   }
   check_caller(*ctx);
   const std::string remembered = kp.approve_for > 0 ? approval_key(*ctx) : std::string();
   if (!remembered.empty() && approvals_.approved(remembered)) {
     ctx->approval.confirm = Approval::Confirm::approved_earlier;
-    log_.info("sign: " + describe(*id) + " approved earlier for this process and destination");
-    return sign_permitted(std::move(ctx), std::move(id), std::move(data), flags, std::move(reply));
+    log_.info("sign: " + describe_identity(*id, options_.fingerprint_hash) +
+              " approved earlier for this process and destination");
+    return permitted(std::move(ctx), std::move(id), std::move(data), flags, std::move(reply));
   }
   const ConfirmQuestion question = confirm_question(*ctx, remembered.empty() ? 0 : kp.approve_for);
   std::weak_ptr<Connection> weak = ctx->conn;
   auto prompt = prompter_.ask(
       question,
       [this, weak, ctx, id, data = std::move(data), flags, reply = std::move(reply), remembered,
-       approve_for = kp.approve_for](PromptOutcome o) mutable {
+       approve_for = kp.approve_for, permitted = std::move(permitted)](PromptOutcome o) mutable {
         if (auto c = weak.lock()) c->pending.reset();
         if (!o.yes) {
           ctx->approval.confirm = Approval::Confirm::refused;
-          return refuse_sign(*ctx, "confirmation: " + o.why, reply);
+          return refuse(*ctx, "confirmation: " + o.why, reply);
         }
         ctx->approval.confirm = Approval::Confirm::confirmed;
         if (!remembered.empty()) approvals_.remember(remembered, std::chrono::seconds(approve_for));
-        log_.info("sign: " + describe(*id) + " confirmed");
-        sign_permitted(std::move(ctx), std::move(id), std::move(data), flags, std::move(reply));
+        log_.info("sign: " + describe_identity(*id, options_.fingerprint_hash) + " confirmed");
+        permitted(std::move(ctx), std::move(id), std::move(data), flags, std::move(reply));
       },
       std::chrono::seconds(kp.prompt_timeout));
   if (auto c = weak.lock()) c->pending = std::move(prompt);
-}
-
-void Agent::wipe_secrets(const std::string& why) {
-  if (sk_.cached_pins() > 0 || approvals_.size() > 0)
-    log_.info("wiping cached PINs and approvals: " + why);
-  sk_.wipe_pins();
-  approvals_.clear();
-}
-
-bool Agent::reload_policy() {
-  if (!policy_->has_file()) return false;
-  std::string warning;
-  if (auto s = policy_->reload(&warning); !s) {
-    log_.error("policy: " + s.error().message + "; keeping the previous policy");
-  } else {
-    log_.info("policy: reloaded " + policy_->path());
-    if (!warning.empty()) log_.error("policy: " + warning);
-    // PINs and approvals were kept under the old policy (PinCache, ApproveFor).
-    wipe_secrets("policy reloaded");
-  }
-  return true;
 }
 
 }  // namespace skagent

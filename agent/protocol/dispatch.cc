@@ -30,16 +30,10 @@ Agent::Agent(const AgentOptions& options, const Logger& log, EventLoop& loop,
       shield_(std::move(shield)),
       workers_(std::max(2u, std::thread::hardware_concurrency())),
       prompter_(loop, log, options.askpass),
-      policy_(std::move(policy)),
+      guard_(options, log, prompter_, std::move(policy)),
       sk_(loop, log, prompter_, std::move(sk_helper_path), options),
       pkcs11_(loop, log, options, ids_, std::move(pkcs11_helper_path),
-              [this] { schedule_expiry(); }) {
-  if (!policy_) {  // embedded agents (tests): the policy the options name, else the defaults
-    auto opened = PolicyStore::open(options_);
-    if (!opened) log_.error("policy: " + opened.error().message + "; using the defaults");
-    policy_ = opened ? *opened : PolicyStore::defaults(options_.home);
-  }
-}
+              [this] { schedule_expiry(); }) {}
 
 Agent::~Agent() {
   if (expiry_timer_ != 0) loop_.cancel_timer(expiry_timer_);
@@ -110,6 +104,27 @@ void Agent::schedule_expiry() {
 
 std::string Agent::describe(const Identity& id) const {
   return describe_identity(id, options_.fingerprint_hash);
+}
+
+void Agent::wipe_secrets(const std::string& why) {
+  if (sk_.cached_pins() > 0 || guard_.approvals() > 0)
+    log_.info("wiping cached PINs and approvals: " + why);
+  sk_.wipe_pins();
+  guard_.forget_approvals();
+}
+
+bool Agent::reload_policy() {
+  if (!guard_.policy().has_file()) return false;
+  std::string warning;
+  if (auto s = guard_.policy().reload(&warning); !s) {
+    log_.error("policy: " + s.error().message + "; keeping the previous policy");
+  } else {
+    log_.info("policy: reloaded " + guard_.policy().path());
+    if (!warning.empty()) log_.error("policy: " + warning);
+    // PINs and approvals were kept under the old policy (PinCache, ApproveFor).
+    wipe_secrets("policy reloaded");
+  }
+  return true;
 }
 
 }  // namespace skagent

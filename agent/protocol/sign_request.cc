@@ -88,23 +88,30 @@ void Agent::sign(Request& req) {
   }
   // Who asks, through which hosts, to sign what: for the policy, the prompts
   // and the audit line written when the reply goes (agent/policy/sign_guard.cc).
-  auto ctx = sign_context(req.conn, *id, data);
-  ReplyFn reply = audited(ctx, std::move(req.reply));
+  auto ctx = guard_.context(req.conn, *id, data);
+  ReplyFn reply = guard_.audited(ctx, std::move(req.reply));
   auto permitted = check_constrained_sign_on(id->key, id->destinations, *req.conn, data);
-  if (!permitted) return refuse_sign(*ctx, permitted.error().message, reply);
+  if (!permitted) return guard_.refuse(*ctx, permitted.error().message, reply);
   if (is_security_key(id->key.type) && options_.restrict_websafe &&
       match_pattern_list(id->key.application, options_.websafe_allowlist) != 1 &&
       !websafe_permits(id->key, data)) {
-    return refuse_sign(*ctx, "non-SSH signature asked of web key " + describe(*id), reply);
+    return guard_.refuse(*ctx, "non-SSH signature asked of web key " + describe(*id), reply);
   }
-  sign_guarded(std::move(ctx), std::move(id), to_bytes(data), flags, std::move(reply));
+  guard_.check(std::move(ctx), std::move(id), to_bytes(data), flags, std::move(reply),
+               [this](std::shared_ptr<SignContext> permitted_ctx,
+                      std::shared_ptr<const Identity> permitted_id, Bytes permitted_data,
+                      uint32_t permitted_flags, ReplyFn permitted_reply) {
+                 sign_permitted(std::move(permitted_ctx), std::move(permitted_id),
+                                std::move(permitted_data), permitted_flags,
+                                std::move(permitted_reply));
+               });
 }
 
 void Agent::sign_permitted(std::shared_ptr<SignContext> ctx, std::shared_ptr<const Identity> id,
                            Bytes data, uint32_t flags, ReplyFn reply) {
   // The key may have gone (removed, expired, locked) while a person decided.
   if (lock_.locked() || ids_.find(id->blob) != id) {
-    return refuse_sign(*ctx, "the key was removed or the agent locked while waiting", reply);
+    return guard_.refuse(*ctx, "the key was removed or the agent locked while waiting", reply);
   }
   if (!id->pkcs11_provider.empty())
     return pkcs11_.sign(std::move(id), std::move(data), flags, std::move(reply));
@@ -147,7 +154,7 @@ void Agent::sign_security_key(std::shared_ptr<SignContext> ctx, std::shared_ptr<
   sr.flags = key->sk_flags();
   const uint8_t flags = sr.flags;
   // PIN (verify-required keys) and the touch notice: agent/helpers/sk_sign_flow.cc.
-  const KeyPolicy kp = key_policy(*ctx);
+  const KeyPolicy kp = guard_.key_policy(*ctx);
   sk_.sign(std::move(ctx), id, std::move(sr), kp,
            [this, id, data = std::move(data), reply = std::move(reply),
             flags](Result<SkSignResult> res) {

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// SignGuard on its own (agent/policy/sign_guard.h): the policy's decision reaches either the
+// signer (`permitted`, once) or the client (FAILURE, once), and the decision is what the
+// audit line will say.
+#include "agent/policy/sign_guard.h"
+
+#include <gtest/gtest.h>
+
+#include "agent/protocol/messages.h"
+#include "ssh/fingerprint.h"
+#include "tests/agent/agent_test_util.h"
+
+namespace skagent {
+namespace {
+
+struct Guarded {
+  AgentOptions options;
+  Logger log;
+  std::unique_ptr<EventLoop> loop = EventLoop::create().value();
+  Prompter prompter{*loop, log, AskpassSettings{}};
+  SignGuard guard{options, log, prompter, PolicyStore::defaults()};
+  std::shared_ptr<Identity> id = std::make_shared<Identity>();
+  int permitted = 0;
+  std::vector<Bytes> replies;
+
+  Guarded() { id->key = test::generate().public_key(); }
+
+  // A request of `kind`, local or through one forwarding hop.
+  std::shared_ptr<SignContext> context(SignKind kind, bool forwarded) {
+    auto c = std::make_shared<SignContext>();
+    c->kind = kind;
+    c->key_fp = fingerprint(id->key, FingerprintHash::sha256);
+    c->key_type = "ED25519";
+    c->forwarded = forwarded;
+    if (kind == SignKind::sshsig) c->sig_namespace = "git";
+    return c;
+  }
+
+  void check(std::shared_ptr<SignContext> ctx) {
+    ReplyFn reply = [this](Bytes m) {
+      replies.push_back(std::move(m));
+      loop->stop();
+    };
+    guard.check(ctx, id, to_bytes(view("data")), 0, guard.audited(ctx, reply),
+                [this](std::shared_ptr<SignContext>, std::shared_ptr<const Identity>, Bytes,
+                       uint32_t, ReplyFn) { permitted++; });
+  }
+};
+
+TEST(SignGuard, ALocalSignatureIsPermittedAtOnceWithoutAPerson) {
+  Guarded g;
+  auto ctx = g.context(SignKind::sshsig, false);
+  g.check(ctx);
+  EXPECT_EQ(g.permitted, 1);
+  EXPECT_TRUE(g.replies.empty());  // the signer answers, not the guard
+  EXPECT_EQ(ctx->approval.confirm, Approval::Confirm::not_needed);
+}
+
+TEST(SignGuard, AForwardedNonLoginSignatureIsRefusedAndAudited) {
+  Guarded g;  // the default policy: ForwardedSigning userauth
+  auto ctx = g.context(SignKind::sshsig, true);
+  g.check(ctx);
+  EXPECT_EQ(g.permitted, 0);
+  ASSERT_EQ(g.replies.size(), 1u);
+  EXPECT_EQ(g.replies[0], Bytes{msg::kFailure});
+  EXPECT_EQ(ctx->decision, SignOutcome::refused);
+  EXPECT_FALSE(ctx->reason.empty());
+}
+
+TEST(SignGuard, AKeyAddedWithConfirmAndNoAskpassIsRefused) {
+  Guarded g;
+  g.id->confirm = true;  // ssh-add -c
+  auto ctx = g.context(SignKind::userauth, false);
+  g.check(ctx);
+  if (g.replies.empty()) {  // the prompt's refusal comes through the loop
+    g.loop->after(std::chrono::seconds(5), [&] { g.loop->stop(); });
+    g.loop->run();
+  }
+  EXPECT_EQ(g.permitted, 0);
+  ASSERT_EQ(g.replies.size(), 1u);
+  EXPECT_EQ(g.replies[0], Bytes{msg::kFailure});
+  EXPECT_EQ(ctx->decision, SignOutcome::refused);
+}
+
+}  // namespace
+}  // namespace skagent
