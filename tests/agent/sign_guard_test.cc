@@ -20,6 +20,9 @@ struct Guarded {
   Prompter prompter{*loop, log, AskpassSettings{}};
   SignGuard guard{options, log, prompter, PolicyStore::defaults()};
   std::shared_ptr<Identity> id = std::make_shared<Identity>();
+  // The connection holds a pending prompt, as the server's does; without it the prompt
+  // would be dropped, and with it its answer.
+  std::shared_ptr<Connection> conn = std::make_shared<Connection>();
   int permitted = 0;
   std::vector<Bytes> replies;
 
@@ -32,6 +35,7 @@ struct Guarded {
     c->key_fp = fingerprint(id->key, FingerprintHash::sha256);
     c->key_type = "ED25519";
     c->forwarded = forwarded;
+    c->conn = conn;
     if (kind == SignKind::sshsig) c->sig_namespace = "git";
     return c;
   }
