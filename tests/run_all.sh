@@ -105,6 +105,11 @@ run_unit() {
 
 run_integration() {
     local s name
+    # OpenSSH 10.5 (a peer of several suites, some of which run as an unprivileged user and
+    # cannot build it) is built first, once per build directory; a suite that needs it and
+    # does not find it fails, saying so.
+    "$HERE/openssh/build_latest.sh" >/dev/null 2>"$TEST_LOG_DIR/openssh-latest-build.log" ||
+        echo "   OpenSSH 10.5 could not be built: $TEST_LOG_DIR/openssh-latest-build.log"
     for s in "$HERE"/integration/*.sh; do
         name=$(basename "$s" .sh)
         [ "$name" = lib ] && continue
