@@ -3,9 +3,7 @@
 #include <openssl/core_names.h>
 #include <openssl/rand.h>
 
-#include <mutex>
-#include <map>
-
+#include "base/fuzz_memo.h"
 #include "ssh/mldsa44_ed25519.h"
 #include "ssh/private_key_secret.h"
 
@@ -208,16 +206,15 @@ Status PrivateKey::validate() const {
   // before is not checked again; it passes or fails as it did. OpenSSL's RSA check tests both
   // primes (tens of ms under the sanitizers) and the dispatcher harnesses add their corpus's
   // keys, good and mutated, again and again; a key that differs in any byte is checked in full.
-  static std::mutex mu;
-  static std::map<Bytes, bool> checked;
+  static FuzzMemo<bool> checked(4096);
   Bytes all = pub_.blob();
   for (const Bytes* b : {&secret_->x, &secret_->rsa_iqmp, &secret_->rsa_p, &secret_->rsa_q}) {
     Writer w;
     w.string(*b);
     all.insert(all.end(), w.bytes().begin(), w.bytes().end());
   }
-  if (std::lock_guard<std::mutex> lock(mu); checked.count(all) != 0) {
-    if (checked.at(all)) return {};
+  if (auto known = checked.find(all)) {
+    if (*known) return {};
     return make_error(Errc::crypto, "private key does not match its public key");
   }
 #endif
@@ -225,11 +222,7 @@ Status PrivateKey::validate() const {
   const bool ok =
       ctx && EVP_PKEY_public_check(ctx.get()) == 1 && EVP_PKEY_pairwise_check(ctx.get()) == 1;
 #ifdef SKAGENT_FUZZING
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    if (checked.size() >= 4096) checked.clear();
-    checked.emplace(std::move(all), ok);
-  }
+  checked.remember(std::move(all), ok);
 #endif
   if (!ok) return evp::crypto_error("private key does not match its public key");
   return {};

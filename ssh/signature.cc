@@ -3,9 +3,7 @@
 // RFC 8332, OpenSSH PROTOCOL.u2f for security keys).
 #include <openssl/evp.h>
 
-#include <map>
-#include <mutex>
-
+#include "base/fuzz_memo.h"
 #include "ssh/evp.h"
 #include "ssh/key.h"
 #include "ssh/mldsa44_ed25519.h"
@@ -137,19 +135,15 @@ Status verify_signature(const PublicKey& key, ByteView signature, ByteView data,
   // the same few host keys over the same session ids again and again, and an Ed25519
   // verification (~100 us) was most of an input; anything that differs in one byte is
   // verified in full. The answer depends on nothing else.
-  static std::mutex mu;
-  static std::map<Bytes, Status> seen;
+  static FuzzMemo<Status> seen(65536);
   Writer w;
   w.string(key.blob());
   w.string(signature);
   w.string(data);
   w.string(required_alg);
-  Bytes id = w.take();
-  if (std::lock_guard<std::mutex> lock(mu); seen.count(id) != 0) return seen.at(id);
+  if (auto known = seen.find(w.bytes())) return *known;
   Status s = verify_uncached(key, signature, data, required_alg);
-  std::lock_guard<std::mutex> lock(mu);
-  if (seen.size() >= 65536) seen.clear();
-  seen.emplace(std::move(id), s);
+  seen.remember(w.take(), s);
   return s;
 #else
   return verify_uncached(key, signature, data, required_alg);

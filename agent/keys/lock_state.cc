@@ -4,8 +4,9 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
-#include <map>
 
+#include "base/fuzz_memo.h"
+#include "base/wire.h"
 #include "ssh/bcrypt_pbkdf.h"
 
 namespace skagent {
@@ -21,15 +22,16 @@ Result<Bytes> hash_password(ByteView password, ByteView salt) {
   // hashed again (bcrypt_pbkdf was a quarter of the dispatcher harness's time; its inputs lock
   // and unlock with the same few passwords), and the salt is fixed (fill_salt) so that a lock
   // finds the hash too. Any other password is hashed in full.
-  static std::map<std::pair<Bytes, Bytes>, Bytes> seen;
-  auto id = std::make_pair(to_bytes(password), to_bytes(salt));
-  if (auto it = seen.find(id); it != seen.end()) return it->second;
+  static FuzzMemo<Bytes> seen(4096);
+  Writer id;
+  id.string(password);
+  id.string(salt);
+  if (auto hash = seen.find(id.bytes())) return *hash;
 #endif
   Bytes out(kHashSize);
   if (auto s = bcrypt_pbkdf(password, salt, out, kRounds); !s) return s.error();
 #ifdef SKAGENT_FUZZING
-  if (seen.size() >= 4096) seen.clear();
-  seen.emplace(std::move(id), out);
+  seen.remember(id.take(), out);
 #endif
   return out;
 }
