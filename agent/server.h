@@ -18,7 +18,10 @@
 //  - slots: at most max_connections, at most max_connections_per_process from one
 //    process (a forwarded host's channels all come from its one ssh process); when
 //    every slot is taken, a newcomer from a process holding fewer connections than
-//    the heaviest holder takes the slot of that holder's oldest idle connection.
+//    the heaviest holder takes the slot of that holder's oldest idle connection;
+//  - cheap accepts: who connected is read from /proc at a process's first connection
+//    and reused for its next ones while that process is provably the same and
+//    unchanged (caller_for), so a flood's reconnects cost a few system calls each.
 #pragma once
 
 #include <sys/types.h>
@@ -62,6 +65,7 @@ class Server {
 
  private:
   void accept_clients();
+  std::shared_ptr<const CallerInfo> caller_for(const PeerIdentity& peer, int pidfd, bool gone);
   bool make_slot(pid_t pid);
   void on_event(const std::shared_ptr<Connection>& c, uint32_t events);
   bool read_input(const std::shared_ptr<Connection>& c, bool* more);
@@ -90,8 +94,14 @@ class Server {
   uid_t uid_;
   uint64_t next_id_ = 1;
   std::unordered_map<uint64_t, std::shared_ptr<Connection>> conns_;
-  std::unordered_map<pid_t, size_t> per_process_;  // open connections by peer pid
-  size_t buffered_ = 0;                            // sum of every connection's `buffered`
+  // By peer pid, while it has a connection open: how many (the slots), and who it is as read
+  // at the first of them (caller_for's record to reuse).
+  struct PeerProcess {
+    size_t conns = 0;
+    std::shared_ptr<const CallerInfo> caller;
+  };
+  std::unordered_map<pid_t, PeerProcess> per_process_;
+  size_t buffered_ = 0;  // sum of every connection's `buffered`
   uint64_t deadline_timer_ = 0;
   // Connections by what make_room would close first: the most buffered bytes, then the
   // oldest incomplete frame, then the oldest connection (open connections holding any).
