@@ -150,6 +150,7 @@ std::shared_ptr<const CallerInfo> Server::caller_for(const PeerIdentity& peer, i
       return it->second.caller;
     }
   }
+  callers_read_++;
   return read_caller(peer, pidfd, gone);
 }
 

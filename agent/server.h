@@ -62,6 +62,9 @@ class Server {
   std::shared_ptr<Connection> adopt(int fd, const PeerIdentity& peer,
                                     std::shared_ptr<const CallerInfo> caller);
   void on_ready(uint64_t id, uint32_t events);
+  // How many accepted connections had their caller read from /proc (the others reused the
+  // record of an earlier connection of the same process: caller_for). For tests; loop thread.
+  uint64_t callers_read() const { return callers_read_; }
 
  private:
   void accept_clients();
@@ -93,6 +96,7 @@ class Server {
   int listen_fd_;
   uid_t uid_;
   uint64_t next_id_ = 1;
+  uint64_t callers_read_ = 0;
   std::unordered_map<uint64_t, std::shared_ptr<Connection>> conns_;
   // By peer pid, while it has a connection open: how many (the slots), and who it is as read
   // at the first of them (caller_for's record to reuse).

@@ -75,6 +75,7 @@ class AgentHarness {
   const std::filesystem::path& dir() const { return dir_; }
   // The agent's loop: post() runs a task on its thread (a test may hold the loop with it).
   EventLoop& loop() { return loop_; }
+  Server& server() { return *server_; }  // touch it on the loop's thread (loop().post)
 
  private:
   static int& counter() {

@@ -3,6 +3,7 @@
 // million pipelined frames on one connection, wrong unlocks guessed in parallel, incomplete
 // frames that never end, buffers that fill the budget, a flood of connections from one
 // process, and a caller that hands its socket to a child and then runs another program.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <limits.h>
 #include <poll.h>
@@ -19,6 +20,7 @@
 #include "agent/prompts/audit_json.h"
 #include "agent/prompts/request_context.h"
 #include "agent/prompts/prompt_text.h"
+#include "ssh/key_file.h"
 #include "tests/agent/agent_harness.h"
 
 namespace skagent::testing {
@@ -443,6 +445,79 @@ void fork_after_connect(bool exec_after) {
 
 TEST(ServerLimits, ACallerThatExecsAfterConnectingIsNamedAndMarked) { fork_after_connect(true); }
 TEST(ServerLimits, ACallerThatExitsAfterConnectingIsNamedAndMarked) { fork_after_connect(false); }
+
+// How many connections the agent has read the caller of from /proc (Server::callers_read).
+uint64_t callers_read(AgentHarness& agent) {
+  std::promise<uint64_t> got;
+  auto f = got.get_future();
+  agent.loop().post([&] { got.set_value(agent.server().callers_read()); });
+  return f.get();
+}
+
+// A flood's reconnects must not each walk /proc (issue 13, defect 6; it took over half the
+// agent's time): a process is read at its first connection, and its later ones, while it runs
+// unchanged, reuse that record.
+TEST(ServerLimits, AProcessIsReadFromProcOnceForAllItsConnections) {
+  AgentHarness agent;
+  const uint64_t before = callers_read(agent);
+  std::vector<std::unique_ptr<AgentClient>> mine;
+  for (int i = 0; i < 4; i++) {
+    mine.push_back(std::make_unique<AgentClient>(agent.socket_path()));
+    ASSERT_TRUE(mine.back()->call(msg::kRequestIdentities).has_value()) << i;
+  }
+  EXPECT_EQ(callers_read(agent) - before, 1u);
+}
+
+// The reuse never names a program the process has left by exec (defect 5): a process connects,
+// keeps that connection through an exec of ssh-keygen, which connects again and signs. The new
+// connection's caller is ssh-keygen, read anew (the kernel name and command line changed).
+TEST(ServerLimits, AProcessThatExecsAndConnectsAgainIsNamedAsItsNewProgram) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("skagent-reexec-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string audit = (dir / "audit.jsonl").string(), pub = (dir / "k.pub").string(),
+                    data = (dir / "data").string();
+  const std::string keygen = std::filesystem::canonical("/usr/bin/ssh-keygen").string();
+  AgentOptions o;
+  o.policy_overrides = {"Audit " + audit};
+  AgentHarness agent(o);
+  PrivateKey key = make();
+  ASSERT_TRUE(agent.client().call_ok(msg::kAddIdentity, add_body(key, "k")));
+  std::ofstream(pub) << format_public_key_line(key.public_key(), "k") << "\n";
+  std::ofstream(data) << "signed by the program that connected second\n";
+  const uint64_t before = callers_read(agent);
+  // Everything the child needs is made before fork (the test process has threads).
+  const std::string sock = "SSH_AUTH_SOCK=" + agent.socket_path();
+  const char* argv[] = {"ssh-keygen", "-q", "-Y",           "sign",       "-f",
+                        pub.c_str(),  "-n", "test@skagent", data.c_str(), nullptr};
+  const char* envp[] = {sock.c_str(), nullptr};
+  ChildClient cc(agent.socket_path());
+  pid_t a = fork();
+  if (a == 0) {
+    close_range(3, ~0U, 0);
+    int fd = cc.connect_once();
+    // Kept open through the exec: the process still holds a connection, and its record.
+    if (fd < 0 || fcntl(fd, F_SETFD, 0) != 0) _exit(2);
+    if (ChildClient::list_once(fd, cc.list) != msg::kIdentitiesAnswer) _exit(3);
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0) dup2(null, 1), dup2(null, 2);
+    execve(keygen.c_str(), const_cast<char* const*>(argv), const_cast<char* const*>(envp));
+    _exit(127);
+  }
+  ASSERT_GT(a, 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(a, &status, 0), a);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  EXPECT_EQ(callers_read(agent) - before, 2u) << "the connection after the exec was not read";
+  std::ifstream in(audit);
+  std::string line((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(line.find("\"caller\":{\"pid\":" + std::to_string(a) + ","), std::string::npos) << line;
+  EXPECT_NE(line.find("\"exe\":\"" + keygen + "\""), std::string::npos) << line;
+  EXPECT_NE(line.find("\"state\":\"running\""), std::string::npos) << line;
+  // The test's program may be named only as a parent.
+  EXPECT_EQ(line.substr(0, line.find("\"parents\"")).find(self_exe()), std::string::npos) << line;
+  std::filesystem::remove_all(dir);
+}
 
 // The audit line's look at the caller is the cheap one while nothing changed (and leaves the
 // thorough one to a prompt that follows); a change it sees goes to the thorough check.
