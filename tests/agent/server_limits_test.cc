@@ -231,7 +231,7 @@ TEST(ServerLimits, AnEstablishedClientIsAnsweredBeforeAFloodOfConnectsIsAccepted
   AgentHarness agent;
   auto person = agent.client();
   ASSERT_TRUE(person.call(msg::kRequestIdentities).has_value());
-  constexpr size_t kConnects = 128;  // each takes four descriptors in the agent
+  constexpr size_t kConnects = 128;  // each takes a descriptor in the agent
   std::vector<int> fds;
   size_t pending = 0;
   {

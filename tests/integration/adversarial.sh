@@ -201,7 +201,8 @@ for _ in $(seq 1 16); do
 done
 held=$(agent_fds)
 # (2026-12-07: median 0.37 ms but p99 2.3 s, max 3.5 s while the flood reconnected 46,000
-# times on this loaded 2-core VM; after bounded accepts and slices, p99 8-16 ms; the bound
+# times on this loaded 2-core VM; after bounded accepts and slices, p99 8-16 ms; with the
+# caller read once per process, median 1.5 ms, p99 4 ms, the first request 0.6 s; the bound
 # checks that nobody starves, not speed.)
 out=$(t "$ADV" latency "$SSH_AUTH_SOCK" 200 10000 2>&1); rc=$?
 while is_alive "$FLOOD"; do
