@@ -129,8 +129,8 @@ std::shared_ptr<Connection> Server::adopt(int fd, const PeerIdentity& peer,
 
 // Who connected. A process's first connection reads /proc: four processes (it and its
 // parents), each stat, status, cmdline and the executable (under the sandbox a round trip to
-// the process-info service), about 40 system calls; a flood that reconnects thousands of times
-// a second spent most of the agent's time there. A later connection from the same pid reuses
+// the process-info service), some 90 system calls; a flood that reconnects thousands of times
+// a second spent half of the agent's time there (doc/SECURITY.md). A later connection from the same pid reuses
 // that record when the process is provably the same and unchanged: the record's /proc stat and
 // cmdline, held open since (tied to the process read, so they fail once it is reaped), show it
 // running with the same start time, name and command line, and then the new connection's
