@@ -5,6 +5,7 @@
 
 #include "agent/connection.h"
 #include "agent/keys/identity.h"
+#include "agent/prompts/audit_json.h"
 #include "agent/protocol/sshsig_request.h"
 #include "agent/protocol/userauth_request.h"
 #include "ssh/fingerprint.h"
@@ -92,6 +93,20 @@ std::shared_ptr<const CallerInfo> read_caller(const PeerIdentity& peer, int pidf
   return c;
 }
 
+const CallerText& CallerTextOnce::get(const CallerInfo& caller) const {
+  std::call_once(once_, [&] {
+    auto t = std::make_unique<CallerText>();
+    for (size_t i = 0; i < caller.chain.size() && i < 2; i++) {
+      for (auto& c : host_candidates(caller.chain[i].argv))
+        t->host_candidates.push_back(std::move(c));
+    }
+    t->audit_ids = audit_caller_ids(caller);
+    t->audit_process = audit_caller_process(caller);
+    text_ = std::move(t);
+  });
+  return *text_;
+}
+
 std::shared_ptr<const CallerInfo> caller_of(Connection& conn) {
   if (!conn.caller) conn.caller = read_caller(conn.peer, -1, false);
   return conn.caller;
@@ -107,8 +122,10 @@ void check_caller(SignContext& ctx, CallerCheck how) {
     return;
   }
   // The cheap look leaves caller_checked unset: a prompt after it still gets the thorough one.
+  // Its command line is not read again: a caller that changes it without an exec is the same
+  // program, and one that execs another keeps both it and its kernel name as easily.
   if (how == CallerCheck::audit && ctx.caller->watch &&
-      ctx.caller->watch->unchanged(ctx.caller->chain[0])) {
+      ctx.caller->watch->same_program(ctx.caller->chain[0])) {
     ctx.caller_fate = ProcessFate::running;
     return;
   }
@@ -129,10 +146,7 @@ std::shared_ptr<SignContext> build_sign_context(Connection& conn, const Identity
   ctx->key_comment = id.comment;
   ctx->key_is_sk = is_security_key(id.key.type);
 
-  std::vector<std::string> candidates;
-  for (size_t i = 0; i < ctx->caller->chain.size() && i < 2; i++) {
-    for (auto& c : host_candidates(ctx->caller->chain[i].argv)) candidates.push_back(std::move(c));
-  }
+  std::vector<std::string> candidates = ctx->caller->text().host_candidates;
   for (const auto& d : id.destinations) {
     for (const auto* h : {&d.from.hostname, &d.to.hostname}) {
       if (!h->empty()) candidates.push_back(known_hosts_name(*h));
