@@ -135,8 +135,7 @@ void check_caller(SignContext& ctx, CallerCheck how) {
 }
 
 std::shared_ptr<SignContext> build_sign_context(Connection& conn, const Identity& id, ByteView data,
-                                                const KnownHosts& known_hosts,
-                                                const std::vector<std::string>& extra_candidates) {
+                                                const HostNamesFn& host_names) {
   auto ctx = std::make_shared<SignContext>();
   ctx->caller = caller_of(conn);
   ctx->data_len = data.size();
@@ -146,16 +145,28 @@ std::shared_ptr<SignContext> build_sign_context(Connection& conn, const Identity
   ctx->key_comment = id.comment;
   ctx->key_is_sk = is_security_key(id.key.type);
 
-  std::vector<std::string> candidates = ctx->caller->text().host_candidates;
-  for (const auto& d : id.destinations) {
-    for (const auto* h : {&d.from.hostname, &d.to.hostname}) {
-      if (!h->empty()) candidates.push_back(known_hosts_name(*h));
+  // The known_hosts files and the names to try on hashed entries, fetched at the first host
+  // to name.
+  std::optional<HostNames> names;
+  std::vector<std::string> candidates;
+  auto known_hosts = [&]() -> const KnownHosts& {
+    if (!names) {
+      names = host_names();
+      candidates = ctx->caller->text().host_candidates;
+      for (const auto& d : id.destinations) {
+        for (const auto* h : {&d.from.hostname, &d.to.hostname}) {
+          if (!h->empty()) candidates.push_back(known_hosts_name(*h));
+        }
+      }
+      for (const auto& c : names->extra_candidates) candidates.push_back(c);
     }
-  }
-  for (const auto& c : extra_candidates) candidates.push_back(c);
+    static const KnownHosts kNone;
+    return names->known_hosts != nullptr ? *names->known_hosts : kNone;
+  };
 
   for (const auto& b : conn.bindings) {
-    ctx->hops.push_back(make_hop(b.host_key, b.forwarding, known_hosts, candidates));
+    const KnownHosts& kh = known_hosts();
+    ctx->hops.push_back(make_hop(b.host_key, b.forwarding, kh, candidates));
   }
   ctx->forwarded = conn.forwarded();
   ctx->bind_failed = conn.bind_failed;
@@ -167,7 +178,8 @@ std::shared_ptr<SignContext> build_sign_context(Connection& conn, const Identity
       ctx->destination = ctx->hops.back();
       ctx->destination_verified = true;
     } else if (ua->host_key) {
-      ctx->destination = make_hop(*ua->host_key, false, known_hosts, candidates);
+      const KnownHosts& kh = known_hosts();
+      ctx->destination = make_hop(*ua->host_key, false, kh, candidates);
     }
   } else if (auto sig = parse_sshsig_request(data)) {
     ctx->kind = SignKind::sshsig;

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <ctime>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -164,10 +165,17 @@ std::shared_ptr<const CallerInfo> caller_of(Connection& conn);
 enum class CallerCheck { thorough, audit };
 void check_caller(SignContext& ctx, CallerCheck how = CallerCheck::thorough);
 
-// Builds the context. `extra_candidates`: more host names to try on hashed
-// entries (policy Destinations, ssh-add -h host names).
+// The known_hosts entries, and more host names to try on hashed ones (policy Destinations),
+// for naming the hosts of a request. Asked for only when it has a host to name (a session-bind,
+// or a user-auth request with a host key): most signatures have none.
+struct HostNames {
+  const KnownHosts* known_hosts = nullptr;
+  std::vector<std::string> extra_candidates;
+};
+using HostNamesFn = std::function<HostNames()>;
+
+// Builds the context; `host_names` is called at most once.
 std::shared_ptr<SignContext> build_sign_context(Connection& conn, const Identity& id, ByteView data,
-                                                const KnownHosts& known_hosts,
-                                                const std::vector<std::string>& extra_candidates);
+                                                const HostNamesFn& host_names);
 
 }  // namespace skagent
