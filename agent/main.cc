@@ -2,6 +2,7 @@
 // skagent: a drop-in ssh-agent. Start-up mirrors ssh-agent: parse flags,
 // harden, bind the socket, print the eval lines, fork (or not), then serve.
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -209,6 +210,9 @@ int serve(const AgentOptions& opts, const Listener& listener, pid_t parent_pid, 
   if (auto s = apply_agent_landlock(); !s) {
     log.error("sandbox: " + s.error().message + "; going on without Landlock");
   }
+  // One malloc arena for every thread: each worker would otherwise get its own, whose pages
+  // (about 50 kB each after RSA signatures) stay resident for a few short-lived allocations.
+  mallopt(M_ARENA_MAX, 1);
   // Block before any thread exists: threads inherit the mask, and a signal
   // delivered to a worker would take its default action (exit, socket left).
   const std::vector<int> handled = {SIGTERM, SIGINT, SIGHUP, SIGUSR1};

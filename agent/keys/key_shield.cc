@@ -58,7 +58,6 @@ void KeyShield::derive(ByteView nonce, uint8_t out[32]) const {
 
 Result<ShieldedSecret> KeyShield::shield(ByteView secret) const {
   ShieldedSecret s;
-  s.nonce.resize(12);
   if (RAND_bytes(s.nonce.data(), int(s.nonce.size())) != 1) {
     return make_error(Errc::crypto, "no randomness for key shielding");
   }
@@ -77,8 +76,7 @@ Result<ShieldedSecret> KeyShield::shield(ByteView secret) const {
 }
 
 Result<Bytes> KeyShield::unshield(const ShieldedSecret& s) const {
-  if (s.ciphertext.size() < kTag || s.nonce.size() != 12)
-    return make_error(Errc::internal, "bad shielded key");
+  if (s.ciphertext.size() < kTag) return make_error(Errc::internal, "bad shielded key");
   size_t n = s.ciphertext.size() - kTag;
   Derived d;
   derive(s.nonce, d.bytes);

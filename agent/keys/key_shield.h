@@ -9,6 +9,8 @@
 
 #include <openssl/types.h>
 
+#include <array>
+#include <cstdint>
 #include <memory>
 
 #include "platform/secure_memory.h"
@@ -18,7 +20,9 @@
 namespace skagent {
 
 struct ShieldedSecret {
-  Bytes nonce;       // 12 random bytes, unique per key; also the GCM IV
+  // 12 random bytes, unique per key; also the GCM IV. Held in place, not on the heap: a
+  // thousand keys would spend 56 bytes each on a vector and its allocation.
+  std::array<uint8_t, 12> nonce{};
   Bytes ciphertext;  // includes the 16-byte GCM tag at the end
 };
 

@@ -51,10 +51,11 @@ KeyPolicy SignGuard::key_policy(const SignContext& ctx) const {
 
 std::shared_ptr<SignContext> SignGuard::context(const std::shared_ptr<Connection>& conn,
                                                 const Identity& id, ByteView data) {
-  auto policy = policy_->current();
-  known_hosts_.set_paths(policy->known_hosts_files(policy_->home()));
-  auto ctx =
-      build_sign_context(*conn, id, data, known_hosts_.get(), policy->literal_destination_hosts());
+  auto ctx = build_sign_context(*conn, id, data, [this] {
+    auto policy = policy_->current();
+    known_hosts_.set_paths(policy->known_hosts_files(policy_->home()));
+    return HostNames{&known_hosts_.get(), policy->literal_destination_hosts()};
+  });
   ctx->conn = conn;
   ctx->show_md5 = options_.fingerprint_hash == FingerprintHash::md5;
   return ctx;

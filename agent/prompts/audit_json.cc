@@ -26,6 +26,30 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
+std::string audit_caller_ids(const CallerInfo& c) {
+  return "\"pid\":" + std::to_string(c.pid) +
+         ",\"uid\":" + (c.uid == uid_t(-1) ? std::string("-1") : std::to_string(c.uid));
+}
+
+std::string audit_caller_process(const CallerInfo& c) {
+  if (c.chain.empty()) return {};
+  std::string j;
+  const auto& p = c.chain[0];
+  j += ",\"exe\":";
+  append_json_string(j, p.exe);
+  j += ",\"cmdline\":";
+  append_json_string(j, join_argv(p.argv, p.argv_truncated, 512));
+  j += ",\"parents\":[";
+  for (size_t i = 1; i < c.chain.size(); i++) {
+    if (i > 1) j += ",";
+    j += "{\"pid\":" + std::to_string(c.chain[i].pid) + ",\"exe\":";
+    append_json_string(j, process_name(c.chain[i]));
+    j += "}";
+  }
+  j += "]";
+  return j;
+}
+
 std::string audit_json(const SignContext& c, std::time_t now) {
   char when[32];
   struct tm tm {};
@@ -47,27 +71,14 @@ std::string audit_json(const SignContext& c, std::time_t now) {
   append_json_string(j, c.key_comment);
   j += ",\"caller\":{";
   if (c.caller) {
-    j += "\"pid\":" + std::to_string(c.caller->pid) + ",\"uid\":" +
-         (c.caller->uid == uid_t(-1) ? std::string("-1") : std::to_string(c.caller->uid));
+    // The caller's parts were made once for its connection; its state is this signature's.
+    const CallerText& t = c.caller->text();
+    j += t.audit_ids;
     j += ",\"state\":";
-    append_json_string(j, c.caller_fate == ProcessFate::exited     ? "exited"
-                          : c.caller_fate == ProcessFate::replaced ? "replaced"
-                                                                   : "running");
-    if (!c.caller->chain.empty()) {
-      const auto& p = c.caller->chain[0];
-      j += ",\"exe\":";
-      append_json_string(j, p.exe);
-      j += ",\"cmdline\":";
-      append_json_string(j, join_argv(p.argv, p.argv_truncated, 512));
-      j += ",\"parents\":[";
-      for (size_t i = 1; i < c.caller->chain.size(); i++) {
-        if (i > 1) j += ",";
-        j += "{\"pid\":" + std::to_string(c.caller->chain[i].pid) + ",\"exe\":";
-        append_json_string(j, process_name(c.caller->chain[i]));
-        j += "}";
-      }
-      j += "]";
-    }
+    j += c.caller_fate == ProcessFate::exited     ? "\"exited\""
+         : c.caller_fate == ProcessFate::replaced ? "\"replaced\""
+                                                  : "\"running\"";
+    j += t.audit_process;
   }
   j += "},\"forwarded\":";
   j += c.forwarded ? "true" : "false";

@@ -5,6 +5,7 @@
 
 #include "agent/connection.h"
 #include "agent/keys/identity.h"
+#include "agent/prompts/audit_json.h"
 #include "agent/protocol/sshsig_request.h"
 #include "agent/protocol/userauth_request.h"
 #include "ssh/fingerprint.h"
@@ -92,6 +93,20 @@ std::shared_ptr<const CallerInfo> read_caller(const PeerIdentity& peer, int pidf
   return c;
 }
 
+const CallerText& CallerTextOnce::get(const CallerInfo& caller) const {
+  std::call_once(once_, [&] {
+    auto t = std::make_unique<CallerText>();
+    for (size_t i = 0; i < caller.chain.size() && i < 2; i++) {
+      for (auto& c : host_candidates(caller.chain[i].argv))
+        t->host_candidates.push_back(std::move(c));
+    }
+    t->audit_ids = audit_caller_ids(caller);
+    t->audit_process = audit_caller_process(caller);
+    text_ = std::move(t);
+  });
+  return *text_;
+}
+
 std::shared_ptr<const CallerInfo> caller_of(Connection& conn) {
   if (!conn.caller) conn.caller = read_caller(conn.peer, -1, false);
   return conn.caller;
@@ -107,8 +122,10 @@ void check_caller(SignContext& ctx, CallerCheck how) {
     return;
   }
   // The cheap look leaves caller_checked unset: a prompt after it still gets the thorough one.
+  // Its command line is not read again: a caller that changes it without an exec is the same
+  // program, and one that execs another keeps both it and its kernel name as easily.
   if (how == CallerCheck::audit && ctx.caller->watch &&
-      ctx.caller->watch->unchanged(ctx.caller->chain[0])) {
+      ctx.caller->watch->same_program(ctx.caller->chain[0])) {
     ctx.caller_fate = ProcessFate::running;
     return;
   }
@@ -118,8 +135,7 @@ void check_caller(SignContext& ctx, CallerCheck how) {
 }
 
 std::shared_ptr<SignContext> build_sign_context(Connection& conn, const Identity& id, ByteView data,
-                                                const KnownHosts& known_hosts,
-                                                const std::vector<std::string>& extra_candidates) {
+                                                const HostNamesFn& host_names) {
   auto ctx = std::make_shared<SignContext>();
   ctx->caller = caller_of(conn);
   ctx->data_len = data.size();
@@ -129,19 +145,28 @@ std::shared_ptr<SignContext> build_sign_context(Connection& conn, const Identity
   ctx->key_comment = id.comment;
   ctx->key_is_sk = is_security_key(id.key.type);
 
+  // The known_hosts files and the names to try on hashed entries, fetched at the first host
+  // to name.
+  std::optional<HostNames> names;
   std::vector<std::string> candidates;
-  for (size_t i = 0; i < ctx->caller->chain.size() && i < 2; i++) {
-    for (auto& c : host_candidates(ctx->caller->chain[i].argv)) candidates.push_back(std::move(c));
-  }
-  for (const auto& d : id.destinations) {
-    for (const auto* h : {&d.from.hostname, &d.to.hostname}) {
-      if (!h->empty()) candidates.push_back(known_hosts_name(*h));
+  auto known_hosts = [&]() -> const KnownHosts& {
+    if (!names) {
+      names = host_names();
+      candidates = ctx->caller->text().host_candidates;
+      for (const auto& d : id.destinations) {
+        for (const auto* h : {&d.from.hostname, &d.to.hostname}) {
+          if (!h->empty()) candidates.push_back(known_hosts_name(*h));
+        }
+      }
+      for (const auto& c : names->extra_candidates) candidates.push_back(c);
     }
-  }
-  for (const auto& c : extra_candidates) candidates.push_back(c);
+    static const KnownHosts kNone;
+    return names->known_hosts != nullptr ? *names->known_hosts : kNone;
+  };
 
   for (const auto& b : conn.bindings) {
-    ctx->hops.push_back(make_hop(b.host_key, b.forwarding, known_hosts, candidates));
+    const KnownHosts& kh = known_hosts();
+    ctx->hops.push_back(make_hop(b.host_key, b.forwarding, kh, candidates));
   }
   ctx->forwarded = conn.forwarded();
   ctx->bind_failed = conn.bind_failed;
@@ -153,7 +178,8 @@ std::shared_ptr<SignContext> build_sign_context(Connection& conn, const Identity
       ctx->destination = ctx->hops.back();
       ctx->destination_verified = true;
     } else if (ua->host_key) {
-      ctx->destination = make_hop(*ua->host_key, false, known_hosts, candidates);
+      const KnownHosts& kh = known_hosts();
+      ctx->destination = make_hop(*ua->host_key, false, kh, candidates);
     }
   } else if (auto sig = parse_sshsig_request(data)) {
     ctx->kind = SignKind::sshsig;

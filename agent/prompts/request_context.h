@@ -10,7 +10,9 @@
 #include <sys/types.h>
 
 #include <ctime>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +32,33 @@ namespace skagent {
 struct Connection;
 struct Identity;
 
+struct CallerInfo;
+
+// What the host-name lookups and the audit line take from a caller: the same for every request
+// on its connections, so made once, at the first sign request, not for every signature.
+struct CallerText {
+  // Host names from the command lines of the caller and its parent (host_candidates).
+  std::vector<std::string> host_candidates;
+  // The audit line's caller object around its state, which is checked per signature:
+  // `"pid":42,"uid":1000` before it, `,"exe":...,"cmdline":...,"parents":[...]` after it
+  // (empty when the caller could not be read).
+  std::string audit_ids, audit_process;
+};
+
+// Holds a CallerInfo's text, built on first use (once, even from several threads). A copy of a
+// CallerInfo starts without it: the copy may be changed before its text is made.
+class CallerTextOnce {
+ public:
+  CallerTextOnce() = default;
+  CallerTextOnce(const CallerTextOnce&) {}
+  CallerTextOnce& operator=(const CallerTextOnce&) { return *this; }
+  const CallerText& get(const CallerInfo& caller) const;
+
+ private:
+  mutable std::once_flag once_;
+  mutable std::unique_ptr<const CallerText> text_;
+};
+
 // The local process at the other end of a connection, read once, when the connection is
 // accepted: the process that connected, not whatever later runs under its pid (it may fork,
 // hand the socket to a child, and exec another program).
@@ -41,6 +70,12 @@ struct CallerInfo {
   // The peer's /proc stat and cmdline held open since accept (null when they could not be):
   // check_caller's cheap look.
   std::shared_ptr<const ProcessWatch> watch;
+  // Its host candidates and audit text, made at the first sign request; the fields above must
+  // not change after that.
+  const CallerText& text() const { return text_.get(*this); }
+
+ private:
+  CallerTextOnce text_;
 };
 
 struct HopInfo {
@@ -124,16 +159,23 @@ std::shared_ptr<const CallerInfo> caller_of(Connection& conn);
 // Fills in ctx.caller_fate. `thorough` (once per context): process_fate, which compares the
 // executable (a round trip to the process-info service under the sandbox); for anything a
 // person sees or approves. `audit`: for the audit line of a signature nobody was asked about,
-// on every request: the caller's open /proc files (ProcessWatch::unchanged, two preads), and
-// process_fate only when they show a change. The trade: an exec of another program that keeps
-// the kernel name and the command line is logged as "running" (doc/SECURITY.md).
+// on every request: the caller's /proc stat held open since accept (ProcessWatch::same_program,
+// one pread), and process_fate only when it shows a change. The trade: an exec of another
+// program that keeps the kernel name is logged as "running" (doc/SECURITY.md).
 enum class CallerCheck { thorough, audit };
 void check_caller(SignContext& ctx, CallerCheck how = CallerCheck::thorough);
 
-// Builds the context. `extra_candidates`: more host names to try on hashed
-// entries (policy Destinations, ssh-add -h host names).
+// The known_hosts entries, and more host names to try on hashed ones (policy Destinations),
+// for naming the hosts of a request. Asked for only when it has a host to name (a session-bind,
+// or a user-auth request with a host key): most signatures have none.
+struct HostNames {
+  const KnownHosts* known_hosts = nullptr;
+  std::vector<std::string> extra_candidates;
+};
+using HostNamesFn = std::function<HostNames()>;
+
+// Builds the context; `host_names` is called at most once.
 std::shared_ptr<SignContext> build_sign_context(Connection& conn, const Identity& id, ByteView data,
-                                                const KnownHosts& known_hosts,
-                                                const std::vector<std::string>& extra_candidates);
+                                                const HostNamesFn& host_names);
 
 }  // namespace skagent

@@ -71,6 +71,7 @@ static Result<std::shared_ptr<Identity>> build_identity(const PrivateKey& key, s
   auto sealed = shield.shield(w.bytes());
   if (!sealed) return sealed.error();
   id->secret = std::move(*sealed);
+  if (id->key.type == KeyType::rsa) id->rsa_blinding = std::make_shared<RsaBlinding>();
   return id;
 }
 

@@ -67,7 +67,7 @@ Result<Bytes> unshield_and_sign(const KeyShield& shield, const Identity& id, Byt
   Reader r(*plain);
   auto key = PrivateKey::read(r);
   if (!key) return key.error();
-  return key->sign(data, rsa_hash(flags));
+  return key->sign(data, rsa_hash(flags), id.rsa_blinding.get());
 }
 
 }  // namespace

@@ -38,7 +38,7 @@ TEST_F(KeyShieldTest, RoundTripOfVariousSizes) {
        {size_t(0), size_t(1), size_t(15), size_t(16), size_t(17), size_t(64), size_t(4096)}) {
     Bytes secret = pattern(n);
     ShieldedSecret s = shield(secret);
-    EXPECT_FALSE(s.nonce.empty()) << n;
+    EXPECT_NE(s.nonce, decltype(s.nonce){}) << n;
     EXPECT_EQ(s.ciphertext.size(), n + kTag) << n;
     auto back = ks_->unshield(s);
     ASSERT_TRUE(back.ok()) << n << ": " << back.error().message;
@@ -102,9 +102,7 @@ TEST_F(KeyShieldTest, MalformedShieldedSecretFails) {
       {"no ciphertext", [](ShieldedSecret& t) { t.ciphertext.clear(); }},
       {"ciphertext cut", [](ShieldedSecret& t) { t.ciphertext.pop_back(); }},
       {"ciphertext longer", [](ShieldedSecret& t) { t.ciphertext.push_back(0); }},
-      {"short nonce", [](ShieldedSecret& t) { t.nonce.pop_back(); }},
-      {"long nonce", [](ShieldedSecret& t) { t.nonce.push_back(0); }},
-      {"no nonce", [](ShieldedSecret& t) { t.nonce.clear(); }},
+      {"zero nonce", [](ShieldedSecret& t) { t.nonce.fill(0); }},
   };
   for (const auto& [what, tamper] : tampers) {
     ShieldedSecret t = s;

@@ -379,8 +379,10 @@ std::string exe_of(pid_t pid) {
 
 // Defect 5: process A connects (and is served once), forks B, which keeps the socket, and
 // then runs another program (or exits). B's signature request must name A's program, with
-// what became of A, never the program that now runs under A's pid.
-void fork_after_connect(bool exec_after) {
+// what became of A, never the program that now runs under A's pid. `sign_first`: A's request
+// is a signature, so the caller's audit text is made (once per caller) before the change, and
+// its audit line says "running"; the change must still show in B's.
+void fork_after_connect(bool exec_after, bool sign_first = false) {
   auto dir = std::filesystem::temp_directory_path() /
              ("skagent-fork-" + std::to_string(getpid()) + (exec_after ? "-exec" : "-exit"));
   std::filesystem::create_directories(dir);
@@ -401,7 +403,8 @@ void fork_after_connect(bool exec_after) {
   if (a == 0) {
     close_others(go[0], done[1]);
     int fd = cc.connect_once();
-    if (fd < 0 || ChildClient::list_once(fd, cc.list) != msg::kIdentitiesAnswer) _exit(1);
+    const uint8_t want = sign_first ? msg::kSignResponse : msg::kIdentitiesAnswer;
+    if (fd < 0 || ChildClient::list_once(fd, sign_first ? sign : cc.list) != want) _exit(1);
     if (fork() == 0) {  // B
       char b;
       if (read(go[0], &b, 1) != 1) _exit(1);
@@ -433,6 +436,14 @@ void fork_after_connect(bool exec_after) {
   }
   std::ifstream in(audit);
   std::string line((std::istreambuf_iterator<char>(in)), {});
+  if (sign_first) {
+    const size_t nl = line.find('\n');
+    ASSERT_NE(nl, std::string::npos) << line;
+    EXPECT_NE(line.substr(0, nl).find("\"state\":\"running\""), std::string::npos) << line;
+    EXPECT_NE(line.substr(0, nl).find("\"exe\":\"" + me + "\""), std::string::npos) << line;
+    line = line.substr(nl + 1);  // B's line
+    ASSERT_NE(line.find("\"caller\":"), std::string::npos) << "B's signature was not audited";
+  }
   EXPECT_NE(line.find("\"caller\":{\"pid\":" + std::to_string(a) + ","), std::string::npos) << line;
   EXPECT_NE(line.find("\"exe\":\"" + me + "\""), std::string::npos) << line;
   EXPECT_NE(line.find(exec_after ? "\"state\":\"replaced\"" : "\"state\":\"exited\""),
@@ -445,6 +456,12 @@ void fork_after_connect(bool exec_after) {
 
 TEST(ServerLimits, ACallerThatExecsAfterConnectingIsNamedAndMarked) { fork_after_connect(true); }
 TEST(ServerLimits, ACallerThatExitsAfterConnectingIsNamedAndMarked) { fork_after_connect(false); }
+TEST(ServerLimits, ACallerThatExecsAfterItsAuditTextWasMadeIsMarked) {
+  fork_after_connect(true, true);
+}
+TEST(ServerLimits, ACallerThatExitsAfterItsAuditTextWasMadeIsMarked) {
+  fork_after_connect(false, true);
+}
 
 // How many connections the agent has read the caller of from /proc (Server::callers_read).
 uint64_t callers_read(AgentHarness& agent) {

@@ -406,6 +406,40 @@ TEST(SignContextText, AuditLineIsOneJsonObject) {
   EXPECT_NE(audit_json(s, 0).find("\"kind\":\"sshsig\",\"namespace\":\"git\"}"), std::string::npos);
 }
 
+// The caller's part of the audit line and its host candidates are made once per caller and
+// reused; the state in the line is the request's own. A copy of a caller makes its own.
+TEST(SignContextText, CallerTextIsMadeOnceAndTheStateIsPerRequest) {
+  auto c = ctx_for(SignKind::other, {});
+  const std::string object =
+      "\"caller\":{\"pid\":4242,\"uid\":-1,\"state\":\"running\",\"exe\":\"/usr/bin/ssh\","
+      "\"cmdline\":\"ssh -A jump ssh build\",\"parents\":[{\"pid\":4000,\"exe\":\"/usr/bin/bash\"},"
+      "{\"pid\":-1,\"exe\":\"/usr/sbin/sshd\"}]}";
+  EXPECT_NE(audit_json(c, 0).find(object), std::string::npos) << audit_json(c, 0);
+  const CallerText* made = &c.caller->text();
+  EXPECT_EQ(&c.caller->text(), made);
+  EXPECT_EQ(made->host_candidates, host_candidates(c.caller->chain[0].argv));
+  c.caller_fate = ProcessFate::replaced;
+  EXPECT_NE(audit_json(c, 0).find("\"state\":\"replaced\",\"exe\":\"/usr/bin/ssh\""),
+            std::string::npos);
+  c.caller_fate = ProcessFate::exited;
+  EXPECT_NE(audit_json(c, 0).find("\"state\":\"exited\",\"exe\":\"/usr/bin/ssh\""),
+            std::string::npos);
+  auto copy = std::make_shared<CallerInfo>(*c.caller);
+  copy->chain[0].exe = "/usr/bin/git";
+  copy->chain[1].argv = {"bash", "deploy-host"};
+  c.caller = copy;
+  EXPECT_NE(audit_json(c, 0).find("\"exe\":\"/usr/bin/git\""), std::string::npos);
+  EXPECT_EQ(copy->text().host_candidates.back(), "deploy-host");
+  // A caller that could not be read has no process members.
+  auto gone = std::make_shared<CallerInfo>();
+  gone->pid = 7;
+  gone->uid = 1000;
+  c.caller = gone;
+  EXPECT_NE(audit_json(c, 0).find("\"caller\":{\"pid\":7,\"uid\":1000,\"state\":\"exited\"},"),
+            std::string::npos)
+      << audit_json(c, 0);
+}
+
 TEST(SignContext, HostCandidatesFromACommandLine) {
   using V = std::vector<std::string>;
   EXPECT_EQ(host_candidates({"ssh", "-A", "-p", "2222", "alice@Build.Example.COM", "uptime"}),
