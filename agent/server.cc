@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "agent/protocol/messages.h"
+#include "platform/memory_trim.h"
 
 namespace skagent {
 
@@ -24,6 +25,10 @@ constexpr size_t kMaxInput = msg::kMaxFrame + 4 + kReadChunk;
 constexpr size_t kFlushAt = 8192;
 // An idle connection keeps buffers this small for its next request; larger ones are freed.
 constexpr size_t kKeepCapacity = 2048;
+// A second after a buffer of this size or more was freed, malloc's free pages go back to the
+// system (release_free_memory): a 1,000-key list's reply is about 75 KiB.
+constexpr size_t kTrimAfter = 64 * 1024;
+constexpr auto kTrimDelay = std::chrono::seconds(1);
 // Fairness under a flood (README "Security"): newcomers accepted per wake-up (each costs
 // /proc reads), and the time one slice of reading incomplete frames may take before the
 // loop looks for other requests again.
@@ -77,6 +82,7 @@ Server::Server(EventLoop& loop, Agent& agent, Transport& io)
 Server::~Server() {
   loop_.unwatch(listen_fd_);
   if (deadline_timer_ != 0) loop_.cancel_timer(deadline_timer_);
+  if (trim_timer_ != 0) loop_.cancel_timer(trim_timer_);
   if (slice_timer_ != 0) loop_.cancel_timer(slice_timer_);
   for (auto& [id, c] : conns_) {
     loop_.unwatch(c->fd);
@@ -434,7 +440,10 @@ void Server::tidy(Connection& c) {
     c.in_off = 0;
     if (c.in.capacity() > kKeepCapacity) Bytes().swap(c.in);
   }
-  if (c.out.empty() && c.out.capacity() > kKeepCapacity) Bytes().swap(c.out);
+  if (c.out.empty() && c.out.capacity() > kKeepCapacity) {
+    if (c.out.capacity() >= kTrimAfter) trim_soon();
+    Bytes().swap(c.out);
+  }
   const bool partial = c.in.size() > c.in_off && !frame_ready(c);
   auto since = c.partial_since;
   if (!partial) {
@@ -517,10 +526,22 @@ void Server::close_connection(const std::shared_ptr<Connection>& c) {
 }
 
 void Server::release_buffers(Connection& c) {
+  if (c.in.capacity() + c.out.capacity() >= kTrimAfter) trim_soon();
   Bytes().swap(c.in);  // freeing wipes
   Bytes().swap(c.out);
   c.in_off = 0;
   hold(c, 0, {});
+}
+
+// One pending trim at a time: a burst of large replies costs one malloc_trim, a second after the
+// first of them, off every request's path.
+void Server::trim_soon() {
+  if (trim_timer_ != 0) return;
+  trim_timer_ = loop_.after(kTrimDelay, [this] {
+    trim_timer_ = 0;
+    trims_++;
+    release_free_memory();
+  });
 }
 
 }  // namespace skagent

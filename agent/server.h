@@ -65,6 +65,8 @@ class Server {
   // How many accepted connections had their caller read from /proc (the others reused the
   // record of an earlier connection of the same process: caller_for). For tests; loop thread.
   uint64_t callers_read() const { return callers_read_; }
+  // How many times freed memory was given back to the system (trim_soon). For tests.
+  uint64_t trims() const { return trims_; }
 
  private:
   void accept_clients();
@@ -88,6 +90,7 @@ class Server {
   void update_interest(const Connection& c);
   void close_connection(const std::shared_ptr<Connection>& c);
   void release_buffers(Connection& c);
+  void trim_soon();
 
   EventLoop& loop_;
   Agent& agent_;
@@ -107,6 +110,8 @@ class Server {
   std::unordered_map<pid_t, PeerProcess> per_process_;
   size_t buffered_ = 0;  // sum of every connection's `buffered`
   uint64_t deadline_timer_ = 0;
+  uint64_t trim_timer_ = 0;
+  uint64_t trims_ = 0;
   // Connections by what make_room would close first: the most buffered bytes, then the
   // oldest incomplete frame, then the oldest connection (open connections holding any).
   struct Holding {

@@ -78,10 +78,6 @@ class ProcessWatch {
   // cannot see: an exec of another executable that keeps both the kernel name (the first 15
   // bytes of the file name) and the command line; process_fate compares the executable.
   bool unchanged(const ProcessInfo& then) const;
-  // The stat half of unchanged() (one pread): still running (not a zombie) with the start time
-  // and kernel name of `then`; the command line is not read. An exec changes the kernel name
-  // unless the new executable's file name starts with the same 15 bytes.
-  bool same_program(const ProcessInfo& then) const;
 
  private:
   ProcessWatch(int stat_fd, int cmdline_fd) : stat_fd_(stat_fd), cmdline_fd_(cmdline_fd) {}

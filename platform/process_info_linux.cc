@@ -276,17 +276,12 @@ ProcessWatch::~ProcessWatch() {
   if (cmdline_fd_ >= 0) close(cmdline_fd_);
 }
 
-bool ProcessWatch::same_program(const ProcessInfo& then) const {
+bool ProcessWatch::unchanged(const ProcessInfo& then) const {
   std::string text;
   if (stat_fd_ < 0 || !pread_head(stat_fd_, 4096, text, nullptr)) return false;
   auto st = parse_proc_stat(text);
   if (!st || st->start_time != then.start_time || st->name != then.name) return false;
-  return st->state != 'Z' && st->state != 'X' && st->state != 'x';
-}
-
-bool ProcessWatch::unchanged(const ProcessInfo& then) const {
-  if (!same_program(then)) return false;
-  std::string text;
+  if (st->state == 'Z' || st->state == 'X' || st->state == 'x') return false;
   bool truncated = false;
   if (!pread_head(cmdline_fd_, kMaxCmdlineBytes, text, &truncated)) return false;
   bool cut = false;

@@ -122,10 +122,8 @@ void check_caller(SignContext& ctx, CallerCheck how) {
     return;
   }
   // The cheap look leaves caller_checked unset: a prompt after it still gets the thorough one.
-  // Its command line is not read again: a caller that changes it without an exec is the same
-  // program, and one that execs another keeps both it and its kernel name as easily.
   if (how == CallerCheck::audit && ctx.caller->watch &&
-      ctx.caller->watch->same_program(ctx.caller->chain[0])) {
+      ctx.caller->watch->unchanged(ctx.caller->chain[0])) {
     ctx.caller_fate = ProcessFate::running;
     return;
   }

@@ -159,9 +159,10 @@ std::shared_ptr<const CallerInfo> caller_of(Connection& conn);
 // Fills in ctx.caller_fate. `thorough` (once per context): process_fate, which compares the
 // executable (a round trip to the process-info service under the sandbox); for anything a
 // person sees or approves. `audit`: for the audit line of a signature nobody was asked about,
-// on every request: the caller's /proc stat held open since accept (ProcessWatch::same_program,
-// one pread), and process_fate only when it shows a change. The trade: an exec of another
-// program that keeps the kernel name is logged as "running" (doc/SECURITY.md).
+// on every request: the caller's /proc stat and cmdline held open since accept
+// (ProcessWatch::unchanged, two preads), and process_fate only when they show a change. The
+// trade: an exec of another program that keeps the kernel name and the command line is logged
+// as "running" (doc/SECURITY.md).
 enum class CallerCheck { thorough, audit };
 void check_caller(SignContext& ctx, CallerCheck how = CallerCheck::thorough);
 

@@ -485,6 +485,39 @@ TEST(ServerLimits, AProcessIsReadFromProcOnceForAllItsConnections) {
   EXPECT_EQ(callers_read(agent) - before, 1u);
 }
 
+// How many times the agent gave freed memory back (Server::trims).
+uint64_t trims(AgentHarness& agent) {
+  std::promise<uint64_t> got;
+  auto f = got.get_future();
+  agent.loop().post([&] { got.set_value(agent.server().trims()); });
+  return f.get();
+}
+
+// An idle agent's resident size is what it holds, not its largest burst (issue 18's RSS): a
+// second after large buffers were freed (here: connections holding 200 KiB of a frame, closed
+// by their clients), freed memory goes back to the system, once per burst; ordinary requests
+// never trim.
+TEST(ServerLimits, FreedLargeBuffersAreGivenBackOncePerBurst) {
+  AgentHarness agent;
+  auto normal = agent.client();
+  for (int i = 0; i < 50; i++) ASSERT_TRUE(normal.call(msg::kRequestIdentities).has_value());
+  std::this_thread::sleep_for(milliseconds(1300));
+  EXPECT_EQ(trims(agent), 0u);
+  for (int round = 1; round <= 2; round++) {
+    for (int i = 0; i < 3; i++) {
+      auto big = agent.client();
+      Bytes part = header(256 * 1024 - 8, msg::kSignRequest);
+      part.resize(part.size() + 200 * 1024, 0x55);
+      ASSERT_TRUE(big.send_raw(part));
+      ASSERT_TRUE(normal.call(msg::kRequestIdentities).has_value());  // the frame was read
+    }                                                                 // each closed here
+    ASSERT_TRUE(normal.call(msg::kRequestIdentities).has_value());
+    EXPECT_EQ(trims(agent), uint64_t(round - 1)) << "not before the delay";
+    std::this_thread::sleep_for(milliseconds(1500));
+    EXPECT_EQ(trims(agent), uint64_t(round)) << "one for the three closes";
+  }
+}
+
 // The reuse never names a program the process has left by exec (defect 5): a process connects,
 // keeps that connection through an exec of ssh-keygen, which connects again and signs. The new
 // connection's caller is ssh-keygen, read anew (the kernel name and command line changed).

@@ -136,6 +136,9 @@ measure() {
     echo "run.sh: ssh-add of the bulk keys failed for $1" >&2
   fi
   step "$out" list --socket "$sock"
+  # The resident size of an idle agent holding the keys: skagent gives the freed list replies'
+  # memory back a second after a burst (Server::trim_soon); both agents are measured after it.
+  sleep 1.5
   step "$out" rss --pid "$pid" --name rss_1000
 }
 
