@@ -147,6 +147,7 @@ class World {
         break;
       }
       if (!cl.bad_length) {
+        fuzz::g_counts.requests++;
         cl.expected++;
         cl.types.push_back(body[0]);
       }
@@ -273,6 +274,7 @@ World* g_world = nullptr;
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   // Confirmation prompts are refused at once (the default options name no askpass); nothing
   // is ever shown or spawned.
+  fuzz::print_counts_at_exit();
   stderr = fopen("/dev/null", "w");
   g_world = new World();
   g_world->reset({});
@@ -280,6 +282,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  fuzz::g_counts.inputs++;
   g_world->run(data, size);
   return 0;
 }

@@ -67,12 +67,15 @@ for name in "$@"; do
     rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+    per_input=$(sed -n 's/^stat::requests_per_input: *\([0-9.]*\).*/\1/p' "$log" | tail -n 1)
     after=$(ls "$out/artifacts" | grep -c "^$name-" || true)
     found=$((after - before))
     if [ $rc -ne 0 ] && [ $found -eq 0 ]; then found=1; fi
     crashes_total=$((crashes_total + found))
     corpus=$(ls "$work" | wc -l)
     row=$(printf '%-24s %12s execs %8s/s  corpus %5s  crashes %s' "$name" "${execs:-?}" "${speed:-?}" "$corpus" "$found")
+    # The persistent harnesses also say how many requests an input made on average.
+    [ -n "$per_input" ] && row="$row  requests/input $per_input"
     rows+=("$row")
     echo "   $row"
     if [ $found -ne 0 ]; then
