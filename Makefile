@@ -260,8 +260,9 @@ $(FUZZ_DIR)/%: $(FUZZ_DIR)/obj/tests/fuzz/%_fuzz.o $(FUZZ_LIB)
 	$(FUZZ_CXX) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) $(FIDO_LIBS) $(VTOKEN_LIBS)
 .PRECIOUS: $(FUZZ_DIR)/obj/%.o
 # Blowfish's rounds (bcrypt_pbkdf: LOCK, UNLOCK, key files) give no coverage worth comparing
-# and were most of agent_stream's time with their compares traced.
-$(FUZZ_DIR)/obj/ssh/blowfish.o: FUZZ_CXXFLAGS += -fno-sanitize-coverage=trace-cmp
+# and were most of agent_stream's time with their compares traced; no edge counters either
+# (8% less time replaying agent_stream's corpus; ASan and UBSan still check them).
+$(FUZZ_DIR)/obj/ssh/blowfish.o: FUZZ_CXXFLAGS += -fno-sanitize-coverage=trace-cmp,inline-8bit-counters,pc-table
 fuzz-build: $(FUZZ_BINS)
 fuzz: $(FUZZ_BINS)
 	BUILD=$(abspath $(BUILD)) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_NAMES)
