@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Runs each libFuzzer harness for FUZZ_SECONDS (default 60) on its seed corpus
 # tests/fuzz/corpus/NAME/ (plus what earlier runs found, in $BUILD/fuzz/corpus/NAME/), and
-# prints per harness: executions, executions per second, corpus size, crashes. A crash, leak,
-# timeout or failed property leaves its input in $BUILD/fuzz/artifacts/ (turn it into a unit
-# test: see tests/fuzz/README.md) and makes the run exit 1.
+# prints per harness: executions, executions per second, corpus size, crashes (and, for the
+# persistent harnesses, requests per input). A crash, leak, timeout or failed property leaves
+# its input in $BUILD/fuzz/artifacts/ (turn it into a unit test: see tests/fuzz/README.md)
+# and makes the run exit 1.
 #
 #   tests/fuzz/run.sh [NAME...]       (make fuzz runs every harness)
 set -u
