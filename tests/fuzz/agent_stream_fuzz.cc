@@ -98,15 +98,67 @@ class World {
     for (int i = 0; i < kConns; i++) c_[i].fd = kFirstFd + i;
     control_ = fuzz::in_process_connection(~uint64_t{0});
     preload_ = fuzz::preload_messages();
+    for (const auto& m : preload_) {  // type, key, comment[, constraints]
+      Reader r(ByteView(m).subspan(1));
+      auto k = PrivateKey::read(r);
+      ByteView comment;
+      FUZZ_CHECK(k && r.string(comment));
+      preload_ids_.emplace_back(k->public_key().blob(), to_bytes(comment));
+    }
   }
 
   // Dispatches one message on the control connection (no transport) and waits for its reply.
   Bytes control(ByteView message) { return fuzz::dispatch_sync(*agent_, loop_, control_, message); }
 
+  // The agent's key list as the control connection sees it (a local connection sees every
+  // key): blob and comment of each, in the order they were added.
+  std::vector<std::pair<Bytes, Bytes>> listed() {
+    Bytes a = control(Bytes{msg::kRequestIdentities});
+    FUZZ_CHECK(a[0] == msg::kIdentitiesAnswer);
+    Reader r(ByteView(a).subspan(1));
+    uint32_t n = 0;
+    FUZZ_CHECK(r.u32(n));
+    std::vector<std::pair<Bytes, Bytes>> ids;
+    for (uint32_t i = 0; i < n; i++) {
+      ByteView blob, comment;
+      FUZZ_CHECK(r.string(blob) && r.string(comment));
+      ids.emplace_back(to_bytes(blob), to_bytes(comment));
+    }
+    FUZZ_CHECK(r.empty());
+    return ids;
+  }
+
+  // True when an ADD frame names one of the four keys every input starts with (it replaces
+  // that key, constraints and all, which the key list does not show).
+  bool names_preloaded_key(ByteView add_body) const {
+    Reader r(add_body);
+    auto k = PrivateKey::read(r);
+    if (!k) return false;
+    const Bytes blob = k->public_key().blob();
+    for (const auto& id : preload_ids_)
+      if (id.first == blob) return true;
+    return false;
+  }
+
   // Back to the state every input starts from. Only an input in which a message that can
-  // change the agent's keys or lock state did not fail pays for it (re-adding four keys is
-  // most of the cost of a short input).
-  void reset(const std::vector<Bytes>& lock_bodies) {
+  // change the agent's keys or lock state did not fail pays for it. When the four keys are
+  // still the first four, unchanged (the input only added keys, or locked and unlocked), the
+  // keys added after them are removed; otherwise (locked, a key removed or replaced) all are
+  // removed and the four added again (most of the cost of a short input).
+  void reset(const std::vector<Bytes>& lock_bodies, bool preload_named) {
+    if (!preload_named) {
+      auto ids = listed();  // empty while locked
+      if (ids.size() >= preload_ids_.size() &&
+          std::equal(preload_ids_.begin(), preload_ids_.end(), ids.begin())) {
+        for (size_t i = preload_ids_.size(); i < ids.size(); i++) {
+          Writer m;
+          m.u8(msg::kRemoveIdentity);
+          m.string(ids[i].first);
+          FUZZ_CHECK(control(m.bytes()) == msg::status(true));
+        }
+        return;
+      }
+    }
     if (control(Bytes{msg::kRemoveAllIdentities}) != msg::status(true)) {
       bool ok = false;
       for (auto it = lock_bodies.rbegin(); it != lock_bodies.rend() && !ok; ++it) {
@@ -123,6 +175,7 @@ class World {
   void run(const uint8_t* data, size_t size) {
     for (auto& cl : c_) cl.start_input();
     std::vector<Bytes> lock_bodies;
+    bool preload_named = false;
     Reader r(ByteView(data, size));
     uint8_t which = 0;
     uint32_t len = 0;
@@ -132,6 +185,8 @@ class World {
       bool complete = r.raw(std::min<size_t>(len, r.remaining()), body) && body.size() == len;
       if (complete && len > 0 && len <= msg::kMaxFrame) {
         if (body[0] == msg::kLock) lock_bodies.push_back(Bytes(body.begin() + 1, body.end()));
+        if ((body[0] == msg::kAddIdentity || body[0] == msg::kAddIdConstrained) && !preload_named)
+          preload_named = names_preloaded_key(body.subspan(1));
         if (body[0] == msg::kExtension) cl.dirty = true;
       }
       if (cl.bad_length) continue;  // the agent closes this one
@@ -147,6 +202,7 @@ class World {
         break;
       }
       if (!cl.bad_length) {
+        fuzz::g_counts.requests++;
         cl.expected++;
         cl.types.push_back(body[0]);
       }
@@ -172,7 +228,7 @@ class World {
       if (cl.dirty || closed) close_client(cl);
     }
     for (auto& cl : c_) changed = changed || cl.changed;
-    if (changed) reset(lock_bodies);
+    if (changed) reset(lock_bodies, preload_named);
   }
 
  private:
@@ -263,6 +319,7 @@ class World {
   bool waiting_ = false;  // deliver() runs the event loop: a send or close stops it
   std::shared_ptr<Connection> control_;
   std::vector<Bytes> preload_;
+  std::vector<std::pair<Bytes, Bytes>> preload_ids_;  // blob and comment of each
   Client c_[kConns];
 };
 
@@ -273,13 +330,15 @@ World* g_world = nullptr;
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   // Confirmation prompts are refused at once (the default options name no askpass); nothing
   // is ever shown or spawned.
+  fuzz::print_counts_at_exit();
   stderr = fopen("/dev/null", "w");
   g_world = new World();
-  g_world->reset({});
+  g_world->reset({}, true);
   return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  fuzz::g_counts.inputs++;
   g_world->run(data, size);
   return 0;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <unistd.h>
 #include <openssl/evp.h>
 
 #include <cstdio>
@@ -113,6 +114,24 @@ inline Bytes dispatch_sync(Agent& agent, EventLoop& loop, const std::shared_ptr<
   if (!replied) loop.run();
   FUZZ_CHECK(replied);
   return answer;
+}
+
+// Requests the agent handled and inputs run, for the persistent harnesses: what an input
+// costs is mostly how many requests it makes, so run.sh prints both rates.
+struct Counts {
+  size_t inputs = 0, requests = 0;
+};
+inline Counts g_counts;
+
+// Call before stderr is silenced: prints the counts as a libFuzzer stat line when the run
+// ends (libFuzzer exits through exit()).
+inline void print_counts_at_exit() {
+  static const int fd = dup(2);
+  atexit([] {
+    dprintf(fd, "stat::requests_per_input:     %.1f (%zu requests)\n",
+            g_counts.inputs ? double(g_counts.requests) / double(g_counts.inputs) : 0.0,
+            g_counts.requests);
+  });
 }
 
 inline Bytes add_message(uint8_t type, ByteView key, std::string_view comment,

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Runs each libFuzzer harness for FUZZ_SECONDS (default 60) on its seed corpus
 # tests/fuzz/corpus/NAME/ (plus what earlier runs found, in $BUILD/fuzz/corpus/NAME/), and
-# prints per harness: executions, executions per second, corpus size, crashes. A crash, leak,
-# timeout or failed property leaves its input in $BUILD/fuzz/artifacts/ (turn it into a unit
-# test: see tests/fuzz/README.md) and makes the run exit 1.
+# prints per harness: executions, executions per second, corpus size, crashes (and, for the
+# persistent harnesses, requests per input). A crash, leak, timeout or failed property leaves
+# its input in $BUILD/fuzz/artifacts/ (turn it into a unit test: see tests/fuzz/README.md)
+# and makes the run exit 1.
 #
 #   tests/fuzz/run.sh [NAME...]       (make fuzz runs every harness)
 set -u
@@ -67,12 +68,15 @@ for name in "$@"; do
     rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+    per_input=$(sed -n 's/^stat::requests_per_input: *\([0-9.]*\).*/\1/p' "$log" | tail -n 1)
     after=$(ls "$out/artifacts" | grep -c "^$name-" || true)
     found=$((after - before))
     if [ $rc -ne 0 ] && [ $found -eq 0 ]; then found=1; fi
     crashes_total=$((crashes_total + found))
     corpus=$(ls "$work" | wc -l)
     row=$(printf '%-24s %12s execs %8s/s  corpus %5s  crashes %s' "$name" "${execs:-?}" "${speed:-?}" "$corpus" "$found")
+    # The persistent harnesses also say how many requests an input made on average.
+    [ -n "$per_input" ] && row="$row  requests/input $per_input"
     rows+=("$row")
     echo "   $row"
     if [ $found -ne 0 ]; then
