@@ -136,22 +136,22 @@ std::shared_ptr<Connection> Server::adopt(int fd, const PeerIdentity& peer,
 // Who connected. A process's first connection reads /proc: four processes (it and its
 // parents), each stat, status, cmdline and the executable (under the sandbox a round trip to
 // the process-info service), some 90 system calls; a flood that reconnects thousands of times
-// a second spent half of the agent's time there (doc/SECURITY.md). A later connection from the same pid reuses
-// that record when the process is provably the same and unchanged: the record's /proc stat and
-// cmdline, held open since (tied to the process read, so they fail once it is reaped), show it
-// running with the same start time, name and command line, and then the new connection's
-// pidfd shows that the process that connected still runs: both alive under one pid, so one
-// process. Anything else reads /proc again. What the reuse cannot see is what
-// ProcessWatch::unchanged cannot (an exec of another executable that keeps the kernel name and
-// the command line); a prompt's thorough check_caller compares the executable and then says
-// the program that connected was replaced. The parents are those of the first connection.
+// a second spent half of the agent's time there (doc/SECURITY.md). A later connection from the
+// same pid reuses that record when the process is provably the same program: the record's
+// /proc stat and cmdline, held open since (tied to the process read, so they fail once it is
+// reaped), show it running with the same start time, name and command line; then
+// process_fate shows the same executable (an exec of another file with the same name and
+// arguments is not the program read) and, through the new connection's pidfd, that the
+// process that connected still runs: both alive under one pid, so one process. Anything else
+// reads /proc again. The parents are those of the first connection.
 std::shared_ptr<const CallerInfo> Server::caller_for(const PeerIdentity& peer, int pidfd,
                                                      bool gone) {
   auto it = per_process_.find(peer.pid);
   if (!gone && it != per_process_.end() && it->second.caller) {
     const CallerInfo& known = *it->second.caller;
     if (known.uid == peer.uid && known.watch && !known.chain.empty() &&
-        known.watch->unchanged(known.chain[0]) && (pidfd < 0 || !pidfd_exited(pidfd))) {
+        known.watch->unchanged(known.chain[0]) &&
+        process_fate(known.chain[0], pidfd) == ProcessFate::running) {
       if (pidfd >= 0) close(pidfd);  // the record keeps the first connection's pidfd
       return it->second.caller;
     }

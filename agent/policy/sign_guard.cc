@@ -12,19 +12,23 @@
 #include "agent/prompts/audit_json.h"
 #include "agent/prompts/prompt_text.h"
 #include "agent/protocol/messages.h"
+#include "base/wire.h"
 
 namespace skagent {
 
-namespace {
-
-// What a person approves with ApproveFor: this key, for this very process
-// (pid and start time), through the same hops, for the same kind of signature.
 std::string approval_key(const SignContext& c) {
   // (pid, start time) outlives an exec: a process that ran another program since it
-  // connected is not the one approved.
+  // connected is not the one approved, nor is another program it ran since and that connected
+  // again (same pid and start time, another executable or command line).
   if (!c.caller || c.caller->chain.empty() || c.caller_fate != ProcessFate::running) return {};
   const ProcessInfo& p = c.caller->chain[0];
   std::string k = c.key_fp + "|" + std::to_string(p.pid) + ":" + std::to_string(p.start_time) + "|";
+  Writer program;  // length-prefixed: no argument can pose as two
+  program.string(p.exe);
+  for (const auto& a : p.argv) program.string(a);
+  const Bytes& prog = program.bytes();
+  k.append(reinterpret_cast<const char*>(prog.data()), prog.size());
+  k += "|";
   for (const auto& h : c.hops) k += h.fingerprint + (h.forwarding ? ">" : "|");
   k += c.kind == SignKind::userauth ? "userauth:" + c.user
        : c.kind == SignKind::sshsig ? "sshsig:" + c.sig_namespace
@@ -32,8 +36,6 @@ std::string approval_key(const SignContext& c) {
   if (c.destination) k += "@" + c.destination->fingerprint;
   return k;
 }
-
-}  // namespace
 
 SignGuard::SignGuard(const AgentOptions& options, const Logger& log, Prompter& prompter,
                      std::shared_ptr<PolicyStore> policy)

@@ -23,6 +23,12 @@
 
 namespace skagent {
 
+// What a person approves with ApproveFor: this key, for this very process (pid and start
+// time) running this program (executable and command line), through the same hops, for the
+// same kind of signature. Empty when no approval may apply (the caller unknown, exited, or
+// running another program since it connected).
+std::string approval_key(const SignContext& c);
+
 class SignGuard {
  public:
   // Signs `data` with `id` once the policy, a person or a remembered approval allowed it.

@@ -22,6 +22,7 @@
 #include "agent/prompts/prompt_text.h"
 #include "ssh/key_file.h"
 #include "tests/agent/agent_harness.h"
+#include "tests/common/temp_dir.h"
 
 namespace skagent::testing {
 namespace {
@@ -463,6 +464,14 @@ TEST(ServerLimits, ACallerThatExitsAfterItsAuditTextWasMadeIsMarked) {
   fork_after_connect(false, true);
 }
 
+// Waits for child `a`; true when it exited with status 0.
+::testing::AssertionResult exited_zero(pid_t a) {
+  int status = 0;
+  if (a <= 0 || waitpid(a, &status, 0) != a) return ::testing::AssertionFailure() << "no child";
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "child status " << status;
+}
+
 // How many connections the agent has read the caller of from /proc (Server::callers_read).
 uint64_t callers_read(AgentHarness& agent) {
   std::promise<uint64_t> got;
@@ -554,10 +563,7 @@ TEST(ServerLimits, AProcessThatExecsAndConnectsAgainIsNamedAsItsNewProgram) {
     execve(keygen.c_str(), const_cast<char* const*>(argv), const_cast<char* const*>(envp));
     _exit(127);
   }
-  ASSERT_GT(a, 0);
-  int status = 0;
-  ASSERT_EQ(waitpid(a, &status, 0), a);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  EXPECT_TRUE(exited_zero(a));
   EXPECT_EQ(callers_read(agent) - before, 2u) << "the connection after the exec was not read";
   std::ifstream in(audit);
   std::string line((std::istreambuf_iterator<char>(in)), {});
@@ -567,6 +573,48 @@ TEST(ServerLimits, AProcessThatExecsAndConnectsAgainIsNamedAsItsNewProgram) {
   // The test's program may be named only as a parent.
   EXPECT_EQ(line.substr(0, line.find("\"parents\"")).find(self_exe()), std::string::npos) << line;
   std::filesystem::remove_all(dir);
+}
+
+// Nor does it name a program the process left by exec when the new one keeps the kernel name
+// and the command line (found by an attack on the reuse): a perl copied to good/perl connects,
+// keeps that connection, and execs another copy, evil/perl, with the same arguments, which
+// connects again. The second connection is read anew (another executable), so it is named as
+// evil/perl, not as the program that made the first.
+TEST(ServerLimits, AnExecOfAnotherFileWithTheSameNameAndArgumentsIsReadAgain) {
+  TempDir dir("skagent-sameexec");
+  const std::filesystem::path root = dir.path(), good = root / "good" / "perl",
+                              evil = root / "evil" / "perl";
+  std::filesystem::create_directories(good.parent_path());
+  std::filesystem::create_directories(evil.parent_path());
+  std::filesystem::copy_file("/usr/bin/perl", good);
+  std::filesystem::copy_file("/usr/bin/perl", evil);
+  AgentHarness agent;
+  // Both programs run this with the same command line; $^F keeps the first socket open
+  // through the exec, and /proc/self/cmdline gives the exec the very same arguments.
+  const std::string script = R"(use Socket; $^F = 1000;
+socket(my $s, PF_UNIX, SOCK_STREAM, 0) or exit 2;
+connect($s, pack_sockaddr_un($ARGV[0])) or exit 3;
+syswrite($s, "\0\0\0\1\x0b") == 5 or exit 4;
+sysread($s, my $len, 4) == 4 or exit 5;
+if ($^X =~ m{/good/perl$}) {
+  open(my $f, "<", "/proc/self/cmdline") or exit 6;
+  local $/; my @args = split /\0/, <$f>;
+  exec { $ARGV[1] } @args; exit 7;
+}
+exit 0;)";
+  const std::string sock = agent.socket_path(), evil_path = evil.string(),
+                    good_path = good.string();
+  const char* argv[] = {"perl", "-e", script.c_str(), sock.c_str(), evil_path.c_str(), nullptr};
+  const char* envp[] = {nullptr};
+  const uint64_t before = callers_read(agent);
+  pid_t a = fork();
+  if (a == 0) {
+    close_range(3, ~0U, 0);
+    execve(good_path.c_str(), const_cast<char* const*>(argv), const_cast<char* const*>(envp));
+    _exit(127);
+  }
+  EXPECT_TRUE(exited_zero(a));
+  EXPECT_EQ(callers_read(agent) - before, 2u) << "evil/perl's connection reused good/perl's record";
 }
 
 // The audit line's look at the caller is the cheap one while nothing changed (and leaves the

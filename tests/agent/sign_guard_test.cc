@@ -87,4 +87,31 @@ TEST(SignGuard, AKeyAddedWithConfirmAndNoAskpassIsRefused) {
 }
 
 }  // namespace
+// ApproveFor's memory is for one program: the same process (pid, start time) running another
+// executable, or the same one with other arguments, after an exec is not the one approved
+// (found by an attack on issue 18's change: python3 approved, then exec'd another program
+// that connected again and signed without a prompt).
+TEST(SignGuard, AnApprovalIsForOneProgramOfAProcess) {
+  Guarded g;
+  auto with_program = [&](std::string exe, std::vector<std::string> argv) {
+    auto caller = std::make_shared<CallerInfo>();
+    ProcessInfo p;
+    p.pid = 4242;
+    p.start_time = 777;
+    p.exe = std::move(exe);
+    p.argv = std::move(argv);
+    caller->chain.push_back(p);
+    auto ctx = g.context(SignKind::sshsig, false);
+    ctx->caller = caller;
+    return approval_key(*ctx);
+  };
+  const std::string approved = with_program("/usr/bin/python3", {"python3", "sign.py"});
+  ASSERT_FALSE(approved.empty());
+  EXPECT_EQ(with_program("/usr/bin/python3", {"python3", "sign.py"}), approved);
+  EXPECT_NE(with_program("/tmp/evil/ssh-keygen", {"python3", "sign.py"}), approved);
+  EXPECT_NE(with_program("/usr/bin/python3", {"python3", "other.py"}), approved);
+  EXPECT_NE(with_program("/usr/bin/python3", {"python3", "sign.py", ""}), approved);
+  EXPECT_NE(with_program("/usr/bin/python3", {"python3sign.py"}), approved);
+}
+
 }  // namespace skagent
