@@ -140,8 +140,8 @@ std::shared_ptr<Connection> Server::adopt(int fd, const PeerIdentity& peer,
 // same pid reuses that record when the process is provably the same program: the record's
 // /proc stat and cmdline, held open since (tied to the process read, so they fail once it is
 // reaped), show it running with the same start time, name and command line; then
-// process_fate shows the same executable (an exec of another file with the same name and
-// arguments is not the program read) and, through the new connection's pidfd, that the
+// runs_same_executable shows the same executable (an exec of another file with the same name
+// and arguments is not the program read) and, through the new connection's pidfd, that the
 // process that connected still runs: both alive under one pid, so one process. Anything else
 // reads /proc again. The parents are those of the first connection.
 std::shared_ptr<const CallerInfo> Server::caller_for(const PeerIdentity& peer, int pidfd,
@@ -150,8 +150,7 @@ std::shared_ptr<const CallerInfo> Server::caller_for(const PeerIdentity& peer, i
   if (!gone && it != per_process_.end() && it->second.caller) {
     const CallerInfo& known = *it->second.caller;
     if (known.uid == peer.uid && known.watch && !known.chain.empty() &&
-        known.watch->unchanged(known.chain[0]) &&
-        process_fate(known.chain[0], pidfd) == ProcessFate::running) {
+        known.watch->unchanged(known.chain[0]) && runs_same_executable(known.chain[0], pidfd)) {
       if (pidfd >= 0) close(pidfd);  // the record keeps the first connection's pidfd
       return it->second.caller;
     }

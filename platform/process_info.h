@@ -59,6 +59,12 @@ bool pidfd_exited(int pidfd);
 enum class ProcessFate { running, exited, replaced };
 ProcessFate process_fate(const ProcessInfo& then, int pidfd);
 
+// process_fate's look at the executable alone, for a process whose stat (start time, state,
+// kernel name) was just found unchanged through ProcessWatch::unchanged: true while
+// /proc/PID/exe names the executable read (or either is unknown), it is no zombie, and
+// `pidfd` (-1: none), asked last, shows it running. The stat is not read again.
+bool runs_same_executable(const ProcessInfo& then, int pidfd);
+
 // /proc/PID/stat and /proc/PID/cmdline held open from when a process was read. An open /proc
 // file stays tied to the process it was opened for: once that one is reaped, a read fails
 // (ESRCH) even when the pid names another process by then; after an exec it reads what the

@@ -61,6 +61,28 @@ std::string exe_from_service(pid_t pid) {
   return n > 0 ? std::string(buf, size_t(n)) : std::string();
 }
 
+// The executable /proc/PID/exe names now (through the process-info service where the sandbox
+// hides the link), without the " (deleted)" a package upgrade leaves on a running program's
+// link (the same program); empty when unreadable, `err` the readlink's errno.
+std::string current_exe(pid_t pid, int* err) {
+  std::string exe = exe_link(pid, err);
+  if (exe.empty() && (*err == EACCES || *err == EPERM)) exe = exe_from_service(pid);
+  constexpr std::string_view kDeleted = " (deleted)";
+  if (exe.size() > kDeleted.size() && exe.ends_with(kDeleted))
+    exe.resize(exe.size() - kDeleted.size());
+  return exe;
+}
+
+// A zombie's link is gone (ENOENT) while the process read had one.
+bool zombie_exe(const ProcessInfo& then, const std::string& exe, int err) {
+  return !then.exe.empty() && exe.empty() && err == ENOENT;
+}
+
+// Another executable than the one read, when both are known.
+bool other_exe(const ProcessInfo& then, const std::string& exe) {
+  return !then.exe.empty() && !exe.empty() && exe != then.exe;
+}
+
 }  // namespace
 
 Status start_process_info_service() {
@@ -202,22 +224,23 @@ ProcessFate process_fate(const ProcessInfo& then, int pidfd) {
   auto stat = read_file_head(dir + "/stat", 4096);
   auto st = stat ? parse_proc_stat(*stat) : Result<ProcStat>(stat.error());
   int err = 0;
-  std::string exe = exe_link(then.pid, &err);
-  if (exe.empty() && (err == EACCES || err == EPERM)) exe = exe_from_service(then.pid);
+  const std::string exe = current_exe(then.pid, &err);
   // The pidfd is asked last: it proves that what we just read belongs to our process (its
   // pid cannot have been reused while the pidfd says it runs). Without one, the start time.
   if ((pidfd >= 0 && pidfd_exited(pidfd)) || !st || st->start_time != then.start_time) {
     return ProcessFate::exited;
   }
-  // A package upgrade leaves the running program's link as "PATH (deleted)": the same program.
-  constexpr std::string_view kDeleted = " (deleted)";
-  if (exe.size() > kDeleted.size() && exe.ends_with(kDeleted))
-    exe.resize(exe.size() - kDeleted.size());
-  if (!then.exe.empty() && exe.empty() && err == ENOENT) return ProcessFate::exited;  // a zombie
-  if (st->name != then.name || (!then.exe.empty() && !exe.empty() && exe != then.exe)) {
-    return ProcessFate::replaced;
-  }
+  if (zombie_exe(then, exe, err)) return ProcessFate::exited;
+  if (st->name != then.name || other_exe(then, exe)) return ProcessFate::replaced;
   return ProcessFate::running;
+}
+
+bool runs_same_executable(const ProcessInfo& then, int pidfd) {
+  int err = 0;
+  const std::string exe = current_exe(then.pid, &err);
+  // Asked last, as in process_fate: what was just read belongs to the process that runs.
+  if (pidfd >= 0 && pidfd_exited(pidfd)) return false;
+  return !zombie_exe(then, exe, err) && !other_exe(then, exe);
 }
 
 namespace {

@@ -472,13 +472,17 @@ TEST(ServerLimits, ACallerThatExitsAfterItsAuditTextWasMadeIsMarked) {
   return ::testing::AssertionFailure() << "child status " << status;
 }
 
-// How many connections the agent has read the caller of from /proc (Server::callers_read).
-uint64_t callers_read(AgentHarness& agent) {
+// A count the server keeps on its loop thread, read there: how many connections had their
+// caller read from /proc (Server::callers_read), how many times freed memory was given back
+// (Server::trims).
+uint64_t server_count(AgentHarness& agent, uint64_t (Server::*count)() const) {
   std::promise<uint64_t> got;
   auto f = got.get_future();
-  agent.loop().post([&] { got.set_value(agent.server().callers_read()); });
+  agent.loop().post([&] { got.set_value((agent.server().*count)()); });
   return f.get();
 }
+uint64_t callers_read(AgentHarness& agent) { return server_count(agent, &Server::callers_read); }
+uint64_t trims(AgentHarness& agent) { return server_count(agent, &Server::trims); }
 
 // A flood's reconnects must not each walk /proc (issue 13, defect 6; it took over half the
 // agent's time): a process is read at its first connection, and its later ones, while it runs
@@ -492,14 +496,6 @@ TEST(ServerLimits, AProcessIsReadFromProcOnceForAllItsConnections) {
     ASSERT_TRUE(mine.back()->call(msg::kRequestIdentities).has_value()) << i;
   }
   EXPECT_EQ(callers_read(agent) - before, 1u);
-}
-
-// How many times the agent gave freed memory back (Server::trims).
-uint64_t trims(AgentHarness& agent) {
-  std::promise<uint64_t> got;
-  auto f = got.get_future();
-  agent.loop().post([&] { got.set_value(agent.server().trims()); });
-  return f.get();
 }
 
 // An idle agent's resident size is what it holds, not its largest burst (issue 18's RSS): a
