@@ -246,16 +246,20 @@ bool runs_same_executable(const ProcessInfo& then, int pidfd) {
 namespace {
 
 // One pread from the start of an open /proc file, at most `limit` bytes; false on an error
-// (ESRCH once the process it was opened for is gone).
+// (ESRCH once the process it was opened for is gone). A read that returns less than it asked
+// for is the end: the kernel fills the buffer from stat's and cmdline's whole text. Asking
+// again to see the end is not free: a pread at an offset makes the kernel write the stat text
+// anew (all threads' times summed) to skip to it, and this runs for every signature's audit line.
 bool pread_head(int fd, size_t limit, std::string& out, bool* truncated) {
   out.resize(limit + 1);
   size_t got = 0;
   while (got < out.size()) {
-    ssize_t n = pread(fd, out.data() + got, out.size() - got, off_t(got));
+    const size_t want = out.size() - got;
+    ssize_t n = pread(fd, out.data() + got, want, off_t(got));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return false;
-    if (n == 0) break;
     got += size_t(n);
+    if (size_t(n) < want) break;
   }
   if (truncated != nullptr) *truncated = got > limit;
   out.resize(std::min(got, limit));

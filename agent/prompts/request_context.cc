@@ -137,8 +137,8 @@ std::shared_ptr<SignContext> build_sign_context(Connection& conn, const Identity
   auto ctx = std::make_shared<SignContext>();
   ctx->caller = caller_of(conn);
   ctx->data_len = data.size();
-  ctx->key_fp = fingerprint(id.key, FingerprintHash::sha256);
-  ctx->key_fp_md5 = fingerprint(id.key, FingerprintHash::md5);
+  ctx->key_fp = id.fp_sha256;
+  ctx->key_fp_md5 = id.fp_md5;
   ctx->key_type = short_type(id.key);
   ctx->key_comment = id.comment;
   ctx->key_is_sk = is_security_key(id.key.type);

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "agent/protocol/messages.h"
+#include "agent/keys/identity_store.h"
 #include "ssh/fingerprint.h"
 #include "tests/agent/agent_test_util.h"
 
@@ -26,7 +27,7 @@ struct Guarded {
   int permitted = 0;
   std::vector<Bytes> replies;
 
-  Guarded() { id->key = test::generate().public_key(); }
+  Guarded() { set_public_key(*id, test::generate().public_key()); }
 
   // A request of `kind`, local or through one forwarding hop.
   std::shared_ptr<SignContext> context(SignKind kind, bool forwarded) {
