@@ -138,8 +138,9 @@ std::shared_ptr<Connection> Server::adopt(int fd, const PeerIdentity& peer,
 // the process-info service), some 90 system calls; a flood that reconnects thousands of times
 // a second spent half of the agent's time there (doc/SECURITY.md). A later connection from the
 // same pid reuses that record when the process is provably the same program: the record's
-// /proc stat and cmdline, held open since (tied to the process read, so they fail once it is
-// reaped), show it running with the same start time, name and command line; then
+// /proc comm and cmdline, held open since (tied to the process read, so they fail once it is
+// reaped; an exiting one shows no command line), show it running with the same name and
+// command line; then
 // runs_same_executable shows the same executable (an exec of another file with the same name
 // and arguments is not the program read) and, through the new connection's pidfd, that the
 // process that connected still runs: both alive under one pid, so one process. Anything else

@@ -59,13 +59,13 @@ bool pidfd_exited(int pidfd);
 enum class ProcessFate { running, exited, replaced };
 ProcessFate process_fate(const ProcessInfo& then, int pidfd);
 
-// process_fate's look at the executable alone, for a process whose stat (start time, state,
-// kernel name) was just found unchanged through ProcessWatch::unchanged: true while
+// process_fate's look at the executable alone, for a process just found unchanged (running,
+// same kernel name and command line) through ProcessWatch::unchanged: true while
 // /proc/PID/exe names the executable read (or either is unknown), it is no zombie, and
 // `pidfd` (-1: none), asked last, shows it running. The stat is not read again.
 bool runs_same_executable(const ProcessInfo& then, int pidfd);
 
-// /proc/PID/stat and /proc/PID/cmdline held open from when a process was read. An open /proc
+// /proc/PID/comm and /proc/PID/cmdline held open from when a process was read. An open /proc
 // file stays tied to the process it was opened for: once that one is reaped, a read fails
 // (ESRCH) even when the pid names another process by then; after an exec it reads what the
 // new program shows. So one pread each tells, for two system calls, what process_fate tells
@@ -79,15 +79,15 @@ class ProcessWatch {
   ProcessWatch& operator=(ProcessWatch&&) = delete;
   ProcessWatch(const ProcessWatch&) = delete;
   ~ProcessWatch();
-  // True when the process still runs (not a zombie) with the start time, kernel name and
-  // command line it had in `then`. False means "something changed": ask process_fate. What it
+  // True when `then`'s process still runs (not a zombie) with the kernel name and command line
+  // it had in `then`. False means "something changed": ask process_fate. What it
   // cannot see: an exec of another executable that keeps both the kernel name (the first 15
   // bytes of the file name) and the command line; process_fate compares the executable.
   bool unchanged(const ProcessInfo& then) const;
 
  private:
-  ProcessWatch(int stat_fd, int cmdline_fd) : stat_fd_(stat_fd), cmdline_fd_(cmdline_fd) {}
-  int stat_fd_, cmdline_fd_;
+  ProcessWatch(int comm_fd, int cmdline_fd) : comm_fd_(comm_fd), cmdline_fd_(cmdline_fd) {}
+  int comm_fd_, cmdline_fd_;
 };
 
 // Under Landlock the agent may not read /proc/PID/exe of a process outside its

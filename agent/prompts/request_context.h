@@ -67,7 +67,7 @@ struct CallerInfo {
   uid_t uid = uid_t(-1);
   std::vector<ProcessInfo> chain;      // the peer first, then its parents
   std::shared_ptr<const PidFd> pidfd;  // pins the peer (SO_PEERPIDFD) where the kernel can
-  // The peer's /proc stat and cmdline held open since accept (null when they could not be):
+  // The peer's /proc comm and cmdline held open since accept (null when they could not be):
   // check_caller's cheap look.
   std::shared_ptr<const ProcessWatch> watch;
   // Its host candidates and audit text, made at the first sign request; the fields above must
@@ -159,7 +159,7 @@ std::shared_ptr<const CallerInfo> caller_of(Connection& conn);
 // Fills in ctx.caller_fate. `thorough` (once per context): process_fate, which compares the
 // executable (a round trip to the process-info service under the sandbox); for anything a
 // person sees or approves. `audit`: for the audit line of a signature nobody was asked about,
-// on every request: the caller's /proc stat and cmdline held open since accept
+// on every request: the caller's /proc comm and cmdline held open since accept
 // (ProcessWatch::unchanged, two preads), and process_fate only when they show a change. The
 // trade: an exec of another program that keeps the kernel name and the command line is logged
 // as "running" (doc/SECURITY.md).

@@ -185,6 +185,10 @@ TEST(ProcessInfo, WatchSeesExecAndExit) {
   ProcessInfo other_name = *then;
   other_name.name = "not-sh";
   EXPECT_FALSE(w->unchanged(other_name));
+  // An exited process reads an empty command line; one read with none is never "unchanged".
+  ProcessInfo no_argv = *then;
+  no_argv.argv.clear();
+  EXPECT_FALSE(w->unchanged(no_argv));
   ASSERT_EQ(write(go[1], "x\n", 2), 2);
   EXPECT_TRUE(wait_until([&] { return !w->unchanged(*then); })) << "exec not seen";
   auto now = read_process_info(child);
