@@ -3,6 +3,7 @@
 #include <sstream>
 #include <vector>
 
+#include "tests/bench/audit_cost.h"
 #include "tests/bench/commands.h"
 #include "tests/bench/identity_lookup.h"
 #include "tests/bench/metrics.h"
@@ -82,6 +83,9 @@ int cmd_raw(const Args& args) {
     if (!unseal) return fail("raw", unseal.error());
     print_metric(std::cout, "raw." + name + ".unseal_us", *unseal);
   }
+  auto audit = context_and_audit_us(*seconds);
+  if (!audit) return fail("raw", audit.error());
+  print_metric(std::cout, "raw.audit_us", *audit);
   return 0;
 }
 

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include "tests/bench/audit_cost.h"
+
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "agent/keys/identity_store.h"
+#include "agent/policy/sign_guard.h"
+#include "agent/protocol/messages.h"
+#include "platform/event_loop.h"
+#include "ssh/private_key.h"
+
+namespace skagent::bench {
+namespace {
+
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
+}
+
+// A temporary directory, removed with everything in it.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    char templ[] = "/tmp/skagent-bench-audit.XXXXXX";
+    if (mkdtemp(templ) != nullptr) path = templ;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path.empty()) std::filesystem::remove_all(path, ec);
+  }
+};
+
+}  // namespace
+
+Result<double> context_and_audit_us(double seconds) {
+  TempDir dir;
+  if (dir.path.empty()) return make_error(Errc::io, "cannot make a temporary directory");
+  AgentOptions options;
+  options.home = dir.path.string();
+  options.policy_file = (dir.path / "config").string();
+  std::ofstream(options.policy_file).close();
+  options.policy_overrides = {"Audit " + (dir.path / "audit.jsonl").string()};
+  auto store = PolicyStore::open(options);
+  if (!store) return store.error();
+  auto loop = EventLoop::create();
+  if (!loop) return loop.error();
+  Logger log;
+  Prompter prompter{**loop, log, AskpassSettings{}};
+  SignGuard guard{options, log, prompter, *store};
+
+  auto key = PrivateKey::generate(KeyType::ed25519);
+  if (!key) return key.error();
+  Identity id;
+  set_public_key(id, key->public_key());
+  id.comment = "bench-audit";
+  // The caller is this process, read from /proc when the context first asks (as for a
+  // connection the server did not accept itself).
+  auto conn = std::make_shared<Connection>();
+  conn->peer = PeerIdentity{getpid(), getuid(), getgid()};
+  const Bytes data(64, 0x5a);
+  const Bytes response{msg::kSignResponse};
+  const ReplyFn drop = [](Bytes) {};
+
+  const double t0 = thread_cpu_seconds();
+  uint64_t n = 0;
+  double spent = 0;
+  do {
+    for (int i = 0; i < 64; i++, n++) {
+      auto ctx = guard.context(conn, id, data);
+      guard.audited(ctx, drop)(response);
+    }
+    spent = thread_cpu_seconds() - t0;
+  } while (spent < seconds);
+  return spent * 1e6 / double(n);
+}
+
+}  // namespace skagent::bench
