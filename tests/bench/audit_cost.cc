@@ -2,7 +2,6 @@
 #include "tests/bench/audit_cost.h"
 
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -13,15 +12,10 @@
 #include "agent/protocol/messages.h"
 #include "platform/event_loop.h"
 #include "ssh/private_key.h"
+#include "tests/bench/proc_cpu.h"
 
 namespace skagent::bench {
 namespace {
-
-double thread_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
-}
 
 // A temporary directory, removed with everything in it.
 struct TempDir {
@@ -67,17 +61,10 @@ Result<double> context_and_audit_us(double seconds) {
   const Bytes response{msg::kSignResponse};
   const ReplyFn drop = [](Bytes) {};
 
-  const double t0 = thread_cpu_seconds();
-  uint64_t n = 0;
-  double spent = 0;
-  do {
-    for (int i = 0; i < 64; i++, n++) {
-      auto ctx = guard.context(conn, id, data);
-      guard.audited(ctx, drop)(response);
-    }
-    spent = thread_cpu_seconds() - t0;
-  } while (spent < seconds);
-  return spent * 1e6 / double(n);
+  return cpu_us_per_call(seconds, 64, [&]() -> Status {
+    guard.audited(guard.context(conn, id, data), drop)(response);
+    return {};
+  });
 }
 
 }  // namespace skagent::bench

@@ -3,20 +3,14 @@
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <time.h>
 
 #include "agent/keys/key_shield.h"
 #include "ssh/evp.h"
 #include "ssh/private_key.h"
+#include "tests/bench/proc_cpu.h"
 
 namespace skagent::bench {
 namespace {
-
-double thread_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
-}
 
 struct RawKey {
   evp::Pkey key;
@@ -54,16 +48,10 @@ Result<double> raw_sign_us(const std::string& name, double seconds) {
   Bytes data(64);
   if (RAND_bytes(data.data(), int(data.size())) != 1) return make_error(Errc::crypto, "RAND_bytes");
   if (auto warm = evp::sign(k->key.get(), k->md, data); !warm) return warm.error();
-  const double t0 = thread_cpu_seconds();
-  uint64_t n = 0;
-  double spent = 0;
-  do {
-    for (int i = 0; i < 16; i++, n++) {
-      if (auto sig = evp::sign(k->key.get(), k->md, data); !sig) return sig.error();
-    }
-    spent = thread_cpu_seconds() - t0;
-  } while (spent < seconds);
-  return spent * 1e6 / double(n);
+  return cpu_us_per_call(seconds, 16, [&]() -> Status {
+    if (auto sig = evp::sign(k->key.get(), k->md, data); !sig) return sig.error();
+    return {};
+  });
 }
 
 // skagent's key shield, as the agent holds a key of this type: its private serialization
@@ -80,16 +68,10 @@ Result<double> unseal_us(const std::string& name, double seconds) {
   key->write(w);
   auto sealed = (*shield)->shield(w.bytes());
   if (!sealed) return sealed.error();
-  const double t0 = thread_cpu_seconds();
-  uint64_t n = 0;
-  double spent = 0;
-  do {
-    for (int i = 0; i < 64; i++, n++) {
-      if (auto plain = (*shield)->unshield(*sealed); !plain) return plain.error();
-    }
-    spent = thread_cpu_seconds() - t0;
-  } while (spent < seconds);
-  return spent * 1e6 / double(n);
+  return cpu_us_per_call(seconds, 64, [&]() -> Status {
+    if (auto plain = (*shield)->unshield(*sealed); !plain) return plain.error();
+    return {};
+  });
 }
 
 }  // namespace skagent::bench
