@@ -13,10 +13,21 @@ namespace skagent {
 
 namespace {
 
-Bytes digest(const EVP_MD* md, ByteView data) {
+// Fetched once: EVP_sha256() and EVP_md5() make OpenSSL 3 look the algorithm up again at every
+// digest, and every signature's policy lookup and audit line need both fingerprints.
+const EVP_MD* fetched(FingerprintHash hash) {
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  static EVP_MD* const md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
+  return hash == FingerprintHash::md5 ? md5 : sha256;
+}
+
+Bytes digest(FingerprintHash hash, ByteView data) {
   Bytes out(EVP_MAX_MD_SIZE);
   unsigned len = 0;
-  if (EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1) len = 0;
+  const EVP_MD* md = fetched(hash);
+  if (md == nullptr || EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1) {
+    len = 0;
+  }
   out.resize(len);
   return out;
 }
@@ -36,9 +47,12 @@ std::string colon_hex(ByteView b) {
 
 std::string fingerprint(const PublicKey& key, FingerprintHash hash) {
   // OpenSSH hashes the plain key blob, so a certificate and its key match.
-  Bytes blob = key.plain().blob();
-  if (hash == FingerprintHash::md5) return "MD5:" + colon_hex(digest(EVP_md5(), blob));
-  return "SHA256:" + base64_encode(digest(EVP_sha256(), blob), false);
+  return plain_blob_fingerprint(key.plain().blob(), hash);
+}
+
+std::string plain_blob_fingerprint(ByteView plain_blob, FingerprintHash hash) {
+  if (hash == FingerprintHash::md5) return "MD5:" + colon_hex(digest(hash, plain_blob));
+  return "SHA256:" + base64_encode(digest(hash, plain_blob), false);
 }
 
 Result<FingerprintHash> fingerprint_hash_by_name(std::string_view name) {

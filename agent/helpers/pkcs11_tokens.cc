@@ -139,7 +139,8 @@ void Pkcs11Tokens::loaded(const std::string& path, uint64_t gen, const Constrain
   size_t added = 0;
   auto add_key = [&](const PublicKey& key, const std::string& comment) {
     auto id = std::make_shared<Identity>();
-    set_public_key(*id, key);
+    id->key = key;
+    id->blob = key.blob();
     if (ids_.find(id->blob)) {
       log_.debug("PKCS#11 add: key already held: " + describe(*id));
       return;

@@ -16,10 +16,8 @@
 namespace skagent {
 
 struct Identity {
-  // key, blob and the fingerprints are set together by set_public_key (identity_store.h).
   PublicKey key;
-  Bytes blob;                     // what clients name the key by
-  std::string fp_sha256, fp_md5;  // fingerprint(key, ...): every signature's policy and audit
+  Bytes blob;  // what clients name the key by
   std::string comment;
   ShieldedSecret secret;        // the private-key serialization, shielded
   std::string sk_provider;      // security keys: "internal" or a library path

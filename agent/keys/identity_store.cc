@@ -39,16 +39,9 @@ std::optional<IdentityStore::TimePoint> IdentityStore::expire(TimePoint now) {
   return next;
 }
 
-void set_public_key(Identity& id, PublicKey key) {
-  id.key = std::move(key);
-  id.blob = id.key.blob();
-  id.fp_sha256 = fingerprint(id.key, FingerprintHash::sha256);
-  id.fp_md5 = fingerprint(id.key, FingerprintHash::md5);
-}
-
 std::string describe_identity(const Identity& id, FingerprintHash hash) {
-  return std::string(id.key.type_name()) + " " +
-         (hash == FingerprintHash::md5 ? id.fp_md5 : id.fp_sha256) + " (" + id.comment + ")";
+  return std::string(id.key.type_name()) + " " + fingerprint(id.key, hash) + " (" + id.comment +
+         ")";
 }
 
 }  // namespace skagent

@@ -32,10 +32,6 @@ class IdentityStore {
   std::vector<Ptr> ids_;
 };
 
-// Sets the key and what is derived from it once, not per request: the blob clients name it
-// by and its two fingerprints (each signature's policy lookup and audit line use them).
-void set_public_key(Identity& id, PublicKey key);
-
 // "ED25519 SHA256:... (comment)": how the log names a key.
 std::string describe_identity(const Identity& id, FingerprintHash hash);
 

@@ -137,8 +137,11 @@ std::shared_ptr<SignContext> build_sign_context(Connection& conn, const Identity
   auto ctx = std::make_shared<SignContext>();
   ctx->caller = caller_of(conn);
   ctx->data_len = data.size();
-  ctx->key_fp = id.fp_sha256;
-  ctx->key_fp_md5 = id.fp_md5;
+  // The blob clients name the key by is its plain blob unless it is a certificate.
+  const Bytes cert_key = id.key.is_cert() ? id.key.plain().blob() : Bytes{};
+  const ByteView plain = id.key.is_cert() ? ByteView(cert_key) : ByteView(id.blob);
+  ctx->key_fp = plain_blob_fingerprint(plain, FingerprintHash::sha256);
+  ctx->key_fp_md5 = plain_blob_fingerprint(plain, FingerprintHash::md5);
   ctx->key_type = short_type(id.key);
   ctx->key_comment = id.comment;
   ctx->key_is_sk = is_security_key(id.key.type);

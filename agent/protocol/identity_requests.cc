@@ -55,7 +55,7 @@ static Result<std::shared_ptr<Identity>> build_identity(const PrivateKey& key, s
                                                         const KeyShield& shield) {
   if (auto v = key.validate(); !v) return v.error();
   auto id = std::make_shared<Identity>();
-  set_public_key(*id, key.public_key());
+  id->key = key.public_key();
   // As OpenSSH (which verifies a certificate whenever it parses one): a certificate whose CA
   // signature does not verify is refused, not listed for servers to reject later.
   if (id->key.is_cert()) {
@@ -64,6 +64,7 @@ static Result<std::shared_ptr<Identity>> build_identity(const PrivateKey& key, s
                         "certificate's CA signature does not verify: " + v.error().message);
     }
   }
+  id->blob = id->key.blob();
   id->comment = std::move(comment);
   Writer w;
   key.write(w);

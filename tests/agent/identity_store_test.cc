@@ -8,8 +8,6 @@
 #include <string>
 #include <vector>
 
-#include "tests/agent/agent_test_util.h"
-
 namespace skagent {
 namespace {
 
@@ -130,18 +128,6 @@ TEST(IdentityStore, ReplaceUpdatesExpiry) {
   s.put(make("a", "A2"));  // re-added without a lifetime
   EXPECT_FALSE(s.expire(t0 + seconds(10)).has_value());
   EXPECT_EQ(comments(s), (std::vector<std::string>{"A2"}));
-}
-
-// Each signature's policy lookup and audit line take the fingerprints made when the key came.
-TEST(IdentityStore, SetPublicKeyDerivesTheBlobAndFingerprints) {
-  Identity id;
-  const PublicKey key = test::generate().public_key();
-  set_public_key(id, key);
-  EXPECT_EQ(id.blob, key.blob());
-  EXPECT_EQ(id.fp_sha256, fingerprint(key, FingerprintHash::sha256));
-  EXPECT_EQ(id.fp_md5, fingerprint(key, FingerprintHash::md5));
-  EXPECT_NE(describe_identity(id, FingerprintHash::md5).find(id.fp_md5), std::string::npos);
-  EXPECT_NE(describe_identity(id, FingerprintHash::sha256).find(id.fp_sha256), std::string::npos);
 }
 
 }  // namespace

@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include "agent/protocol/messages.h"
-#include "agent/keys/identity_store.h"
 #include "ssh/fingerprint.h"
 #include "tests/agent/agent_test_util.h"
 
@@ -27,7 +26,7 @@ struct Guarded {
   int permitted = 0;
   std::vector<Bytes> replies;
 
-  Guarded() { set_public_key(*id, test::generate().public_key()); }
+  Guarded() { id->key = test::generate().public_key(); }
 
   // A request of `kind`, local or through one forwarding hop.
   std::shared_ptr<SignContext> context(SignKind kind, bool forwarded) {
@@ -51,6 +50,28 @@ struct Guarded {
                        uint32_t, ReplyFn) { permitted++; });
   }
 };
+
+// The context hashes the blob the key is named by (a certificate: its plain key's), as
+// ssh-keygen -l and ssh-add -l name the key; the policy and the audit line use both forms.
+TEST(SignGuard, TheContextNamesAKeyAndACertificateByThePlainKeysFingerprints) {
+  Guarded g;
+  auto conn = std::make_shared<Connection>();
+  conn->peer = PeerIdentity{getpid(), getuid(), getgid()};
+  const PrivateKey user = test::generate(KeyType::ecdsa_p256);
+  test::CertSpec spec;
+  spec.type = Certificate::kUser;
+  spec.principals = {"alice"};
+  const PublicKey cert = test::certify(user.public_key(), test::generate(), spec);
+  for (const PublicKey& key : {user.public_key(), cert}) {
+    Identity id;
+    id.key = key;
+    id.blob = key.blob();
+    auto ctx = g.guard.context(conn, id, test::bytes_of("data"));
+    EXPECT_EQ(ctx->key_fp, fingerprint(user.public_key(), FingerprintHash::sha256));
+    EXPECT_EQ(ctx->key_fp_md5, fingerprint(user.public_key(), FingerprintHash::md5));
+    EXPECT_EQ(ctx->key_fp, fingerprint(key, FingerprintHash::sha256));
+  }
+}
 
 TEST(SignGuard, ALocalSignatureIsPermittedAtOnceWithoutAPerson) {
   Guarded g;

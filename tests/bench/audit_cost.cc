@@ -51,7 +51,8 @@ Result<double> context_and_audit_us(double seconds) {
   auto key = PrivateKey::generate(KeyType::ed25519);
   if (!key) return key.error();
   Identity id;
-  set_public_key(id, key->public_key());
+  id.key = key->public_key();
+  id.blob = id.key.blob();
   id.comment = "bench-audit";
   // The caller is this process, read from /proc when the context first asks (as for a
   // connection the server did not accept itself).
