@@ -70,18 +70,35 @@ Result<Pkey> from_param_array(const char* keytype, int selection, const OSSL_PAR
   return Pkey(raw);
 }
 
+// Each fetched on first use and kept: EVP_sha256() and the like make OpenSSL 3 fetch the
+// algorithm from the provider again for every digest (a lookup under a lock, about a
+// microsecond), and each signature digests its data and the key's fingerprints.
+const EVP_MD* fetched_md(FetchedMd which) {
+  static EVP_MD* const mds[] = {
+      EVP_MD_fetch(nullptr, "SHA1", nullptr),   EVP_MD_fetch(nullptr, "SHA256", nullptr),
+      EVP_MD_fetch(nullptr, "SHA384", nullptr), EVP_MD_fetch(nullptr, "SHA512", nullptr),
+      EVP_MD_fetch(nullptr, "MD5", nullptr),
+  };
+  return mds[size_t(which)];
+}
+
 namespace {
 
+const EVP_MD* sha1() { return fetched_md(FetchedMd::sha1); }
+const EVP_MD* sha256() { return fetched_md(FetchedMd::sha256); }
+const EVP_MD* sha384() { return fetched_md(FetchedMd::sha384); }
+const EVP_MD* sha512() { return fetched_md(FetchedMd::sha512); }
+
 constexpr EcCurve kCurves[] = {
-    {KeyType::ecdsa_p256, "P-256", "prime256v1", NID_X9_62_prime256v1, 32, "sha256", EVP_sha256},
-    {KeyType::ecdsa_p384, "P-384", "secp384r1", NID_secp384r1, 48, "sha384", EVP_sha384},
-    {KeyType::ecdsa_p521, "P-521", "secp521r1", NID_secp521r1, 66, "sha512", EVP_sha512},
+    {KeyType::ecdsa_p256, "P-256", "prime256v1", NID_X9_62_prime256v1, 32, "sha256", sha256},
+    {KeyType::ecdsa_p384, "P-384", "secp384r1", NID_secp384r1, 48, "sha384", sha384},
+    {KeyType::ecdsa_p521, "P-521", "secp521r1", NID_secp521r1, 66, "sha512", sha512},
 };
 
 constexpr RsaAlgorithm kRsaAlgorithms[] = {
-    {RsaHash::sha1, "ssh-rsa", "sha1", EVP_sha1},
-    {RsaHash::sha256, "rsa-sha2-256", "sha256", EVP_sha256},
-    {RsaHash::sha512, "rsa-sha2-512", "sha512", EVP_sha512},
+    {RsaHash::sha1, "ssh-rsa", "sha1", sha1},
+    {RsaHash::sha256, "rsa-sha2-256", "sha256", sha256},
+    {RsaHash::sha512, "rsa-sha2-512", "sha512", sha512},
 };
 
 }  // namespace
@@ -197,7 +214,7 @@ Result<std::pair<Bytes, Bytes>> rs_from_der(ByteView der) {
 Bytes sha256(ByteView data) {
   Bytes out(32);
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr);
+  EVP_Digest(data.data(), data.size(), out.data(), &len, fetched_md(FetchedMd::sha256), nullptr);
   return out;
 }
 

@@ -69,6 +69,11 @@ Result<Pkey> from_param_array(const char* keytype, int selection, const OSSL_PAR
 Result<Pkey> public_pkey(const PublicKey& key);
 
 // What each ECDSA curve is called and how big its numbers are, in one table.
+// A digest fetched from the default provider once, for the life of the process (nullptr when
+// the provider has none, as EVP_md5() would fail then too).
+enum class FetchedMd { sha1, sha256, sha384, sha512, md5 };
+const EVP_MD* fetched_md(FetchedMd which);
+
 struct EcCurve {
   KeyType type;             // the plain ECDSA type on this curve
   const char* group_name;   // OpenSSL's name: "P-256"

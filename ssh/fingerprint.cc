@@ -8,23 +8,18 @@
 
 #include "base/text.h"
 #include "ssh/base64.h"
+#include "ssh/evp.h"
 
 namespace skagent {
 
 namespace {
 
-// Fetched once: EVP_sha256() and EVP_md5() make OpenSSL 3 look the algorithm up again at every
-// digest, and every signature's policy lookup and audit line need both fingerprints.
-const EVP_MD* fetched(FingerprintHash hash) {
-  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  static EVP_MD* const md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
-  return hash == FingerprintHash::md5 ? md5 : sha256;
-}
-
 Bytes digest(FingerprintHash hash, ByteView data) {
   Bytes out(EVP_MAX_MD_SIZE);
   unsigned len = 0;
-  const EVP_MD* md = fetched(hash);
+  // Every signature's policy lookup and audit line need both fingerprints.
+  const EVP_MD* md =
+      evp::fetched_md(hash == FingerprintHash::md5 ? evp::FetchedMd::md5 : evp::FetchedMd::sha256);
   if (md == nullptr || EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1) {
     len = 0;
   }
