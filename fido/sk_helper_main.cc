@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// skagent-sk-helper PROVIDER [VTOKENS]: loads one SecurityKeyProvider library and signs
+// skagent-sk-helper [--no-token] PROVIDER [VTOKENS]: loads one SecurityKeyProvider library and signs
 // for the agent over fd 3, one frame at a time. VTOKENS, from the agent's $SKAGENT_VTOKEN,
 // names the virtual tokens the built-in middleware may use (socket paths separated by commas). Token libraries run here so a
 // crash or hang costs this process, never the agent. PROVIDER "internal" is
@@ -13,6 +13,10 @@
 // constructors run inside it too. Landlock lets it write only the hidraw nodes present at start:
 // after a failed signature, if the nodes changed (a key plugged in), the helper ends once it has
 // replied, and the agent's next request starts one that can reach the new node.
+// --no-token: a spare for a provider whose signatures need no token (agent/helpers/
+// sk_helper_client.h): no device node and no new socket are reachable, so it cannot reach a
+// token, pcscd or a virtual token at all. Where the kernel has no Landlock it could still open
+// a device node: it refuses to start (fail closed).
 #include <unistd.h>
 
 #include <cstdio>
@@ -102,10 +106,15 @@ int main(int argc, char** argv) {
     fprintf(stderr, "%s: cannot make OpenSSL wipe the memory it frees\n", argv[0]);
     return 1;
   }
-  if (argc != 2 && argc != 3) {
+  const bool no_token = argc > 1 && std::string_view(argv[1]) == "--no-token";
+  if (no_token) {
+    argv++;
+    argc--;
+  }
+  if ((argc != 2 && argc != 3) || (no_token && std::string_view(argv[1]) == "internal")) {
     fprintf(stderr,
-            "usage: skagent-sk-helper provider-path|internal [vtoken-sockets] (started by "
-            "skagent)\n");
+            "usage: skagent-sk-helper [--no-token] provider-path|internal [vtoken-sockets] "
+            "(started by skagent; no --no-token for internal)\n");
     return 2;
   }
   (void)harden_process();
@@ -114,7 +123,15 @@ int main(int argc, char** argv) {
   // From here on (the provider's constructors included) a forbidden system call ends this
   // helper only.
   HelperSandboxRules rules;
-  rules.devices = hidraw_nodes();
+  if (no_token) {
+    if (landlock_abi() == 0) {
+      fprintf(stderr, "skagent-sk-helper: --no-token needs Landlock to keep devices away\n");
+      return 1;
+    }
+    rules.no_sockets = true;
+  } else {
+    rules.devices = hidraw_nodes();
+  }
   // Fail closed: a helper that cannot confine itself does not load its library.
   if (auto s = apply_helper_sandbox(rules); !s) {
     fprintf(stderr, "skagent-sk-helper: sandbox: %s\n", s.error().message.c_str());
@@ -129,6 +146,6 @@ int main(int argc, char** argv) {
     bool sent = write_frame(kHelperChannelFd, handle(signer, cards, body, failed));
     wipe_frame(body);
     if (!sent) return 1;
-    if (failed && hidraw_nodes() != rules.devices) return 0;
+    if (failed && !no_token && hidraw_nodes() != rules.devices) return 0;
   }
 }

@@ -186,7 +186,8 @@ class Filter {
 
 // What every one of our processes does: memory, threads, time, signals to itself, plain I/O
 // on descriptors it holds, event waiting, randomness, exit.
-void allow_common(Filter& f) {
+// `unix_sockets` false: no new UNIX socket can be made (a token-free sk helper, sandbox.h).
+void allow_common(Filter& f, bool unix_sockets = true) {
   f.allow({SCMP_SYS(read),
            SCMP_SYS(write),
            SCMP_SYS(readv),
@@ -284,7 +285,8 @@ void allow_common(Filter& f) {
   f.rule(SCMP_ACT_ALLOW, SCMP_SYS(clone), SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
   f.errno_(ENOSYS, {SCMP_SYS(clone3)});
   // Only UNIX sockets; a helper may also ask udev through netlink (below).
-  f.rule(SCMP_ACT_ALLOW, SCMP_SYS(socket), SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+  f.rule(unix_sockets ? SCMP_ACT_ALLOW : SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket),
+         SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
   f.rule(SCMP_ACT_ALLOW, SCMP_SYS(socketpair), SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
 }
 
@@ -442,7 +444,7 @@ Status apply_helper_landlock(const HelperSandboxRules& rules) {
 Status apply_helper_sandbox(const HelperSandboxRules& rules) {
   if (auto s = apply_helper_landlock(rules); !s) return s;
   Filter f(SCMP_ACT_KILL_PROCESS);
-  allow_common(f);
+  allow_common(f, !rules.no_sockets);
   kill_escapes(f);
   // ioctl: what libfido2 asks of a hidraw node (its report descriptor), and what libc asks of
   // any descriptor (isatty, non-blocking, close-on-exec). Anything else, TIOCSTI into a terminal

@@ -102,13 +102,16 @@ void SkSignFlow::attempt(std::shared_ptr<SkAttempt> s) {
 void SkSignFlow::send(std::shared_ptr<SkAttempt> s, std::unique_ptr<Secret> pin) {
   SkSignRequest req = s->req;
   if (pin) req.pin = *pin;  // a locked copy
-  // The notice: only while a touch is awaited.
+  // The notice: only while a touch is awaited. The caller it names is looked at (thoroughly)
+  // and its text made only when there is a way to show it: with no session bus (no desktop)
+  // that work was thrown away on every signature, and the audit line looks at the caller anyway.
   std::shared_ptr<void> notice;
   if ((req.flags & fido::kUserPresenceRequired) != 0) {
-    if (s->policy.notify != NotifyMode::no) check_caller(*s->ctx);
-    if (s->policy.notify == NotifyMode::yes) {
+    if (s->policy.notify == NotifyMode::yes && notifier_.available()) {
+      check_caller(*s->ctx);
       notice = notifier_.show(touch_notice_summary(), touch_notice_body(*s->ctx));
     } else if (s->policy.notify == NotifyMode::askpass && prompter_.available()) {
+      check_caller(*s->ctx);
       // An askpass shows no summary: it leads the text.
       notice = prompter_.ask(Prompter::Kind::notice,
                              touch_notice_summary() + ": " + touch_notice_body(*s->ctx), nullptr,

@@ -338,6 +338,20 @@ class Pins : public ::testing::Test {
     if (!k) return std::nullopt;
     return std::move(k->key);
   }
+  // A key that needs a touch and no PIN, made by ssh-keygen through the provider and added to
+  // `agent` through `c` as "touch key"; nullopt when either step failed.
+  std::optional<PrivateKey> added_touch_key(AgentHarness& agent, AgentClient& c) {
+    auto file = agent.dir() / ("sk_touch_" + std::to_string(keys_made_++));
+    std::string cmd = env_words() + " SSH_SK_PROVIDER=" + provider_ +
+                      " ssh-keygen -q -N '' -t ed25519-sk -f " + file.string() +
+                      " </dev/null >/dev/null 2>&1";
+    if (system(cmd.c_str()) != 0) return std::nullopt;
+    auto k = read_private_key_file(view(slurp(file)), "");
+    if (!k ||
+        !c.call_ok(msg::kAddIdConstrained, add_body(k->key, "touch key", provider_constraint())))
+      return std::nullopt;
+    return std::move(k->key);
+  }
   Bytes provider_constraint() const {
     Writer w;
     w.u8(255);
@@ -584,17 +598,10 @@ TEST_F(Pins, AnAskpassNoticeIsShownWhileTheTouchIsAwaited) {
   o.policy_overrides = {"Notify askpass"};  // instead of options()' "Notify no"
   AgentHarness agent(scene.options(o), helper_env());
   auto c = agent.client();
-  auto file = agent.dir() / "sk_touch";
-  std::string cmd = env_words() + " SSH_SK_PROVIDER=" + provider_ +
-                    " ssh-keygen -q -N '' -t ed25519-sk -f " + file.string() +
-                    " </dev/null >/dev/null 2>&1";
-  ASSERT_EQ(system(cmd.c_str()), 0);
-  auto k = read_private_key_file(view(slurp(file)), "");
+  auto k = added_touch_key(agent, c);
   ASSERT_TRUE(k);
-  ASSERT_TRUE(
-      c.call_ok(msg::kAddIdConstrained, add_body(k->key, "touch key", provider_constraint())));
   auto start = std::chrono::steady_clock::now();
-  EXPECT_TRUE(sign(c, k->key));
+  EXPECT_TRUE(sign(c, *k));
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1400));
   auto e = scene.entries();
   ASSERT_EQ(e.size(), 1u) << scene.log();
@@ -604,6 +611,81 @@ TEST_F(Pins, AnAskpassNoticeIsShownWhileTheTouchIsAwaited) {
                  0),
       0u)
       << e[0];
+}
+
+// ---------------------------------------------------------------- spare sk helpers
+
+// Asks for a signature by `k` on two connections at once; the milliseconds until both came,
+// or -1 when either is missing or does not verify.
+long two_at_once(AgentHarness& agent, const PrivateKey& k) {
+  Bytes data = sshsig("git");
+  auto a = agent.client();
+  auto b = agent.client();
+  auto start = std::chrono::steady_clock::now();
+  a.send(msg::kSignRequest, sign_body(k.public_key().blob(), data));
+  b.send(msg::kSignRequest, sign_body(k.public_key().blob(), data));
+  auto sa = signature_of(a.receive(10000));
+  auto sb = signature_of(b.receive(10000));
+  long ms = long(std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - start)
+                     .count());
+  if (!sa || !sb || !verify_signature(k.public_key(), *sa, data).ok() ||
+      !verify_signature(k.public_key(), *sb, data).ok())
+    return -1;
+  return ms;
+}
+
+// A provider that signs without a token (here sk-dummy behind a 500 ms wait) is not made to
+// sign for one client after another: while the main helper works, a token-free spare signs.
+// (With one helper per provider both took 1 s or more.)
+TEST_F(Pins, TwoSignaturesOnDifferentConnectionsAreMadeAtOnce) {
+  provider_env_.push_back("SK_PIN_TEST_DELAY_MS=500");
+  AgentHarness agent(options({}), helper_env());
+  auto c = agent.client();
+  auto k = added_touch_key(agent, c);
+  ASSERT_TRUE(k);
+  ASSERT_TRUE(sign(c, *k));  // the main helper runs
+  long ms = two_at_once(agent, *k);
+  ASSERT_GE(ms, 0);
+  EXPECT_GE(ms, 450);
+  EXPECT_LT(ms, 950) << "the second signature waited for the first";
+  ms = two_at_once(agent, *k);  // and again, with the spare running
+  ASSERT_GE(ms, 0);
+  EXPECT_LT(ms, 950) << "the second signature waited for the first";
+}
+
+// A provider that needs its token fails in the spare, which cannot reach one: the client does
+// not see it (the main helper signs), and from then on the provider's requests wait for each
+// other in the main helper, as a token serves one at a time.
+TEST_F(Pins, AProviderThatNeedsItsTokenSignsOneRequestAtATime) {
+  provider_env_.push_back("SK_PIN_TEST_DELAY_MS=500");
+  provider_env_.push_back("SK_PIN_TEST_TOKEN_SOCKET=1");
+  AgentHarness agent(options({}), helper_env());
+  auto c = agent.client();
+  auto k = added_touch_key(agent, c);
+  ASSERT_TRUE(k);
+  ASSERT_TRUE(sign(c, *k));
+  for (int round = 0; round < 2; round++) {
+    long ms = two_at_once(agent, *k);
+    ASSERT_GE(ms, 0) << "round " << round << ": a signature failed";
+    EXPECT_GE(ms, 1000) << "round " << round << ": two requests were at the token at once";
+  }
+}
+
+// A PIN goes only to the helper that reaches the token: two verify-required signatures at once
+// are made one after the other there, each with the cached PIN.
+TEST_F(Pins, SignaturesWithAPinAreNotSentToASpare) {
+  Scene scene("1234");
+  provider_env_.push_back("SK_PIN_TEST_DELAY_MS=500");
+  AgentHarness agent(scene.options(options({"PinCache 60"})), helper_env());
+  auto c = agent.client();
+  auto k = added_key(agent, c);
+  ASSERT_TRUE(k);
+  ASSERT_TRUE(sign(c, *k));  // typed once, then cached
+  long ms = two_at_once(agent, *k);
+  ASSERT_GE(ms, 0);
+  EXPECT_GE(ms, 1000) << "a PIN was sent to a second helper";
+  EXPECT_EQ(scene.prompts(), 1);
 }
 
 TEST_F(Pins, ACancelledPinPromptRefuses) {

@@ -11,6 +11,9 @@
  *     not found), as when the token was pulled out.
  *   - $SK_PIN_TEST_DELAY_MS makes every sk_sign wait that long first, as a token waits for
  *     its touch.
+ *   - With $SK_PIN_TEST_TOKEN_SOCKET set, every sk_sign first makes a UNIX socket, as a
+ *     library that reaches its token through a daemon (pcscd) does, and answers -4 (device not
+ *     found) when it cannot: in a token-free spare helper (skagent-sk-helper --no-token).
  *   - sk_enroll passes through, so ssh-keygen -O verify-required makes keys with it.
  *   - While the file named by $SK_PIN_TEST_LIE exists, a successful sk_sign lies in its
  *     answer, by the file's first byte: 's' flips a bit of the signature, 'c' changes the
@@ -25,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -97,6 +101,15 @@ static int unplugged(void) {
   return f != NULL && *f != 0 && access(f, F_OK) == 0;
 }
 
+static int token_reachable(void) {
+  const char* want = getenv("SK_PIN_TEST_TOKEN_SOCKET");
+  if (want == NULL || *want == 0) return 1;
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
+  close(fd);
+  return 1;
+}
+
 static const char* wanted_pin(void) {
   const char* env = getenv("SK_PIN_TEST_PIN");
   if (pin_from_file[0] != 0) return pin_from_file;
@@ -123,7 +136,7 @@ int sk_sign(uint32_t alg, const uint8_t* data, size_t data_len, const char* appl
     struct timespec ts = {atoi(delay) / 1000, (long)(atoi(delay) % 1000) * 1000000L};
     nanosleep(&ts, NULL);
   }
-  if (dummy_sign == NULL || unplugged()) {
+  if (dummy_sign == NULL || unplugged() || !token_reachable()) {
     rc = SSH_SK_ERR_DEVICE_NOT_FOUND;
   } else if ((flags & SSH_SK_USER_VERIFICATION_REQD) != 0 && pin == NULL) {
     rc = SSH_SK_ERR_PIN_REQUIRED;
