@@ -5,13 +5,17 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <functional>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -112,6 +116,63 @@ TEST(HelperSandbox, WritesOnlyItsDevicesAndStores) {
     EXPECT_EQ(WEXITSTATUS(st), c.want) << c.path << " flags " << c.flags;
   }
   std::filesystem::remove_all(dir);
+}
+
+// A token-free spare sk helper (no_sockets, no devices: skagent-sk-helper --no-token) is meant
+// to reach no token whatever its provider does (doc/SECURITY.md "Spare sk helpers reach no
+// token"). socket(AF_UNIX) is refused, but a socketpair is not: a datagram one sends to any
+// datagram socket by its path (sendto, or connect then send), as a new socket would.
+TEST(HelperSandbox, ATokenFreeSpareSendsToNoSocketByPath) {
+  if (landlock_abi() == 0) GTEST_SKIP() << "kernel without Landlock";
+  char t[] = "/tmp/skspare-XXXXXX";
+  std::string dir = mkdtemp(t);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  const std::string path = dir + "/dgram.sock";
+  ASSERT_LT(path.size(), sizeof(addr.sun_path));
+  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int listener = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  HelperSandboxRules rules;
+  rules.no_sockets = true;
+  int st = in_sandboxed_child(rules, [&] {
+    if (socket(AF_UNIX, SOCK_STREAM, 0) >= 0 || errno != EACCES) return 1;
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) != 0) return 0;  // refused: nothing to send with
+    if (sendto(sv[0], "sendto", 6, 0, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) > 0)
+      return 2;
+    if (connect(sv[1], reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+        send(sv[1], "connect", 7, 0) > 0)
+      return 3;
+    return 0;
+  });
+  char buf[16];
+  ssize_t got = recv(listener, buf, sizeof(buf), MSG_DONTWAIT);
+  close(listener);
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(WIFEXITED(st)) << "status " << st;
+  EXPECT_EQ(WEXITSTATUS(st), 0) << "1: socket(AF_UNIX) allowed; 2: sendto by path reached the "
+                                   "socket; 3: connect by path reached it";
+  EXPECT_LT(got, 0) << "a datagram from the spare arrived: "
+                    << std::string(buf, size_t(std::max<ssize_t>(got, 0)));
+}
+
+// The spare's Landlock grants read on "/" as for any helper: every device node the user may
+// read opens read-only, a hidraw node too (whose reader gets a copy of each input report the
+// token sends the main helper). "No device node is reachable" holds only for writing.
+TEST(HelperSandbox, ATokenFreeSpareOpensNoDeviceNodeEvenToRead) {
+  if (landlock_abi() == 0) GTEST_SKIP() << "kernel without Landlock";
+  HelperSandboxRules rules;
+  rules.no_sockets = true;
+  int st = in_sandboxed_child(rules, [] {
+    int fd = open("/dev/full", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return 0;
+    close(fd);
+    return 1;
+  });
+  ASSERT_TRUE(WIFEXITED(st)) << "status " << st;
+  EXPECT_EQ(WEXITSTATUS(st), 0) << "/dev/full opened read-only in a token-free spare";
 }
 
 }  // namespace
