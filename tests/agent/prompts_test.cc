@@ -688,6 +688,46 @@ TEST_F(Pins, SignaturesWithAPinAreNotSentToASpare) {
   EXPECT_EQ(scene.prompts(), 1);
 }
 
+// Probe (review19): any client that may use the provider can make one request fail in a spare
+// (here a key whose handle the provider rejects: sk-dummy wants 32 bytes), and from then on
+// every client's requests for that provider wait for each other in the main helper, though the
+// provider signs without a token. The failure said nothing about a token.
+TEST_F(Pins, OneClientsBadKeyDoesNotSerializeEveryClientsSignatures) {
+  provider_env_.push_back("SK_PIN_TEST_DELAY_MS=500");
+  AgentHarness agent(options({}), helper_env());
+  auto c = agent.client();
+  auto k = added_touch_key(agent, c);
+  ASSERT_TRUE(k);
+  ASSERT_TRUE(sign(c, *k));  // the main helper runs
+  // The same public key under another comment would replace it: a second key, its handle cut.
+  auto other = added_touch_key(agent, c);
+  ASSERT_TRUE(other);
+  const Bytes blob = other->public_key().blob();
+  Reader r(blob);
+  ByteView type, pk, app;
+  ASSERT_TRUE(r.string(type) && r.string(pk) && r.string(app));
+  Writer w;
+  w.string(type);
+  w.string(pk);
+  w.string(app);
+  w.u8(0x01);                           // user presence
+  w.string(view(std::string(5, 'x')));  // a key handle sk-dummy refuses
+  w.string(view(std::string()));        // reserved
+  w.string("bad key");
+  w.raw(provider_constraint());
+  ASSERT_TRUE(c.call_ok(msg::kAddIdConstrained, w.take()));
+  Bytes data = sshsig("git");
+  auto a = agent.client();
+  auto b = agent.client();
+  a.send(msg::kSignRequest, sign_body(k->public_key().blob(), data));
+  b.send(msg::kSignRequest, sign_body(other->public_key().blob(), data));  // to a spare: fails
+  ASSERT_TRUE(signature_of(a.receive(10000)));
+  EXPECT_FALSE(signature_of(b.receive(10000)));
+  long ms = two_at_once(agent, *k);
+  ASSERT_GE(ms, 0);
+  EXPECT_LT(ms, 950) << "after one bad request, the provider's signatures wait for each other";
+}
+
 TEST_F(Pins, ACancelledPinPromptRefuses) {
   Scene scene("!cancel");
   AgentHarness agent(scene.options(options({})), helper_env());
