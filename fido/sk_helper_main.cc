@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
       fprintf(stderr, "skagent-sk-helper: --no-token needs Landlock to keep devices away\n");
       return 1;
     }
-    rules.no_sockets = true;
+    rules.token_free = true;
   } else {
     rules.devices = hidraw_nodes();
   }

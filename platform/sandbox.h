@@ -40,9 +40,10 @@ struct HelperSandboxRules {
   // Directories beneath which it may write, create and remove files (a PKCS#11 module's own
   // object store, e.g. SoftHSM2's token directory).
   std::vector<std::string> stores;
-  // No new UNIX socket (socket(AF_UNIX) fails with EACCES): with no device either, the helper
-  // cannot reach a token, pcscd or a virtual token (an sk helper's token-free spare).
-  bool no_sockets = false;
+  // Reaches no token (an sk helper's token-free spare): no socket but the ones it was given
+  // (socket and socketpair fail with EACCES) and no device node, not even to read (only
+  // /dev/null, zero, random and urandom): no hidraw node, pcscd or virtual token.
+  bool token_free = false;
 };
 
 // The hidraw nodes present now (/dev/hidraw*), the devices libfido2 opens.

@@ -287,7 +287,8 @@ void allow_common(Filter& f, bool unix_sockets = true) {
   // Only UNIX sockets; a helper may also ask udev through netlink (below).
   f.rule(unix_sockets ? SCMP_ACT_ALLOW : SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket),
          SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
-  f.rule(SCMP_ACT_ALLOW, SCMP_SYS(socketpair), SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+  f.rule(unix_sockets ? SCMP_ACT_ALLOW : SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socketpair),
+         SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
 }
 
 // The calls that would let a hijacked process out of its box: always fatal.
@@ -350,16 +351,39 @@ int landlock_abi() {
 
 namespace {
 
-// Lets this process read everything, plus what `more` grants on the ruleset, and nothing else.
-// A kernel without Landlock (or with it disabled): nothing is done; seccomp still applies.
+// Read everything; or, `devices` false, everything but the device nodes: each top-level
+// directory but /dev, and under /dev only the nodes that reach no device. (Read-only is enough
+// to listen: a hidraw node's reader gets a copy of every report the token sends.)
+Status allow_reading(Ruleset& rs, bool devices) {
+  if (devices) return rs.allow("/", kFsRead);
+  DIR* d = opendir("/");
+  if (d == nullptr) return make_error(Errc::io, std::string("opendir(/): ") + strerror(errno));
+  std::vector<std::string> top;
+  while (struct dirent* e = readdir(d)) {
+    const std::string name = e->d_name;
+    if (name != "." && name != ".." && name != "dev") top.push_back("/" + name);
+  }
+  closedir(d);
+  for (const char* node : {"/dev/null", "/dev/zero", "/dev/urandom", "/dev/random"}) {
+    top.push_back(node);
+  }
+  for (const auto& path : top) {
+    if (auto s = rs.allow(path, kFsRead); !s) return s;
+  }
+  return {};
+}
+
+// Lets this process read everything (but the device nodes, `devices` false), plus what `more`
+// grants on the ruleset, and nothing else. A kernel without Landlock (or with it disabled):
+// nothing is done; seccomp still applies.
 template <class More>
-Status restrict_to_reading_and(More more) {
+Status restrict_to_reading_and(bool devices, More more) {
   int abi = landlock_abi();
   if (abi == 0) return {};
   Ruleset rs(abi);
   if (!rs.ok())
     return make_error(Errc::io, std::string("landlock_create_ruleset: ") + strerror(errno));
-  if (auto s = rs.allow("/", kFsRead); !s) return s;
+  if (auto s = allow_reading(rs, devices); !s) return s;
   if (auto s = more(rs); !s) return s;
   return rs.restrict_self();
 }
@@ -371,7 +395,7 @@ Status apply_agent_landlock() {
   // create, remove, truncate or execute nothing. REMOVE_FILE on the socket's directory would
   // cover every file beneath it (with -a ~/x.sock, the whole home directory): the spawner
   // removes the socket at exit instead (remove_through_spawner, platform/process.h).
-  return restrict_to_reading_and([](Ruleset&) { return Status{}; });
+  return restrict_to_reading_and(/*devices=*/true, [](Ruleset&) { return Status{}; });
 }
 
 Status apply_agent_seccomp() {
@@ -421,7 +445,7 @@ namespace {
 // /dev/null, write/create/remove only beneath the named stores. Nothing else under /dev: not
 // the agent's terminal by its /dev/pts path, not /dev/ptmx for a new one, not /dev/shm.
 Status apply_helper_landlock(const HelperSandboxRules& rules) {
-  return restrict_to_reading_and([&rules](Ruleset& rs) -> Status {
+  return restrict_to_reading_and(!rules.token_free, [&rules](Ruleset& rs) -> Status {
     constexpr uint64_t kDevice =
         kFsRead | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_IOCTL_DEV;
     if (auto s = rs.allow("/dev/null", LANDLOCK_ACCESS_FS_WRITE_FILE); !s) return s;
@@ -444,7 +468,7 @@ Status apply_helper_landlock(const HelperSandboxRules& rules) {
 Status apply_helper_sandbox(const HelperSandboxRules& rules) {
   if (auto s = apply_helper_landlock(rules); !s) return s;
   Filter f(SCMP_ACT_KILL_PROCESS);
-  allow_common(f, !rules.no_sockets);
+  allow_common(f, !rules.token_free);
   kill_escapes(f);
   // ioctl: what libfido2 asks of a hidraw node (its report descriptor), and what libc asks of
   // any descriptor (isatty, non-blocking, close-on-exec). Anything else, TIOCSTI into a terminal
@@ -461,7 +485,9 @@ Status apply_helper_sandbox(const HelperSandboxRules& rules) {
            SCMP_SYS(timerfd_create), SCMP_SYS(timerfd_settime), SCMP_SYS(timerfd_gettime),
            SCMP_SYS(prctl), SCMP_SYS(sched_getparam), SCMP_SYS(sched_getscheduler), SCMP_SYS(fsync),
            SCMP_SYS(ftruncate), SCMP_SYS(fdatasync)});
-  f.rule(SCMP_ACT_ALLOW, SCMP_SYS(socket), SCMP_A0(SCMP_CMP_EQ, AF_NETLINK));
+  // A token-free helper asks udev nothing: no socket of any kind but the agent's.
+  f.rule(rules.token_free ? SCMP_ACT_ERRNO(EACCES) : SCMP_ACT_ALLOW, SCMP_SYS(socket),
+         SCMP_A0(SCMP_CMP_EQ, AF_NETLINK));
   // Signals only within this process (raise, abort, pthread_kill: tgkill with our own pid):
   // tgkill(agent, agent, SIGTERM) is as fatal as kill(agent). (One process: the filter ends
   // any fork, so the pid cannot change.)

@@ -80,14 +80,22 @@ void SkHelper::sign_on(size_t index, const SkSignRequest& req, Done done) {
         in_flight_[index]--;
         auto res = body ? decode_sign_reply(*body) : Result<SkSignResult>(body.error());
         if (res) return done(std::move(res));
-        // Whatever failed there reached no token: the main helper tries it, and keeps this
-        // provider's requests from now on.
-        if (!spares_refused_)
-          log_.info("sk helper for " + provider_ + ": it signs only with a token (" +
-                    res.error().message + "); its requests wait for each other");
-        spares_refused_ = true;
-        for (size_t i = 1; i < processes_.size(); i++) processes_[i]->stop("not needed");
-        sign_on(0, req, std::move(done));
+        // Whatever failed there reached no token: the main helper tries it. Only when it signs
+        // there does the provider need its token, and keep its requests in the main helper
+        // from then on; a request that fails in both (a key handle the provider refuses) says
+        // nothing about the provider, and must not make every client's requests wait.
+        sign_on(0, req,
+                [this, why = res.error().message,
+                 done = std::move(done)](Result<SkSignResult> again) mutable {
+                  if (again && !spares_refused_) {
+                    log_.info("sk helper for " + provider_ + ": it signs only with a token (" +
+                              why + " without one); its requests wait for each other");
+                    spares_refused_ = true;
+                    for (size_t i = 1; i < processes_.size(); i++)
+                      processes_[i]->stop("not needed");
+                  }
+                  done(std::move(again));
+                });
       }));
 }
 

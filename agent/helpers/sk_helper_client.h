@@ -9,10 +9,11 @@
 // token (a software one such as OpenSSH's sk-dummy) is CPU-bound instead, and one helper makes
 // all clients wait for each other. So while the main helper is busy, a request without a PIN
 // may go to a spare helper started with --no-token (fido/sk_helper_main.cc): it can open no
-// device node and make no socket, so it cannot touch a token whatever the provider does. The
-// first time a spare fails (a provider that needs its token), the request is sent again to the
-// main helper, and from then on that provider's requests stay with it: the failed try reached
-// no token, so no touch, PIN try or notice is spent twice.
+// device node and make no socket, so it cannot touch a token whatever the provider does. A
+// request that fails in a spare is sent again to the main helper; when it signs there (a
+// provider that needs its token), that provider's requests stay with the main helper from then
+// on. The failed try reached no token, so no touch, PIN try or notice is spent twice; a request
+// that fails in both (a key handle the provider refuses) leaves the spares in use.
 #pragma once
 
 #include <chrono>

@@ -688,10 +688,10 @@ TEST_F(Pins, SignaturesWithAPinAreNotSentToASpare) {
   EXPECT_EQ(scene.prompts(), 1);
 }
 
-// Probe (review19): any client that may use the provider can make one request fail in a spare
-// (here a key whose handle the provider rejects: sk-dummy wants 32 bytes), and from then on
-// every client's requests for that provider wait for each other in the main helper, though the
-// provider signs without a token. The failure said nothing about a token.
+// Any client that may use the provider can make a request fail in a spare (here a key whose
+// handle the provider refuses). It fails in the main helper too, so it says nothing about a
+// token: the spares stay in use, and other clients' signatures do not wait for each other.
+// (Found by a review attack: one such request used to keep every request in the main helper.)
 TEST_F(Pins, OneClientsBadKeyDoesNotSerializeEveryClientsSignatures) {
   provider_env_.push_back("SK_PIN_TEST_DELAY_MS=500");
   AgentHarness agent(options({}), helper_env());

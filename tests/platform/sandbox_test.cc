@@ -118,10 +118,9 @@ TEST(HelperSandbox, WritesOnlyItsDevicesAndStores) {
   std::filesystem::remove_all(dir);
 }
 
-// A token-free spare sk helper (no_sockets, no devices: skagent-sk-helper --no-token) is meant
-// to reach no token whatever its provider does (doc/SECURITY.md "Spare sk helpers reach no
-// token"). socket(AF_UNIX) is refused, but a socketpair is not: a datagram one sends to any
-// datagram socket by its path (sendto, or connect then send), as a new socket would.
+// A token-free spare sk helper (skagent-sk-helper --no-token) reaches no token whatever its
+// provider does (doc/SECURITY.md): socket(AF_UNIX) is refused, and so is a socketpair, since a
+// datagram one would send to any datagram socket by its path (sendto, or connect then send).
 TEST(HelperSandbox, ATokenFreeSpareSendsToNoSocketByPath) {
   if (landlock_abi() == 0) GTEST_SKIP() << "kernel without Landlock";
   char t[] = "/tmp/skspare-XXXXXX";
@@ -135,7 +134,7 @@ TEST(HelperSandbox, ATokenFreeSpareSendsToNoSocketByPath) {
   ASSERT_GE(listener, 0);
   ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
   HelperSandboxRules rules;
-  rules.no_sockets = true;
+  rules.token_free = true;
   int st = in_sandboxed_child(rules, [&] {
     if (socket(AF_UNIX, SOCK_STREAM, 0) >= 0 || errno != EACCES) return 1;
     int sv[2];
@@ -158,13 +157,12 @@ TEST(HelperSandbox, ATokenFreeSpareSendsToNoSocketByPath) {
                     << std::string(buf, size_t(std::max<ssize_t>(got, 0)));
 }
 
-// The spare's Landlock grants read on "/" as for any helper: every device node the user may
-// read opens read-only, a hidraw node too (whose reader gets a copy of each input report the
-// token sends the main helper). "No device node is reachable" holds only for writing.
+// A token-free spare may not even read a device node: a hidraw node's reader gets a copy of each
+// input report the token sends the main helper. (Its Landlock read everything under "/" before.)
 TEST(HelperSandbox, ATokenFreeSpareOpensNoDeviceNodeEvenToRead) {
   if (landlock_abi() == 0) GTEST_SKIP() << "kernel without Landlock";
   HelperSandboxRules rules;
-  rules.no_sockets = true;
+  rules.token_free = true;
   int st = in_sandboxed_child(rules, [] {
     int fd = open("/dev/full", O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) return 0;
