@@ -14,8 +14,8 @@
 // after a failed signature, if the nodes changed (a key plugged in), the helper ends once it has
 // replied, and the agent's next request starts one that can reach the new node.
 // --no-token: a spare for a provider whose signatures need no token (agent/helpers/
-// sk_helper_client.h): no device node and no new socket are reachable, so it cannot reach a
-// token, pcscd or a virtual token at all. Where the kernel has no Landlock it could still open
+// sk_helper_client.h): no device node (not even to read) and no socket but its channel to the
+// agent, so it cannot reach a token, pcscd or a virtual token at all. Where the kernel has no Landlock it could still open
 // a device node: it refuses to start (fail closed).
 #include <unistd.h>
 
