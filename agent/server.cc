@@ -140,11 +140,10 @@ std::shared_ptr<Connection> Server::adopt(int fd, const PeerIdentity& peer,
 // same pid reuses that record when the process is provably the same program: the record's
 // /proc comm and cmdline, held open since (tied to the process read, so they fail once it is
 // reaped; an exiting one shows no command line), show it running with the same name and
-// command line; then
-// runs_same_executable shows the same executable (an exec of another file with the same name
-// and arguments is not the program read) and, through the new connection's pidfd, that the
-// process that connected still runs: both alive under one pid, so one process. Anything else
-// reads /proc again. The parents are those of the first connection.
+// command line; then runs_same_executable shows the same executable (an exec of another file
+// with the same name and arguments is not the program read) and, through the new connection's
+// pidfd, that the process that connected still runs: both alive under one pid, so one process.
+// Anything else reads /proc again. The parents are those of the first connection.
 std::shared_ptr<const CallerInfo> Server::caller_for(const PeerIdentity& peer, int pidfd,
                                                      bool gone) {
   auto it = per_process_.find(peer.pid);

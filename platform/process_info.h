@@ -62,7 +62,7 @@ ProcessFate process_fate(const ProcessInfo& then, int pidfd);
 // process_fate's look at the executable alone, for a process just found unchanged (running,
 // same kernel name and command line) through ProcessWatch::unchanged: true while
 // /proc/PID/exe names the executable read (or either is unknown), it is no zombie, and
-// `pidfd` (-1: none), asked last, shows it running. The stat is not read again.
+// `pidfd` (-1: none), asked last, shows it running. It reads no /proc stat.
 bool runs_same_executable(const ProcessInfo& then, int pidfd);
 
 // /proc/PID/comm and /proc/PID/cmdline held open from when a process was read. An open /proc

@@ -4,6 +4,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "ssh/evp.h"
+
 #include <algorithm>
 #include <memory>
 
@@ -31,20 +33,14 @@ Result<std::unique_ptr<KeyShield>> KeyShield::create() {
   if (!prekey) return prekey.error();
   if (RAND_bytes((*prekey)->data(), int((*prekey)->size())) != 1)
     return make_error(Errc::crypto, "no randomness for the key-shield pre-key");
-  EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  const EVP_MD* sha256 = evp::fetched_md(evp::FetchedMd::sha256);
   if (sha256 == nullptr) return make_error(Errc::crypto, "SHA-256 unavailable");
   EVP_CIPHER* aes = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
-  if (aes == nullptr) {
-    EVP_MD_free(sha256);
-    return make_error(Errc::crypto, "AES-256-GCM unavailable");
-  }
+  if (aes == nullptr) return make_error(Errc::crypto, "AES-256-GCM unavailable");
   return std::unique_ptr<KeyShield>(new KeyShield(std::move(*prekey), sha256, aes));
 }
 
-KeyShield::~KeyShield() {
-  EVP_MD_free(sha256_);
-  EVP_CIPHER_free(aes_);
-}
+KeyShield::~KeyShield() { EVP_CIPHER_free(aes_); }
 
 void KeyShield::derive(ByteView nonce, uint8_t out[32]) const {
   EVP_MD_CTX* md = EVP_MD_CTX_new();

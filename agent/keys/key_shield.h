@@ -40,13 +40,13 @@ class KeyShield {
   Result<Bytes> unshield(const ShieldedSecret& s) const;
 
  private:
-  KeyShield(std::unique_ptr<LockedBuffer> prekey, EVP_MD* sha256, EVP_CIPHER* aes)
+  KeyShield(std::unique_ptr<LockedBuffer> prekey, const EVP_MD* sha256, EVP_CIPHER* aes)
       : prekey_(std::move(prekey)), sha256_(sha256), aes_(aes) {}
   void derive(ByteView nonce, uint8_t out[32]) const;
   std::unique_ptr<LockedBuffer> prekey_;
   // Fetched once (EVP_aes_256_gcm() would look the cipher up again at every init); both are
-  // immutable and thread-safe.
-  EVP_MD* sha256_;
+  // immutable and thread-safe. The digest is the process's (evp::fetched_md), not freed here.
+  const EVP_MD* sha256_;
   EVP_CIPHER* aes_;
 };
 

@@ -1,45 +1,26 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "tests/bench/audit_cost.h"
 
-#include <stdlib.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <fstream>
 
-#include "agent/keys/identity_store.h"
 #include "agent/policy/sign_guard.h"
 #include "agent/protocol/messages.h"
 #include "platform/event_loop.h"
 #include "ssh/private_key.h"
 #include "tests/bench/proc_cpu.h"
+#include "tests/common/temp_dir.h"
 
 namespace skagent::bench {
-namespace {
-
-// A temporary directory, removed with everything in it.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char templ[] = "/tmp/skagent-bench-audit.XXXXXX";
-    if (mkdtemp(templ) != nullptr) path = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path.empty()) std::filesystem::remove_all(path, ec);
-  }
-};
-
-}  // namespace
 
 Result<double> context_and_audit_us(double seconds) {
-  TempDir dir;
-  if (dir.path.empty()) return make_error(Errc::io, "cannot make a temporary directory");
+  testing::TempDir dir("skbench-audit");
   AgentOptions options;
-  options.home = dir.path.string();
-  options.policy_file = (dir.path / "config").string();
+  options.home = dir.path();
+  options.policy_file = dir / "config";
   std::ofstream(options.policy_file).close();
-  options.policy_overrides = {"Audit " + (dir.path / "audit.jsonl").string()};
+  options.policy_overrides = {"Audit " + (dir / "audit.jsonl")};
   auto store = PolicyStore::open(options);
   if (!store) return store.error();
   auto loop = EventLoop::create();
